@@ -1,0 +1,212 @@
+"""The benchmark's output: the machine, the figures table, the ratios against the targets, JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from floor import Floor
+from measure import Summary
+from rich.console import Console
+from rich.table import Table
+from systems import CLIENTS, FUNCTIONS, SystemResult
+
+TARGET_OVERHEAD_MS = 0.3
+TARGET_SPEEDUP = 10.0
+TARGET_COLD_MS = 30.0
+
+
+@dataclass(frozen=True)
+class Ratio:
+    name: str
+    value: float | None
+    target: str
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one run measured; a system that did not run is in `failures` with why."""
+
+    machine: dict[str, str]
+    settings: dict[str, str | float]
+    systems: dict[str, SystemResult] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    floor: Floor | None = None
+
+
+def machine_info(extra: dict[str, str]) -> dict[str, str]:
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu_model": model,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        **extra,
+    }
+
+
+def ratios(result: RunResult) -> list[Ratio]:
+    lambdaport = result.systems.get("lambdaport")
+    ministack = result.systems.get("ministack")
+    found: list[Ratio] = []
+    overhead = None
+    if lambdaport is not None and result.floor is not None:
+        raw_p50 = lambdaport.warm_p50("raw", "silent")
+        overhead = None if raw_p50 is None else raw_p50 - result.floor.bare_http.p50_ms
+    found.append(
+        Ratio(
+            "lambdaport raw p50 - bare-HTTP floor p50 (ms, silent)",
+            overhead,
+            f"<= {TARGET_OVERHEAD_MS}",
+            None if overhead is None else overhead <= TARGET_OVERHEAD_MS,
+        )
+    )
+    for function in FUNCTIONS:
+        speedup = None
+        if lambdaport is not None and ministack is not None:
+            ours = lambdaport.warm_p50("boto3", function.label)
+            theirs = ministack.warm_p50("boto3", function.label)
+            if ours and theirs:
+                speedup = theirs / ours
+        found.append(
+            Ratio(
+                f"ministack / lambdaport warm p50 via boto3 ({function.label})",
+                speedup,
+                f">= {TARGET_SPEEDUP:.0f}x",
+                None if speedup is None else speedup >= TARGET_SPEEDUP,
+            )
+        )
+    cold = None if lambdaport is None else lambdaport.cold.p50_ms
+    found.append(
+        Ratio(
+            "lambdaport cold start p50 (ms)",
+            cold,
+            f"< {TARGET_COLD_MS:.0f}",
+            None if cold is None else cold < TARGET_COLD_MS,
+        )
+    )
+    return found
+
+
+def _summary_row(system: str, series: str, summary: Summary) -> list[str]:
+    return [
+        system,
+        series,
+        f"{summary.p50_ms:.3f}",
+        f"{summary.p99_ms:.3f}",
+        f"{summary.throughput_rps:,.0f}",
+        str(summary.count),
+    ]
+
+
+def figure_rows(result: RunResult) -> list[list[str]]:
+    rows: list[list[str]] = []
+    floor = result.floor
+    if floor is not None:
+        rows.append(_summary_row("floor", "bare uvicorn, raw client", floor.bare_http))
+        rows.append(_summary_row("floor", "pipe round trip, as scheduled", floor.pipe))
+        rows.append(_summary_row("floor", "pipe round trip, same CPU", floor.pipe_same_cpu))
+    for name in ("lambdaport", "ministack"):
+        system = result.systems.get(name)
+        if system is None:
+            reason = result.failures.get(name, "not run")
+            rows.append([name, f"pending: {reason[:70]}", "-", "-", "-", "-"])
+            continue
+        for client in CLIENTS:
+            for function in FUNCTIONS:
+                for figure in system.warm:
+                    if figure.client == client and figure.function == function.label:
+                        label = f"warm {client}, {function.label}"
+                        rows.append(_summary_row(name, label, figure.summary))
+        cold = system.cold
+        rows.append(
+            [name, "cold start (first invoke), raw", f"{cold.p50_ms:.3f}", f"{cold.p99_ms:.3f}",
+             "-", str(cold.count)]
+        )  # fmt: skip
+    return rows
+
+
+def figures_table(result: RunResult) -> Table:
+    table = Table(title="Invoke latency (ms) and sequential throughput, one client")
+    for column in ("system", "series", "p50 ms", "p99 ms", "req/s", "n"):
+        table.add_column(column, justify="left" if column in ("system", "series") else "right")
+    for row in figure_rows(result):
+        table.add_row(*row)
+    return table
+
+
+def ratios_table(found: list[Ratio]) -> Table:
+    table = Table(title="Against the targets")
+    for column in ("figure", "value", "target", "met"):
+        table.add_column(column)
+    for ratio in found:
+        value = "-" if ratio.value is None else f"{ratio.value:.3f}"
+        met = "pending" if ratio.met is None else ("yes" if ratio.met else "NO")
+        table.add_row(ratio.name, value, ratio.target, met)
+    return table
+
+
+def print_report(result: RunResult, console: Console) -> None:
+    machine = result.machine
+    console.print(
+        f"[bold]machine[/]: {machine['nproc']} CPUs, {machine['cpu_model']}, "
+        f"Python {machine['python']}"
+    )
+    if result.floor is not None:
+        console.print(f"bare-HTTP floor answers: {result.floor.response_source}")
+    console.print(figures_table(result))
+    console.print(ratios_table(ratios(result)))
+
+
+def to_json(result: RunResult) -> dict[str, Any]:
+    systems: dict[str, Any] = {}
+    for name, system in result.systems.items():
+        systems[name] = {
+            "status": "ok",
+            "startup_seconds": system.startup_seconds,
+            "warm": [
+                {"client": f.client, "function": f.function, **dataclasses.asdict(f.summary)}
+                for f in system.warm
+            ],
+            "cold_start": dataclasses.asdict(system.cold),
+        }
+    for name, reason in result.failures.items():
+        systems[name] = {"status": "not run", "reason": reason}
+    return {
+        "machine": result.machine,
+        "settings": result.settings,
+        "floor": None if result.floor is None else dataclasses.asdict(result.floor),
+        "systems": systems,
+        "ratios": [dataclasses.asdict(ratio) for ratio in ratios(result)],
+    }
+
+
+def _markdown_row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def to_markdown(result: RunResult) -> str:
+    """The figures and the ratios as Markdown tables, for docs/benchmarks.md."""
+    lines = [_markdown_row(["system", "series", "p50 ms", "p99 ms", "req/s", "n"])]
+    lines.append(_markdown_row(["---", "---", "---:", "---:", "---:", "---:"]))
+    lines += [_markdown_row(row) for row in figure_rows(result)]
+    lines += ["", _markdown_row(["figure", "value", "target", "met"])]
+    lines.append(_markdown_row(["---", "---:", "---", "---"]))
+    for ratio in ratios(result):
+        value = "-" if ratio.value is None else f"{ratio.value:.3f}"
+        met = "pending" if ratio.met is None else ("yes" if ratio.met else "no")
+        lines.append(_markdown_row([ratio.name, value, ratio.target, met]))
+    return "\n".join(lines) + "\n"

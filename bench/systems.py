@@ -1,0 +1,156 @@
+"""The servers under test, lambdaport and ministack, and the figures measured on each.
+
+Both are measured the same way: the silent and the printing function are created through
+boto3 and waited on until Active; each is invoked warm through boto3 and through the raw
+keep-alive client; then cold start is timed as the first invoke of each of N freshly created
+(and Active) functions.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from clients import PRINTING, SILENT, RawInvoker, RawResponse, deploy, lambda_client
+from measure import Budget, Summary, measure, summarise, time_once
+from mypy_boto3_lambda import LambdaClient
+from servers import HOST, LOG_DIR, RunningServer, ServerSpec, free_port
+
+CLIENTS = ("boto3", "raw")
+FUNCTIONS = (SILENT, PRINTING)
+
+
+@dataclass(frozen=True)
+class WarmFigure:
+    client: str
+    function: str
+    summary: Summary
+
+
+@dataclass(frozen=True)
+class SystemResult:
+    """Everything measured on one server in one run."""
+
+    system: str
+    startup_seconds: float
+    warm: tuple[WarmFigure, ...]
+    cold: Summary
+    silent_response: RawResponse
+
+    def warm_p50(self, client: str, function: str) -> float | None:
+        for figure in self.warm:
+            if figure.client == client and figure.function == function:
+                return figure.summary.p50_ms
+        return None
+
+
+def lambdaport_spec(command: str, work_dir: Path) -> ServerSpec:
+    port = free_port()
+    data_dir = work_dir / "lambdaport-data"
+    argv = (
+        *shlex.split(command),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+    )
+    return ServerSpec(
+        name="lambdaport",
+        argv=argv,
+        port=port,
+        health_path="/_lambdaport/health",
+        log_path=LOG_DIR / "lambdaport.log",
+    )
+
+
+def ministack_spec(python: str, work_dir: Path) -> ServerSpec:
+    """ministack from its installed package, bound to the loopback, Lambda run locally."""
+    port = free_port()
+    tmp_dir = work_dir / "ministack-tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        "GATEWAY_PORT": str(port),
+        "BIND_HOST": HOST,
+        "MINISTACK_HOST": HOST,
+        "LAMBDA_EXECUTOR": "local",
+        "LOG_LEVEL": "WARNING",
+        "TMPDIR": str(tmp_dir),
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    return ServerSpec(
+        name="ministack",
+        argv=(python, "-m", "ministack"),
+        port=port,
+        health_path="/_ministack/health",
+        log_path=LOG_DIR / "ministack.log",
+        env=env,
+    )
+
+
+def _check_raw(response: RawResponse, name: str) -> None:
+    errors = [v for k, v in response.headers if k.lower() == "x-amz-function-error"]
+    if response.status != 200 or errors or json.loads(response.body) != {"ok": True}:
+        raise RuntimeError(
+            f"raw invoke of {name} answered {response.status} {errors} {response.body[:300]!r}"
+        )
+
+
+def _invoke_boto3(client: LambdaClient, name: str) -> bytes:
+    response = client.invoke(FunctionName=name, Payload=b"{}")
+    body = response["Payload"].read()
+    if "FunctionError" in response:
+        raise RuntimeError(f"boto3 invoke of {name}: {response['FunctionError']} {body[:300]!r}")
+    return body
+
+
+def _measure_warm(
+    client: LambdaClient, raw: RawInvoker, names: dict[str, str], budget: Budget
+) -> list[WarmFigure]:
+    figures: list[WarmFigure] = []
+    for function in FUNCTIONS:
+        name = names[function.label]
+        _check_raw(raw.invoke(name), name)
+        if json.loads(_invoke_boto3(client, name)) != {"ok": True}:
+            raise RuntimeError(f"boto3 invoke of {name} did not return the handler's result")
+        boto3_summary = measure(partial(_invoke_boto3, client, name), budget)
+        figures.append(WarmFigure("boto3", function.label, boto3_summary))
+        raw_summary = measure(partial(raw.invoke, name), budget)
+        figures.append(WarmFigure("raw", function.label, raw_summary))
+    return figures
+
+
+def _measure_cold(
+    client: LambdaClient, raw: RawInvoker, prefix: str, count: int, log: bool
+) -> Summary:
+    samples: list[int] = []
+    for index in range(count):
+        name = f"{prefix}-cold-{index}"
+        deploy(client, name, SILENT)
+        elapsed, response = time_once(partial(raw.invoke, name))
+        samples.append(elapsed)
+        _check_raw(response, name)
+        if log:
+            print(f"  cold start {index + 1}/{count}: {samples[-1] / 1e6:.1f} ms", file=sys.stderr)
+    return summarise(samples, sum(samples))
+
+
+def measure_system(
+    server: RunningServer, system: str, budget: Budget, cold_count: int, verbose: bool
+) -> SystemResult:
+    client = lambda_client(server.endpoint_url)
+    names = {function.label: f"bench-{function.label}" for function in FUNCTIONS}
+    for function in FUNCTIONS:
+        deploy(client, names[function.label], function)
+    with RawInvoker(HOST, server.port) as raw:
+        warm = _measure_warm(client, raw, names, budget)
+        silent_response = raw.invoke(names[SILENT.label])
+        _check_raw(silent_response, names[SILENT.label])
+        cold = _measure_cold(client, raw, "bench", cold_count, verbose)
+    client.close()
+    return SystemResult(system, server.startup_seconds, tuple(warm), cold, silent_response)

@@ -1,0 +1,3 @@
+from lambdaport.cli.main import main
+
+main()

@@ -1,0 +1,177 @@
+"""``create_app(settings)``: every component built and wired here, explicitly, in one place.
+
+Background work (zygotes, idle reaping, hot reload) starts and stops in the ASGI lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lambdaport.config import Settings
+from lambdaport.gateway.asgi import Gateway, Receive, Scope, Send, ServiceEndpoint
+from lambdaport.gateway.internal import InternalApi
+from lambdaport.invoke import ConcurrencyLimiter, Invoker
+from lambdaport.invoke.asynchronous import (
+    AsyncDispatcher,
+    AsyncQueue,
+    AsyncTiming,
+    Destinations,
+    LambdaTarget,
+)
+from lambdaport.lambda_.account import AccountService
+from lambdaport.lambda_.api import LambdaApi
+from lambdaport.lambda_.code import CodeStore
+from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
+from lambdaport.lambda_.functions import FunctionService
+from lambdaport.lambda_.hot_reload import HotReloader
+from lambdaport.lambda_.policy import PolicyService
+from lambdaport.lambda_.registry import FunctionRegistry
+from lambdaport.lambda_.resolver import Resolver
+from lambdaport.lambda_.versions import VersionService
+from lambdaport.logbook import LogBook
+from lambdaport.protocol import load_protocol
+from lambdaport.protocol.base import ServiceProtocol
+from lambdaport.runtime.pool import RuntimePool
+from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.store import Store
+from lambdaport.store.queue import AsyncEventStore
+
+logger = logging.getLogger("lambdaport")
+
+
+def _unserved_protocol(service: str) -> ServiceProtocol | None:
+    try:
+        return load_protocol(service)
+    except Exception:
+        return None
+
+
+class LambdaportApp:
+    """The ASGI application: the gateway plus the lifespan of everything behind it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._temp_dir: Path | None = None
+        if settings.ephemeral:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="lambdaport-"))
+            settings = replace(settings, data_dir=self._temp_dir)
+        self.settings = settings
+        self.store = Store(settings.data_dir)
+        self.logs = LogBook(self.store)
+        self.pool = RuntimePool(
+            RuntimeSettings(
+                endpoint_url=settings.endpoint_url,
+                data_dir=settings.data_dir,
+                cache_dir=settings.cache_dir,
+                keep_alive_s=settings.keep_alive_seconds,
+            ),
+            self.logs,
+        )
+        code = CodeStore(self.store.code_dir)
+        self.registry = FunctionRegistry(self.store)
+        self.registry.activate_all()
+        self.limiter = ConcurrencyLimiter(settings.account_concurrency_limit)
+        self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store)
+        resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
+        self.async_queue = AsyncQueue(AsyncEventStore(self.store))
+        self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue)
+        self.async_dispatcher = AsyncDispatcher(
+            self.async_queue,
+            self.invoker,
+            resolver,
+            Destinations({"lambda": LambdaTarget(self.invoker)}),
+            AsyncTiming(settings.async_delay_scale),
+        )
+        self.hot_reloader = HotReloader(self.registry, self.invoker.retire)
+        functions = FunctionService(
+            self.registry, code, self._function_changed, watch=self.hot_reloader.watch
+        )
+        lambda_api = LambdaApi(
+            functions,
+            VersionService(self.registry),
+            PolicyService(self.registry),
+            AccountService(self.registry, settings.account_concurrency_limit),
+            self.invoker,
+            self.event_invoke_configs,
+        )
+        services = {"lambda": ServiceEndpoint(load_protocol("lambda"), lambda_api.dispatch)}
+        internal = InternalApi(
+            services=lambda: {name: "running" for name in services},
+            logs=self.logs,
+            code_root=self.store.code_dir,
+            status=self.status,
+        )
+        self.gateway = Gateway(
+            services,
+            internal,
+            default_region=settings.default_region,
+            unserved=_unserved_protocol,
+            strict_auth=settings.strict_auth,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _function_changed(self, function_arn: str, version: str | None) -> None:
+        """FunctionService's retire hook; ``version`` None means the function was deleted."""
+        self.invoker.retire(function_arn, version)
+        if version is None:
+            _, _, _, region, account, _, name = function_arn.split(":", 6)
+            self.event_invoke_configs.function_deleted(account, region, name)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "functions": sum(1 for _ in self.registry.all_functions()),
+            "asyncQueue": self.async_queue.status(),
+        }
+
+    async def startup(self) -> None:
+        await self.pool.start()
+        self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
+        self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
+
+    async def shutdown(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.async_dispatcher.stop()
+        await self.pool.stop()
+        self.store.close()
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self.gateway(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        steps: dict[str, tuple[Callable[[], Awaitable[None]], str]] = {
+            "lifespan.startup": (self.startup, "lifespan.startup"),
+            "lifespan.shutdown": (self.shutdown, "lifespan.shutdown"),
+        }
+        while True:
+            message = await receive()
+            step = steps.get(message["type"])
+            if step is None:
+                continue
+            action, name = step
+            try:
+                await action()
+            except Exception as exc:
+                logger.exception("%s failed", name)
+                await send({"type": f"{name}.failed", "message": str(exc)})
+                return
+            await send({"type": f"{name}.complete"})
+            if name == "lifespan.shutdown":
+                return
+
+
+def create_app(settings: Settings) -> LambdaportApp:
+    return LambdaportApp(settings)

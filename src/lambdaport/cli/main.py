@@ -1,0 +1,205 @@
+"""The ``lambdaport`` command: ``up`` runs the server; the rest talk to one over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import sys
+import urllib.error
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from lambdaport.cli.client import DEFAULT_ENDPOINT, get_json, lambda_client
+
+console = Console()
+err_console = Console(stderr=True)
+
+endpoint_option = click.option(
+    "--endpoint",
+    envvar="LAMBDAPORT_ENDPOINT",
+    default=DEFAULT_ENDPOINT,
+    show_default=True,
+    help="The lambdaport server (env LAMBDAPORT_ENDPOINT).",
+)
+
+
+@click.group()
+@click.version_option(package_name="lambdaport")
+def main() -> None:
+    """lambdaport: AWS Lambda and its triggers on your machine, without Docker."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [default: 4566].")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), default=None, help="[default: ./.lambdaport]"
+)
+@click.option("--ephemeral", is_flag=True, default=None, help="Keep nothing after exit.")
+@click.option("--strict-auth", is_flag=True, default=None, help="Verify SigV4 signatures.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None)
+@click.option("--log-level", default=None, help="debug, info, warning [default: info].")
+@click.option(
+    "--async-delay-scale",
+    type=float,
+    default=None,
+    help="Multiply async retry delays, backoff and maximum event age (0.01: 1 min -> 0.6 s) "
+    "[default: 1].",
+)
+def up(
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    ephemeral: bool | None,
+    strict_auth: bool | None,
+    config_file: Path | None,
+    log_level: str | None,
+    async_delay_scale: float | None,
+) -> None:
+    """Start the server (Ctrl-C or SIGTERM stops it cleanly)."""
+    import uvicorn
+
+    from lambdaport.app import create_app
+    from lambdaport.config import load_settings
+
+    settings = load_settings(
+        {
+            "host": host,
+            "port": port,
+            "data_dir": data_dir,
+            "ephemeral": ephemeral,
+            "strict_auth": strict_auth,
+            "log_level": log_level,
+            "async_delay_scale": async_delay_scale,
+        },
+        config_file=config_file,
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+    )
+    app = create_app(settings)
+    where = "a temporary directory" if settings.ephemeral else str(settings.data_dir)
+    logging.getLogger("lambdaport").info(
+        "lambdaport listening on %s (data in %s)", settings.endpoint_url, where
+    )
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=5,
+    )
+    uvicorn.Server(config).run()
+
+
+def _payload(value: str | None) -> bytes:
+    if value is None:
+        return b"{}"
+    if value.startswith("@"):
+        return Path(value[1:]).read_bytes()
+    return value.encode()
+
+
+@main.command()
+@click.argument("name")
+@click.option("--payload", default=None, help="JSON, or @file to read it from a file.")
+@click.option("--qualifier", default=None, help="A version or alias.")
+@endpoint_option
+def invoke(name: str, payload: str | None, qualifier: str | None, endpoint: str) -> None:
+    """Invoke a function synchronously and print its result and log tail."""
+    client = lambda_client(endpoint)
+    kwargs: dict[str, Any] = {"FunctionName": name, "Payload": _payload(payload), "LogType": "Tail"}
+    if qualifier:
+        kwargs["Qualifier"] = qualifier
+    try:
+        response = client.invoke(**kwargs)
+    except client.exceptions.ClientError as error:
+        err_console.print(f"[red]{error}[/red]")
+        sys.exit(2)
+    log = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
+    if log:
+        err_console.print(log.rstrip("\n"), style="dim", markup=False, highlight=False)
+    body = response["Payload"].read().decode(errors="replace")
+    console.print(body, markup=False, highlight=False, soft_wrap=True)
+    if response.get("FunctionError"):
+        sys.exit(1)
+
+
+@main.command()
+@endpoint_option
+def functions(endpoint: str) -> None:
+    """List the functions."""
+    client = lambda_client(endpoint)
+    table = Table("Name", "Runtime", "Handler", "Memory", "Timeout", "State", "Last modified")
+    for page in client.get_paginator("list_functions").paginate():
+        for fn in page["Functions"]:
+            table.add_row(
+                fn["FunctionName"],
+                fn.get("Runtime", ""),
+                fn.get("Handler", ""),
+                str(fn.get("MemorySize", "")),
+                str(fn.get("Timeout", "")),
+                fn.get("State", ""),
+                fn.get("LastModified", ""),
+            )
+    console.print(table)
+
+
+def _print_events(events: list[dict[str, Any]]) -> None:
+    for event in events:
+        stamp = datetime.fromtimestamp(event["timestamp"] / 1000, UTC).strftime("%H:%M:%S.%f")
+        message = event["message"].rstrip("\n")
+        console.print(f"[dim]{stamp[:-3]}[/dim] ", end="")
+        console.print(message, markup=False, highlight=False)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--lines", "-n", default=100, show_default=True, help="How many past lines.")
+@endpoint_option
+def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
+    """Print a function's log (START/END/REPORT lines and its output)."""
+    query = {"function": name, "after": str(-lines)}
+    try:
+        answer = get_json(endpoint, "/_lambdaport/logs", query)
+        _print_events(answer["events"])
+        while follow:
+            answer = get_json(
+                endpoint,
+                "/_lambdaport/logs",
+                {"function": name, "after": str(answer["last"]), "wait": "20"},
+            )
+            _print_events(answer["events"])
+    except urllib.error.URLError as error:
+        err_console.print(f"[red]cannot reach lambdaport at {endpoint}: {error}[/red]")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@endpoint_option
+def status(endpoint: str) -> None:
+    """Show the server's health and status."""
+    try:
+        health = get_json(endpoint, "/_lambdaport/health")
+    except urllib.error.URLError as error:
+        err_console.print(f"[red]cannot reach lambdaport at {endpoint}: {error}[/red]")
+        sys.exit(2)
+    console.print_json(orjson.dumps(health).decode())

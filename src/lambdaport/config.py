@@ -1,0 +1,94 @@
+"""Frozen server settings, from CLI flags, ``LAMBDAPORT_*`` variables and ``lambdaport.toml``.
+
+Precedence: a flag given on the command line, then the environment, then the TOML file
+(``./lambdaport.toml`` or ``--config``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PORT = 4566
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = Path(".lambdaport")
+    ephemeral: bool = False
+    strict_auth: bool = False
+    default_region: str = "us-east-1"
+    account_concurrency_limit: int = 1000
+    keep_alive_seconds: float = 600.0
+    cache_dir: Path = Path.home() / ".cache" / "lambdaport"
+    log_level: str = "info"
+    # Multiplies every asynchronous-invocation delay (retry delays, throttle backoff and the
+    # maximum event age): 0.01 makes the 1-minute retry 0.6 s for local development and tests.
+    async_delay_scale: float = 1.0
+
+    @property
+    def endpoint_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+
+_ENV_NAMES = {
+    "host": "LAMBDAPORT_HOST",
+    "port": "LAMBDAPORT_PORT",
+    "data_dir": "LAMBDAPORT_DATA_DIR",
+    "ephemeral": "LAMBDAPORT_EPHEMERAL",
+    "strict_auth": "LAMBDAPORT_STRICT_AUTH",
+    "default_region": "LAMBDAPORT_DEFAULT_REGION",
+    "account_concurrency_limit": "LAMBDAPORT_ACCOUNT_CONCURRENCY_LIMIT",
+    "keep_alive_seconds": "LAMBDAPORT_KEEP_ALIVE_SECONDS",
+    "cache_dir": "LAMBDAPORT_CACHE_DIR",
+    "log_level": "LAMBDAPORT_LOG_LEVEL",
+    "async_delay_scale": "LAMBDAPORT_ASYNC_DELAY_SCALE",
+}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    default = getattr(Settings(), name)
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, Path):
+        return Path(str(value)).expanduser()
+    return str(value)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Build Settings; ``overrides`` are flags the user gave (None values are ignored)."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    path = config_file or Path("lambdaport.toml")
+    if path.is_file():
+        with path.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+    for name, var in _ENV_NAMES.items():
+        if var in env:
+            values[name] = env[var]
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})

@@ -1,0 +1,178 @@
+"""The ASGI front door: reads the request, finds the service, parses, dispatches, answers.
+
+Exceptions become AWS error responses here and only here: an ``AwsError`` in the called
+service's protocol format, anything else as that service's internal error (logged with its
+traceback on the server, never sent to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lambdaport.errors import AwsError
+from lambdaport.gateway.identity import identify
+from lambdaport.gateway.sigv4 import verify_request
+from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.request import RequestContext
+
+logger = logging.getLogger("lambdaport.gateway")
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Dispatch = Callable[[RequestContext, str, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+InternalHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
+
+MAX_BODY = 70_167_211  # CreateFunction's direct-upload request limit
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceEndpoint:
+    protocol: ServiceProtocol
+    dispatch: Dispatch
+
+
+def _json_error(status: int, code: str, message: str) -> HttpResponse:
+    import orjson
+
+    return HttpResponse(
+        status,
+        [("content-type", "application/json"), ("x-amzn-errortype", code)],
+        orjson.dumps({"__type": code, "message": message}),
+    )
+
+
+class Gateway:
+    def __init__(
+        self,
+        services: Mapping[str, ServiceEndpoint],
+        internal: InternalHandler,
+        *,
+        default_region: str,
+        unserved: Callable[[str], ServiceProtocol | None],
+        strict_auth: bool = False,
+    ) -> None:
+        self._strict_auth = strict_auth
+        self._services = services
+        self._internal = internal
+        self._default_region = default_region
+        self._unserved = unserved
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = await self._read(scope, receive)
+        if request is None:
+            response = _json_error(
+                413,
+                "RequestEntityTooLargeException",
+                f"Request must be smaller than {MAX_BODY} bytes",
+            )
+        elif request.path.startswith("/_lambdaport/") or request.path.startswith("/_localstack/"):
+            response = await self._internal(request)
+        else:
+            response = await self._handle(request)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [(k.encode(), v.encode()) for k, v in response.headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+    @staticmethod
+    async def _read(scope: Scope, receive: Receive) -> HttpRequest | None:
+        headers: dict[str, str] = {}
+        for key, value in scope["headers"]:
+            headers[key.decode("latin-1")] = value.decode("latin-1")
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            return None
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        return HttpRequest(
+            method=scope["method"],
+            path=scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+            host=headers.get("host", ""),
+        )
+
+    async def _handle(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        identity = identify(request.path, request.query, request.headers, self._default_region)
+        request_id = str(uuid.uuid4())
+        operation: str | None = None
+        if identity.service is None:
+            return _json_error(
+                404,
+                "UnknownServiceException",
+                "lambdaport could not tell which AWS service this request is for.",
+            )
+        endpoint = self._services.get(identity.service)
+        if endpoint is None:
+            return self._unserved_response(identity.service, request_id)
+        protocol = endpoint.protocol
+        try:
+            if self._strict_auth:
+                verify_request(request)
+            operation, params = protocol.parse(request)
+            ctx = RequestContext(
+                account_id=identity.account_id,
+                region=identity.region,
+                request_id=request_id,
+                access_key=identity.access_key,
+                service=identity.service,
+                endpoint=f"http://{request.host}" if request.host else "",
+            )
+            result = await endpoint.dispatch(ctx, operation, params)
+            response = protocol.serialize(operation, result)
+        except AwsError as error:
+            response = protocol.serialize_error(operation, error)
+        except Exception:
+            logger.exception("internal error in %s.%s", identity.service, operation)
+            internal = AwsError(
+                "ServiceException",
+                "lambdaport hit an internal error; see the server log.",
+                500,
+                sender_fault=False,
+                fields={"Type": "Service"},
+            )
+            response = protocol.serialize_error(operation, internal)
+        response.headers.append(("x-amzn-requestid", request_id))
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s.%s %d %.2fms",
+                identity.service,
+                operation or "?",
+                response.status,
+                (time.perf_counter() - started) * 1000,
+            )
+        return response
+
+    def _unserved_response(self, service: str, request_id: str) -> HttpResponse:
+        error = AwsError(
+            "NotImplementedException",
+            f"lambdaport does not serve the AWS service '{service}' yet.",
+            501,
+            sender_fault=False,
+        )
+        protocol = self._unserved(service)
+        if protocol is None:
+            response = _json_error(error.status, error.code, error.message)
+        else:
+            response = protocol.serialize_error(None, error)
+        response.headers.append(("x-amzn-requestid", request_id))
+        return response

@@ -1,0 +1,95 @@
+"""Which service, account and region a request is for, read off the request itself.
+
+Order: the SigV4 credential scope (``Authorization`` header, or ``X-Amz-Credential`` of a
+presigned URL), then ``X-Amz-Target``, then the host name, then the path. The account is
+the access key when it is 12 digits, else ``000000000000``; the region comes from the scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+DEFAULT_ACCOUNT = "000000000000"
+
+# Path prefixes of services whose requests may arrive unsigned (for example curl).
+_PATH_SERVICES = (
+    ("/2015-03-31/", "lambda"),
+    ("/2014-11-13/", "lambda"),
+    ("/2016-08-19/", "lambda"),
+    ("/2017-03-31/", "lambda"),
+    ("/2017-10-31/", "lambda"),
+    ("/2018-10-31/", "lambda"),
+    ("/2019-09-25/", "lambda"),
+    ("/2019-09-30/", "lambda"),
+    ("/2020-04-22/", "lambda"),
+    ("/2020-06-30/", "lambda"),
+    ("/2021-07-20/", "lambda"),
+    ("/2021-10-31/", "lambda"),
+    ("/2021-11-15/", "lambda"),
+    ("/2024-08-31/", "lambda"),
+    ("/2025-11-30/", "lambda"),
+    ("/2025-12-01/", "lambda"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    service: str | None
+    account_id: str
+    region: str
+    access_key: str
+
+
+def _scope_from_authorization(header: str) -> list[str] | None:
+    # AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/lambda/aws4_request, SignedHeaders=...
+    start = header.find("Credential=")
+    if start < 0:
+        return None
+    end = header.find(",", start)
+    credential = header[start + 11 : end if end >= 0 else None].strip()
+    parts = credential.split("/")
+    return parts if len(parts) == 5 else None
+
+
+def _scope_from_query(query: str) -> list[str] | None:
+    for pair in query.split("&"):
+        if pair.startswith("X-Amz-Credential="):
+            parts = unquote(pair[17:]).split("/")
+            return parts if len(parts) == 5 else None
+    return None
+
+
+def _service_from_host(host: str) -> str | None:
+    name = host.split(":", 1)[0]
+    labels = name.split(".")
+    if len(labels) >= 3 and labels[-2:] == ["amazonaws", "com"]:
+        return labels[0]
+    return None
+
+
+def identify(path: str, query: str, headers: Mapping[str, str], default_region: str) -> Identity:
+    scope = None
+    authorization = headers.get("authorization")
+    if authorization:
+        scope = _scope_from_authorization(authorization)
+    elif "X-Amz-Credential=" in query:
+        scope = _scope_from_query(query)
+    service: str | None = None
+    access_key = ""
+    region = default_region
+    if scope is not None:
+        access_key, _, region, service, _ = scope
+    target = headers.get("x-amz-target")
+    if service is None and target:
+        service = target.split(".", 1)[0].lower()
+    if service is None:
+        service = _service_from_host(headers.get("host", ""))
+    if service is None:
+        for prefix, name in _PATH_SERVICES:
+            if path.startswith(prefix):
+                service = name
+                break
+    account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
+    return Identity(service=service, account_id=account, region=region, access_key=access_key)

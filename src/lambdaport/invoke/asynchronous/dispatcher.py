@@ -1,0 +1,336 @@
+"""``AsyncDispatcher``: runs queued ``Event`` invocations, retries them, routes the outcome.
+
+The dispatcher runs in the server's lifespan. It waits on the queue's doorbell (a new
+event, a finished attempt) or on the earliest ``not_before`` of a function with room; it
+never sleeps a fixed time. Each pass visits the functions with queued events in turn,
+starting one further along each time, and claims for each at most its room: the function's
+reserved concurrency (or ``function_concurrency`` when it has none) less what it is running.
+A busy function therefore never takes another function's turn.
+
+Each claimed event is run through the one door, ``Invoker.invoke``, as a ``RequestResponse``
+invocation with the event's request id (the function sees the same ``aws_request_id`` on
+every attempt), within the same concurrency limits as every other invocation:
+
+* function error (exception, timeout, crash): retried after ~1 and ~2 minutes, up to the
+  config's ``MaximumRetryAttempts``; then ``RetriesExhausted``;
+* throttle (429) or system error (5xx, function being updated, a lambdaport fault): back to
+  the queue after 1 s, 2 s, 4 s ... (5 minutes at most), attempts untouched;
+* reserved concurrency 0: straight to failure handling, no retries;
+* older than ``MaximumEventAgeInSeconds`` when claimed: ``EventAgeExceeded``;
+* the function deleted: the event is dropped.
+
+Failure handling sends the invocation record to the OnFailure destination and the original
+event to the dead-letter queue; success sends the record to OnSuccess. The event is deleted
+from the store only after that, so a crash at any point delivers again (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from typing import Protocol
+
+from lambdaport.errors import AwsError
+from lambdaport.invoke.asynchronous.destinations import (
+    Delivery,
+    DeliveryKind,
+    Destinations,
+    MessageAttribute,
+)
+from lambdaport.invoke.asynchronous.queue import AsyncQueue
+from lambdaport.invoke.asynchronous.records import AttemptResponse, Condition, invocation_record
+from lambdaport.invoke.asynchronous.timing import AsyncTiming
+from lambdaport.invoke.model import (
+    FunctionResolver,
+    InvokeRequest,
+    InvokeResponse,
+    ResolvedFunction,
+)
+from lambdaport.store.queue import QueuedEvent
+
+logger = logging.getLogger("lambdaport.async")
+
+DEFAULT_FUNCTION_CONCURRENCY = 32
+LATEST = "$LATEST"
+
+
+class InvokeDoor(Protocol):
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
+
+
+def _requeues_on(error: AwsError) -> bool:
+    """Throttles and system errors go back to the queue without spending an attempt."""
+    return error.status == 429 or error.status >= 500 or error.code == "ResourceConflictException"
+
+
+def record_function_arn(invoked_arn: str) -> str:
+    """The record's functionArn: qualified as invoked, ``:$LATEST`` when unqualified."""
+    return invoked_arn if invoked_arn.count(":") >= 7 else f"{invoked_arn}:{LATEST}"
+
+
+class AsyncDispatcher:
+    def __init__(
+        self,
+        queue: AsyncQueue,
+        invoker: InvokeDoor,
+        resolver: FunctionResolver,
+        destinations: Destinations,
+        timing: AsyncTiming,
+        *,
+        function_concurrency: int = DEFAULT_FUNCTION_CONCURRENCY,
+    ) -> None:
+        self._queue = queue
+        self._events = queue.events
+        self._invoker = invoker
+        self._resolver = resolver
+        self._destinations = destinations
+        self._timing = timing
+        self._function_concurrency = function_concurrency
+        self._caps: dict[str, int] = {}  # learned from each function's reserved concurrency
+        self._running: Counter[str] = Counter()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._turn = 0
+
+    # -- the loop -----------------------------------------------------------------------
+
+    async def run(self) -> None:
+        released = self._events.release_all_claims()
+        if released:
+            logger.info("async: %d events a previous server was running are due again", released)
+        wake = self._queue.wake
+        while True:
+            wake.clear()
+            due = self.dispatch_due()
+            timeout = None if due is None else max(0.0, due - self._queue.clock())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout)
+
+    async def stop(self) -> None:
+        """Cancel the attempts in flight; their events stay claimed in the store and are
+        released (due again) when the next server starts."""
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _cap(self, function_arn: str) -> int:
+        return self._caps.get(function_arn, self._function_concurrency)
+
+    def dispatch_due(self) -> float | None:
+        """Claim and start what is due; return when the next event becomes due (or None
+        when only a finished attempt can change anything)."""
+        now = self._queue.clock()
+        functions = list(self._queue.functions)
+        if not functions:
+            return None
+        self._turn = (self._turn + 1) % len(functions)
+        earliest: float | None = None
+        for function_arn in functions[self._turn :] + functions[: self._turn]:
+            room = self._cap(function_arn) - self._running[function_arn]
+            for event in self._events.claim(function_arn, now, room):
+                self._start(event)
+            if self._running[function_arn] >= self._cap(function_arn):
+                continue  # a finished attempt rings the doorbell
+            due = self._events.next_due(function_arn)
+            if due is None:
+                if not self._running[function_arn]:
+                    self._queue.functions.pop(function_arn, None)
+            elif earliest is None or due < earliest:
+                earliest = due
+        return earliest
+
+    def _start(self, event: QueuedEvent) -> None:
+        self._running[event.function_arn] += 1
+        task = asyncio.get_running_loop().create_task(self._process(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, event: QueuedEvent) -> None:
+        try:
+            await self._attempt(event)
+        except Exception:
+            logger.exception("async: request %s failed in the dispatcher", event.request_id)
+            self._requeue(event, None)
+        finally:
+            self._running[event.function_arn] -= 1
+            if self._running[event.function_arn] <= 0:
+                del self._running[event.function_arn]
+            self._queue.wake.set()
+
+    # -- one attempt --------------------------------------------------------------------
+
+    def _resolve(self, event: QueuedEvent) -> ResolvedFunction | None:
+        try:
+            resolved = self._resolver.resolve(
+                event.account_id, event.region, event.invoked_arn, None
+            )
+        except AwsError as error:
+            if error.status != 404:
+                raise
+            logger.info("async: dropping request %s: %s", event.request_id, error.message)
+            self._events.finish(event.request_id)
+            return None
+        reserved = resolved.reserved_concurrency
+        cap = self._function_concurrency if reserved is None else max(1, reserved)
+        self._caps[event.function_arn] = min(cap, self._function_concurrency)
+        return resolved
+
+    async def _attempt(self, event: QueuedEvent) -> None:
+        resolved = self._resolve(event)
+        if resolved is None:
+            return
+        config = resolved.event_invoke_config
+        last = AttemptResponse.from_json(event.last_response) if event.last_response else None
+        if self._queue.clock() - event.accepted_at > self._timing.maximum_age(config):
+            await self._fail(event, resolved, "EventAgeExceeded", event.attempts, last)
+            return
+        if resolved.reserved_concurrency == 0:
+            throttle = AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
+            response = AttemptResponse.from_error(throttle, resolved.executed_version)
+            await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
+            return
+        try:
+            result = await self._invoker.invoke(
+                InvokeRequest(
+                    account_id=event.account_id,
+                    region=event.region,
+                    function_name=event.invoked_arn,
+                    payload=event.payload,
+                    request_id=event.request_id,
+                    trace_header=event.trace_header,
+                )
+            )
+        except AwsError as error:
+            await self._invocation_error(event, resolved, error)
+            return
+        attempts = event.attempts + 1
+        response = AttemptResponse(
+            result.status_code, result.executed_version, result.payload, result.function_error
+        )
+        if result.function_error is None:
+            await self._succeed(event, resolved, attempts, response)
+        elif attempts > config.maximum_retry_attempts:
+            await self._fail(event, resolved, "RetriesExhausted", attempts, response)
+        else:
+            self._events.release(
+                event.request_id,
+                not_before=self._queue.clock() + self._timing.retry_delay(attempts),
+                attempts=attempts,
+                requeues=0,
+                last_response=response.to_json(),
+            )
+
+    async def _invocation_error(
+        self, event: QueuedEvent, resolved: ResolvedFunction, error: AwsError
+    ) -> None:
+        response = AttemptResponse.from_error(error, resolved.executed_version)
+        if _requeues_on(error):
+            self._requeue(event, response)
+        elif error.status == 404:
+            logger.info("async: dropping request %s: %s", event.request_id, error.message)
+            self._events.finish(event.request_id)
+        else:
+            await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
+
+    def _requeue(self, event: QueuedEvent, response: AttemptResponse | None) -> None:
+        requeues = event.requeues + 1
+        self._events.release(
+            event.request_id,
+            not_before=self._queue.clock() + self._timing.requeue_delay(requeues),
+            attempts=event.attempts,
+            requeues=requeues,
+            last_response=None if response is None else response.to_json(),
+        )
+
+    # -- outcomes -----------------------------------------------------------------------
+
+    def _delivery(
+        self,
+        event: QueuedEvent,
+        kind: DeliveryKind,
+        arn: str,
+        body: bytes,
+        **attributes: MessageAttribute,
+    ) -> Delivery:
+        return Delivery(
+            destination_arn=arn,
+            kind=kind,
+            function_arn=record_function_arn(event.invoked_arn),
+            request_id=event.request_id,
+            account_id=event.account_id,
+            region=event.region,
+            body=body,
+            attributes=attributes,
+        )
+
+    def _record(
+        self,
+        event: QueuedEvent,
+        condition: Condition,
+        attempts: int,
+        response: AttemptResponse | None,
+    ) -> bytes:
+        return invocation_record(
+            request_id=event.request_id,
+            function_arn=record_function_arn(event.invoked_arn),
+            condition=condition,
+            approximate_invoke_count=attempts,
+            request_payload=event.payload,
+            response=response,
+            now=self._queue.clock(),
+        )
+
+    async def _succeed(
+        self,
+        event: QueuedEvent,
+        resolved: ResolvedFunction,
+        attempts: int,
+        response: AttemptResponse,
+    ) -> None:
+        destination = resolved.event_invoke_config.on_success
+        if destination:
+            body = self._record(event, "Success", attempts, response)
+            await self._destinations.deliver(self._delivery(event, "OnSuccess", destination, body))
+        self._events.finish(event.request_id)
+
+    async def _fail(
+        self,
+        event: QueuedEvent,
+        resolved: ResolvedFunction,
+        condition: Condition,
+        attempts: int,
+        response: AttemptResponse | None,
+    ) -> None:
+        logger.info(
+            "async: request %s of %s failed (%s after %d attempts)",
+            event.request_id,
+            event.invoked_arn,
+            condition,
+            attempts,
+        )
+        destination = resolved.event_invoke_config.on_failure
+        if destination:
+            body = self._record(event, condition, attempts, response)
+            await self._destinations.deliver(self._delivery(event, "OnFailure", destination, body))
+        if resolved.dead_letter_arn:
+            status = response.status_code if response is not None else 200
+            message = response.error_message() if response is not None else condition
+            await self._destinations.deliver(
+                self._delivery(
+                    event,
+                    "DeadLetter",
+                    resolved.dead_letter_arn,
+                    event.payload,
+                    RequestID=MessageAttribute("String", event.request_id),
+                    ErrorCode=MessageAttribute("Number", str(status)),
+                    ErrorMessage=MessageAttribute("String", message),
+                )
+            )
+        self._events.finish(event.request_id)
+
+    # -- introspection --------------------------------------------------------------------
+
+    def running(self) -> int:
+        return sum(self._running.values())

@@ -1,0 +1,58 @@
+"""Concurrency accounting: reserved concurrency per function and the account's limit.
+
+Functions with reserved concurrency draw only on their reservation; all others share what
+the account limit leaves unreserved. Past either limit the invocation is throttled with
+AWS's ``TooManyRequestsException`` and its ``Reason``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from lambdaport.errors import AwsError
+
+
+def throttled(reason: str) -> AwsError:
+    return AwsError(
+        "TooManyRequestsException",
+        "Rate Exceeded.",
+        429,
+        fields={"Reason": reason, "Type": "User"},
+        headers={"Retry-After": "1"},
+    )
+
+
+class ConcurrencyLimiter:
+    def __init__(self, account_limit: int) -> None:
+        self.account_limit = account_limit
+        self._per_function: defaultdict[str, int] = defaultdict(int)
+        self._unreserved: defaultdict[tuple[str, str], int] = defaultdict(int)
+
+    def in_flight(self, function_arn: str) -> int:
+        return self._per_function[function_arn]
+
+    @contextmanager
+    def lease(
+        self,
+        account_key: tuple[str, str],
+        function_arn: str,
+        reserved: int | None,
+        reserved_total: int,
+    ) -> Iterator[None]:
+        """Hold one unit of concurrency for the body of the ``with``, or raise a throttle."""
+        if reserved is not None:
+            if self._per_function[function_arn] >= reserved:
+                raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+        elif self._unreserved[account_key] >= max(0, self.account_limit - reserved_total):
+            raise throttled("ConcurrentInvocationLimitExceeded")
+        self._per_function[function_arn] += 1
+        if reserved is None:
+            self._unreserved[account_key] += 1
+        try:
+            yield
+        finally:
+            self._per_function[function_arn] -= 1
+            if reserved is None:
+                self._unreserved[account_key] -= 1

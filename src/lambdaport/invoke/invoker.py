@@ -1,0 +1,177 @@
+"""``Invoker``: the one door into function execution.
+
+The Lambda API's Invoke, every push trigger, every HTTP front and every event source mapping
+call :meth:`Invoker.invoke` with an :class:`InvokeRequest`. It resolves the function and
+qualifier, checks the state, the payload, the caller's permission and concurrency, then runs
+the invocation on the runtime pool.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import time
+import uuid
+from typing import Protocol
+
+import orjson
+
+from lambdaport.errors import AwsError
+from lambdaport.invoke.concurrency import ConcurrencyLimiter
+from lambdaport.invoke.model import (
+    AsyncEventQueue,
+    AsyncInvocation,
+    FunctionResolver,
+    InvokeRequest,
+    InvokeResponse,
+)
+from lambdaport.invoke.permissions import check_invoke_permission
+from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
+
+SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB: RequestResponse and DryRun
+ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1 MB: Event
+CLIENT_CONTEXT_LIMIT = 3583
+LOG_TAIL_BYTES = 4096
+
+
+class Executor(Protocol):
+    """Runs invocations in execution environments (the runtime pool)."""
+
+    async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult: ...
+
+    def retire(self, function_arn: str, version: str | None = None) -> None: ...
+
+
+def new_trace_header() -> str:
+    return (
+        f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};"
+        f"Parent={os.urandom(8).hex()};Sampled=0"
+    )
+
+
+def _too_large(size: int, limit: int) -> AwsError:
+    return AwsError(
+        "RequestTooLargeException",
+        f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+        413,
+        fields={"Type": "User"},
+    )
+
+
+def _invalid_content(message: str) -> AwsError:
+    return AwsError("InvalidRequestContentException", message, 400, fields={"Type": "User"})
+
+
+def _decode_client_context(value: str | None) -> str | None:
+    if not value:
+        return None
+    if len(value) > CLIENT_CONTEXT_LIMIT:
+        raise _invalid_content("Client context must be smaller than 3583 bytes.")
+    try:
+        text = base64.b64decode(value, validate=True).decode()
+        orjson.loads(text)
+    except (binascii.Error, UnicodeDecodeError, orjson.JSONDecodeError):
+        raise _invalid_content(
+            "Client context must be a valid Base64-encoded JSON object."
+        ) from None
+    return text
+
+
+def _check_json(payload: bytes) -> bytes:
+    if not payload:
+        return b"{}"
+    try:
+        orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise _invalid_content(
+            f"Could not parse request body into json: Could not parse payload into json: {exc}"
+        ) from None
+    return payload
+
+
+class Invoker:
+    def __init__(
+        self,
+        resolver: FunctionResolver,
+        executor: Executor,
+        limiter: ConcurrencyLimiter,
+        events: AsyncEventQueue | None = None,
+    ) -> None:
+        self._resolver = resolver
+        self._executor = executor
+        self._limiter = limiter
+        self._events = events
+
+    def retire(self, function_arn: str, version: str | None = None) -> None:
+        """Code or configuration changed (or the function is gone): no warm reuse."""
+        self._executor.retire(function_arn, version)
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        limit = ASYNC_PAYLOAD_LIMIT if request.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
+        if len(request.payload) > limit:
+            raise _too_large(len(request.payload), limit)
+        resolved = self._resolver.resolve(
+            request.account_id, request.region, request.function_name, request.qualifier
+        )
+        if resolved.state != "Active":
+            raise AwsError(
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. The function is currently "
+                f"in the following state: {resolved.state}",
+                409,
+                fields={"Type": "User"},
+            )
+        check_invoke_permission(resolved.policy_statements, request.caller, resolved.invoked_arn)
+        spec = resolved.spec
+        runs_python = spec.runtime.startswith("python")
+        payload = _check_json(request.payload) if runs_python else request.payload
+        client_context = _decode_client_context(request.client_context)
+        request_id = request.request_id or str(uuid.uuid4())
+        if request.invocation_type == "DryRun":
+            return InvokeResponse(204, request_id, resolved.executed_version)
+        if request.invocation_type == "Event":
+            if self._events is None:
+                raise AwsError(
+                    "InvalidParameterValueException",
+                    "InvocationType Event is not available in this lambdaport build yet.",
+                    400,
+                    fields={"Type": "User"},
+                )
+            self._events.accept(
+                AsyncInvocation(
+                    request_id=request_id,
+                    function_arn=spec.function_arn,
+                    invoked_arn=resolved.invoked_arn,
+                    account_id=spec.account_id,
+                    region=spec.region,
+                    payload=payload,
+                    trace_header=request.trace_header,
+                )
+            )
+            return InvokeResponse(202, request_id, resolved.executed_version)
+        invocation = Invocation(
+            request_id=request_id,
+            payload=payload,
+            invoked_function_arn=resolved.invoked_arn,
+            client_context=client_context,
+            trace_id=request.trace_header or new_trace_header(),
+        )
+        account_key = (spec.account_id, spec.region)
+        reserved_total = self._resolver.reserved_concurrency_total(*account_key)
+        with self._limiter.lease(
+            account_key, spec.function_arn, resolved.reserved_concurrency, reserved_total
+        ):
+            result = await self._executor.invoke(spec, invocation)
+        log_result = None
+        if request.log_type == "Tail":
+            tail = result.log.encode()[-LOG_TAIL_BYTES:]
+            log_result = base64.b64encode(tail).decode()
+        return InvokeResponse(
+            status_code=200,
+            request_id=request_id,
+            executed_version=resolved.executed_version,
+            payload=result.payload,
+            function_error=result.function_error,
+            log_result=log_result,
+        )

@@ -1,0 +1,146 @@
+"""Function code: zip packages stored by content, extracted safely; hot-reload directories.
+
+An uploaded package is kept as ``code/<sha256-hex>.zip`` and extracted once into
+``code/<sha256-hex>/``. Extraction refuses entries that would land outside that directory
+(absolute paths, ``..``) and symbolic links whose target escapes it. File modes from the zip
+are kept, so a custom runtime's ``bootstrap`` stays executable.
+
+Hot reload: ``Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path"}`` runs the function
+straight from a local directory; edits there are picked up on the next cold start (lambdaport
+retires warm environments when the directory changes).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import shutil
+import stat
+import zipfile
+from pathlib import Path
+
+from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.lambda_.models import Code
+
+HOT_RELOAD_BUCKET = "hot-reload"
+ZIP_UPLOAD_LIMIT = 50 * 1024 * 1024  # direct upload, zipped
+UNZIPPED_LIMIT = 262_144_000  # 250 MB
+
+
+def _bad_zip() -> AwsError:
+    return invalid_parameter(
+        "Could not unzip uploaded file. Please check your file, then try to upload again."
+    )
+
+
+class CodeStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def zip_path(self, code: Code) -> Path:
+        return self.root / f"{code.zip_hex}.zip"
+
+    def code_dir(self, code: Code) -> Path:
+        if code.hot_reload_dir:
+            return Path(code.hot_reload_dir)
+        return self.root / code.zip_hex
+
+    def save_zip(self, data: bytes) -> Code:
+        if len(data) > ZIP_UPLOAD_LIMIT:
+            raise AwsError(
+                "RequestEntityTooLargeException",
+                f"Zipped size must be smaller than {ZIP_UPLOAD_LIMIT} bytes",
+                413,
+                fields={"Type": "User"},
+            )
+        digest = hashlib.sha256(data)
+        code = Code(
+            sha256=base64.b64encode(digest.digest()).decode(),
+            size=len(data),
+            zip_hex=digest.hexdigest(),
+        )
+        target = self.code_dir(code)
+        if not target.is_dir():
+            self._extract(data, target)
+            self.zip_path(code).write_bytes(data)
+        return code
+
+    def hot_reload(self, directory: str) -> Code:
+        path = Path(directory)
+        if not path.is_absolute() or not path.is_dir():
+            raise invalid_parameter(
+                f"Hot reload needs an absolute path of an existing directory as S3Key: {directory}"
+            )
+        digest = hashlib.sha256(str(path).encode()).digest()
+        return Code(
+            sha256=base64.b64encode(digest).decode(), size=0, hot_reload_dir=str(path.resolve())
+        )
+
+    def _extract(self, data: bytes, target: Path) -> None:
+        staging = target.with_name(target.name + f".tmp{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        try:
+            try:
+                archive = zipfile.ZipFile(io.BytesIO(data))
+            except (zipfile.BadZipFile, ValueError):
+                raise _bad_zip() from None
+            with archive:
+                _check_sizes(archive)
+                for info in archive.infolist():
+                    _extract_member(archive, info, staging)
+            staging.rename(target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_sizes(archive: zipfile.ZipFile) -> None:
+    total = sum(info.file_size for info in archive.infolist())
+    if total > UNZIPPED_LIMIT:
+        raise invalid_parameter(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
+
+
+def _inside(root: Path, candidate: Path) -> bool:
+    try:
+        candidate.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path) -> None:
+    name = info.filename.replace("\\", "/")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if name.startswith("/") or ".." in parts:
+        raise invalid_parameter(
+            f"Could not unzip uploaded file: the entry {info.filename!r} points outside the "
+            "code directory."
+        )
+    if not parts:
+        return
+    destination = root.joinpath(*parts)
+    mode = (info.external_attr >> 16) & 0xFFFF
+    if info.is_dir():
+        destination.mkdir(parents=True, exist_ok=True)
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if stat.S_ISLNK(mode):
+        link_target = archive.read(info).decode()
+        resolved = (destination.parent / link_target).resolve()
+        if os.path.isabs(link_target) or not _inside(root.resolve(), resolved):
+            raise invalid_parameter(
+                f"Could not unzip uploaded file: the link {info.filename!r} points outside the "
+                "code directory."
+            )
+        os.symlink(link_target, destination)
+        return
+    try:
+        with archive.open(info) as source, destination.open("wb") as sink:
+            shutil.copyfileobj(source, sink, 1024 * 1024)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
+        raise _bad_zip() from None
+    permissions = stat.S_IMODE(mode)
+    destination.chmod(permissions | 0o444 if permissions else 0o644)

@@ -1,0 +1,108 @@
+"""The invoker's view of functions: a reference resolved to the version that will run."""
+
+from __future__ import annotations
+
+import random
+from typing import Protocol
+
+from lambdaport.invoke.model import (
+    DEFAULT_EVENT_INVOKE_CONFIG,
+    EventInvokeConfig,
+    ResolvedFunction,
+)
+from lambdaport.lambda_.code import CodeStore
+from lambdaport.lambda_.models import FunctionVersion
+from lambdaport.lambda_.names import LATEST, parse_function_ref
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
+from lambdaport.runtime.spec import FunctionSpec
+
+
+class EventInvokeConfigLookup(Protocol):
+    def __call__(
+        self, account_id: str, region: str, name: str, qualifier: str
+    ) -> EventInvokeConfig | None: ...
+
+
+def _dead_letter_arn(latest: FunctionVersion) -> str | None:
+    """DeadLetterConfig is function-level: versions follow $LATEST's (AWS-SEMANTICS.md A.4)."""
+    config = latest.extra.get("DeadLetterConfig") or {}
+    target = config.get("TargetArn") if isinstance(config, dict) else None
+    return str(target) if target else None
+
+
+class Resolver:
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        code: CodeStore,
+        event_invoke_configs: EventInvokeConfigLookup | None = None,
+    ) -> None:
+        self._registry = registry
+        self._code = code
+        self._event_invoke_configs = event_invoke_configs
+        self._specs: dict[tuple[str, str, str], FunctionSpec] = {}
+
+    def _spec(self, version: FunctionVersion) -> FunctionSpec:
+        key = (version.arn, version.version, version.revision_id)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = FunctionSpec(
+                function_name=version.name,
+                function_arn=version.arn,
+                version=version.version,
+                runtime=version.runtime,
+                handler=version.handler,
+                code_dir=str(self._code.code_dir(version.code)),
+                revision_id=version.revision_id,
+                memory_size=version.memory_size,
+                timeout=version.timeout,
+                region=version.region,
+                account_id=version.account_id,
+                log_group=version.log_group,
+                environment=dict(version.environment),
+            )
+            self._specs[key] = spec
+        return spec
+
+    @staticmethod
+    def _route(entry: FunctionEntry, alias_name: str) -> str:
+        alias = entry.aliases[alias_name]
+        for version, weight in alias.routing_weights.items():
+            if random.random() < weight:
+                return version
+        return alias.function_version
+
+    def resolve(
+        self, account_id: str, region: str, function_name: str, qualifier: str | None
+    ) -> ResolvedFunction:
+        ref = parse_function_ref(function_name, account_id, region, qualifier)
+        entry = self._registry.entry(ref)
+        name = ref.qualifier
+        if name is None or name == LATEST:
+            version = entry.latest
+        elif name in entry.aliases:
+            version = self._registry.version(entry, ref, self._route(entry, name))
+        else:
+            version = self._registry.version(entry, ref, name)
+        policy = entry.policies.get(name or "") if name != LATEST else entry.policies.get("")
+        return ResolvedFunction(
+            spec=self._spec(version),
+            invoked_arn=ref.qualified_arn,
+            state=entry.latest.state if version.version == LATEST else version.state,
+            reserved_concurrency=entry.settings.reserved_concurrency,
+            policy_statements=tuple(policy.statements) if policy else (),
+            event_invoke_config=self._event_invoke_config(
+                ref.account_id, ref.region, ref.name, name
+            ),
+            dead_letter_arn=_dead_letter_arn(entry.latest),
+        )
+
+    def _event_invoke_config(
+        self, account_id: str, region: str, name: str, qualifier: str | None
+    ) -> EventInvokeConfig:
+        lookup = self._event_invoke_configs
+        found = None if lookup is None else lookup(account_id, region, name, qualifier or LATEST)
+        return found or DEFAULT_EVENT_INVOKE_CONFIG
+
+    def reserved_concurrency_total(self, account_id: str, region: str) -> int:
+        return self._registry.reserved_total(account_id, region)

@@ -1,0 +1,204 @@
+"""The ``rest-xml`` protocol (S3): routes by method, path and query, XML bodies.
+
+Virtual-host bucket addressing is the gateway's business: it hands this protocol a
+path-style path (``/bucket/key``). Streaming blobs (object bodies) travel as raw bytes.
+Errors are S3's ``<Error><Code/><Message/>...<RequestId/></Error>``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+
+from lambdaport.errors import AwsError
+from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
+from lambdaport.protocol.rest_binding import (
+    RequestBinding,
+    ResponseBinding,
+    has_location,
+    parse_query,
+    route_for,
+)
+from lambdaport.protocol.routing import Route, Router
+from lambdaport.protocol.validation import Validate, Validator
+from lambdaport.protocol.xml_codec import Reader, XmlCodec, namespace_attr, parse_xml
+
+XML_CONTENT_TYPE = "application/xml"
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    name: str
+    binding: RequestBinding
+    payload: str | None
+    payload_kind: str  # "blob", "string", "structure" or ""
+    body: Reader | None
+    validate: Validate | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    status: int
+    binding: ResponseBinding
+    payload: str | None
+    payload_kind: str
+    root: str  # the root element name of an XML body
+    namespace: str  # ' xmlns="..."' or ""
+    write: Callable[[Any, list[str]], str] | None
+
+
+def _payload(shape: Any) -> tuple[str | None, str]:
+    name = shape.serialization.get("payload")
+    if name is None:
+        return None, ""
+    kind = shape.members[name].type_name
+    return str(name), kind if kind in ("blob", "string") else "structure"
+
+
+class RestXmlProtocol:
+    """Parses and serialises one ``rest-xml`` service, driven by its botocore model."""
+
+    def __init__(self, service_model: Any) -> None:
+        self.service_name: str = service_model.service_name
+        self._xml = XmlCodec()
+        self._validator = Validator()
+        self._errors = index_error_shapes(service_model)
+        self._inputs: dict[str, _Input] = {}
+        self._outputs: dict[str, _Output] = {}
+        routes: list[Route] = []
+        for name in service_model.operation_names:
+            operation = service_model.operation_model(name)
+            plan = self._plan_input(operation)
+            self._inputs[name] = plan
+            self._outputs[name] = self._plan_output(operation)
+            routes.append(route_for(operation, plan.binding))
+        self._router = Router(routes)
+
+    def _plan_input(self, operation: Any) -> _Input:
+        shape = operation.input_shape
+        if shape is None:
+            return _Input(
+                operation.name, RequestBinding((), (), (), (), (), (), ()), None, "", None, None
+            )
+        payload, kind = _payload(shape)
+        body: Reader | None = None
+        if kind == "structure":
+            body = self._xml.reader(shape.members[payload])
+        elif payload is None:
+            members = [(n, m) for n, m in shape.members.items() if not has_location(m)]
+            body = self._xml.members_reader(members) if members else None
+        validate = self._validator.for_members(shape.members.items(), shape.required_members)
+        return _Input(
+            operation.name, RequestBinding.from_shape(shape), payload, kind, body, validate
+        )
+
+    def _plan_output(self, operation: Any) -> _Output:
+        status = int(operation.http.get("responseCode", 200))
+        shape = operation.output_shape
+        if shape is None:
+            return _Output(status, ResponseBinding(None, (), ()), None, "", "", "", None)
+        payload, kind = _payload(shape)
+        root, namespace = f"{operation.name}Result", namespace_attr(shape)
+        write: Callable[[Any, list[str]], str] | None = None
+        if kind == "structure":
+            member = shape.members[payload]
+            root = str(member.serialization.get("name", member.name))
+            namespace = namespace_attr(member) or namespace
+            write = self._xml.members_writer(member.members.items())
+        elif payload is None:
+            members = [(n, m) for n, m in shape.members.items() if not has_location(m)]
+            root = str(shape.serialization.get("name", root))
+            write = self._xml.members_writer(members) if members else None
+        return _Output(
+            status, ResponseBinding.from_shape(shape), payload, kind, root, namespace, write
+        )
+
+    def operation_names(self) -> list[str]:
+        return list(self._inputs)
+
+    def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
+        query = parse_query(request.query)
+        match = self._router.match(request.method, request.path, query, request.headers)
+        if match is None:
+            raise AwsError(
+                "MethodNotAllowed",
+                "The specified method is not allowed against this resource.",
+                405,
+            )
+        route = match.route
+        plan = self._inputs[route.operation]
+        params: dict[str, Any] = {}
+        plan.binding.bind(match.labels, query, request.headers, route.query, params)
+        body = request.body
+        if plan.payload is not None and body:
+            if plan.payload_kind == "blob":
+                params[plan.payload] = body
+            elif plan.payload_kind == "string":
+                params[plan.payload] = body.decode()
+            elif plan.body is not None:
+                params[plan.payload] = plan.body(parse_xml(body))
+        elif plan.body is not None and body:
+            params.update(plan.body(parse_xml(body)))
+        if validate and plan.validate is not None:
+            plan.validate(params)
+        return plan.name, params
+
+    def serialize(
+        self, operation: str, result: Mapping[str, Any], root_name: str | None = None
+    ) -> HttpResponse:
+        """``root_name`` names the root element of a non-payload XML body (S3 calls the
+        ListObjectsV2 body ``ListBucketResult``; the model does not say so)."""
+        plan = self._outputs[operation]
+        headers: list[tuple[str, str]] = []
+        status = plan.binding.apply(result, headers) or plan.status
+        body = b""
+        content_type = XML_CONTENT_TYPE
+        if plan.payload is not None:
+            value = result.get(plan.payload)
+            if value is None:
+                pass
+            elif plan.payload_kind == "blob":
+                body = value if isinstance(value, bytes) else bytes(value)
+                content_type = "application/octet-stream"
+            elif plan.payload_kind == "string":
+                body = value.encode()
+                content_type = "text/plain"
+            elif plan.write is not None:
+                body = self._document(plan.root, plan.namespace, plan.write, value)
+        elif plan.write is not None and status != 204:
+            body = self._document(root_name or plan.root, plan.namespace, plan.write, result)
+        if body and not any(name.lower() == "content-type" for name, _ in headers):
+            headers.append(("Content-Type", content_type))
+        return HttpResponse(status, headers, body)
+
+    @staticmethod
+    def _document(
+        root: str, namespace: str, write: Callable[[Any, list[str]], str], value: Any
+    ) -> bytes:
+        out = [_XML_DECLARATION, ""]
+        attrs = write(value, out)
+        out[1] = f"<{root}{namespace}{attrs}>"
+        out.append(f"</{root}>")
+        return "".join(out).encode()
+
+    def serialize_error(
+        self, operation: str | None, error: AwsError, request_id: str = ""
+    ) -> HttpResponse:
+        shape = self._errors.get(error.code) or default_error_shape(error.code)
+        extra = "".join(
+            f"<{key}>{escape(str(value))}</{key}>"
+            for key, value in error.fields.items()
+            if value is not None and key not in ("Code", "Message", "RequestId")
+        )
+        body = (
+            f"{_XML_DECLARATION}<Error><Code>{escape(shape.query_code)}</Code>"
+            f"<Message>{escape(error.message)}</Message>{extra}"
+            f"<RequestId>{escape(request_id or str(uuid.uuid4()))}</RequestId></Error>"
+        )
+        headers = [("Content-Type", XML_CONTENT_TYPE), *error.headers.items()]
+        return HttpResponse(error.status, headers, body.encode())

@@ -1,0 +1,89 @@
+"""The environment variables of an execution environment (AWS-SEMANTICS.md B.2)."""
+
+from __future__ import annotations
+
+import os
+
+from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.runtime.spec import FunctionSpec
+
+# Reserved names a user may not set (CreateFunction refuses them).
+RESERVED = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+
+# Dummy credentials: boto3 inside a function must sign requests, lambdaport does not check.
+ACCESS_KEY_ID = "LAMBDAPORTACCESSKEY"
+SECRET_ACCESS_KEY = "lambdaport-secret-access-key"
+SESSION_TOKEN = "lambdaport-session-token"
+
+
+def function_environment(
+    spec: FunctionSpec,
+    settings: RuntimeSettings,
+    log_stream_name: str,
+    *,
+    runtime_api: str | None = None,
+) -> dict[str, str]:
+    """Everything a worker process sees in ``os.environ``.
+
+    ``runtime_api`` is ``host:port`` of the Runtime API for custom runtimes (``provided.*``);
+    managed Python runtimes do not need one. User variables cannot override reserved ones.
+    """
+    env: dict[str, str] = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+    }
+    env.update(spec.environment)
+    env.update(
+        {
+            "_HANDLER": spec.handler,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
+            "AWS_ACCESS_KEY": ACCESS_KEY_ID,
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "LAMBDA_TASK_ROOT": spec.code_dir,
+            "LAMBDA_RUNTIME_DIR": spec.code_dir,
+        }
+    )
+    # boto3 inside the function talks to lambdaport unless the user pointed it elsewhere.
+    env.setdefault("AWS_ENDPOINT_URL", settings.endpoint_url)
+    if spec.runtime.startswith("python"):
+        env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
+    if runtime_api is not None:
+        env["AWS_LAMBDA_RUNTIME_API"] = runtime_api
+    return env
+
+
+def log_stream_name(version: str, environment_id: str, day: str) -> str:
+    """AWS's stream name: ``YYYY/MM/DD/[$LATEST]<32 hex>`` (one per environment)."""
+    return f"{day}/[{version}]{environment_id}"

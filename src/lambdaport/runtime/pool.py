@@ -1,0 +1,259 @@
+"""The warm pool: execution environments per function version, leased one invocation at a time.
+
+``invoke`` takes the most recently used idle environment of ``spec.environment_key`` or starts
+a new one (so concurrent invocations of one function each get their own), runs the
+invocation, sends its log lines to the log sink and puts a live environment back. Idle
+environments are stopped after ``keep_alive_s``; ``retire`` stops a function's environments
+(idle ones now, busy ones when their invocation ends). Concurrency limits are the invoker's
+business: the pool runs whatever it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from lambdaport.runtime.env_vars import log_stream_name
+from lambdaport.runtime.interpreters import PythonInterpreters
+from lambdaport.runtime.memory import MemoryWatch
+from lambdaport.runtime.python import start_python_environment
+from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.runtime.spec import (
+    ExecutionEnvironment,
+    FunctionSpec,
+    Invocation,
+    InvocationResult,
+    LogEvent,
+    LogSink,
+)
+
+logger = logging.getLogger("lambdaport.runtime")
+
+EnvironmentKey = tuple[str, str, str]
+CustomFactory = Callable[[FunctionSpec, RuntimeSettings], Awaitable[ExecutionEnvironment]]
+
+
+@dataclass(eq=False, slots=True)
+class _Slot:
+    """One environment as the pool tracks it."""
+
+    environment: ExecutionEnvironment
+    stream_name: str
+    last_used: float = field(default_factory=time.monotonic)
+    retired: bool = False
+    epoch: tuple[int, int] = (0, 0)  # the function's retire counts when it was created
+
+    def belongs_to(self, function_arn: str, version: str | None) -> bool:
+        spec = self.environment.spec
+        return spec.function_arn == function_arn and (version is None or spec.version == version)
+
+
+def _stream_name_of(environment: ExecutionEnvironment) -> str:
+    name = getattr(environment, "stream_name", None)
+    if isinstance(name, str):
+        return name
+    day = time.strftime("%Y/%m/%d", time.gmtime())
+    return log_stream_name(environment.spec.version, uuid.uuid4().hex, day)
+
+
+class RuntimePool:
+    """Every execution environment of the server."""
+
+    def __init__(self, settings: RuntimeSettings, log_sink: LogSink) -> None:
+        self._settings = settings
+        self._log_sink = log_sink
+        self._interpreters = PythonInterpreters(settings)
+        self._memory = MemoryWatch()
+        self._idle: dict[EnvironmentKey, list[_Slot]] = {}
+        self._busy: set[_Slot] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._reaper: asyncio.Task[None] | None = None
+        self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # retire() calls per (function ARN, None = all versions) and per (ARN, version): an
+        # environment that was still starting when its function was retired is not kept.
+        self._retirements: dict[tuple[str, str | None], int] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the background reaper and memory watch, and warm the server's zygote."""
+        self._stopped = False
+        self._loop = asyncio.get_running_loop()
+        self._memory.start()
+        self._reaper = self._loop.create_task(self._reap_idle())
+        own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        self._background(self._warm_zygote(own))
+
+    async def _warm_zygote(self, runtime: str) -> None:
+        try:
+            await self._interpreters.zygote(runtime)
+        except Exception:
+            logger.exception("cannot start the zygote of %s", runtime)
+
+    async def stop(self) -> None:
+        """Stop every environment and zygote; no worker process outlives this."""
+        self._stopped = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+            self._reaper = None
+        slots = [slot for slots in self._idle.values() for slot in slots]
+        slots.extend(self._busy)
+        self._idle.clear()
+        await asyncio.gather(*(slot.environment.stop() for slot in slots), return_exceptions=True)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._memory.stop()
+        await self._interpreters.stop()
+
+    def _background(self, work: Awaitable[None]) -> None:
+        loop = self._loop or asyncio.get_running_loop()
+        task = loop.create_task(_run(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- invoking ----------------------------------------------------------------------
+
+    async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult:
+        """Run one invocation in a warm environment of ``spec`` or a new one."""
+        slot = self._acquire(spec.environment_key)
+        if slot is None:
+            slot = await self._create(spec)
+        self._busy.add(slot)
+        try:
+            result = await slot.environment.invoke(invocation)
+        except BaseException:
+            self._busy.discard(slot)
+            self._background(slot.environment.stop())
+            raise
+        self._busy.discard(slot)
+        self._release(spec.environment_key, slot)
+        self._emit_log(spec, slot.stream_name, result)
+        return result
+
+    def _acquire(self, key: EnvironmentKey) -> _Slot | None:
+        idle = self._idle.get(key)
+        while idle:
+            slot = idle.pop()
+            if slot.environment.alive:
+                return slot
+            self._background(slot.environment.stop())
+        return None
+
+    def _epoch(self, spec: FunctionSpec) -> tuple[int, int]:
+        retirements = self._retirements
+        return (
+            retirements.get((spec.function_arn, None), 0),
+            retirements.get((spec.function_arn, spec.version), 0),
+        )
+
+    def _release(self, key: EnvironmentKey, slot: _Slot) -> None:
+        stale = slot.epoch != self._epoch(slot.environment.spec)
+        if stale or slot.retired or self._stopped or not slot.environment.alive:
+            self._background(slot.environment.stop())
+            return
+        slot.last_used = time.monotonic()
+        self._idle.setdefault(key, []).append(slot)
+
+    async def _create(self, spec: FunctionSpec) -> _Slot:
+        if self._stopped:
+            raise RuntimeError("the runtime pool is stopped")
+        epoch = self._epoch(spec)
+        environment = await self._start_environment(spec)
+        if self._stopped:
+            await environment.stop()
+            raise RuntimeError("the runtime pool is stopped")
+        return _Slot(environment, _stream_name_of(environment), epoch=epoch)
+
+    async def _start_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
+        if spec.runtime.startswith("python"):
+            return await start_python_environment(
+                spec, self._settings, self._interpreters, self._memory
+            )
+        if spec.runtime.startswith("provided"):
+            try:
+                custom = importlib.import_module("lambdaport.runtime.custom")
+            except ImportError as e:
+                raise NotImplementedError("custom runtimes are not available yet") from e
+            factory = cast(CustomFactory, custom.start_custom_environment)
+            return await factory(spec, self._settings)
+        raise NotImplementedError(f"runtime {spec.runtime} is not supported")
+
+    def _emit_log(self, spec: FunctionSpec, stream_name: str, result: InvocationResult) -> None:
+        now_ms = int(time.time() * 1000)
+        lines = result.log.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        events = [LogEvent(now_ms, line) for line in lines]
+        try:
+            self._log_sink.put_log_events(spec, stream_name, events)
+        except Exception:
+            logger.exception("cannot store the log of %s", spec.function_name)
+
+    # -- retiring and reaping ----------------------------------------------------------
+
+    def retire(self, function_arn: str, version: str | None = None) -> None:
+        """Stop a function's environments: idle ones now, busy ones after their invocation."""
+        retired = (function_arn, version)
+        self._retirements[retired] = self._retirements.get(retired, 0) + 1
+        for key in [k for k in self._idle if k[0] == function_arn]:
+            if version is not None and key[1] != version:
+                continue
+            for slot in self._idle.pop(key):
+                self._background(slot.environment.stop())
+        for slot in self._busy:
+            if slot.belongs_to(function_arn, version):
+                slot.retired = True
+
+    def _reap_expired(self) -> None:
+        deadline = time.monotonic() - self._settings.keep_alive_s
+        for key in list(self._idle):
+            slots = self._idle[key]
+            if not slots:
+                del self._idle[key]
+                continue
+            expired = [slot for slot in slots if slot.last_used <= deadline]
+            if not expired:
+                continue
+            kept = [slot for slot in slots if slot.last_used > deadline]
+            if kept:
+                self._idle[key] = kept
+            else:
+                del self._idle[key]
+            for slot in expired:
+                self._background(slot.environment.stop())
+
+    async def _reap_idle(self) -> None:
+        interval = min(max(self._settings.keep_alive_s / 4, 0.05), 30.0)
+        while True:
+            await asyncio.sleep(interval)
+            self._reap_expired()
+
+    # -- introspection (tests, console) --------------------------------------------------
+
+    def environment_count(self, function_arn: str | None = None) -> int:
+        """Environments alive now (idle and busy), of one function or all."""
+        slots = [slot for slots in self._idle.values() for slot in slots]
+        slots.extend(self._busy)
+        return sum(
+            1
+            for slot in slots
+            if function_arn is None or slot.environment.spec.function_arn == function_arn
+        )
+
+
+async def _run(work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        logger.exception("background runtime task failed")

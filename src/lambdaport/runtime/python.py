@@ -1,0 +1,408 @@
+"""The execution environment of ``python3.*`` functions: one worker forked from a zygote.
+
+The server talks to the worker over three pipes (``worker/protocol.py``). All of it runs on the
+event loop with non-blocking file descriptors and reader callbacks; an invocation is one frame
+written and one frame read. Everything the worker printed before its response frame is in the
+log pipe by then (the worker flushes first), so the log is drained without waiting.
+
+Timeouts, memory overruns and crashes end the invocation with AWS's error objects and leave
+the environment dead; the pool replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import json
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from lambdaport.runtime import report
+from lambdaport.runtime.env_vars import function_environment, log_stream_name
+from lambdaport.runtime.frames import Frame, FrameParser, encode_request
+from lambdaport.runtime.interpreters import PythonInterpreters
+from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
+from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
+from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES
+from lambdaport.runtime.zygote import ExitStatus, SpawnedWorker, Zygote
+
+INIT_TIMEOUT_S = 10.0  # AWS's limit on the init phase of on-demand functions
+_READ_SIZE = 1 << 20
+_STOP_TIMEOUT_S = 5.0
+
+
+class EnvironmentState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """How an invocation ended: a response frame, or a platform event."""
+
+    kind: str  # "response" | "exit" | "timeout" | "oom"
+    header: dict[str, Any] | None = None
+    body: bytes = b""
+    exit_status: ExitStatus | None = None
+
+
+def _iso_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+def _platform_error(error_type: str, message: str) -> bytes:
+    return orjson.dumps({"errorType": error_type, "errorMessage": message})
+
+
+def _exit_message(request_id: str, status: ExitStatus) -> str:
+    if status.code == 0 and status.signal is None:
+        return f"RequestId: {request_id} Error: Runtime exited without providing a reason"
+    return f"RequestId: {request_id} Error: Runtime exited with error: {status.describe()}"
+
+
+class PythonEnvironment:
+    """One warm worker process of one function version."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        worker: SpawnedWorker,
+        zygote: Zygote,
+        stream_name: str,
+        memory: MemoryWatch,
+    ) -> None:
+        self.spec = spec
+        self.stream_name = stream_name
+        self.state = EnvironmentState.STARTING
+        self.init_duration_ms: float | None = None
+        self.memory_limit_kb = spec.memory_size * 1024
+        self._worker = worker
+        self._zygote = zygote
+        self._memory = memory
+        self._loop = asyncio.get_running_loop()
+        self._parser = FrameParser()
+        self._log = bytearray()
+        self._init: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+        self._init_error: dict[str, Any] | None = None
+        self._init_failure: _Outcome | None = None
+        self._pending: asyncio.Future[_Outcome] | None = None
+        self._unsent: memoryview | None = None
+        self._max_rss_kb = 0
+        self._stopped = False
+        self._loop.add_reader(worker.response_fd, self._on_response_readable)
+        self._loop.add_reader(worker.log_fd, self._on_log_readable)
+        worker.exited.add_done_callback(self._on_exit)
+
+    @property
+    def pid(self) -> int:
+        return self._worker.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.state is not EnvironmentState.DEAD
+
+    # -- reading the worker ------------------------------------------------------------
+
+    def _on_response_readable(self) -> None:
+        try:
+            data = os.read(self._worker.response_fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._loop.remove_reader(self._worker.response_fd)
+            return
+        for frame in self._parser.feed(data):
+            self._on_frame(frame)
+
+    def _drain_responses(self) -> None:
+        with contextlib.suppress(OSError):
+            while data := os.read(self._worker.response_fd, _READ_SIZE):
+                for frame in self._parser.feed(data):
+                    self._on_frame(frame)
+
+    def _on_frame(self, frame: Frame) -> None:
+        header, body = frame
+        if header.get("kind") == "init":
+            if not self._init.done():
+                self._init.set_result(header)
+            return
+        self._drain_log()
+        pending = self._pending
+        if pending is not None and not pending.done():
+            pending.set_result(_Outcome("response", header, body))
+
+    def _on_log_readable(self) -> None:
+        try:
+            data = os.read(self._worker.log_fd, _READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self._log += data
+        else:
+            self._loop.remove_reader(self._worker.log_fd)
+
+    def _drain_log(self) -> None:
+        with contextlib.suppress(OSError):
+            while data := os.read(self._worker.log_fd, _READ_SIZE):
+                self._log += data
+
+    def _take_log(self) -> bytes:
+        data = bytes(self._log)
+        self._log.clear()
+        return data
+
+    # -- platform events ---------------------------------------------------------------
+
+    def _on_exit(self, exited: asyncio.Future[ExitStatus]) -> None:
+        if not self._stopped:
+            self._drain_responses()
+            self._drain_log()
+        self.state = EnvironmentState.DEAD
+        if not self._init.done():
+            self._init.set_result({"kind": "init", "exited": True})
+        pending = self._pending
+        if pending is not None and not pending.done():
+            pending.set_result(_Outcome("exit", exit_status=exited.result()))
+
+    def _end_by_platform(self, kind: str) -> None:
+        self._drain_responses()
+        pending = self._pending
+        if pending is None or pending.done():
+            return
+        self.state = EnvironmentState.DEAD
+        self._record_peak_rss()
+        self._zygote.kill(self.pid)
+        self._drain_log()
+        pending.set_result(_Outcome(kind))
+
+    def _record_peak_rss(self) -> None:
+        peak = peak_rss_kb(self.pid)
+        if peak is not None:
+            self._max_rss_kb = max(self._max_rss_kb, peak)
+
+    def _on_timeout(self) -> None:
+        self._end_by_platform("timeout")
+
+    def memory_exceeded(self, peak_kb: int) -> None:
+        self._max_rss_kb = max(self._max_rss_kb, peak_kb)
+        self._end_by_platform("oom")
+
+    # -- init --------------------------------------------------------------------------
+
+    async def wait_init(self, started: float) -> None:
+        """Wait for the worker's init frame (the handler module imported or failed)."""
+        try:
+            header = await asyncio.wait_for(asyncio.shield(self._init), INIT_TIMEOUT_S)
+        except TimeoutError:
+            header = {"kind": "init", "timeout": True}
+        self.init_duration_ms = (time.perf_counter() - started) * 1000
+        self._drain_log()
+        if header.get("error") is not None:
+            self._init_error = header["error"]
+        elif header.get("timeout"):
+            self._init_failure = _Outcome("timeout")
+        elif self._worker.exited.done():
+            self._init_failure = _Outcome("exit", exit_status=self._worker.exited.result())
+        if self.state is EnvironmentState.STARTING:
+            self.state = EnvironmentState.IDLE
+
+    # -- invoking ----------------------------------------------------------------------
+
+    def _write_request(self, frame: bytes) -> None:
+        fd = self._worker.request_fd
+        try:
+            written = os.write(fd, frame)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            return  # the worker is gone; its exit ends the invocation
+        if written < len(frame):
+            self._unsent = memoryview(frame)[written:]
+            self._loop.add_writer(fd, self._on_request_writable)
+
+    def _on_request_writable(self) -> None:
+        fd = self._worker.request_fd
+        unsent = self._unsent
+        try:
+            written = os.write(fd, unsent) if unsent is not None else 0
+        except BlockingIOError:
+            return
+        except OSError:
+            written = len(unsent) if unsent is not None else 0
+        if unsent is None or written >= len(unsent):
+            self._unsent = None
+            self._loop.remove_writer(fd)
+        else:
+            self._unsent = unsent[written:]
+
+    async def invoke(self, invocation: Invocation) -> InvocationResult:
+        if self._init_error is not None:
+            return self._init_failed(invocation)
+        if self._init_failure is not None:
+            self.state = EnvironmentState.DEAD
+            self._zygote.kill(self.pid)
+            return self._result(invocation, self._init_failure, 0.0, self._take_log())
+        if self.state is not EnvironmentState.IDLE:
+            raise RuntimeError(f"environment is {self.state.value}, not idle")
+        self.state = EnvironmentState.BUSY
+        before = self._take_log()
+        started = time.perf_counter()
+        deadline_ms = int(time.time() * 1000) + self.spec.timeout * 1000
+        pending: asyncio.Future[_Outcome] = self._loop.create_future()
+        self._pending = pending
+        timer = self._loop.call_later(self.spec.timeout, self._on_timeout)
+        self._memory.watch(self)
+        try:
+            self._write_request(encode_request(invocation, deadline_ms))
+            outcome = await pending
+        finally:
+            timer.cancel()
+            self._memory.unwatch(self)
+            self._pending = None
+        duration_ms = (time.perf_counter() - started) * 1000
+        if outcome.kind == "response" and self.state is EnvironmentState.BUSY:
+            self.state = EnvironmentState.IDLE
+        return self._result(invocation, outcome, duration_ms, before)
+
+    def _result(
+        self, invocation: Invocation, outcome: _Outcome, duration_ms: float, before: bytes
+    ) -> InvocationResult:
+        request_id = invocation.request_id
+        lines: list[str] = []
+        status: str | None = "error"
+        if outcome.kind == "response":
+            assert outcome.header is not None
+            payload = outcome.body
+            error_type: str | None = outcome.header.get("error_type")
+            self._max_rss_kb = max(self._max_rss_kb, outcome.header.get("max_rss_kb") or 0)
+            if len(payload) > MAX_RESPONSE_BYTES:
+                error_type = "Function.ResponseSizeTooLarge"
+            if error_type == "Function.ResponseSizeTooLarge":
+                payload = _platform_error(
+                    error_type,
+                    "Response payload size exceeded maximum allowed payload size "
+                    f"({MAX_RESPONSE_BYTES} bytes).",
+                )
+            else:
+                status = None
+        elif outcome.kind == "timeout":
+            error_type, status = "Sandbox.Timedout", "timeout"
+            payload = _platform_error(
+                error_type, report.timeout_message(request_id, self.spec.timeout)
+            )
+            lines.append(
+                f"{_iso_now()} {request_id} Task timed out after {duration_ms / 1000:.2f} seconds\n"
+            )
+        else:
+            exit_status = outcome.exit_status or ExitStatus(None, 9)
+            error_type = "Runtime.OutOfMemory" if outcome.kind == "oom" else "Runtime.ExitError"
+            message = _exit_message(request_id, exit_status)
+            payload = _platform_error(error_type, message)
+            lines.append(f"{message}\n{error_type}\n")
+        return self._finish(request_id, payload, error_type, status, duration_ms, before, lines)
+
+    def _finish(
+        self,
+        request_id: str,
+        payload: bytes,
+        error_type: str | None,
+        status: str | None,
+        duration_ms: float,
+        before: bytes,
+        platform_lines: list[str],
+    ) -> InvocationResult:
+        output = self._take_log().decode("utf-8", "replace")
+        if output and not output.endswith("\n"):
+            output += "\n"
+        init_ms, self.init_duration_ms = self.init_duration_ms, None
+        max_used_mb = -(-self._max_rss_kb // 1024)
+        text = (
+            before.decode("utf-8", "replace")
+            + report.start_line(request_id, self.spec.version)
+            + output
+            + "".join(platform_lines)
+            + report.end_line(request_id)
+            + report.report_line(
+                request_id,
+                duration_ms=duration_ms,
+                memory_size=self.spec.memory_size,
+                max_memory_used_mb=max_used_mb,
+                init_duration_ms=init_ms,
+                status=status,
+                error_type=error_type if status == "error" else None,
+            )
+        )
+        return InvocationResult(
+            payload=payload,
+            function_error="Unhandled" if error_type else None,
+            log=text,
+            duration_ms=duration_ms,
+            init_duration_ms=init_ms,
+            max_memory_used_mb=max_used_mb,
+            error_type=error_type,
+        )
+
+    def _init_failed(self, invocation: Invocation) -> InvocationResult:
+        """AWS reports an init error as the first invocation's error; the environment dies."""
+        error = self._init_error or {}
+        self.state = EnvironmentState.DEAD
+        self._record_peak_rss()
+        self._zygote.kill(self.pid)
+        payload = json.dumps(error).encode()
+        before = self._take_log()
+        error_type = str(error.get("errorType", "Runtime.Unknown"))
+        return self._finish(invocation.request_id, payload, error_type, "error", 0.0, before, [])
+
+    async def stop(self) -> None:
+        """Kill the worker and release its pipes (idempotent)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.state = EnvironmentState.DEAD
+        self._memory.unwatch(self)
+        if not self._worker.exited.done():
+            self._zygote.kill(self.pid)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._worker.exited), _STOP_TIMEOUT_S)
+        for fd in (self._worker.response_fd, self._worker.log_fd):
+            self._loop.remove_reader(fd)
+        self._loop.remove_writer(self._worker.request_fd)
+        for fd in (self._worker.request_fd, self._worker.response_fd, self._worker.log_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+async def start_python_environment(
+    spec: FunctionSpec,
+    settings: RuntimeSettings,
+    interpreters: PythonInterpreters,
+    memory: MemoryWatch,
+) -> PythonEnvironment:
+    """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init."""
+    zygote = await interpreters.zygote(spec.runtime)
+    day = time.strftime("%Y/%m/%d", time.gmtime())
+    stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
+    env = function_environment(spec, settings, stream_name)
+    started = time.perf_counter()
+    worker = await zygote.spawn(env=env, code_dir=spec.code_dir, handler=spec.handler, path=[])
+    environment = PythonEnvironment(spec, worker, zygote, stream_name, memory)
+    try:
+        await environment.wait_init(started)
+    except BaseException:
+        await environment.stop()
+        raise
+    return environment

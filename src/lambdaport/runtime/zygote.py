@@ -1,0 +1,289 @@
+"""The server's side of a zygote: start it, ask it to fork workers, learn how they exited.
+
+The zygote process itself is ``runtime/worker/zygote.py`` (its docstring has the control
+protocol). One zygote runs per interpreter; forking from it gives a cold start of a few
+milliseconds because the runtime bootstrap and boto3 are already imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from lambdaport.runtime.worker import protocol
+
+WORKER_DIR = Path(__file__).parent / "worker"
+
+# Loads the worker package under a private name, so it never shadows a user's module.
+_LOADER = """\
+import importlib.util, json, sys
+d = sys.argv[1]
+s = importlib.util.spec_from_file_location(
+    "_lambdaport_worker", d + "/__init__.py", submodule_search_locations=[d])
+m = importlib.util.module_from_spec(s)
+sys.modules[s.name] = m
+s.loader.exec_module(m)
+import _lambdaport_worker.zygote as z
+z.main(json.loads(sys.argv[2]))
+"""
+
+_START_TIMEOUT_S = 60.0
+_STOP_TIMEOUT_S = 10.0
+_MAX_PACKET = 1 << 20
+
+# Go's names for signals, as AWS prints them ("Runtime exited with error: signal: killed").
+_SIGNAL_NAMES: dict[int, str] = {
+    signal.SIGABRT: "aborted",
+    signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception",
+    signal.SIGHUP: "hangup",
+    signal.SIGILL: "illegal instruction",
+    signal.SIGINT: "interrupt",
+    signal.SIGKILL: "killed",
+    signal.SIGPIPE: "broken pipe",
+    signal.SIGSEGV: "segmentation fault",
+    signal.SIGTERM: "terminated",
+    signal.SIGTRAP: "trace/breakpoint trap",
+    signal.SIGUSR1: "user defined signal 1",
+    signal.SIGUSR2: "user defined signal 2",
+}
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not be started or died."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExitStatus:
+    code: int | None
+    signal: int | None
+
+    def describe(self) -> str:
+        """``exit status 1`` or ``signal: killed``, AWS's wording (from Go's os/exec)."""
+        if self.signal is not None:
+            return "signal: " + _SIGNAL_NAMES.get(self.signal, f"signal {self.signal}")
+        return f"exit status {self.code}"
+
+
+KILLED = ExitStatus(code=None, signal=signal.SIGKILL)
+
+
+@dataclass(frozen=True, slots=True)
+class SpawnedWorker:
+    """A forked worker: its pid, the server's ends of its pipes, and its exit."""
+
+    pid: int
+    request_fd: int  # write end, non-blocking
+    response_fd: int  # read end, non-blocking
+    log_fd: int  # read end, non-blocking
+    exited: asyncio.Future[ExitStatus]
+
+
+def _enlarge_pipe(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, protocol.F_SETPIPE_SZ, protocol.PIPE_SIZE)
+
+
+class Zygote:
+    """One running zygote process of one interpreter."""
+
+    def __init__(self, executable: str, process: subprocess.Popen[bytes], control: socket.socket):
+        self.executable = executable
+        self.version: tuple[int, int] = (0, 0)
+        self.preloaded: list[str] = []
+        self._process = process
+        self._control = control
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Future[dict[str, Any]] = self._loop.create_future()
+        self._closed: asyncio.Future[None] = self._loop.create_future()
+        self._spawns: dict[int, asyncio.Future[int]] = {}
+        self._exits: dict[int, asyncio.Future[ExitStatus]] = {}
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop.add_reader(control.fileno(), self._on_readable)
+
+    @classmethod
+    async def start(cls, executable: str, *, support_path: list[str], preload: list[str]) -> Zygote:
+        server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {
+            "control_fd": zygote_end.fileno(),
+            "support_path": support_path,
+            "preload": preload,
+        }
+        try:
+            process = subprocess.Popen(
+                [executable, "-I", "-c", _LOADER, str(WORKER_DIR), json.dumps(config)],
+                pass_fds=[zygote_end.fileno()],
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd="/",
+            )
+        except OSError as e:
+            server_end.close()
+            raise ZygoteError(f"cannot start {executable}: {e}") from e
+        finally:
+            zygote_end.close()
+        server_end.setblocking(False)
+        zygote = cls(executable, process, server_end)
+        try:
+            ready = await asyncio.wait_for(asyncio.shield(zygote._ready), _START_TIMEOUT_S)
+        except (TimeoutError, ZygoteError) as e:
+            await zygote.stop()
+            raise ZygoteError(f"zygote of {executable} did not start: {e}") from e
+        zygote.version = (ready["version"][0], ready["version"][1])
+        zygote.preloaded = list(ready["preloaded"])
+        return zygote
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed.done()
+
+    def _on_readable(self) -> None:
+        while True:
+            try:
+                data = self._control.recv(_MAX_PACKET)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._on_closed()
+                return
+            self._dispatch(orjson.loads(data))
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        op = message["op"]
+        if op == "exited":
+            exited = self._exits.pop(message["pid"], None)
+            if exited is not None and not exited.done():
+                exited.set_result(ExitStatus(message["code"], message["signal"]))
+        elif op == "spawned":
+            pid: int = message["pid"]
+            self._exits[pid] = self._loop.create_future()
+            spawned = self._spawns.pop(message["id"], None)
+            if spawned is not None and not spawned.done():
+                spawned.set_result(pid)
+        elif op == "ready" and not self._ready.done():
+            self._ready.set_result(message)
+
+    def _on_closed(self) -> None:
+        self._loop.remove_reader(self._control.fileno())
+        error = ZygoteError(f"zygote of {self.executable} exited")
+        if not self._ready.done():
+            self._ready.set_exception(error)
+        for spawned in self._spawns.values():
+            if not spawned.done():
+                spawned.set_exception(error)
+        for exited in self._exits.values():
+            if not exited.done():
+                exited.set_result(KILLED)  # the zygote kills its workers before it exits
+        self._spawns.clear()
+        self._exits.clear()
+        if not self._closed.done():
+            self._closed.set_result(None)
+        # Nobody may be waiting on these; mark their exceptions retrieved.
+        if self._ready.done() and not self._ready.cancelled():
+            self._ready.exception()
+
+    async def _send(self, message: dict[str, Any], fds: list[int] | None = None) -> None:
+        data = orjson.dumps(message)
+        while True:
+            try:
+                if fds:
+                    socket.send_fds(self._control, [data], fds)
+                else:
+                    self._control.send(data)
+                return
+            except BlockingIOError:
+                writable = self._loop.create_future()
+                self._loop.add_writer(self._control.fileno(), writable.set_result, None)
+                try:
+                    await writable
+                finally:
+                    self._loop.remove_writer(self._control.fileno())
+            except OSError as e:
+                raise ZygoteError(f"zygote of {self.executable} is gone: {e}") from e
+
+    async def spawn(
+        self, *, env: dict[str, str], code_dir: str, handler: str, path: list[str]
+    ) -> SpawnedWorker:
+        if not self.alive:
+            raise ZygoteError(f"zygote of {self.executable} exited")
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        log_r, log_w = os.pipe()
+        _enlarge_pipe(request_w)
+        _enlarge_pipe(response_w)
+        spawn_id = next(self._ids)
+        spawned: asyncio.Future[int] = self._loop.create_future()
+        self._spawns[spawn_id] = spawned
+        message = {
+            "op": "spawn",
+            "id": spawn_id,
+            "env": env,
+            "code_dir": code_dir,
+            "handler": handler,
+            "path": path,
+        }
+        try:
+            await self._send(message, [request_r, response_w, log_w])
+            pid = await spawned
+        except BaseException:
+            self._spawns.pop(spawn_id, None)
+            for fd in (request_w, response_r, log_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (request_r, response_w, log_w):
+                os.close(fd)
+        for fd in (request_w, response_r, log_r):
+            os.set_blocking(fd, False)
+        exited = self._exits.get(pid)
+        if exited is None:  # the zygote closed between "spawned" and now
+            exited = self._loop.create_future()
+            exited.set_result(KILLED)
+        return SpawnedWorker(pid, request_w, response_r, log_r, exited)
+
+    def kill(self, pid: int) -> None:
+        """SIGKILL a worker (through the zygote, which knows it has not been reaped)."""
+        if not (self.alive and pid in self._exits):
+            return
+        message = {"op": "kill", "pid": pid}
+        try:
+            self._control.send(orjson.dumps(message))
+        except BlockingIOError:
+            task = self._loop.create_task(self._send(message))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        except OSError:
+            pass
+
+    async def stop(self) -> None:
+        """Kill every worker and the zygote, and reap it."""
+        if self.alive:
+            with contextlib.suppress(OSError):
+                self._control.shutdown(socket.SHUT_WR)
+            try:
+                await asyncio.wait_for(asyncio.shield(self._closed), _STOP_TIMEOUT_S)
+            except TimeoutError:
+                self._process.kill()
+                self._on_closed()
+        if self._process.poll() is None:
+            await asyncio.to_thread(self._process.wait)
+        self._control.close()

@@ -1,0 +1,38 @@
+"""Hot reload: a function whose code is a local directory runs edits on the next invoke."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tests.conftest import ROLE, wait_active
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+
+def test_edits_are_picked_up(lambda_client: LambdaClient, tmp_path: Path) -> None:
+    code = tmp_path / "src"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(e, c):\n    return 'before'\n")
+    lambda_client.create_function(
+        FunctionName="hot-fn",
+        Runtime="python3.11",
+        Role=ROLE,
+        Handler="app.handler",
+        Code={"S3Bucket": "hot-reload", "S3Key": str(code)},
+    )
+    try:
+        wait_active(lambda_client, "hot-fn")
+        first = lambda_client.invoke(FunctionName="hot-fn")["Payload"].read()
+        assert json.loads(first) == "before"
+        (code / "app.py").write_text("def handler(e, c):\n    return 'after'\n")
+        deadline = time.monotonic() + 10
+        result = "before"
+        while result != "after" and time.monotonic() < deadline:
+            result = json.loads(lambda_client.invoke(FunctionName="hot-fn")["Payload"].read())
+        assert result == "after"
+    finally:
+        lambda_client.delete_function(FunctionName="hot-fn")

@@ -1,0 +1,226 @@
+"""The server process: health, unknown services, restart persistence, clean shutdown, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdaport.testing.server import ServerProcess, zip_files
+from tests.conftest import ROLE, MakeFunction, client_for, wait_active
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_health_endpoints(server: ServerProcess) -> None:
+    for path in ("/_lambdaport/health", "/_localstack/health"):
+        status, body = get(server.endpoint + path)
+        health = json.loads(body)
+        assert status == 200
+        assert health["services"]["lambda"] == "running"
+        assert health["version"] and health["uptime"] >= 0
+
+
+def test_unserved_service_gets_an_aws_error(server: ServerProcess) -> None:
+    import boto3
+
+    kinesis = boto3.client(
+        "kinesis",
+        endpoint_url=server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    with pytest.raises(ClientError) as excinfo:
+        kinesis.list_streams()
+    assert "kinesis" in excinfo.value.response["Error"]["Message"]
+
+
+def test_unknown_route_is_an_aws_error(server: ServerProcess) -> None:
+    request = urllib.request.Request(server.endpoint + "/2015-03-31/nothing-here", method="GET")
+    try:
+        urllib.request.urlopen(request)
+    except urllib.error.HTTPError as error:
+        assert error.code in (400, 404)
+        assert error.headers["x-amzn-ErrorType"]
+    else:
+        pytest.fail("an unknown route answered 2xx")
+
+
+def test_everything_survives_a_restart(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    source = "def handler(e, c):\n    return {'version': c.function_version}\n"
+    with ServerProcess(data_dir) as first:
+        client = client_for(first.endpoint)
+        client.create_function(
+            FunctionName="durable",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zip_files({"app.py": source})},
+            Tags={"k": "v"},
+        )
+        wait_active(client, "durable")
+        client.publish_version(FunctionName="durable")
+        client.create_alias(FunctionName="durable", Name="prod", FunctionVersion="1")
+        client.add_permission(
+            FunctionName="durable",
+            StatementId="sns",
+            Action="lambda:InvokeFunction",
+            Principal="sns.amazonaws.com",
+        )
+        client.put_function_concurrency(FunctionName="durable", ReservedConcurrentExecutions=7)
+        before = client.get_function(FunctionName="durable")
+        policy_before = client.get_policy(FunctionName="durable")["Policy"]
+    with ServerProcess(data_dir) as second:
+        client = client_for(second.endpoint)
+        after = client.get_function(FunctionName="durable")
+        assert after["Configuration"] == before["Configuration"]
+        assert after["Tags"] == {"k": "v"}
+        assert after["Concurrency"] == {"ReservedConcurrentExecutions": 7}
+        assert client.get_alias(FunctionName="durable", Name="prod")["FunctionVersion"] == "1"
+        assert client.get_policy(FunctionName="durable")["Policy"] == policy_before
+        response = client.invoke(FunctionName="durable", Qualifier="prod")
+        assert json.loads(response["Payload"].read()) == {"version": "1"}
+        assert client.publish_version(FunctionName="durable")["Version"] == "1"
+
+
+def test_sigterm_stops_cleanly_without_orphans(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data")
+    server.start()
+    try:
+        client = client_for(server.endpoint)
+        client.create_function(
+            FunctionName="pid",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={
+                "ZipFile": zip_files(
+                    {"app.py": "import os\ndef handler(e, c):\n    return os.getpid()\n"}
+                )
+            },
+        )
+        wait_active(client, "pid")
+        worker_pid = json.loads(client.invoke(FunctionName="pid")["Payload"].read())
+        assert os.path.exists(f"/proc/{worker_pid}")
+    finally:
+        code = server.stop(signal.SIGTERM)
+    # uvicorn re-raises the signal after a graceful shutdown, as a well-behaved process does.
+    assert code in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in server.log()
+    assert not _alive(worker_pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_ephemeral_leaves_nothing(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "unused", extra_args=("--ephemeral",))
+    with server:
+        client = client_for(server.endpoint)
+        assert client.list_functions()["Functions"] == []
+    assert not (tmp_path / "unused").exists()
+
+
+def run_cli(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lambdaport", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LAMBDAPORT_ENDPOINT": endpoint, "COLUMNS": "200"},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_invoke_functions_logs(
+    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
+) -> None:
+    name = make_function(
+        "def handler(e, c):\n    print('cli-line', e.get('n'))\n"
+        "    if e.get('fail'):\n        raise RuntimeError('nope')\n    return {'n': e['n']}\n"
+    )
+    ok = run_cli(server.endpoint, "invoke", name, "--payload", '{"n": 5}')
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {"n": 5}
+    assert "cli-line 5" in ok.stderr and "REPORT RequestId" in ok.stderr
+    payload_file = tmp_path / "event.json"
+    payload_file.write_text('{"n": 1, "fail": true}')
+    failed = run_cli(server.endpoint, "invoke", name, "--payload", f"@{payload_file}")
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["errorType"] == "RuntimeError"
+    listed = run_cli(server.endpoint, "functions")
+    assert listed.returncode == 0 and name in listed.stdout
+    logs = run_cli(server.endpoint, "logs", name)
+    assert logs.returncode == 0
+    assert "cli-line 5" in logs.stdout and "START RequestId" in logs.stdout
+    status = run_cli(server.endpoint, "status")
+    assert status.returncode == 0 and '"lambda"' in status.stdout
+
+
+def test_cli_logs_follow_sees_new_lines(
+    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    name = make_function("def handler(e, c):\n    print('followed', e['i'])\n")
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "lambdaport", "logs", name, "--follow"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LAMBDAPORT_ENDPOINT": server.endpoint},
+    )
+    try:
+        lambda_client.invoke(FunctionName=name, Payload=b'{"i": 42}')
+        assert follower.stdout is not None
+        for line in follower.stdout:  # blocks until the follower prints; pytest-timeout guards
+            if "followed 42" in line:
+                break
+    finally:
+        follower.terminate()
+        follower.wait(10)
+        if follower.stdout is not None:
+            follower.stdout.close()
+
+
+def test_strict_auth_checks_signatures(tmp_path: Path) -> None:
+    import boto3
+
+    with ServerProcess(tmp_path / "data", extra_args=("--strict-auth",)) as server:
+        good = client_for(server.endpoint)
+        assert good.list_functions()["Functions"] == []
+        bad = boto3.client(
+            "lambda",
+            endpoint_url=server.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="wrong",
+        )
+        with pytest.raises(ClientError) as excinfo:
+            bad.list_functions()
+        assert excinfo.value.response["Error"]["Code"] == "InvalidSignatureException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        status, _ = get(server.endpoint + "/2015-03-31/functions/")
+        assert status == 403

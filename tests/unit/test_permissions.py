@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from lambdaport.errors import AwsError
+from lambdaport.invoke.model import Caller
+from lambdaport.invoke.permissions import check_invoke_permission, statement_allows
+from lambdaport.lambda_.policy import build_statement
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:fn"
+
+
+def s3_statement(**extra: str) -> dict[str, object]:
+    params = {
+        "StatementId": "s",
+        "Action": "lambda:InvokeFunction",
+        "Principal": "s3.amazonaws.com",
+        **extra,
+    }
+    return build_statement(ARN, params)
+
+
+def test_service_needs_a_matching_statement() -> None:
+    caller = Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "000000000000")
+    with pytest.raises(AwsError) as excinfo:
+        check_invoke_permission([], caller, ARN)
+    assert (excinfo.value.code, excinfo.value.status) == ("AccessDeniedException", 403)
+    check_invoke_permission([s3_statement()], caller, ARN)
+
+
+def test_conditions_source_arn_wildcards_and_account() -> None:
+    statement = s3_statement(SourceArn="arn:aws:s3:::buck*", SourceAccount="000000000000")
+    assert statement_allows(
+        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "000000000000")
+    )
+    assert not statement_allows(
+        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::other", "000000000000")
+    )
+    assert not statement_allows(
+        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "111122223333")
+    )
+    assert not statement_allows(statement, Caller("s3.amazonaws.com"))
+
+
+def test_other_principal_is_not_allowed() -> None:
+    assert not statement_allows(s3_statement(), Caller("sns.amazonaws.com"))
+
+
+def test_api_callers_are_allowed_by_identity_policy() -> None:
+    check_invoke_permission([], Caller(), ARN)
