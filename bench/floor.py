@@ -2,7 +2,8 @@
 
 - `measure_bare_http` runs `floor_app.py` (uvicorn + httptools + uvloop, a raw ASGI callable
   answering lambdaport's silent-handler response bytes) and times it with the same raw
-  keep-alive client the servers are timed with.
+  keep-alive client the servers are timed with, and with boto3, which shows what boto3
+  itself costs per call: no server can be faster through boto3 than that.
 - `measure_pipe` starts `floor_worker.py` as a warm child process and times, in this process,
   one length-prefixed frame out through a pipe and one back.
 """
@@ -20,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from clients import RawInvoker, RawResponse
+from clients import RawInvoker, RawResponse, lambda_client
 from measure import Budget, Summary, measure
+from mypy_boto3_lambda import LambdaClient
 from servers import HOST, LOG_DIR, ServerSpec, free_port, running, stop
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -71,6 +73,7 @@ class Floor:
     """The floor figures of one run and which response bytes the bare server answered."""
 
     bare_http: Summary
+    bare_http_boto3: Summary
     pipe: Summary
     pipe_same_cpu: Summary
     response_source: str
@@ -98,7 +101,15 @@ def bare_http_spec(work_dir: Path, response: FixedResponse) -> ServerSpec:
     )
 
 
-def measure_bare_http(work_dir: Path, response: FixedResponse, budget: Budget) -> Summary:
+def _invoke_boto3(client: LambdaClient) -> bytes:
+    body: bytes = client.invoke(FunctionName="floor", Payload=b"{}")["Payload"].read()
+    return body
+
+
+def measure_bare_http(
+    work_dir: Path, response: FixedResponse, budget: Budget
+) -> tuple[Summary, Summary]:
+    """The bare server timed with the raw client, then with boto3 (what the client costs)."""
     with (
         running(bare_http_spec(work_dir, response)) as server,
         RawInvoker(HOST, server.port) as raw,
@@ -106,7 +117,13 @@ def measure_bare_http(work_dir: Path, response: FixedResponse, budget: Budget) -
         first = raw.invoke("floor")
         if first.body != response.body or first.status != response.status:
             raise RuntimeError(f"bare floor answered {first.status} {first.body!r}")
-        return measure(lambda: raw.invoke("floor"), budget)
+        raw_summary = measure(lambda: raw.invoke("floor"), budget)
+        client = lambda_client(server.endpoint_url)
+        if _invoke_boto3(client) != response.body:
+            raise RuntimeError("boto3 did not read the bare floor's body")
+        boto3_summary = measure(lambda: _invoke_boto3(client), budget)
+        client.close()
+        return raw_summary, boto3_summary
 
 
 class PipeWorker:
@@ -179,8 +196,10 @@ def measure_pipe(budget: Budget, same_cpu: bool = False) -> Summary:
 
 
 def measure_floor(work_dir: Path, response: FixedResponse, budget: Budget) -> Floor:
+    bare_http, bare_http_boto3 = measure_bare_http(work_dir, response, budget)
     return Floor(
-        bare_http=measure_bare_http(work_dir, response, budget),
+        bare_http=bare_http,
+        bare_http_boto3=bare_http_boto3,
         pipe=measure_pipe(budget),
         pipe_same_cpu=measure_pipe(budget, same_cpu=True),
         response_source=response.source,

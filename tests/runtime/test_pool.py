@@ -91,12 +91,16 @@ def test_retire_lets_busy_environments_finish(harness: Harness, tmp_path: Path) 
 def test_retire_while_starting_discards_the_new_environment(
     harness: Harness, tmp_path: Path
 ) -> None:
-    spec = make_function(tmp_path, "import time\ntime.sleep(0.5)\n" + textwrap.dedent(SOURCE))
+    marker = tmp_path / "importing"
+    slow_import = f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(0.5)\n"
+    spec = make_function(tmp_path, slow_import + textwrap.dedent(SOURCE))
 
     async def retire_while_starting() -> bytes:
         call = asyncio.ensure_future(harness.pool.invoke(spec, invocation(spec)))
-        await asyncio.sleep(0.1)  # the worker is importing the slow module now
-        assert not call.done()
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        assert not call.done()  # the worker is importing the slow module now
         harness.pool.retire(spec.function_arn)
         return (await call).payload
 

@@ -203,3 +203,14 @@ def status(endpoint: str) -> None:
         err_console.print(f"[red]cannot reach lambdaport at {endpoint}: {error}[/red]")
         sys.exit(2)
     console.print_json(orjson.dumps(health).decode())
+    queued = (health.get("asyncQueue") or {}).get("functions") or []
+    if queued:
+        table = Table("Async queue: function", "Depth", "Running", "Oldest event age (s)")
+        for entry in queued:
+            table.add_row(
+                str(entry["functionArn"]),
+                str(entry["depth"]),
+                str(entry["running"]),
+                f"{entry['oldestEventAgeSeconds']:.3f}",
+            )
+        console.print(table)

@@ -32,10 +32,22 @@ InternalHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
 MAX_BODY = 70_167_211  # CreateFunction's direct-upload request limit
 
 
+RawHandler = Callable[[Scope, Receive, Send, RequestContext], Awaitable[None]]
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceEndpoint:
+    """A service behind the gateway.
+
+    ``select`` picks the protocol per request for services that speak several (SQS: json
+    or query); ``raw`` takes over the ASGI exchange after identification for services that
+    stream bodies (S3) and then owns parsing, errors and the response itself.
+    """
+
     protocol: ServiceProtocol
     dispatch: Dispatch
+    select: Callable[[HttpRequest], ServiceProtocol] | None = None
+    raw: RawHandler | None = None
 
 
 def _json_error(status: int, code: str, message: str) -> HttpResponse:
@@ -67,6 +79,13 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        path: str = scope["path"]
+        if not path.startswith(("/_lambdaport/", "/_localstack/")):
+            endpoint = self._raw_endpoint(scope)
+            if endpoint is not None:
+                raw, ctx = endpoint
+                await raw(scope, receive, send, ctx)
+                return
         request = await self._read(scope, receive)
         if request is None:
             response = _json_error(
@@ -74,7 +93,7 @@ class Gateway:
                 "RequestEntityTooLargeException",
                 f"Request must be smaller than {MAX_BODY} bytes",
             )
-        elif request.path.startswith("/_lambdaport/") or request.path.startswith("/_localstack/"):
+        elif path.startswith(("/_lambdaport/", "/_localstack/")):
             response = await self._internal(request)
         else:
             response = await self._handle(request)
@@ -86,6 +105,26 @@ class Gateway:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+    def _raw_endpoint(self, scope: Scope) -> tuple[RawHandler, RequestContext] | None:
+        if not any(e.raw is not None for e in self._services.values()):
+            return None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        query = scope.get("query_string", b"").decode("latin-1")
+        identity = identify(scope["path"], query, headers, self._default_region)
+        endpoint = self._services.get(identity.service or "")
+        if endpoint is None or endpoint.raw is None:
+            return None
+        host = headers.get("host", "")
+        ctx = RequestContext(
+            account_id=identity.account_id,
+            region=identity.region,
+            request_id=str(uuid.uuid4()),
+            access_key=identity.access_key,
+            service=identity.service or "",
+            endpoint=f"http://{host}" if host else "",
+        )
+        return endpoint.raw, ctx
 
     @staticmethod
     async def _read(scope: Scope, receive: Receive) -> HttpRequest | None:
@@ -124,7 +163,7 @@ class Gateway:
         endpoint = self._services.get(identity.service)
         if endpoint is None:
             return self._unserved_response(identity.service, request_id)
-        protocol = endpoint.protocol
+        protocol = endpoint.protocol if endpoint.select is None else endpoint.select(request)
         try:
             if self._strict_auth:
                 verify_request(request)
@@ -138,9 +177,9 @@ class Gateway:
                 endpoint=f"http://{request.host}" if request.host else "",
             )
             result = await endpoint.dispatch(ctx, operation, params)
-            response = protocol.serialize(operation, result)
+            response = protocol.serialize(operation, result, request_id)
         except AwsError as error:
-            response = protocol.serialize_error(operation, error)
+            response = protocol.serialize_error(operation, error, request_id)
         except Exception:
             logger.exception("internal error in %s.%s", identity.service, operation)
             internal = AwsError(
@@ -150,7 +189,7 @@ class Gateway:
                 sender_fault=False,
                 fields={"Type": "Service"},
             )
-            response = protocol.serialize_error(operation, internal)
+            response = protocol.serialize_error(operation, internal, request_id)
         response.headers.append(("x-amzn-requestid", request_id))
         if logger.isEnabledFor(logging.INFO):
             logger.info(
@@ -173,6 +212,6 @@ class Gateway:
         if protocol is None:
             response = _json_error(error.status, error.code, error.message)
         else:
-            response = protocol.serialize_error(None, error)
+            response = protocol.serialize_error(None, error, request_id)
         response.headers.append(("x-amzn-requestid", request_id))
         return response

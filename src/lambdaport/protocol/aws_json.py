@@ -78,12 +78,16 @@ class JsonProtocol:
             operation.validate(params)
         return name, params
 
-    def serialize(self, operation: str, result: Mapping[str, Any]) -> HttpResponse:
+    def serialize(
+        self, operation: str, result: Mapping[str, Any], request_id: str = ""
+    ) -> HttpResponse:
         encode = self._operations[operation].encode
         body = orjson.dumps(encode(result)) if encode is not None else b"{}"
         return HttpResponse(200, [("Content-Type", self.content_type)], body)
 
-    def serialize_error(self, operation: str | None, error: AwsError) -> HttpResponse:
+    def serialize_error(
+        self, operation: str | None, error: AwsError, request_id: str = ""
+    ) -> HttpResponse:
         shape = self._errors.get(error.code) or default_error_shape(error.code)
         payload: dict[str, Any] = {"__type": shape.name}
         for key, value in error.fields.items():

@@ -35,15 +35,21 @@ class ServiceProtocol(Protocol):
 
     service_name: str
 
-    def parse(self, request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
         """Return (operation name, parameters) or raise AwsError (unknown operation,
         malformed body, parameters that break the model's constraints)."""
         ...
 
-    def serialize(self, operation: str, result: Mapping[str, Any]) -> HttpResponse:
-        """Serialise an operation's output dict (keys as in the model's output shape)."""
+    def serialize(
+        self, operation: str, result: Mapping[str, Any], request_id: str = ""
+    ) -> HttpResponse:
+        """Serialise an operation's output dict (keys as in the model's output shape).
+        Protocols that carry the request id in the body (query, rest-xml) use
+        ``request_id``; the gateway adds the ``x-amzn-RequestId`` header for all."""
         ...
 
-    def serialize_error(self, operation: str | None, error: AwsError) -> HttpResponse:
+    def serialize_error(
+        self, operation: str | None, error: AwsError, request_id: str = ""
+    ) -> HttpResponse:
         """Serialise an error in this protocol's error format."""
         ...

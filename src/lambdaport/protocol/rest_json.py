@@ -174,7 +174,9 @@ class RestJsonProtocol:
 
     # -- responses -----------------------------------------------------------------
 
-    def serialize(self, operation: str, result: Mapping[str, Any]) -> HttpResponse:
+    def serialize(
+        self, operation: str, result: Mapping[str, Any], request_id: str = ""
+    ) -> HttpResponse:
         plan = self._outputs[operation]
         headers: list[tuple[str, str]] = []
         status = plan.binding.apply(result, headers) or plan.status
@@ -195,7 +197,9 @@ class RestJsonProtocol:
             headers.append(("Content-Type", JSON_CONTENT_TYPE))
         return HttpResponse(status, headers, body)
 
-    def serialize_error(self, operation: str | None, error: AwsError) -> HttpResponse:
+    def serialize_error(
+        self, operation: str | None, error: AwsError, request_id: str = ""
+    ) -> HttpResponse:
         shape = self._errors.get(error.code) or default_error_shape(error.code)
         headers = [("x-amzn-ErrorType", shape.name), ("Content-Type", JSON_CONTENT_TYPE)]
         payload: dict[str, Any] = {}

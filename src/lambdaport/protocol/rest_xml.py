@@ -149,7 +149,11 @@ class RestXmlProtocol:
         return plan.name, params
 
     def serialize(
-        self, operation: str, result: Mapping[str, Any], root_name: str | None = None
+        self,
+        operation: str,
+        result: Mapping[str, Any],
+        request_id: str = "",
+        root_name: str | None = None,
     ) -> HttpResponse:
         """``root_name`` names the root element of a non-payload XML body (S3 calls the
         ListObjectsV2 body ``ListBucketResult``; the model does not say so)."""

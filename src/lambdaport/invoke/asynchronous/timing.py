@@ -8,6 +8,7 @@ multiplies every delay and the maximum event age alike (0.01 turns the 1-minute 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from lambdaport.invoke.model import EventInvokeConfig
@@ -31,4 +32,7 @@ class AsyncTiming:
         return min(REQUEUE_FIRST_S * 2.0**exponent, REQUEUE_CAP_S) * self.scale
 
     def maximum_age(self, config: EventInvokeConfig) -> float:
+        """Scaled like the delays; with scale 0 (no delays at all) no event ever expires."""
+        if self.scale <= 0:
+            return math.inf
         return config.maximum_event_age_in_seconds * self.scale

@@ -1,4 +1,4 @@
-"""Measures the runtime's hot paths: ``python -m tests.runtime.measure``.
+"""Measures the runtime's hot paths: ``.venv/bin/python bench/runtime_pool.py``.
 
 * warm invoke: end-to-end latency of a trivial handler on a warm environment, and the
   server's own CPU time per invoke (pool acquire, frame write, frame read, log drain, result,
@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests' helpers
 
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
