@@ -15,6 +15,7 @@ from tests.conftest import MakeFunction
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_lambda.literals import RuntimeType
 
 
 def invoke(client: LambdaClient, name: str, payload: Any = None, **kwargs: Any) -> dict[str, Any]:
@@ -276,3 +277,22 @@ def test_throttled_past_reserved_concurrency(
     with pytest.raises(ClientError) as excinfo:
         invoke(lambda_client, name, {})
     assert excinfo.value.response["Error"]["Code"] == "TooManyRequestsException"
+
+
+@pytest.mark.parametrize("runtime", ["python3.9", "python3.13"])
+def test_declared_python_version_runs(
+    lambda_client: LambdaClient, make_function: MakeFunction, runtime: RuntimeType
+) -> None:
+    from lambdaport.runtime.interpreters import find_interpreter
+
+    if find_interpreter(runtime, {}).is_server:
+        pytest.skip(f"{runtime} is not installed on this machine")
+    source = (
+        "import sys, boto3\n"
+        "def handler(e, c):\n"
+        "    return [sys.version_info[0], sys.version_info[1], boto3.__version__]\n"
+    )
+    name = make_function(source, runtime=runtime, Timeout=60)
+    major, minor, boto3_version = json.loads(invoke(lambda_client, name, {})["Body"])
+    assert f"python{major}.{minor}" == runtime
+    assert boto3_version

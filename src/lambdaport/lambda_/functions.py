@@ -14,7 +14,12 @@ from lambdaport.lambda_.code import HOT_RELOAD_BUCKET, CodeStore
 from lambdaport.lambda_.models import Code, FunctionSettings, FunctionVersion, now_timestamp
 from lambdaport.lambda_.names import LATEST, FunctionRef, parse_function_ref
 from lambdaport.lambda_.paging import paginate
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, activated
+from lambdaport.lambda_.registry import (
+    FunctionEntry,
+    FunctionRegistry,
+    activated,
+    revision_mismatch,
+)
 from lambdaport.lambda_.validation import (
     check_environment,
     check_handler,
@@ -122,13 +127,7 @@ class FunctionService:
     def _check_revision(entry: FunctionEntry, params: Mapping[str, Any]) -> None:
         expected = params.get("RevisionId")
         if expected is not None and expected != entry.latest.revision_id:
-            raise AwsError(
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                412,
-                fields={"Type": "User"},
-            )
+            raise revision_mismatch()
 
     # -- operations ---------------------------------------------------------------------
 

@@ -63,6 +63,18 @@ def build_statement(resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return statement
 
 
+def _check_revision(policy: Policy, revision: str | None) -> None:
+    if revision is not None and revision != policy.revision_id:
+        raise AwsError(
+            "PreconditionFailedException",
+            "The RevisionId provided does not match the latest RevisionId for the Lambda "
+            "function or alias. Call the GetFunction or the GetAlias API to retrieve the "
+            "latest RevisionId for your resource.",
+            412,
+            fields={"Type": "User"},
+        )
+
+
 def policy_document(policy: Policy) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Id": "default", "Statement": policy.statements}
 
@@ -87,15 +99,7 @@ class PolicyService:
         entry, qualifier, resource = self._target(ctx, params)
         policy = entry.policies.get(qualifier) or Policy()
         revision = params.get("RevisionId")
-        if revision is not None and revision != policy.revision_id:
-            raise AwsError(
-                "PreconditionFailedException",
-                "The RevisionId provided does not match the latest RevisionId for the Lambda "
-                "function or alias. Call the GetFunction or the GetAlias API to retrieve the "
-                "latest RevisionId for your resource.",
-                412,
-                fields={"Type": "User"},
-            )
+        _check_revision(policy, revision)
         sid = str(params["StatementId"])
         if any(s["Sid"] == sid for s in policy.statements):
             raise resource_conflict(
@@ -119,15 +123,7 @@ class PolicyService:
         policy = entry.policies.get(qualifier) or Policy()
         sid = str(params["StatementId"])
         revision = params.get("RevisionId")
-        if revision is not None and revision != policy.revision_id:
-            raise AwsError(
-                "PreconditionFailedException",
-                "The RevisionId provided does not match the latest RevisionId for the Lambda "
-                "function or alias. Call the GetFunction or the GetAlias API to retrieve the "
-                "latest RevisionId for your resource.",
-                412,
-                fields={"Type": "User"},
-            )
+        _check_revision(policy, revision)
         remaining = [s for s in policy.statements if s["Sid"] != sid]
         if len(remaining) == len(policy.statements):
             raise resource_not_found(f"Statement {sid} is not found in resource policy.")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lambdaport.errors import resource_not_found
+from lambdaport.errors import AwsError, resource_not_found
 from lambdaport.lambda_.models import Alias, FunctionSettings, FunctionVersion
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn
 from lambdaport.store import Store
@@ -36,6 +36,16 @@ class FunctionEntry:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.latest.account_id, self.latest.region, self.latest.name)
+
+
+def revision_mismatch() -> AwsError:
+    return AwsError(
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the "
+        "GetFunction/GetAlias API to retrieve the latest Revision Id",
+        412,
+        fields={"Type": "User"},
+    )
 
 
 def not_found(ref: FunctionRef, qualifier: str | None = None) -> Exception:

@@ -12,7 +12,7 @@ from lambdaport.lambda_.functions import ref_of
 from lambdaport.lambda_.models import Alias, FunctionVersion, now_timestamp
 from lambdaport.lambda_.names import ALIAS_NAME, LATEST, function_arn
 from lambdaport.lambda_.paging import paginate
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy, revision_mismatch
 from lambdaport.request import RequestContext
 
 
@@ -63,13 +63,7 @@ class VersionService:
                 + "). Please try again with the CodeSHA256 in $LATEST."
             )
         if params.get("RevisionId") and params["RevisionId"] != latest.revision_id:
-            raise AwsError(
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                412,
-                fields={"Type": "User"},
-            )
+            raise revision_mismatch()
         version = publish(self._registry, entry, latest, str(params.get("Description", "")))
         return version.configuration()
 
@@ -148,13 +142,7 @@ class VersionService:
         if alias is None:
             raise _alias_not_found(entry, name)
         if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
-            raise AwsError(
-                "PreconditionFailedException",
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                412,
-                fields={"Type": "User"},
-            )
+            raise revision_mismatch()
         version = str(params.get("FunctionVersion", alias.function_version))
         self._check_target(entry, version)
         weights = (
