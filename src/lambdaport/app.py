@@ -141,6 +141,7 @@ class LambdaportApp:
         self._tasks.clear()
         await self.async_dispatcher.stop()
         await self.pool.stop()
+        self.logs.flush()
         self.store.close()
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)

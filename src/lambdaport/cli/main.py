@@ -13,7 +13,6 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 
 from lambdaport.cli.client import DEFAULT_ENDPOINT, get_json, lambda_client
@@ -81,11 +80,12 @@ def up(
         },
         config_file=config_file,
     )
+    # A plain handler: the request log line is on the hot path, and rich's costs ~1 ms.
     logging.basicConfig(
         level=settings.log_level.upper(),
-        format="%(message)s",
-        datefmt="[%X]",
-        handlers=[RichHandler(console=err_console, show_path=False, markup=False)],
+        format="%(asctime)s.%(msecs)03d %(levelname)-5s %(name)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
     )
     app = create_app(settings)
     where = "a temporary directory" if settings.ephemeral else str(settings.data_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
+import random
 import time
 import uuid
 from typing import Protocol
@@ -45,8 +45,8 @@ class Executor(Protocol):
 
 def new_trace_header() -> str:
     return (
-        f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};"
-        f"Parent={os.urandom(8).hex()};Sampled=0"
+        f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};"
+        f"Parent={random.getrandbits(64):016x};Sampled=0"
     )
 
 

@@ -57,6 +57,10 @@ class FunctionRegistry:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._functions: dict[tuple[str, str, str], FunctionEntry] = {}
+        # Reserved concurrency per function and its sum per (account, region), kept current
+        # so the invoke path never scans the functions.
+        self._reserved: dict[tuple[str, str, str], int] = {}
+        self._reserved_totals: dict[AccountKey, int] = {}
         self._load()
 
     # -- loading and saving -----------------------------------------------------------
@@ -78,9 +82,18 @@ class FunctionRegistry:
             for (_, _, _, qualifier), record in store.scan("policy", prefix):
                 entry.policies[qualifier] = Policy(record["statements"], record["revision_id"])
             self._functions[prefix] = entry
+            self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
+
+    def _count_reserved(self, key: tuple[str, str, str], reserved: int) -> None:
+        account = (key[0], key[1])
+        previous = self._reserved.pop(key, 0)
+        if reserved:
+            self._reserved[key] = reserved
+        self._reserved_totals[account] = self._reserved_totals.get(account, 0) - previous + reserved
 
     def save_function(self, entry: FunctionEntry) -> None:
         self._functions[entry.key] = entry
+        self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
         self._store.put(
             "function",
             entry.key,
@@ -120,6 +133,7 @@ class FunctionRegistry:
 
     def delete_function(self, entry: FunctionEntry) -> None:
         self._functions.pop(entry.key, None)
+        self._count_reserved(entry.key, 0)
         with self._store.transaction():
             self._store.delete("function", entry.key)
             for kind in ("version", "alias", "policy"):
@@ -167,9 +181,7 @@ class FunctionRegistry:
         yield from self._functions.values()
 
     def reserved_total(self, account_id: str, region: str) -> int:
-        return sum(
-            entry.settings.reserved_concurrency or 0 for entry in self.functions(account_id, region)
-        )
+        return self._reserved_totals.get((account_id, region), 0)
 
     def activate_all(self) -> None:
         """After a restart nothing is still being created: every function is Active."""

@@ -121,6 +121,15 @@ class Store:
             [(log_group, log_stream, ts, message) for ts, message in events],
         )
 
+    def append_log_event_rows(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
+        """Rows of (log_group, log_stream, timestamp, message), in one transaction."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO log_events(log_group, log_stream, timestamp, message) "
+                "VALUES (?,?,?,?)",
+                rows,
+            )
+
     def log_events(
         self, log_group: str, *, after_id: int = 0, limit: int = 1000
     ) -> list[StoredLogEvent]:
