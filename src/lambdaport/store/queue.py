@@ -73,10 +73,12 @@ class AsyncEventStore:
     def __init__(self, store: Store) -> None:
         self._db: sqlite3.Connection = store.connection
 
-    def enqueue(self, event: QueuedEvent) -> bool:
-        """Insert the event; False when its request id is already queued (idempotent)."""
+    def enqueue(self, event: QueuedEvent, *, claimed: bool = False) -> bool:
+        """Insert the event (already claimed when the dispatcher takes it at once); False
+        when its request id is already queued (idempotent)."""
         cursor = self._db.execute(
-            f"INSERT OR IGNORE INTO async_events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR IGNORE INTO async_events ({_COLUMNS}, claimed) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 event.request_id,
                 event.function_arn,
@@ -90,6 +92,7 @@ class AsyncEventStore:
                 event.accepted_at,
                 event.not_before,
                 event.last_response,
+                int(claimed),
             ),
         )
         return cursor.rowcount == 1

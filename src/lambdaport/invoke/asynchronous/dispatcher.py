@@ -92,6 +92,9 @@ class AsyncDispatcher:
         self._running: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()
         self._turn = 0
+        # Per function, the earliest not_before of the events put back with a delay (a hint:
+        # it may be stale, never late). Functions known at start are checked at once.
+        self._delayed: dict[str, float] = dict.fromkeys(queue.functions, 0.0)
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -100,7 +103,15 @@ class AsyncDispatcher:
         if released:
             logger.info("async: %d events a previous server was running are due again", released)
         wake = self._queue.wake
+        self._queue.direct = self
+        try:
+            await self._loop(wake)
+        finally:
+            self._queue.direct = None
+
+    async def _loop(self, wake: asyncio.Event) -> None:
         while True:
+            await asyncio.sleep(0)  # let requests already read be accepted first: larger claims
             wake.clear()
             due = self.dispatch_due()
             timeout = None if due is None else max(0.0, due - self._queue.clock())
@@ -118,9 +129,13 @@ class AsyncDispatcher:
     def _cap(self, function_arn: str) -> int:
         return self._caps.get(function_arn, self._function_concurrency)
 
+    def has_room(self, function_arn: str) -> bool:
+        """May a just-accepted event of the function start at once (AsyncQueue.accept)?"""
+        return self._running[function_arn] < self._cap(function_arn)
+
     def dispatch_due(self) -> float | None:
         """Claim and start what is due; return when the next event becomes due (or None
-        when only a finished attempt can change anything)."""
+        when only a finished attempt or a new event can change anything)."""
         now = self._queue.clock()
         functions = list(self._queue.functions)
         if not functions:
@@ -130,10 +145,10 @@ class AsyncDispatcher:
         for function_arn in functions[self._turn :] + functions[: self._turn]:
             room = self._cap(function_arn) - self._running[function_arn]
             for event in self._events.claim(function_arn, now, room):
-                self._start(event)
+                self.start(event)
             if self._running[function_arn] >= self._cap(function_arn):
                 continue  # a finished attempt rings the doorbell
-            due = self._events.next_due(function_arn)
+            due = self._delayed_due(function_arn, now)
             if due is None:
                 if not self._running[function_arn]:
                     self._queue.functions.pop(function_arn, None)
@@ -141,7 +156,40 @@ class AsyncDispatcher:
                 earliest = due
         return earliest
 
-    def _start(self, event: QueuedEvent) -> None:
+    def _delayed_due(self, function_arn: str, now: float) -> float | None:
+        """When the function's earliest delayed event is due (nothing is due now: the claim
+        took everything). The store is asked only when the remembered time has passed."""
+        hint = self._delayed.get(function_arn)
+        if hint is None or hint > now:
+            return hint
+        due = self._events.next_due(function_arn)
+        if due is None:
+            del self._delayed[function_arn]
+        else:
+            self._delayed[function_arn] = due
+        return due
+
+    def _release(
+        self,
+        event: QueuedEvent,
+        not_before: float,
+        attempts: int,
+        requeues: int,
+        last: bytes | None,
+    ) -> None:
+        self._events.release(
+            event.request_id,
+            not_before=not_before,
+            attempts=attempts,
+            requeues=requeues,
+            last_response=last,
+        )
+        hint = self._delayed.get(event.function_arn)
+        if hint is None or not_before < hint:
+            self._delayed[event.function_arn] = not_before
+
+    def start(self, event: QueuedEvent) -> None:
+        """Run one claimed event."""
         self._running[event.function_arn] += 1
         task = asyncio.get_running_loop().create_task(self._process(event))
         self._tasks.add(task)
@@ -214,13 +262,8 @@ class AsyncDispatcher:
         elif attempts > config.maximum_retry_attempts:
             await self._fail(event, resolved, "RetriesExhausted", attempts, response)
         else:
-            self._events.release(
-                event.request_id,
-                not_before=self._queue.clock() + self._timing.retry_delay(attempts),
-                attempts=attempts,
-                requeues=0,
-                last_response=response.to_json(),
-            )
+            not_before = self._queue.clock() + self._timing.retry_delay(attempts)
+            self._release(event, not_before, attempts, 0, response.to_json())
 
     async def _invocation_error(
         self, event: QueuedEvent, resolved: ResolvedFunction, error: AwsError
@@ -236,13 +279,9 @@ class AsyncDispatcher:
 
     def _requeue(self, event: QueuedEvent, response: AttemptResponse | None) -> None:
         requeues = event.requeues + 1
-        self._events.release(
-            event.request_id,
-            not_before=self._queue.clock() + self._timing.requeue_delay(requeues),
-            attempts=event.attempts,
-            requeues=requeues,
-            last_response=None if response is None else response.to_json(),
-        )
+        not_before = self._queue.clock() + self._timing.requeue_delay(requeues)
+        last = None if response is None else response.to_json()
+        self._release(event, not_before, event.attempts, requeues, last)
 
     # -- outcomes -----------------------------------------------------------------------
 

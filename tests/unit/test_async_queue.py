@@ -1,0 +1,192 @@
+"""The durable async queue on a real SQLite store, the delays, the destination record, and the
+dispatcher's fairness (with an in-test invoker standing in for the runtime)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from lambdaport.invoke.asynchronous import (
+    AsyncDispatcher,
+    AsyncQueue,
+    AsyncTiming,
+    Delivery,
+    Destinations,
+)
+from lambdaport.invoke.asynchronous.records import AttemptResponse, invocation_record
+from lambdaport.invoke.model import (
+    AsyncInvocation,
+    EventInvokeConfig,
+    InvokeRequest,
+    InvokeResponse,
+    ResolvedFunction,
+)
+from lambdaport.runtime.spec import FunctionSpec
+from lambdaport.store import Store
+from lambdaport.store.queue import AsyncEventStore, QueuedEvent
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "data")
+    yield opened
+    opened.close()
+
+
+def queued(request_id: str, function: str = "a", not_before: float = 0.0) -> QueuedEvent:
+    return QueuedEvent(
+        request_id=request_id,
+        function_arn=ARN + function,
+        invoked_arn=ARN + function,
+        account_id="000000000000",
+        region="us-east-1",
+        payload=b"{}",
+        trace_header=None,
+        attempts=0,
+        requeues=0,
+        accepted_at=not_before,
+        not_before=not_before,
+    )
+
+
+def test_enqueue_is_idempotent_by_request_id(store: Store) -> None:
+    events = AsyncEventStore(store)
+    assert events.enqueue(queued("r1"))
+    assert not events.enqueue(queued("r1"))
+    assert list(events.request_ids()) == ["r1"]
+
+
+def test_claims_are_per_function_due_and_in_not_before_order(store: Store) -> None:
+    events = AsyncEventStore(store)
+    events.enqueue(queued("late", not_before=5.0))
+    events.enqueue(queued("second", not_before=2.0))
+    events.enqueue(queued("first", not_before=1.0))
+    events.enqueue(queued("other", function="b", not_before=1.0))
+    assert [e.request_id for e in events.claim(ARN + "a", now=3.0, limit=10)] == [
+        "first",
+        "second",
+    ]
+    assert events.claim(ARN + "a", now=3.0, limit=10) == []  # claimed ones are not due again
+    assert events.next_due(ARN + "a") == 5.0
+    assert [e.request_id for e in events.claim(ARN + "b", now=3.0, limit=1)] == ["other"]
+
+
+def test_release_and_restart_make_events_due_again(store: Store) -> None:
+    events = AsyncEventStore(store)
+    events.enqueue(queued("r1"))
+    events.enqueue(queued("r2"))
+    [one, _] = events.claim(ARN + "a", now=1.0, limit=2)
+    events.release(one.request_id, not_before=9.0, attempts=1, requeues=0, last_response=b"{}")
+    [again] = events.claim(ARN + "a", now=10.0, limit=5)
+    assert (again.request_id, again.attempts, again.last_response) == (one.request_id, 1, b"{}")
+    assert events.release_all_claims() == 2  # what a crashed server held
+    assert len(events.claim(ARN + "a", now=10.0, limit=5)) == 2
+    [stats] = events.stats()
+    assert (stats.depth, stats.running) == (2, 2)
+    events.finish("r1")
+    events.finish("r2")
+    assert events.stats() == []
+
+
+def test_delays_follow_aws_and_scale() -> None:
+    timing = AsyncTiming(1.0)
+    assert [timing.retry_delay(n) for n in (1, 2)] == [60.0, 120.0]
+    assert [timing.requeue_delay(n) for n in (1, 2, 3, 9, 30)] == [1.0, 2.0, 4.0, 256.0, 300.0]
+    assert AsyncTiming(0.01).retry_delay(1) == pytest.approx(0.6)
+    assert AsyncTiming(0.01).maximum_age(EventInvokeConfig()) == pytest.approx(216.0)
+
+
+def test_invocation_record_shape() -> None:
+    record = orjson.loads(
+        invocation_record(
+            request_id="r1",
+            function_arn=ARN + "a:$LATEST",
+            condition="Success",
+            approximate_invoke_count=1,
+            request_payload=b'{"k": 1}',
+            response=AttemptResponse(200, "$LATEST", b'{"ok": true}'),
+            now=1573755365.568,
+        )
+    )
+    assert record == {
+        "version": "1.0",
+        "timestamp": "2019-11-14T18:16:05.568Z",
+        "requestContext": {
+            "requestId": "r1",
+            "functionArn": ARN + "a:$LATEST",
+            "condition": "Success",
+            "approximateInvokeCount": 1,
+        },
+        "requestPayload": {"k": 1},
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST"},
+        "responsePayload": {"ok": True},
+    }
+
+
+class SlowInvoker:
+    """Stands in for the runtime: each invocation takes until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self.release = asyncio.Event()
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        self.started.append(request.function_name.rsplit(":", 1)[-1])
+        await self.release.wait()
+        return InvokeResponse(200, request.request_id or "", "$LATEST", b"null")
+
+
+class Resolver:
+    def resolve(
+        self, account_id: str, region: str, function_name: str, qualifier: str | None
+    ) -> ResolvedFunction:
+        name = function_name.rsplit(":", 1)[-1]
+        spec = FunctionSpec(
+            name, ARN + name, "$LATEST", "python3.11", "app.handler", "/", "r", 128, 3,
+            region, account_id, f"/aws/lambda/{name}",
+        )  # fmt: skip
+        return ResolvedFunction(spec, ARN + name, "Active", None)
+
+    def reserved_concurrency_total(self, account_id: str, region: str) -> int:
+        return 0
+
+
+def test_a_busy_function_does_not_starve_another(store: Store) -> None:
+    async def scenario() -> list[str]:
+        queue = AsyncQueue(AsyncEventStore(store))
+        invoker = SlowInvoker()
+        dispatcher = AsyncDispatcher(
+            queue,
+            invoker,
+            Resolver(),
+            Destinations({}),
+            AsyncTiming(0.0),
+            function_concurrency=2,
+        )
+        for n in range(50):
+            queue.accept(AsyncInvocation(f"busy-{n}", ARN + "busy", ARN + "busy", "0", "r", b"{}"))
+        queue.accept(AsyncInvocation("quiet-0", ARN + "quiet", ARN + "quiet", "0", "r", b"{}"))
+        dispatcher.dispatch_due()
+        await asyncio.sleep(0)  # let the started attempts reach the invoker
+        started = list(invoker.started)
+        invoker.release.set()
+        await dispatcher.stop()
+        return started
+
+    started = asyncio.run(scenario())
+    assert sorted(started) == ["busy", "busy", "quiet"]
+
+
+def test_unserved_destinations_fail_with_a_clear_log(caplog: pytest.LogCaptureFixture) -> None:
+    delivery = Delivery(
+        "arn:aws:sqs:us-east-1:000000000000:q", "OnFailure", ARN + "a", "r1", "0", "r", b"{}"
+    )
+    delivered = asyncio.run(Destinations({}).deliver(delivery))
+    assert delivered is False
+    assert "does not serve sqs yet" in caplog.text
