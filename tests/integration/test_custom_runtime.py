@@ -88,3 +88,19 @@ def test_awslambdaric_bootstrap(lambda_client: LambdaClient) -> None:
         assert error["stackTrace"]
     finally:
         lambda_client.delete_function(FunctionName="ric-fn")
+
+
+def test_custom_runtime_memory_limit(lambda_client: LambdaClient) -> None:
+    bootstrap = f"#!/bin/sh\nexec {sys.executable} -m awslambdaric $_HANDLER\n"
+    app = "def handler(event, context):\n    return len(bytearray(400 * 1024 * 1024))\n"
+    create(lambda_client, "ric-oom", {"bootstrap": bootstrap, "app.py": app}, "app.handler")
+    try:
+        response = lambda_client.invoke(FunctionName="ric-oom", Payload=b"{}", LogType="Tail")
+        assert response["FunctionError"] == "Unhandled"
+        error = json.loads(response["Payload"].read())
+        assert error["errorType"] == "Runtime.OutOfMemory"
+        assert "signal: killed" in error["errorMessage"]
+        log = base64.b64decode(response["LogResult"]).decode()
+        assert "Error Type: Runtime.OutOfMemory" in log
+    finally:
+        lambda_client.delete_function(FunctionName="ric-oom")

@@ -28,6 +28,7 @@ import orjson
 
 from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe, exit_reason
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
+from lambdaport.runtime.memory import MemoryWatch
 from lambdaport.runtime.report import end_line, report_line, start_line, timeout_message
 from lambdaport.runtime.runtime_api import AnswerKind, PendingInvocation, RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
@@ -66,8 +67,13 @@ def _platform_error(request_id: str, error_type: str, reason: str) -> _Outcome:
 class CustomEnvironment:
     """One execution environment of a ``provided.*`` function. Start it with ``start()``."""
 
-    def __init__(self, spec: FunctionSpec, settings: RuntimeSettings) -> None:
+    def __init__(
+        self, spec: FunctionSpec, settings: RuntimeSettings, memory: MemoryWatch | None = None
+    ) -> None:
         self.spec = spec
+        self.memory_limit_kb = spec.memory_size * 1024
+        self._memory = memory
+        self._out_of_memory = False
         self.environment_id = uuid.uuid4().hex
         day = time.strftime("%Y/%m/%d", time.gmtime())
         self.log_stream_name = log_stream_name(spec.version, self.environment_id, day)
@@ -85,6 +91,18 @@ class CustomEnvironment:
         self._failed = False
         self._stopped = False
         self._lock = asyncio.Lock()
+
+    @property
+    def pid(self) -> int:
+        """The bootstrap's pid (what the memory watch samples)."""
+        return self._process.pid if self._process is not None else -1
+
+    def memory_exceeded(self, peak_kb: int) -> None:
+        """Over ``MemorySize``: the environment is killed, as AWS kills it."""
+        self._max_memory_mb = max(self._max_memory_mb, peak_kb // 1024)
+        self._out_of_memory = True
+        if self._process is not None:
+            self._process.kill()
 
     @property
     def stream_name(self) -> str:
@@ -221,7 +239,13 @@ class CustomEnvironment:
         if not self._served:
             waiting.add(api.init_error)
         remaining = started + self.spec.timeout - self._loop.time()
-        await asyncio.wait(waiting, timeout=max(0.0, remaining), return_when=FIRST_COMPLETED)
+        if self._memory is not None:
+            self._memory.watch(self)
+        try:
+            await asyncio.wait(waiting, timeout=max(0.0, remaining), return_when=FIRST_COMPLETED)
+        finally:
+            if self._memory is not None:
+                self._memory.unwatch(self)
         if pending.answer.done():
             return self._answered(pending)
         api.abandon(pending)
@@ -258,7 +282,8 @@ class CustomEnvironment:
             text = "Runtime exited without providing a reason"
         else:
             text = f"Runtime exited with error: {reason}"
-        return _platform_error(request_id, "Runtime.ExitError", text)
+        error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
+        return _platform_error(request_id, error_type, text)
 
     def _timed_out(self, request_id: str, started: float) -> _Outcome:
         elapsed = self._loop.time() - started
@@ -296,10 +321,12 @@ def _lower_first(text: str) -> str:
 
 
 async def start_custom_environment(
-    spec: FunctionSpec, settings: RuntimeSettings
+    spec: FunctionSpec, settings: RuntimeSettings, memory: MemoryWatch | None = None
 ) -> CustomEnvironment:
-    """The pool's factory for ``provided.*`` runtimes: a started environment, init done."""
-    environment = CustomEnvironment(spec, settings)
+    """The pool's factory for ``provided.*`` runtimes: a started environment, init done.
+    With ``memory``, the bootstrap's resident memory is held to the function's MemorySize
+    while it serves an invocation."""
+    environment = CustomEnvironment(spec, settings, memory)
     try:
         await environment.start()
     except BaseException:

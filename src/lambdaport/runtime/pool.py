@@ -38,7 +38,9 @@ from lambdaport.runtime.spec import (
 logger = logging.getLogger("lambdaport.runtime")
 
 EnvironmentKey = tuple[str, str, str]
-CustomFactory = Callable[[FunctionSpec, RuntimeSettings], Awaitable[ExecutionEnvironment]]
+CustomFactory = Callable[
+    [FunctionSpec, RuntimeSettings, MemoryWatch], Awaitable[ExecutionEnvironment]
+]
 
 
 @dataclass(eq=False, slots=True)
@@ -186,7 +188,7 @@ class RuntimePool:
             except ImportError as e:
                 raise NotImplementedError("custom runtimes are not available yet") from e
             factory = cast(CustomFactory, custom.start_custom_environment)
-            return await factory(spec, self._settings)
+            return await factory(spec, self._settings, self._memory)
         raise NotImplementedError(f"runtime {spec.runtime} is not supported")
 
     def _emit_log(self, spec: FunctionSpec, stream_name: str, result: InvocationResult) -> None:
