@@ -171,10 +171,9 @@ class FunctionService:
         ref = ref_of(ctx, params)
         entry = self._registry.entry(ref)
         version = self._registry.version(entry, ref, ref.qualifier or LATEST)
-        code: dict[str, Any] = {
-            "RepositoryType": "S3",
-            "Location": f"{ctx.endpoint}/_lambdaport/code/{version.code.zip_hex}.zip",
-        }
+        code: dict[str, Any] = {"RepositoryType": "S3"}
+        if version.code.zip_hex:  # a hot-reload directory has no package to download
+            code["Location"] = f"{ctx.endpoint}/_lambdaport/code/{version.code.zip_hex}.zip"
         result: dict[str, Any] = {"Configuration": version.configuration(), "Code": code}
         if entry.settings.tags:
             result["Tags"] = dict(entry.settings.tags)
