@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: up test install dev lint typecheck pytest bench clean
+.PHONY: up test install dev lint typecheck pytest test-deps bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-pytest: dev
-	$(BIN)/python -m pytest -q
+test-deps:
+	bash scripts/test-deps.sh
+
+# LAMBDAPORT_AWS_CLI_V2: the system's AWS CLI v2 (the venv's `aws` is v1, from PyPI).
+pytest: dev test-deps
+	LAMBDAPORT_AWS_CLI_V2=$${LAMBDAPORT_AWS_CLI_V2:-/usr/bin/aws} $(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 

@@ -17,6 +17,7 @@ from typing import Any
 from lambdaport.config import Settings
 from lambdaport.gateway.asgi import Gateway, Receive, Scope, Send, ServiceEndpoint
 from lambdaport.gateway.internal import InternalApi
+from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
     AsyncDispatcher,
@@ -35,15 +36,26 @@ from lambdaport.lambda_.policy import PolicyService
 from lambdaport.lambda_.registry import FunctionRegistry
 from lambdaport.lambda_.resolver import Resolver
 from lambdaport.lambda_.versions import VersionService
-from lambdaport.logbook import LogBook
 from lambdaport.protocol import load_protocol
 from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.services.logs.api import LogsApi
+from lambdaport.services.logs.service import LogsService
+from lambdaport.services.logs.wire import LogsProtocol
+from lambdaport.services.moto_tail import MotoTail
+from lambdaport.services.s3 import build_s3
+from lambdaport.services.sns import ROUTE_PREFIX as SNS_ROUTE_PREFIX
+from lambdaport.services.sns import SnsService
+from lambdaport.services.sqs import SqsService
 from lambdaport.store import Store
 from lambdaport.store.queue import AsyncEventStore
 
 logger = logging.getLogger("lambdaport")
+
+# Services lambdaport serves itself (or will: execute-api is API Gateway's data plane); the
+# moto tail never serves these.
+OWN_SERVICES = ("lambda", "s3", "s3control", "sqs", "sns", "logs", "apigatewaymanagementapi")
 
 
 def _unserved_protocol(service: str) -> ServiceProtocol | None:
@@ -63,7 +75,10 @@ class LambdaportApp:
             settings = replace(settings, data_dir=self._temp_dir)
         self.settings = settings
         self.store = Store(settings.data_dir)
-        self.logs = LogBook(self.store)
+        # SQS: its own endpoint, the QueueSink other services deliver to, a destination.
+        self.sqs = SqsService(self.store, settings.endpoint_url)
+        # CloudWatch Logs owns function logs; it reaches the invoker (built below) lazily.
+        self.logs = LogsService(self.store, lambda request: self.invoker.invoke(request))
         self.pool = RuntimePool(
             RuntimeSettings(
                 endpoint_url=settings.endpoint_url,
@@ -81,16 +96,42 @@ class LambdaportApp:
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
         self.async_queue = AsyncQueue(AsyncEventStore(self.store))
         self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue)
+        # SNS: deliveries to Lambda through the invoker's async door, to SQS through its
+        # QueueSink; topics are also async destinations and dead-letter targets.
+        self.sns = SnsService(
+            self.store,
+            base_url=settings.endpoint_url,
+            invoker=self.invoker,
+            queues=self.sqs.sink,
+            delay_scale=settings.async_delay_scale,
+        )
+        # S3: bodies streamed (the gateway's raw seam); notifications to Lambda (async, as
+        # s3.amazonaws.com), SQS and SNS; its ObjectStore gives CreateFunction code from S3;
+        # buckets are on-failure destinations of async invocations.
+        self.s3 = build_s3(
+            self.store, self.invoker, self.sqs.sink, self.sns, strict_auth=settings.strict_auth
+        )
         self.async_dispatcher = AsyncDispatcher(
             self.async_queue,
             self.invoker,
             resolver,
-            Destinations({"lambda": LambdaTarget(self.invoker)}),
+            Destinations(
+                {
+                    "lambda": LambdaTarget(self.invoker),
+                    "sqs": self.sqs.destination,
+                    "sns": self.sns.destination,
+                    "s3": self.s3.destination,
+                }
+            ),
             AsyncTiming(settings.async_delay_scale),
         )
         self.hot_reloader = HotReloader(self.registry, self.invoker.retire)
         functions = FunctionService(
-            self.registry, code, self._function_changed, watch=self.hot_reloader.watch
+            self.registry,
+            code,
+            self._function_changed,
+            watch=self.hot_reloader.watch,
+            objects=self.s3.objects,
         )
         lambda_api = LambdaApi(
             functions,
@@ -101,11 +142,20 @@ class LambdaportApp:
             self.event_invoke_configs,
         )
         services = {"lambda": ServiceEndpoint(load_protocol("lambda"), lambda_api.dispatch)}
+        services["logs"] = ServiceEndpoint(LogsProtocol(), LogsApi(self.logs).dispatch)
+        services["sns"] = ServiceEndpoint(load_protocol("sns"), self.sns.dispatch)
+        services["s3"] = self.s3.endpoint
+        services["sqs"] = self.sqs.endpoint
+        # Every other AWS service moto serves, in memory, behind the same gateway.
+        self.moto_tail = MotoTail(verify=verify_request if settings.strict_auth else None)
+        for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
+            services.setdefault(name, endpoint)
         internal = InternalApi(
             services=lambda: {name: "running" for name in services},
-            logs=self.logs,
+            logs=self.logs.followers,
             code_root=self.store.code_dir,
             status=self.status,
+            routes={SNS_ROUTE_PREFIX: self.sns.handle_http},
         )
         self.gateway = Gateway(
             services,
@@ -133,15 +183,21 @@ class LambdaportApp:
         await self.pool.start()
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
+        self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
+        self._tasks.append(asyncio.create_task(self.moto_tail.start()))
+        self.logs.start()
+        self.sns.start()
 
     async def shutdown(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.sns.stop()
         await self.async_dispatcher.stop()
+        await self.moto_tail.stop()
         await self.pool.stop()
-        self.logs.flush()
+        await self.logs.stop()
         self.store.close()
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)

@@ -42,16 +42,17 @@ def test_health_endpoints(server: ServerProcess) -> None:
 def test_unserved_service_gets_an_aws_error(server: ServerProcess) -> None:
     import boto3
 
-    kinesis = boto3.client(
-        "kinesis",
+    # AppFlow: served neither by lambdaport nor by the moto tail.
+    appflow = boto3.client(
+        "appflow",
         endpoint_url=server.endpoint,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
     with pytest.raises(ClientError) as excinfo:
-        kinesis.list_streams()
-    assert "kinesis" in excinfo.value.response["Error"]["Message"]
+        appflow.list_flows()
+    assert "appflow" in excinfo.value.response["Error"]["Message"]
 
 
 def test_unknown_route_is_an_aws_error(server: ServerProcess) -> None:

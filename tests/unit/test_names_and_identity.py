@@ -65,4 +65,4 @@ def test_identity_defaults() -> None:
     )
     assert (presigned.service, presigned.region) == ("s3", "ap-south-1")
     targeted = identify("/", "", {"x-amz-target": "DynamoDB_20120810.ListTables"}, "us-east-1")
-    assert targeted.service == "dynamodb_20120810"
+    assert targeted.service == "dynamodb"  # the target prefix names the client

@@ -1,7 +1,10 @@
 """Which service, account and region a request is for, read off the request itself.
 
 Order: the SigV4 credential scope (``Authorization`` header, or ``X-Amz-Credential`` of a
-presigned URL), then ``X-Amz-Target``, then the host name, then the path. The account is
+presigned URL), then ``X-Amz-Target``, then the host name (S3's virtual hosts such as
+``bucket.s3.localhost`` are S3), then the path; a request nothing identifies is S3's. The service is
+named as botocore's client name (``stepfunctions``, ``dynamodbstreams``, ``cognito-idp``),
+translated from signing names and target prefixes by ``service_names``. The account is
 the access key when it is 12 digits, else ``000000000000``; the region comes from the scope.
 """
 
@@ -10,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
+
+from lambdaport.gateway.service_names import (
+    PATH_PREFIX_SERVICES,
+    SIGNING_NAME_SERVICES,
+    TARGET_PREFIX_SERVICES,
+)
 
 DEFAULT_ACCOUNT = "000000000000"
 
@@ -61,12 +70,41 @@ def _scope_from_query(query: str) -> list[str] | None:
     return None
 
 
+def _is_s3_label(label: str) -> bool:
+    return label == "s3" or label.startswith("s3-")
+
+
 def _service_from_host(host: str) -> str | None:
-    name = host.split(":", 1)[0]
+    name = host.split(":", 1)[0].lower()
     labels = name.split(".")
+    # S3 puts the bucket in front of its endpoint: bucket.s3.localhost, bucket.s3.amazonaws.com,
+    # bucket.s3.<region>.amazonaws.com, bucket.s3-<region>.amazonaws.com (and s3.localhost).
+    if any(_is_s3_label(label) for label in labels[:-1]):
+        return "s3"
     if len(labels) >= 3 and labels[-2:] == ["amazonaws", "com"]:
         return labels[0]
     return None
+
+
+def _service_from_target(target: str, signing_name: str | None) -> str:
+    """A JSON-protocol request: its target prefix names the client exactly (DynamoDB and
+    DynamoDB Streams share the signing name ``dynamodb``; Cognito's unsigned calls have none)."""
+    prefix = target.split(".", 1)[0]
+    known = TARGET_PREFIX_SERVICES.get(prefix)
+    if known is not None:
+        return known
+    if signing_name is not None:
+        return SIGNING_NAME_SERVICES.get(signing_name, signing_name)
+    return prefix.lower()
+
+
+def _service_from_signing_name(signing_name: str, path: str) -> str:
+    """The client a signing name means: ``states`` is Step Functions, ``monitoring`` is
+    CloudWatch; clients sharing one (API Gateway v1 and v2) differ by the path."""
+    for name, prefix, service in PATH_PREFIX_SERVICES:
+        if signing_name == name and path.startswith(prefix):
+            return service
+    return SIGNING_NAME_SERVICES.get(signing_name, signing_name)
 
 
 def identify(path: str, query: str, headers: Mapping[str, str], default_region: str) -> Identity:
@@ -82,8 +120,10 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
     if scope is not None:
         access_key, _, region, service, _ = scope
     target = headers.get("x-amz-target")
-    if service is None and target:
-        service = target.split(".", 1)[0].lower()
+    if target:
+        service = _service_from_target(target, service)
+    elif service is not None:
+        service = _service_from_signing_name(service, path)
     if service is None:
         service = _service_from_host(headers.get("host", ""))
     if service is None:
@@ -91,5 +131,11 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
             if path.startswith(prefix):
                 service = name
                 break
+    if service is None and ("AWSAccessKeyId=" in query or "X-Amz-Credential=" in query):
+        service = "s3"  # a SigV2 presigned URL (only S3 has them)
+    if service is None:
+        # Unsigned requests nothing else claims are S3's (anonymous GETs of public objects,
+        # curl against a path-style URL), as on AWS's own S3 endpoints.
+        service = "s3"
     account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
     return Identity(service=service, account_id=account, region=region, access_key=access_key)

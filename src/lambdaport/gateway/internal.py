@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -26,7 +26,11 @@ class InternalApi:
         logs: LogBook,
         code_root: Path,
         status: Callable[[], Mapping[str, Any]],
+        routes: Mapping[str, Callable[[HttpRequest], Awaitable[HttpResponse]]] | None = None,
     ) -> None:
+        # ``routes``: path prefix -> handler, for services' own endpoints on the server
+        # (SNS's signing certificate, SubscribeURL and UnsubscribeURL under /_lambdaport/sns/).
+        self._routes = dict(routes or {})
         self._services = services
         self._logs = logs
         self._code_root = code_root
@@ -41,6 +45,9 @@ class InternalApi:
             return await self.logs(request)
         if path.startswith("/_lambdaport/code/") and request.method in ("GET", "HEAD"):
             return self.code(path.rsplit("/", 1)[-1])
+        for prefix, handler in self._routes.items():
+            if path.startswith(prefix):
+                return await handler(request)
         return _json(404, {"message": f"no lambdaport endpoint at {path}"})
 
     def health(self) -> HttpResponse:

@@ -29,8 +29,15 @@ def _parse_authorization(header: str) -> dict[str, str]:
     return fields
 
 
-def verify_request(request: HttpRequest, secret_for: dict[str, str] | None = None) -> None:
-    """Raise AwsError (403) unless the request carries a valid SigV4 header signature."""
+def verify_request(
+    request: HttpRequest,
+    secret_for: dict[str, str] | None = None,
+    signer_class: type[SigV4Auth] = SigV4Auth,
+) -> None:
+    """Raise AwsError (403) unless the request carries a valid SigV4 header signature.
+
+    ``signer_class`` is botocore's ``S3SigV4Auth`` for S3 (its paths are signed as sent,
+    without normalisation); ``request.path`` must then be the path as the client sent it."""
     header = request.headers.get("authorization")
     if not header:
         raise _denied("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -55,7 +62,7 @@ def verify_request(request: HttpRequest, secret_for: dict[str, str] | None = Non
         data=request.body,
     )
     aws_request.context["timestamp"] = timestamp
-    signer = SigV4Auth(Credentials(access_key, secret), service, region)
+    signer = signer_class(Credentials(access_key, secret), service, region)
     canonical = signer.canonical_request(aws_request)
     expected = signer.signature(signer.string_to_sign(aws_request, canonical), aws_request)
     if not hmac.compare_digest(expected, signature):

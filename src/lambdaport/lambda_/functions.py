@@ -28,6 +28,7 @@ from lambdaport.lambda_.validation import (
     check_timeout,
 )
 from lambdaport.request import RequestContext
+from lambdaport.services.interfaces import ObjectStore
 
 # Configuration members kept verbatim (the runtime does not act on them yet).
 PASS_THROUGH = (
@@ -71,11 +72,13 @@ class FunctionService:
         code: CodeStore,
         retire: RetireHook,
         watch: Callable[[str], None] = lambda directory: None,
+        objects: ObjectStore | None = None,
     ) -> None:
         self._registry = registry
         self._code = code
         self._retire = retire
         self._watch = watch
+        self._objects = objects  # S3, for Code.S3Bucket/S3Key (None: only hot-reload)
 
     # -- code -------------------------------------------------------------------------
 
@@ -89,13 +92,30 @@ class FunctionService:
             self._watch(code.hot_reload_dir)
             return code
         if bucket is not None:
-            raise invalid_parameter(
-                f"Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
-                f"The specified bucket does not exist ({bucket})"
-            )
+            return self._code.save_zip(self._zip_from_s3(str(bucket), key, params))
         if params.get("ImageUri") is not None:
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
         raise invalid_parameter("Please provide a source for function code.")
+
+    def _zip_from_s3(self, bucket: str, key: Any, params: Mapping[str, Any]) -> bytes:
+        """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
+        if not key:
+            raise invalid_parameter("S3Key is required when S3Bucket is given.")
+        if self._objects is None:
+            raise invalid_parameter(
+                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
+                "The specified bucket does not exist"
+            )
+        version = params.get("S3ObjectVersion")
+        try:
+            return self._objects.get_object_bytes(
+                bucket, str(key), None if version is None else str(version)
+            )
+        except AwsError as error:
+            raise invalid_parameter(
+                f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: "
+                f"{error.message}"
+            ) from None
 
     def code_dir(self, version: FunctionVersion) -> str:
         return str(self._code.code_dir(version.code))

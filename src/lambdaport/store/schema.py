@@ -39,6 +39,69 @@ Tables
     Function log lines (START, output, END, REPORT), appended per invocation; ``id`` orders
     them and lets a follower ask for "everything after id N".
 
+``sns_topics``, ``sns_subscriptions``, ``sns_fifo_dedup``, ``sns_deliveries`` (``store/sns.py``)
+    SNS. ``sns_topics(arn, account_id, region, name, attributes, tags, deleted, sequence)``:
+    one row per topic, ``attributes`` the JSON of the attributes set by CreateTopic and
+    SetTopicAttributes, ``deleted`` the SubscriptionsDeleted count, ``sequence`` the last FIFO
+    sequence number. ``sns_subscriptions(arn, topic_arn, ..., protocol, endpoint, attributes,
+    pending, token, authenticated)``: one row per subscription (pending ones too, with their
+    confirmation token). ``sns_fifo_dedup(topic_arn, deduplication_id, message_id,
+    sequence_number, expires_at)``: the 5-minute deduplication window of FIFO topics.
+    ``sns_deliveries(id, subscription_arn, message, attempts, not_before)``: one row per
+    delivery accepted by Publish (or a SubscriptionConfirmation) and not yet finished,
+    committed before Publish answers and deleted after the delivery succeeded or was given
+    up; the server resumes them at start. The signing key and certificate are the files
+    ``sns/signing-key.pem`` and ``sns/signing-cert.pem`` below the data directory.
+
+``log_groups``, ``log_streams`` (``store/logs.py``; CloudWatch Logs)
+    ``log_groups(account_id, region, name, creation_time, retention_in_days, kms_key_id,
+    log_group_class, tags)``: one row per log group, ``tags`` a JSON object.
+    ``log_streams(account_id, region, log_group, name, creation_time, first_event_timestamp,
+    last_event_timestamp, last_ingestion_time, stored_bytes, sequence)``: one row per stream;
+    the event columns are kept up to date by every append (``stored_bytes`` counts each
+    message's UTF-8 bytes plus 26, AWS's measure; ``sequence`` counts the batches).
+    ``log_events`` gains ``account_id``, ``region`` and ``ingestion_time`` (the Logs migration; rows
+    from before have ``''`` and 0), and the indexes ``log_events_stream (log_group,
+    log_stream, timestamp, id)`` (GetLogEvents) and ``log_events_time (log_group, timestamp,
+    id)`` (FilterLogEvents, retention). Events of function logs and of PutLogEvents are the
+    same rows: the Logs service owns them, ``lambdaport logs`` follows them by ``id``.
+    Subscription filters are documents of kind ``log_subscription_filter`` keyed (account,
+    region, log group, filter name).
+
+``sqs_queues``, ``sqs_messages``, ``sqs_groups``, ``sqs_deduplication``, ``sqs_retired``
+(``store/sqs.py``)
+    SQS. ``sqs_queues(queue_id, account_id, region, name, attributes, tags, created_at,
+    modified_at, last_purged_at)``: one row per queue (``attributes``/``tags`` JSON objects of
+    strings); PurgeQueue gives the queue a new ``queue_id`` and retires the old one.
+    ``sqs_messages(seq, queue_id, message_id, body, attributes, system_attributes, md5_*,
+    sent_at, visible_at, receive_count, first_received_at, receipt, group_id,
+    deduplication_id, sender_id, dead_letter_source_arn)``: one row per message;
+    ``visible_at`` (epoch ms) serves delay, visibility timeout and redelivery alike;
+    ``receipt`` is the nonce of the latest receive (a receipt handle names ``queue_id``,
+    ``seq`` and that nonce); a FIFO message's SequenceNumber is derived from ``seq``.
+    Indexes ``sqs_messages_visible (queue_id, visible_at, seq)`` (receive),
+    ``sqs_messages_sent (queue_id, sent_at)`` (retention) and
+    ``sqs_messages_group (queue_id, group_id, seq)`` (FIFO group heads).
+    ``sqs_groups(queue_id, group_id, ready_at, head_seq)``: one row per non-empty FIFO message
+    group, ``ready_at`` the time the group can next be received from (its in-flight messages
+    lock it). ``sqs_deduplication(queue_id, dedup_key, message_id, sequence_number,
+    expires_at)``: FIFO deduplication ids of the last 5 minutes. ``sqs_retired(queue_id)``:
+    ids of deleted and purged queues whose rows are still being swept in chunks.
+
+``s3_buckets``, ``s3_objects``, ``s3_uploads``, ``s3_parts`` (``store/s3.py``)
+    S3. ``s3_buckets(name, account_id, region, created, versioning, config)``: one row per
+    bucket (names are global); ``versioning`` is ``''``, ``Enabled`` or ``Suspended``;
+    ``config`` a JSON object of the bucket's subresources (``Notification``, ``TagSet``,
+    ``ACL``). ``s3_objects(bucket, key, version_id, seq, latest, delete_marker, size, etag,
+    last_modified, blob, attrs)``: one row per object version or delete marker; ``seq``
+    orders a key's versions, ``latest`` marks the newest; unversioned writes use version id
+    ``null``; ``blob`` names the body file, ``attrs`` is JSON (content headers, user metadata,
+    TagSet, checksums, PartsCount, StorageClass, ACL). Indexes ``s3_objects_latest (bucket,
+    latest, key)`` (listings) and ``s3_objects_versions (bucket, key, seq)``.
+    ``s3_uploads(upload_id, bucket, key, initiated, attrs)`` and ``s3_parts(upload_id,
+    part_number, etag, size, last_modified, blob, checksums)``: multipart uploads in
+    progress. Bodies are files ``s3/objects/<xx>/<name>`` (``s3/tmp/`` while streaming in).
+
 ``meta(key, value)``
     ``schema_version`` and other single values.
 
@@ -89,5 +152,182 @@ MIGRATIONS: tuple[str, ...] = (
         last_response BLOB
     ) WITHOUT ROWID;
     CREATE INDEX async_events_due ON async_events (function_arn, claimed, not_before);
+    """,
+    """
+    CREATE TABLE sns_topics (
+        arn TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        attributes BLOB NOT NULL,
+        tags BLOB NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0,
+        sequence INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX sns_topics_account ON sns_topics (account_id, region, arn);
+    CREATE TABLE sns_subscriptions (
+        arn TEXT PRIMARY KEY,
+        topic_arn TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        attributes BLOB NOT NULL,
+        pending INTEGER NOT NULL,
+        token TEXT,
+        authenticated INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE INDEX sns_subscriptions_topic ON sns_subscriptions (topic_arn, arn);
+    CREATE INDEX sns_subscriptions_account ON sns_subscriptions (account_id, region, arn);
+    CREATE TABLE sns_fifo_dedup (
+        topic_arn TEXT NOT NULL,
+        deduplication_id TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sequence_number TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (topic_arn, deduplication_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX sns_fifo_dedup_expiry ON sns_fifo_dedup (expires_at);
+    CREATE TABLE sns_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscription_arn TEXT NOT NULL,
+        message BLOB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before REAL NOT NULL
+    );
+    CREATE INDEX sns_deliveries_subscription ON sns_deliveries (subscription_arn);
+""",
+    """
+    ALTER TABLE log_events ADD COLUMN account_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE log_events ADD COLUMN region TEXT NOT NULL DEFAULT '';
+    ALTER TABLE log_events ADD COLUMN ingestion_time INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX log_events_stream ON log_events (log_group, log_stream, timestamp, id);
+    CREATE INDEX log_events_time ON log_events (log_group, timestamp, id);
+    CREATE TABLE log_groups (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        creation_time INTEGER NOT NULL,
+        retention_in_days INTEGER,
+        kms_key_id TEXT,
+        log_group_class TEXT NOT NULL DEFAULT 'STANDARD',
+        tags TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (account_id, region, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE log_streams (
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        log_group TEXT NOT NULL,
+        name TEXT NOT NULL,
+        creation_time INTEGER NOT NULL,
+        first_event_timestamp INTEGER,
+        last_event_timestamp INTEGER,
+        last_ingestion_time INTEGER,
+        stored_bytes INTEGER NOT NULL DEFAULT 0,
+        sequence INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (account_id, region, log_group, name)
+    ) WITHOUT ROWID;
+    """,
+    """
+    CREATE TABLE sqs_queues (
+        queue_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        attributes BLOB NOT NULL,
+        tags BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        modified_at INTEGER NOT NULL,
+        last_purged_at INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE UNIQUE INDEX sqs_queues_name ON sqs_queues (account_id, region, name);
+    CREATE TABLE sqs_messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        queue_id INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        attributes BLOB,
+        system_attributes BLOB,
+        md5_body TEXT NOT NULL,
+        md5_attributes TEXT,
+        md5_system_attributes TEXT,
+        sent_at INTEGER NOT NULL,
+        visible_at INTEGER NOT NULL,
+        receive_count INTEGER NOT NULL DEFAULT 0,
+        first_received_at INTEGER,
+        receipt TEXT,
+        group_id TEXT,
+        deduplication_id TEXT,
+        sender_id TEXT NOT NULL,
+        dead_letter_source_arn TEXT
+    );
+    CREATE INDEX sqs_messages_visible ON sqs_messages (queue_id, visible_at, seq);
+    CREATE INDEX sqs_messages_sent ON sqs_messages (queue_id, sent_at);
+    CREATE INDEX sqs_messages_group ON sqs_messages (queue_id, group_id, seq)
+        WHERE group_id IS NOT NULL;
+    CREATE TABLE sqs_groups (
+        queue_id INTEGER NOT NULL,
+        group_id TEXT NOT NULL,
+        ready_at INTEGER NOT NULL,
+        head_seq INTEGER NOT NULL,
+        PRIMARY KEY (queue_id, group_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX sqs_groups_ready ON sqs_groups (queue_id, ready_at, head_seq);
+    CREATE TABLE sqs_deduplication (
+        queue_id INTEGER NOT NULL,
+        dedup_key TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sequence_number TEXT,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (queue_id, dedup_key)
+    );
+    CREATE INDEX sqs_deduplication_expiry ON sqs_deduplication (expires_at);
+    CREATE TABLE sqs_retired (queue_id INTEGER PRIMARY KEY);
+""",
+    """
+    CREATE TABLE s3_buckets (
+        name TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        created REAL NOT NULL,
+        versioning TEXT NOT NULL DEFAULT '',
+        config BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX s3_buckets_account ON s3_buckets (account_id, name);
+    CREATE TABLE s3_objects (
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        latest INTEGER NOT NULL,
+        delete_marker INTEGER NOT NULL DEFAULT 0,
+        size INTEGER NOT NULL DEFAULT 0,
+        etag TEXT NOT NULL DEFAULT '',
+        last_modified REAL NOT NULL,
+        blob TEXT NOT NULL DEFAULT '',
+        attrs BLOB NOT NULL,
+        PRIMARY KEY (bucket, key, version_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX s3_objects_latest ON s3_objects (bucket, latest, key);
+    CREATE INDEX s3_objects_versions ON s3_objects (bucket, key, seq);
+    CREATE TABLE s3_uploads (
+        upload_id TEXT PRIMARY KEY,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        initiated REAL NOT NULL,
+        attrs BLOB NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX s3_uploads_key ON s3_uploads (bucket, key, initiated);
+    CREATE TABLE s3_parts (
+        upload_id TEXT NOT NULL,
+        part_number INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        last_modified REAL NOT NULL,
+        blob TEXT NOT NULL,
+        checksums BLOB NOT NULL,
+        PRIMARY KEY (upload_id, part_number)
+    ) WITHOUT ROWID;
     """,
 )

@@ -1,0 +1,316 @@
+"""The service-plane benchmark: S3 PutObject, SQS SendMessage and ReceiveMessage per second,
+and SQS receive latency at 0, 1,000, 10,000 and 100,000 messages deep, on lambdaport, moto's server
+and ministack, in one run.
+
+    python bench/services.py [--requests N] [--depths 0,10000,100000]
+                             [--only lambdaport|moto|ministack]...
+
+Every series is closed-loop through boto3 (one client, one request in flight, dummy
+credentials, no retries), as in bench/invoke.py. A receive takes one message
+(``MaxNumberOfMessages=1``) and keeps it in flight (``VisibilityTimeout=600``), so the depth
+stays put while it is measured; the depth is built with ``SendMessageBatch`` (10 a call).
+Slow systems are bounded: a series stops after ``--max-seconds`` once it has 5 samples, a
+fill that outlasts ``--fill-timeout`` skips the depths beyond it, and a depth whose first
+receive takes longer than ``--slow-receive`` seconds skips the deeper ones. Everything
+listens on 127.0.0.1 on a free port and is stopped at the end. Results: a table, and
+``bench/.work/services-results.json`` / ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import signal
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from invoke import find_ministack_python
+from measure import Budget, Summary, measure, time_once
+from report import machine_info
+from rich.console import Console
+from rich.table import Table
+from servers import LOG_DIR, RunningServer, ServerSpec, ServerStartError, free_port, running
+from systems import lambdaport_spec, ministack_spec
+
+BENCH_DIR = Path(__file__).resolve().parent
+WORK_DIR = BENCH_DIR / ".work"
+RESULTS_PATH = WORK_DIR / "services-results.json"
+PARTS = ("lambdaport", "moto", "ministack")
+REGION = "us-east-1"
+BODY_1K = b"x" * 1024
+
+
+@dataclass(frozen=True)
+class Options:
+    budget: Budget
+    depths: tuple[int, ...]
+    parts: tuple[str, ...]
+    lambdaport_cmd: str
+    moto_cmd: str
+    ministack_python: str | None
+    fill_timeout: float
+    slow_receive: float
+    results_path: Path
+
+
+@dataclass(frozen=True)
+class Row:
+    system: str
+    series: str
+    summary: Summary | None
+    note: str = ""
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    bin_dir = Path(sys.executable).parent
+    parser = argparse.ArgumentParser(description="lambdaport service-plane benchmark")
+    parser.add_argument("--requests", type=int, default=1000, help="measured requests a series")
+    parser.add_argument("--warmup", type=int, default=100, help="warm-up requests a series")
+    parser.add_argument("--max-seconds", type=float, default=8.0, help="wall-time cap a series")
+    parser.add_argument("--depths", default="0,1000,10000,100000", help="receive depths")
+    parser.add_argument("--only", action="append", choices=PARTS, help="repeatable")
+    parser.add_argument("--lambdaport-cmd", default=f"{bin_dir / 'lambdaport'} up")
+    parser.add_argument("--moto-cmd", default=str(bin_dir / "moto_server"))
+    parser.add_argument("--ministack-python", help="Python with ministack (auto-detected)")
+    parser.add_argument("--fill-timeout", type=float, default=180.0, help="seconds per fill")
+    parser.add_argument("--slow-receive", type=float, default=5.0, help="seconds; see above")
+    parser.add_argument("--results", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+    return Options(
+        budget=Budget(args.warmup, args.requests, args.max_seconds, min_requests=5),
+        depths=tuple(sorted(int(d) for d in args.depths.split(","))),
+        parts=tuple(args.only) if args.only else PARTS,
+        lambdaport_cmd=args.lambdaport_cmd,
+        moto_cmd=args.moto_cmd,
+        ministack_python=args.ministack_python,
+        fill_timeout=args.fill_timeout,
+        slow_receive=args.slow_receive,
+        results_path=args.results,
+    )
+
+
+def moto_spec(command: str) -> ServerSpec:
+    port = free_port()
+    return ServerSpec(
+        name="moto",
+        argv=(*shlex.split(command), "-H", "127.0.0.1", "-p", str(port)),
+        port=port,
+        health_path="/moto-api/",
+        log_path=LOG_DIR / "moto.log",
+    )
+
+
+def client(service: str, endpoint_url: str) -> Any:
+    config = Config(
+        region_name=REGION,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=120,
+        s3={"addressing_style": "path"},
+    )
+    session: Any = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
+    )
+    return session.client(service, endpoint_url=endpoint_url, config=config)
+
+
+# -- series ---------------------------------------------------------------------------------
+
+
+def s3_put_series(server: RunningServer, budget: Budget) -> Row:
+    s3 = client("s3", server.endpoint_url)
+    bucket = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        s3.create_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        return Row(server.spec.name, "S3 PutObject 1 KiB", None, f"pending: {code}")
+    counter = iter(range(10**9))
+
+    def put() -> None:
+        s3.put_object(Bucket=bucket, Key=f"k/{next(counter)}", Body=BODY_1K)
+
+    return Row(server.spec.name, "S3 PutObject 1 KiB", measure(put, budget))
+
+
+def sqs_send_series(sqs: Any, system: str, budget: Budget) -> Row:
+    url = sqs.create_queue(QueueName=f"send-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+
+    def send() -> None:
+        sqs.send_message(QueueUrl=url, MessageBody="x" * 100)
+
+    return Row(system, "SQS SendMessage", measure(send, budget))
+
+
+def fill(sqs: Any, url: str, count: int, deadline: float) -> bool:
+    """Send ``count`` messages in batches of 10; False when the deadline passed first."""
+    sent = 0
+    while sent < count:
+        size = min(10, count - sent)
+        entries = [{"Id": str(i), "MessageBody": f"m{sent + i}"} for i in range(size)]
+        result = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+        if result.get("Failed"):
+            raise RuntimeError(f"SendMessageBatch failed: {result['Failed'][:1]}")
+        sent += size
+        if time.monotonic() > deadline:
+            return sent >= count
+    return True
+
+
+def receive_once(sqs: Any, url: str, expect_message: bool) -> None:
+    response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=600)
+    if expect_message and not response.get("Messages"):
+        raise RuntimeError("ReceiveMessage returned nothing from a non-empty queue")
+
+
+def receive_series(sqs: Any, system: str, options: Options, console: Console) -> list[Row]:
+    rows: list[Row] = []
+    url = sqs.create_queue(QueueName=f"depth-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    depth = 0
+    for target in options.depths:
+        series = f"SQS ReceiveMessage at {target:,} deep"
+        started = time.monotonic()
+        if not fill(sqs, url, target - depth, started + options.fill_timeout):
+            rows.append(Row(system, series, None, f"skipped: fill > {options.fill_timeout:.0f} s"))
+            break
+        depth = target
+        console.print(f"[dim]  {system}: {target:,} deep in {time.monotonic() - started:.1f} s[/]")
+        call = partial(receive_once, sqs, url, target > 0)
+        probe, _ = time_once(call)
+        budget = options.budget
+        if target > 0:  # each receive keeps a message in flight: never empty the queue
+            budget = Budget(budget.warmup, min(budget.requests, target // 4), budget.max_seconds, 5)
+        summary = measure(call, budget)
+        rows.append(Row(system, series, summary))
+        if probe / 1e9 > options.slow_receive:
+            note = f"skipped: one receive took {probe / 1e9:.1f} s at {target:,} deep"
+            rows += [
+                Row(system, f"SQS ReceiveMessage at {deeper:,} deep", None, note)
+                for deeper in options.depths
+                if deeper > target
+            ]
+            break
+    return rows
+
+
+def measure_system(server: RunningServer, options: Options, console: Console) -> list[Row]:
+    system = server.spec.name
+    console.print(f"[dim]{system} healthy in {server.startup_seconds:.2f} s; measuring[/]")
+    rows = [s3_put_series(server, options.budget)]
+    sqs = client("sqs", server.endpoint_url)
+    rows.append(sqs_send_series(sqs, system, options.budget))
+    rows += receive_series(sqs, system, options, console)
+    return rows
+
+
+# -- run and report -------------------------------------------------------------------------
+
+
+def _specs(options: Options, work_dir: Path) -> dict[str, Callable[[], ServerSpec] | str]:
+    ministack = find_ministack_python(options.ministack_python)
+    return {
+        "lambdaport": partial(lambdaport_spec, options.lambdaport_cmd, work_dir),
+        "moto": partial(moto_spec, options.moto_cmd),
+        "ministack": partial(ministack_spec, ministack, work_dir)
+        if ministack
+        else "ministack==1.5.33 not installed",
+    }
+
+
+def run(options: Options, console: Console) -> tuple[list[Row], dict[str, str]]:
+    rows: list[Row] = []
+    failures: dict[str, str] = {}
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="services-") as scratch:
+        specs = _specs(options, Path(scratch))
+        for name in options.parts:
+            spec = specs[name]
+            if isinstance(spec, str):
+                failures[name] = spec
+                continue
+            try:
+                with running(spec()) as server:
+                    rows += measure_system(server, options, console)
+            except (ServerStartError, RuntimeError, ClientError) as error:
+                failures[name] = (str(error).splitlines() or [type(error).__name__])[0]
+                console.print(f"[yellow]{name} not measured: {error}[/]")
+    return rows, failures
+
+
+def _cells(row: Row) -> list[str]:
+    if row.summary is None:
+        return [row.system, row.series, "-", "-", "-", "-", row.note]
+    s = row.summary
+    return [
+        row.system,
+        row.series,
+        f"{s.p50_ms:.3f}",
+        f"{s.p99_ms:.3f}",
+        f"{s.throughput_rps:,.0f}",
+        str(s.count),
+        row.note,
+    ]
+
+
+HEADERS = ["system", "series", "p50 ms", "p99 ms", "req/s", "n", "note"]
+
+
+def to_markdown(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def print_report(rows: list[Row], failures: dict[str, str], console: Console) -> None:
+    table = Table(title="Service plane (closed loop, boto3, one connection)")
+    for header in HEADERS:
+        table.add_column(header, justify="right" if header.endswith(("ms", "/s", "n")) else "left")
+    for row in rows:
+        table.add_row(*_cells(row))
+    console.print(table)
+    for name, reason in failures.items():
+        console.print(f"[yellow]{name}: not measured ({reason})[/]")
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    console = Console() if Console().is_terminal else Console(width=140)
+    try:
+        rows, failures = run(options, console)
+    except KeyboardInterrupt:
+        console.print("[red]interrupted; every server started has been stopped[/]")
+        return 130
+    print_report(rows, failures, console)
+    result = {
+        "machine": machine_info({}),
+        "settings": {**asdict(options.budget), "depths": list(options.depths)},
+        "rows": [asdict(row) for row in rows],
+        "failures": failures,
+    }
+    options.results_path.parent.mkdir(parents=True, exist_ok=True)
+    options.results_path.write_text(json.dumps(result, indent=2) + "\n")
+    options.results_path.with_suffix(".md").write_text(to_markdown(rows))
+    console.print(f"results written to {options.results_path} (and .md)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""CloudWatch Logs as one component: groups, events, subscription filters, the runtime's log
+sink and the followers of ``lambdaport logs --follow``.
+
+Function logs are ordinary log events: ``put_log_events(spec, stream, events)`` (the
+runtime's ``LogSink``) creates the function's group and stream on demand, as Lambda does
+with the AWSLambdaBasicExecutionRole, and appends the lines in one transaction. Every stored
+batch, from a function or from PutLogEvents, wakes the followers and is matched against the
+group's subscription filters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from lambdaport.runtime.spec import FunctionSpec, LogEvent
+from lambdaport.services.logs.events import AppendedBatch, AppendedEvents, LogEvents
+from lambdaport.services.logs.follow import LogFollowers
+from lambdaport.services.logs.groups import LogGroups
+from lambdaport.services.logs.subscriptions import Invoke, SubscriptionFilters
+from lambdaport.store import Store
+from lambdaport.store.logs import GroupKey, LogsStore
+
+logger = logging.getLogger("lambdaport.logs")
+
+RETENTION_SWEEP_S = 300.0
+FLUSH_SECONDS = 0.05
+PendingKey = tuple[GroupKey, str, str]  # (log group, stream, function ARN)
+
+
+class LogsService:
+    def __init__(
+        self, store: Store, invoke: Invoke, *, retention_sweep_s: float = RETENTION_SWEEP_S
+    ) -> None:
+        self._tables = LogsStore(store)
+        self.groups = LogGroups(self._tables, self._group_deleted)
+        self.events = LogEvents(self._tables, self.groups, self._appended)
+        self.subscriptions = SubscriptionFilters(store, self.groups, invoke)
+        self.followers = LogFollowers(store, self.flush)
+        self._pending: dict[PendingKey, list[tuple[int, str]]] = {}
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._retention_sweep_s = retention_sweep_s
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _group_deleted(self, key: GroupKey) -> None:
+        self.subscriptions.group_deleted(key)
+
+    def _appended(self, batch: AppendedEvents) -> None:
+        self.followers.notify()
+        self.subscriptions.appended(batch)
+
+    # -- the runtime's log sink -------------------------------------------------------------
+
+    def put_log_events(
+        self, spec: FunctionSpec, log_stream_name: str, events: list[LogEvent]
+    ) -> None:
+        """Queue a function's lines; they are stored within ``FLUSH_SECONDS``, before any read
+        and at shutdown (one commit per invocation would cost more than the invocation)."""
+        if not events:
+            return
+        key = (spec.account_id, spec.region, spec.log_group)
+        pending = self._pending.setdefault((key, log_stream_name, spec.function_arn), [])
+        pending.extend((event.timestamp_ms, event.message) for event in events)
+        if self._flush_handle is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush()
+                return
+            self._flush_handle = loop.call_later(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Store the queued function lines now."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        batches = []
+        for (key, stream, function_arn), events in pending.items():
+            self.groups.ensure_stream(key, stream)
+            batches.append(AppendedBatch(key, stream, events, function_arn))
+        self.events.append(batches)
+
+    # -- background work --------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self.subscriptions.run()))
+        self._tasks.append(asyncio.create_task(self._sweep_retention()))
+
+    async def _sweep_retention(self) -> None:
+        while True:
+            try:
+                deleted = self.groups.prune_expired()
+                if deleted:
+                    logger.info("retention removed %d log events", deleted)
+            except Exception:
+                logger.exception("retention sweep failed")
+            await asyncio.sleep(self._retention_sweep_s)
+
+    async def stop(self) -> None:
+        """Stop the background work, delivering what subscription filters still hold."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        self.flush()
+        await self.subscriptions.drain()

@@ -1,0 +1,267 @@
+"""Subscription filters and their delivery to Lambda (AWS-SEMANTICS D.9).
+
+Every stored batch is matched against its group's filters (at most two); the matching events
+go to the destination function as ``{"awslogs": {"data": base64(gzip(json))}}`` through
+``Invoker.invoke`` as an ``Event`` invocation by ``logs.amazonaws.com`` with the group's ARN
+(``…:log-group:NAME:*``) as source. Matching runs on the caller's path (cheap); invoking
+runs in the background task ``run()``, which ``stop()`` drains so a clean shutdown delivers
+everything accepted. A function's own log lines are never delivered to that function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from lambdaport.errors import AwsError
+from lambdaport.invoke.model import Caller, InvokeRequest, InvokeResponse
+from lambdaport.services.logs.events import AppendedEvents, pattern_or_error
+from lambdaport.services.logs.groups import LogGroups
+from lambdaport.services.logs.models import (
+    MAX_SUBSCRIPTION_FILTERS,
+    SubscriptionFilter,
+    event_id,
+    group_arn,
+    invalid_parameter,
+    limit_exceeded,
+    not_found,
+    now_ms,
+    page_token,
+    parse_page_token,
+)
+from lambdaport.services.logs.patterns import FilterPattern
+from lambdaport.store import Store
+from lambdaport.store.logs import GroupKey, LogEventRow
+
+logger = logging.getLogger("lambdaport.logs")
+
+KIND = "log_subscription_filter"
+NO_PERMISSION = (
+    "Could not execute the lambda function. Make sure you have given CloudWatch Logs "
+    "permission to execute your function."
+)
+PAYLOAD_LIMIT = 1024 * 1024  # an Event invocation's payload
+Invoke = Callable[[InvokeRequest], Awaitable[InvokeResponse]]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    key: GroupKey  # the source log group
+    destination_arn: str
+    payload: bytes
+
+
+def encode_message(
+    key: GroupKey, stream: str, filter_name: str, events: tuple[LogEventRow, ...]
+) -> bytes:
+    """The event a subscribed function receives (D.9), as bytes."""
+    message = {
+        "messageType": "DATA_MESSAGE",
+        "owner": key[0],
+        "logGroup": key[2],
+        "logStream": stream,
+        "subscriptionFilters": [filter_name],
+        "logEvents": [
+            {"id": event_id(row.position), "timestamp": row.timestamp, "message": row.message}
+            for row in events
+        ],
+    }
+    data = base64.b64encode(gzip.compress(orjson.dumps(message), compresslevel=6)).decode()
+    return orjson.dumps({"awslogs": {"data": data}})
+
+
+def _function_of(arn: str) -> str:
+    """A Lambda ARN without its qualifier."""
+    return ":".join(arn.split(":")[:7])
+
+
+def _callers(key: GroupKey) -> tuple[Caller, ...]:
+    """CloudWatch Logs as policies name it: the global principal, then the regional one."""
+    source_arn = f"{group_arn(key)}:*"
+    return tuple(
+        Caller(principal, source_arn=source_arn, source_account=key[0])
+        for principal in ("logs.amazonaws.com", f"logs.{key[1]}.amazonaws.com")
+    )
+
+
+class SubscriptionFilters:
+    def __init__(self, store: Store, groups: LogGroups, invoke: Invoke) -> None:
+        self._store = store
+        self._groups = groups
+        self._invoke = invoke
+        self._filters: dict[GroupKey, dict[str, tuple[SubscriptionFilter, FilterPattern]]] = {}
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        for (account_id, region, group, _), body in store.scan(KIND):
+            try:
+                self._remember((account_id, region, group), SubscriptionFilter(**body))
+            except AwsError:
+                logger.warning("subscription filter %s of %s no longer parses", body, group)
+
+    def _remember(self, key: GroupKey, subscription: SubscriptionFilter) -> None:
+        pattern = pattern_or_error(subscription.filter_pattern)
+        self._filters.setdefault(key, {})[subscription.name] = (subscription, pattern)
+
+    # -- the API --------------------------------------------------------------------------
+
+    async def put_subscription_filter(self, key: GroupKey, params: Mapping[str, Any]) -> None:
+        self._groups.require(key)
+        name = str(params["filterName"])
+        pattern = str(params.get("filterPattern") or "")
+        pattern_or_error(pattern)
+        existing = self._filters.get(key, {})
+        if name not in existing and len(existing) >= MAX_SUBSCRIPTION_FILTERS:
+            raise limit_exceeded()
+        destination = str(params["destinationArn"])
+        await self._validate_destination(key, destination)
+        subscription = SubscriptionFilter(
+            log_group=key[2],
+            name=name,
+            filter_pattern=pattern,
+            destination_arn=destination,
+            creation_time=now_ms(),
+            role_arn=params.get("roleArn"),
+            distribution=str(params.get("distribution") or "ByLogStream"),
+        )
+        self._store.put(KIND, (*key, name), _body(subscription))
+        self._remember(key, subscription)
+
+    async def _validate_destination(self, key: GroupKey, destination: str) -> None:
+        parts = destination.split(":")
+        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+            raise invalid_parameter(
+                f"lambdaport delivers subscription filters to Lambda functions only, not to "
+                f"{destination}."
+            )
+        if parts[3] != key[1] or parts[4] != key[0]:
+            raise invalid_parameter(NO_PERMISSION)
+        for caller in _callers(key):
+            try:
+                await self._invoke(self._request(key, destination, b"{}", caller, "DryRun"))
+            except AwsError:
+                continue
+            return
+        raise invalid_parameter(NO_PERMISSION)
+
+    def describe_subscription_filters(
+        self, key: GroupKey, prefix: str = "", token: str | None = None, limit: int | None = None
+    ) -> dict[str, Any]:
+        self._groups.require(key)
+        found = sorted(
+            (f for f, _ in self._filters.get(key, {}).values() if f.name.startswith(prefix)),
+            key=lambda f: f.name,
+        )
+        start = 0
+        if token:
+            value = parse_page_token(token)
+            start = value if isinstance(value, int) else 0
+        end = start + (limit or 50)
+        result: dict[str, Any] = {"subscriptionFilters": [f.describe() for f in found[start:end]]}
+        if end < len(found):
+            result["nextToken"] = page_token(end)
+        return result
+
+    def delete_subscription_filter(self, key: GroupKey, name: str) -> None:
+        self._groups.require(key)
+        if name not in self._filters.get(key, {}):
+            raise not_found("The specified subscription filter does not exist.")
+        self._store.delete(KIND, (*key, name))
+        del self._filters[key][name]
+
+    def group_deleted(self, key: GroupKey) -> None:
+        self._store.delete_prefix(KIND, key)
+        self._filters.pop(key, None)
+
+    # -- delivery -------------------------------------------------------------------------
+
+    def appended(self, batch: AppendedEvents) -> None:
+        """Match a stored batch against its group's filters; queue what matched."""
+        filters = self._filters.get(batch.key)
+        if not filters:
+            return
+        for subscription, pattern in filters.values():
+            if batch.function_arn and _function_of(subscription.destination_arn) == (
+                batch.function_arn
+            ):
+                continue  # a function's own logs never trigger it: no feedback loop
+            matched = tuple(row for row in batch.events if pattern.matches(row.message))
+            if matched:
+                self._queue_events(batch.key, batch.stream, subscription, matched)
+
+    def _queue_events(
+        self,
+        key: GroupKey,
+        stream: str,
+        subscription: SubscriptionFilter,
+        events: tuple[LogEventRow, ...],
+    ) -> None:
+        payload = encode_message(key, stream, subscription.name, events)
+        if len(payload) > PAYLOAD_LIMIT and len(events) > 1:
+            half = len(events) // 2
+            self._queue_events(key, stream, subscription, events[:half])
+            self._queue_events(key, stream, subscription, events[half:])
+            return
+        self._queue.put_nowait(Delivery(key, subscription.destination_arn, payload))
+
+    def _request(
+        self, key: GroupKey, destination: str, payload: bytes, caller: Caller, kind: str
+    ) -> InvokeRequest:
+        return InvokeRequest(
+            account_id=key[0],
+            region=key[1],
+            function_name=destination,
+            payload=payload,
+            invocation_type="DryRun" if kind == "DryRun" else "Event",
+            caller=caller,
+        )
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        key = delivery.key
+        for caller in _callers(key):
+            try:
+                await self._invoke(
+                    self._request(key, delivery.destination_arn, delivery.payload, caller, "Event")
+                )
+                return
+            except AwsError as error:
+                if error.code != "AccessDeniedException":
+                    logger.warning(
+                        "subscription delivery to %s failed: %s", delivery.destination_arn, error
+                    )
+                    return
+        logger.warning("CloudWatch Logs may not invoke %s", delivery.destination_arn)
+
+    async def run(self) -> None:
+        while True:
+            delivery = await self._queue.get()
+            try:
+                await self._deliver(delivery)
+            except Exception:
+                logger.exception("subscription delivery to %s failed", delivery.destination_arn)
+
+    async def drain(self) -> None:
+        """Deliver everything still queued (a clean shutdown)."""
+        while not self._queue.empty():
+            await self._deliver(self._queue.get_nowait())
+
+    @property
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+
+def _body(subscription: SubscriptionFilter) -> dict[str, Any]:
+    return {
+        "log_group": subscription.log_group,
+        "name": subscription.name,
+        "filter_pattern": subscription.filter_pattern,
+        "destination_arn": subscription.destination_arn,
+        "creation_time": subscription.creation_time,
+        "role_arn": subscription.role_arn,
+        "distribution": subscription.distribution,
+    }

@@ -1,0 +1,97 @@
+"""Every moto behaviour the tail relies on beyond "hand moto a request, get its response".
+
+Each hook is used through moto's documented interfaces and has a contract test in
+``tests/services/moto_tail/test_hooks.py``, so a moto upgrade that changes one fails loudly:
+
+1. ``MOTO_CONFIG`` is posted to moto's server-mode configuration endpoint
+   (``POST /moto-api/config``) before moto serves anything: moto's own Lambda never starts
+   Docker (``lambda.use_docker=False`` swaps in moto's stub backend, which runs nothing),
+   Batch never starts containers, and Step Functions never executes a state machine (its
+   executor would call Lambda through boto3).
+2. ``ACCOUNT_HEADER``: moto takes the account of a request from ``x-moto-account-id``
+   before anything else (it does *not* read 12-digit access keys as lambdaport does), so the
+   tail sets it to the account the gateway identified.
+3. ``region_hint``: for an unsigned request (Cognito's ``InitiateAuth``, ``GetId``) moto
+   reads the region from ``region/NAME`` in the User-Agent; the tail adds the gateway's
+   region there so both agree (signed requests carry it in the credential scope, as for us).
+4. moto's Flask apps run in debug mode, so an exception inside moto (``NotImplementedError``
+   for an operation moto lacks) leaves the WSGI call instead of becoming an HTML page; the
+   tail turns it into the service's own error.
+
+Where a moto service would run a function, lambdaport refuses before moto sees the request
+(``refuse_functions_in_moto``): moto's CloudFormation would create functions in moto's own
+Lambda and run custom resources in Docker, so templates declaring Lambda or SAM resources are
+refused, and so are custom resources (moto would look their ServiceToken up in its own
+Lambda). Everything else that reaches moto's Lambda finds it empty: moto's Lambda API is
+never mounted, so it holds no functions and no event source mappings (Secrets Manager
+rotation answers ResourceNotFound, EventBridge rules with Lambda targets are not delivered).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import parse_qs
+
+import orjson
+
+from lambdaport.errors import AwsError
+
+MOTO_CONFIG: Final[Mapping[str, Mapping[str, bool]]] = {
+    "lambda": {"use_docker": False},
+    "batch": {"use_docker": False},
+    "stepfunctions": {"execute_state_machine": False},
+}
+CONFIG_PATH: Final = "/moto-api/config"
+ACCOUNT_HEADER: Final = "x-moto-account-id"
+_MOTO_REGION = re.compile(r"[a-z]{2}-[a-z]+-\d")  # moto's User-Agent region pattern
+
+_TEMPLATE_ACTIONS = frozenset(
+    {"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet", "UpdateStackSet"}
+)
+# Lambda and SAM resources (and the SAM transform), and custom resources: moto serves every
+# ServiceToken from its own Lambda.
+_FUNCTION_RESOURCES = ("AWS::Lambda::", "AWS::Serverless::", "AWS::Serverless-", "ServiceToken")
+
+
+def config_body() -> bytes:
+    return orjson.dumps(MOTO_CONFIG)
+
+
+def moto_headers(account_id: str, region: str, headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers the tail sets on every request it hands moto (replacing the client's)."""
+    extra = {ACCOUNT_HEADER: account_id}
+    if "authorization" not in headers:
+        hint = region_hint(headers.get("user-agent", ""), region)
+        if hint is not None:
+            extra["user-agent"] = hint
+    return extra
+
+
+def region_hint(user_agent: str, region: str) -> str | None:
+    """The User-Agent that tells moto ``region`` (None when moto could not read it)."""
+    if _MOTO_REGION.fullmatch(region) is None:
+        return None
+    return f"{user_agent} region/{region}".strip()
+
+
+def refuse_functions_in_moto(service: str, body: bytes, query: str) -> None:
+    """Raise when the request would make moto hold (and later run) a function."""
+    if service != "cloudformation":
+        return
+    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
+    form.update(parse_qs(query))
+    if form.get("Action", [""])[0] not in _TEMPLATE_ACTIONS:
+        return
+    template = form.get("TemplateBody", [""])[0]
+    declared = [kind for kind in _FUNCTION_RESOURCES if kind in template]
+    if declared:
+        raise AwsError(
+            "ValidationError",
+            "lambdaport serves CloudFormation through moto, which would create and run "
+            f"functions outside lambdaport (the template declares {declared[0]}...): "
+            "Lambda, SAM and custom resources are refused; create functions with the "
+            "Lambda API instead.",
+            400,
+        )

@@ -1,0 +1,228 @@
+"""The moto tail: every AWS service lambdaport does not own, served by moto in-process.
+
+Each tail service is a ``raw`` :class:`ServiceEndpoint`: after the gateway has identified
+the service, account and region, the tail reads the request, hands it to moto's own
+server-mode Flask app for that service (``moto.moto_server.werkzeug_app.create_backend_app``)
+and sends moto's response back unchanged. moto is not thread-safe, so every call runs on the
+tail's single worker thread under one lock; the event loop only awaits it.
+
+moto's state lives in this process's memory: it is gone when lambdaport stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from lambdaport.errors import AwsError
+from lambdaport.gateway.asgi import MAX_BODY, Receive, Scope, Send, ServiceEndpoint
+from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.request import RequestContext
+from lambdaport.services.moto_tail import hooks
+from lambdaport.services.moto_tail.catalog import MOTO_APPS
+from lambdaport.services.moto_tail.protocol import TailProtocol
+from lambdaport.services.moto_tail.wsgi import (
+    WsgiApp,
+    WsgiRequest,
+    WsgiResponse,
+    build_environ,
+    call_wsgi,
+)
+
+logger = logging.getLogger("lambdaport.moto_tail")
+
+Verify = Callable[[HttpRequest], None]
+# Headers the ASGI server writes itself; moto's copies would be duplicates.
+_SERVER_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"})
+
+
+class MotoTail:
+    """moto's apps behind lambdaport's gateway, one lock, one worker thread."""
+
+    def __init__(self, *, verify: Verify | None = None) -> None:
+        self._verify = verify
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moto-tail")
+        self._apps: dict[str, WsgiApp] = {}
+        self._configured = False
+        self._protocols: dict[str, TailProtocol] = {}
+
+    def endpoints(self, excluded: Collection[str]) -> dict[str, ServiceEndpoint]:
+        """One endpoint per service moto serves, except those in ``excluded``."""
+        endpoints: dict[str, ServiceEndpoint] = {}
+        for service in MOTO_APPS:
+            if service in excluded:
+                continue
+            protocol = self._protocols.setdefault(service, TailProtocol(service))
+            endpoints[service] = ServiceEndpoint(protocol, _never_dispatched, raw=self.handle)
+        return endpoints
+
+    async def start(self) -> None:
+        """Configure moto on the worker thread (imports moto off the event loop)."""
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._configure_now)
+
+    async def stop(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, ctx: RequestContext) -> None:
+        started = time.perf_counter()
+        request = await _read(scope, receive)
+        if request is None:
+            error = AwsError("RequestEntityTooLargeException", "Request is too large.", 413)
+            await _send(send, self._error(ctx, error), scope["method"])
+            return
+        headers = dict(request.headers)
+        try:
+            if self._verify is not None and self._must_verify(ctx.service, headers):
+                self._verify(_http_request(request))
+            hooks.refuse_functions_in_moto(ctx.service, request.body, request.query)
+            extra = hooks.moto_headers(ctx.account_id, ctx.region, headers)
+            loop = asyncio.get_running_loop()
+            wsgi = await loop.run_in_executor(
+                self._executor, self.call, ctx.service, request, extra
+            )
+            response = HttpResponse(
+                wsgi.status,
+                [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS],
+                wsgi.body,
+            )
+        except AwsError as error:
+            response = self._error(ctx, error)
+        await _send(send, response, scope["method"])
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s %s %d %.2fms (moto)",
+                ctx.service,
+                request.method,
+                request.raw_path,
+                response.status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    def _must_verify(self, service: str, headers: Mapping[str, str]) -> bool:
+        """Strict auth checks every request but those AWS serves unsigned."""
+        target = headers.get("x-amz-target")
+        if "authorization" in headers or target is None:
+            return True
+        protocol = self._protocols.get(service)
+        return protocol is None or not protocol.is_unsigned(target)
+
+    def call(self, service: str, request: WsgiRequest, extra: Mapping[str, str]) -> WsgiResponse:
+        """One request through moto's app for ``service``, under the tail's lock."""
+        with self._lock:
+            self._ensure_configured()
+            app = self._app(MOTO_APPS[service])
+            try:
+                return call_wsgi(app, build_environ(request, extra))
+            except NotImplementedError as exc:
+                raise AwsError(
+                    "NotImplementedException",
+                    f"moto does not implement this {service} request: {exc}",
+                    501,
+                    sender_fault=False,
+                ) from None
+            except AwsError:
+                raise
+            except Exception:
+                logger.exception("moto failed on %s %s", service, request.raw_path)
+                raise AwsError(
+                    "InternalFailure",
+                    f"moto failed on this {service} request; see lambdaport's log.",
+                    500,
+                    sender_fault=False,
+                ) from None
+
+    def _configure_now(self) -> None:
+        with self._lock:
+            self._ensure_configured()
+
+    def _ensure_configured(self) -> None:
+        """Post ``hooks.MOTO_CONFIG`` to moto's config endpoint once (the lock is held)."""
+        if self._configured:
+            return
+        headers = (("content-type", "application/json"),)
+        config = WsgiRequest("POST", hooks.CONFIG_PATH, "", headers, hooks.config_body())
+        response = call_wsgi(self._app("moto_api"), build_environ(config, {}))
+        if response.status >= 300:
+            raise RuntimeError(f"moto refused its configuration: {response.status}")
+        self._configured = True
+
+    def _app(self, name: str) -> WsgiApp:
+        app = self._apps.get(name)
+        if app is None:
+            from moto.moto_server.werkzeug_app import create_backend_app
+
+            app = create_backend_app(name)  # type: ignore[arg-type]
+            self._apps[name] = app
+        return app
+
+    def _error(self, ctx: RequestContext, error: AwsError) -> HttpResponse:
+        protocol = self._protocols.get(ctx.service) or TailProtocol(ctx.service)
+        response = protocol.serialize_error(None, error, ctx.request_id)
+        response.headers.append(("x-amzn-requestid", ctx.request_id))
+        return response
+
+
+async def _never_dispatched(
+    ctx: RequestContext, operation: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    raise AwsError("InternalFailure", "moto serves this service's requests whole.", 500)
+
+
+async def _read(scope: Scope, receive: Receive) -> WsgiRequest | None:
+    headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    server = scope.get("server") or ("127.0.0.1", 80)
+    host = dict(headers).get("host", f"{server[0]}:{server[1]}")
+    name, _, port = host.partition(":")
+    return WsgiRequest(
+        method=scope["method"],
+        raw_path=raw_path.decode("latin-1").split("?", 1)[0],
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=headers,
+        body=b"".join(chunks),
+        host=name,
+        port=port or "80",
+    )
+
+
+def _http_request(request: WsgiRequest) -> HttpRequest:
+    headers = dict(request.headers)
+    return HttpRequest(
+        method=request.method,
+        path=request.raw_path,
+        query=request.query,
+        headers=headers,
+        body=request.body,
+        host=headers.get("host", ""),
+    )
+
+
+async def _send(send: Send, response: HttpResponse, method: str) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status,
+            "headers": [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers
+            ],
+        }
+    )
+    body = b"" if method == "HEAD" else response.body
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,54 @@
+"""S3 of lambdaport's own: buckets, objects streamed to files, multipart uploads, versioning,
+tagging, ACLs (kept, not enforced), presigned URLs, aws-chunked uploads, and bucket
+notifications to Lambda, SQS and SNS (``triggers``).
+
+``build_s3`` wires the parts; ``app.py`` mounts the endpoint on the gateway's ``raw`` seam
+and hands the ``ObjectStore`` to the services that read or write objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lambdaport.gateway.asgi import ServiceEndpoint
+from lambdaport.protocol import load_protocol
+from lambdaport.protocol.rest_xml import RestXmlProtocol
+from lambdaport.services.interfaces import QueueSink, TopicSink
+from lambdaport.services.s3.api import S3Api
+from lambdaport.services.s3.backend import S3Backend
+from lambdaport.services.s3.blobs import BlobStore
+from lambdaport.services.s3.destination import BucketDestination
+from lambdaport.services.s3.object_store import S3ObjectStore
+from lambdaport.services.s3.triggers import InvokeDoor, Notifier
+from lambdaport.store import Store
+from lambdaport.store.s3 import S3Tables
+
+
+@dataclass(frozen=True, slots=True)
+class S3Service:
+    endpoint: ServiceEndpoint
+    objects: S3ObjectStore
+    notifier: Notifier
+    api: S3Api
+    destination: BucketDestination  # buckets as on-failure destinations of async invokes
+
+
+def build_s3(
+    store: Store,
+    invoker: InvokeDoor | None,
+    queues: QueueSink | None = None,
+    topics: TopicSink | None = None,
+    *,
+    strict_auth: bool = False,
+) -> S3Service:
+    protocol = load_protocol("s3")
+    assert isinstance(protocol, RestXmlProtocol)
+    notifier = Notifier(invoker, queues, topics)
+    backend = S3Backend(S3Tables(store), BlobStore(store.data_dir / "s3"), notifier)
+    api = S3Api(protocol, backend, notifier, strict_auth=strict_auth)
+    endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api)
+    objects = S3ObjectStore(backend)
+    return S3Service(endpoint, objects, notifier, api, BucketDestination(objects))
+
+
+__all__ = ["S3Service", "build_s3"]

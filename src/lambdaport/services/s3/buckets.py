@@ -1,0 +1,233 @@
+"""CreateBucket, DeleteBucket, ListBuckets, HeadBucket, GetBucketLocation, versioning,
+bucket tagging and bucket ACLs."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from lambdaport.errors import AwsError
+from lambdaport.services.s3.backend import S3Backend, http_date
+from lambdaport.services.s3.call import S3Call, S3Reply
+from lambdaport.services.s3.errors import malformed_xml
+from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, canonical_user_id
+
+US_EAST_1 = "us-east-1"
+_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
+
+
+def check_bucket_name(name: str) -> None:
+    if (
+        _NAME.fullmatch(name) is None
+        or _IP.fullmatch(name)
+        or ".." in name
+        or ".-" in name
+        or "-." in name
+        or name.startswith("xn--")
+        or name.endswith("-s3alias")
+    ):
+        raise AwsError(
+            "InvalidBucketName",
+            "The specified bucket is not valid.",
+            400,
+            fields={"BucketName": name},
+        )
+
+
+def owner(account_id: str) -> dict[str, str]:
+    return {"ID": canonical_user_id(account_id), "DisplayName": "lambdaport"}
+
+
+def acl_result(owner_account: str, canned: str | None) -> dict[str, Any]:
+    """An AccessControlPolicy: the owner's FULL_CONTROL, plus the canned ACL's grants."""
+    who = owner(owner_account)
+    grants: list[dict[str, Any]] = [
+        {"Grantee": {"Type": "CanonicalUser", **who}, "Permission": "FULL_CONTROL"}
+    ]
+    everyone = "http://acs.amazonaws.com/groups/global/AllUsers"
+    if canned in ("public-read", "public-read-write"):
+        grants.append({"Grantee": {"Type": "Group", "URI": everyone}, "Permission": "READ"})
+    if canned == "public-read-write":
+        grants.append({"Grantee": {"Type": "Group", "URI": everyone}, "Permission": "WRITE"})
+    return {"Owner": who, "Grants": grants}
+
+
+def _location(params: Mapping[str, Any], region: str) -> str:
+    constraint = (params.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
+    if constraint is None:
+        if region != US_EAST_1:
+            raise AwsError(
+                "IllegalLocationConstraintException",
+                "The unspecified location constraint is incompatible for the region specific "
+                "endpoint this request was sent to.",
+                400,
+            )
+        return US_EAST_1
+    if constraint == US_EAST_1:
+        raise AwsError(
+            "InvalidLocationConstraint",
+            "The specified location-constraint is not valid",
+            400,
+            fields={"LocationConstraint": constraint},
+        )
+    if constraint != region:
+        raise AwsError(
+            "IllegalLocationConstraintException",
+            f"The {constraint} location constraint is incompatible for the region specific "
+            "endpoint this request was sent to.",
+            400,
+        )
+    return str(constraint)
+
+
+class BucketService:
+    def __init__(self, backend: S3Backend) -> None:
+        self._backend = backend
+
+    async def create_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        name = str(params["Bucket"])
+        check_bucket_name(name)
+        region = _location(params, call.ctx.region)
+        existing = self._backend.tables.bucket(name)
+        if existing is not None:
+            if existing.account_id != call.account_id:
+                raise AwsError(
+                    "BucketAlreadyExists",
+                    "The requested bucket name is not available. The bucket namespace is shared "
+                    "by all users of the system. Please select a different name and try again.",
+                    409,
+                    fields={"BucketName": name},
+                )
+            if existing.region != US_EAST_1:
+                raise AwsError(
+                    "BucketAlreadyOwnedByYou",
+                    "Your previous request to create the named bucket succeeded and you "
+                    "already own it.",
+                    409,
+                    fields={"BucketName": name},
+                )
+            return S3Reply({"Location": f"/{name}"})
+        config: dict[str, Any] = {}
+        if params.get("ACL"):
+            config["ACL"] = str(params["ACL"])
+        self._backend.tables.put_bucket(
+            Bucket(name, call.account_id, region, time.time(), config=config)
+        )
+        return S3Reply({"Location": f"/{name}"})
+
+    async def delete_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        if not self._backend.tables.bucket_is_empty(bucket.name):
+            raise AwsError(
+                "BucketNotEmpty",
+                "The bucket you tried to delete is not empty",
+                409,
+                fields={"BucketName": bucket.name},
+            )
+        self._backend.release(self._backend.tables.delete_bucket(bucket.name))
+        return S3Reply(status=204)
+
+    async def list_buckets(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        buckets = [
+            b
+            for b in self._backend.tables.buckets(call.account_id)
+            if b.name.startswith(str(params.get("Prefix") or ""))
+        ]
+        region = params.get("BucketRegion")
+        if region:
+            buckets = [b for b in buckets if b.region == region]
+        listed = [
+            {"Name": b.name, "CreationDate": http_date(b.created), "BucketRegion": b.region}
+            for b in buckets
+        ]
+        result: dict[str, Any] = {"Buckets": listed, "Owner": owner(call.account_id)}
+        if params.get("Prefix"):
+            result["Prefix"] = params["Prefix"]
+        return S3Reply(result, root="ListAllMyBucketsResult")
+
+    async def head_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        return S3Reply({"BucketRegion": bucket.region, "AccessPointAlias": False})
+
+    async def get_bucket_location(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        region = "" if bucket.region == US_EAST_1 else bucket.region
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<LocationConstraint xmlns="{S3_NAMESPACE}">{region}</LocationConstraint>'
+        )
+        return S3Reply(xml=xml.encode())
+
+    def _save_config(self, bucket: Bucket, **changes: Any) -> None:
+        config = dict(bucket.config)
+        for key, value in changes.items():
+            if value is None:
+                config.pop(key, None)
+            else:
+                config[key] = value
+        self._backend.tables.put_bucket(
+            Bucket(
+                bucket.name,
+                bucket.account_id,
+                bucket.region,
+                bucket.created,
+                bucket.versioning,
+                config,
+            )
+        )
+
+    async def put_bucket_versioning(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        status = (params.get("VersioningConfiguration") or {}).get("Status")
+        if status not in ("Enabled", "Suspended"):
+            raise malformed_xml()
+        self._backend.tables.put_bucket(
+            Bucket(
+                bucket.name, bucket.account_id, bucket.region, bucket.created, status, bucket.config
+            )
+        )
+        return S3Reply()
+
+    async def get_bucket_versioning(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        result = {"Status": bucket.versioning} if bucket.versioning else {}
+        return S3Reply(result, root="VersioningConfiguration")
+
+    async def put_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        tags = [dict(t) for t in (params.get("Tagging") or {}).get("TagSet") or []]
+        if len(tags) > 50 or len({t["Key"] for t in tags}) != len(tags):
+            raise AwsError("InvalidTag", "The TagSet you have provided is invalid", 400)
+        self._save_config(bucket, TagSet=tags)
+        return S3Reply(status=204)
+
+    async def get_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        tags = bucket.config.get("TagSet")
+        if not tags:
+            raise AwsError(
+                "NoSuchTagSet",
+                "The TagSet does not exist",
+                404,
+                fields={"BucketName": bucket.name},
+            )
+        return S3Reply({"TagSet": tags}, root="Tagging")
+
+    async def delete_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        self._save_config(bucket, TagSet=None)
+        return S3Reply(status=204)
+
+    async def put_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        """Accepted and kept (canned ACLs show in GetBucketAcl); not enforced."""
+        bucket = self._backend.bucket(params["Bucket"])
+        self._save_config(bucket, ACL=params.get("ACL") or "private")
+        return S3Reply()
+
+    async def get_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        bucket = self._backend.bucket(params["Bucket"])
+        result = acl_result(bucket.account_id, bucket.config.get("ACL"))
+        return S3Reply(result, root="AccessControlPolicy")

@@ -1,0 +1,108 @@
+"""CopyObject (with its metadata and tagging directives) and the copy-source lookup that
+UploadPartCopy shares."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from lambdaport.services.s3.backend import S3Backend, check_key, http_date, object_attrs
+from lambdaport.services.s3.call import S3Call, S3Reply
+from lambdaport.services.s3.conditions import check_copy_source_conditions
+from lambdaport.services.s3.errors import invalid_argument, invalid_request
+from lambdaport.services.s3.models import ObjectVersion
+from lambdaport.services.s3.objects import checksum_result, new_version_for
+
+_SELF_COPY = (
+    "This copy request is illegal because it is trying to copy an object to itself without "
+    "changing the object's metadata, storage class, website redirect location or encryption "
+    "attributes."
+)
+
+
+def parse_copy_source(text: str) -> tuple[str, str, str | None]:
+    """``bucket/key[?versionId=...]`` (URL-encoded, optionally with a leading slash)."""
+    source, _, query = text.partition("?")
+    version_id = None
+    for pair in query.split("&"):
+        name, _, value = pair.partition("=")
+        if name == "versionId":
+            version_id = unquote(value)
+    bucket, slash, key = unquote(source.lstrip("/")).partition("/")
+    if not slash or not bucket or not key:
+        raise invalid_argument("Invalid copy source object key", "x-amz-copy-source", text)
+    return bucket, key, version_id
+
+
+def copy_source(backend: S3Backend, params: Mapping[str, Any]) -> ObjectVersion:
+    bucket_name, key, version_id = parse_copy_source(str(params["CopySource"]))
+    bucket = backend.bucket(bucket_name)
+    source = backend.current(bucket, key, version_id)
+    check_copy_source_conditions(params, source.etag, source.last_modified)
+    return source
+
+
+def _copied_attrs(
+    source: ObjectVersion, params: Mapping[str, Any], headers: Mapping[str, str]
+) -> dict[str, Any]:
+    if params.get("MetadataDirective", "COPY") == "REPLACE":
+        attrs = object_attrs({**params, "Tagging": None}, headers, source.checksums)
+    else:
+        attrs = {k: v for k, v in source.attrs.items() if k not in ("TagSet", "PartsCount")}
+        for member in ("StorageClass", "ServerSideEncryption"):
+            if params.get(member):
+                attrs[member] = str(params[member])
+    if params.get("TaggingDirective", "COPY") == "REPLACE":
+        attrs.pop("TagSet", None)
+        if params.get("Tagging"):
+            attrs["TagSet"] = object_attrs({"Tagging": params["Tagging"]}, {}, {})["TagSet"]
+    elif source.tags:
+        attrs["TagSet"] = source.tags
+    if "PartsCount" in source.attrs:
+        attrs["PartsCount"] = source.attrs["PartsCount"]
+    return attrs
+
+
+class CopyService:
+    def __init__(self, backend: S3Backend) -> None:
+        self._backend = backend
+
+    async def copy_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        backend = self._backend
+        bucket = backend.bucket(params["Bucket"])
+        key = str(params["Key"])
+        check_key(key)
+        source = copy_source(backend, params)
+        changes = params.get("MetadataDirective") == "REPLACE" or any(
+            params.get(m) for m in ("StorageClass", "WebsiteRedirectLocation", "SSEKMSKeyId")
+        )
+        if (source.bucket, source.key) == (bucket.name, key) and not changes:
+            raise invalid_request(_SELF_COPY)
+        blob = backend.blobs.link(source.blob) if source.blob else ""
+        obj = ObjectVersion(
+            bucket=bucket.name,
+            key=key,
+            version_id=new_version_for(bucket),
+            last_modified=time.time(),
+            size=source.size,
+            etag=source.etag,
+            blob=blob,
+            attrs=_copied_attrs(source, params, call.headers),
+        )
+        stored, released = backend.tables.put_version(obj)
+        backend.release(released)
+        await backend.events.emit(call, bucket, "ObjectCreated:Copy", stored)
+        copy_result: dict[str, Any] = {
+            "ETag": stored.quoted_etag,
+            "LastModified": http_date(stored.last_modified),
+            **checksum_result(stored),
+        }
+        result: dict[str, Any] = {"CopyObjectResult": copy_result, "ServerSideEncryption": "AES256"}
+        if bucket.versioned:
+            result["VersionId"] = stored.version_id
+        source_bucket = backend.tables.bucket(source.bucket)
+        if source_bucket is not None and source_bucket.versioned:
+            result["CopySourceVersionId"] = source.version_id
+        return S3Reply(result)

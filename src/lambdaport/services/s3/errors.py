@@ -1,0 +1,85 @@
+"""S3's errors, with its codes, messages and the extra elements its error XML carries."""
+
+from __future__ import annotations
+
+from lambdaport.errors import AwsError
+
+
+def no_such_bucket(bucket: str) -> AwsError:
+    return AwsError(
+        "NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": bucket}
+    )
+
+
+def no_such_key(key: str) -> AwsError:
+    return AwsError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+def no_such_version(key: str, version_id: str) -> AwsError:
+    return AwsError(
+        "NoSuchVersion",
+        "The specified version does not exist.",
+        404,
+        fields={"Key": key, "VersionId": version_id},
+    )
+
+
+def no_such_upload(upload_id: str) -> AwsError:
+    return AwsError(
+        "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload "
+        "may have been aborted or completed.",
+        404,
+        fields={"UploadId": upload_id},
+    )
+
+
+def invalid_argument(message: str, name: str | None = None, value: str | None = None) -> AwsError:
+    fields = {} if name is None else {"ArgumentName": name, "ArgumentValue": value}
+    return AwsError("InvalidArgument", message, 400, fields=fields)
+
+
+def invalid_request(message: str) -> AwsError:
+    return AwsError("InvalidRequest", message, 400)
+
+
+def malformed_xml() -> AwsError:
+    return AwsError(
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+        400,
+    )
+
+
+def precondition_failed(condition: str) -> AwsError:
+    return AwsError(
+        "PreconditionFailed",
+        "At least one of the pre-conditions you specified did not hold",
+        412,
+        fields={"Condition": condition},
+    )
+
+
+def bad_digest(what: str) -> AwsError:
+    return AwsError(
+        "BadDigest", f"The {what} you specified did not match the calculated checksum.", 400
+    )
+
+
+def method_not_allowed(method: str, resource: str) -> AwsError:
+    return AwsError(
+        "MethodNotAllowed",
+        "The specified method is not allowed against this resource.",
+        405,
+        fields={"Method": method, "ResourceType": resource},
+    )
+
+
+def not_implemented(what: str) -> AwsError:
+    return AwsError(
+        "NotImplemented",
+        f"A header or operation you provided implies functionality that is not implemented "
+        f"({what}).",
+        501,
+        sender_fault=False,
+    )

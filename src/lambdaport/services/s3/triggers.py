@@ -1,0 +1,270 @@
+"""S3's push triggers: the event records (AWS-SEMANTICS D.26) and their delivery to Lambda
+(through the invoker, asynchronously, as ``s3.amazonaws.com``), SQS and SNS.
+
+A record is built once per event and destination (``configurationId`` differs); delivery
+failures are logged and never fail the operation that caused the event, as in S3. Lambda
+permission is checked by the invoker on every delivery: without it there is no invocation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from urllib.parse import quote_plus
+
+import orjson
+
+from lambdaport.errors import AwsError
+from lambdaport.invoke.model import Caller, InvokeRequest, InvokeResponse
+from lambdaport.services.interfaces import QueueSink, TopicSink
+from lambdaport.services.s3.call import S3Call
+from lambdaport.services.s3.models import Bucket, ObjectVersion, principal_id
+from lambdaport.services.s3.notifications import Destination, destinations
+
+logger = logging.getLogger("lambdaport.s3.triggers")
+
+SUBJECT = "Amazon S3 Notification"
+S3_PRINCIPAL = "s3.amazonaws.com"
+_VERSION_2_3 = (
+    "ObjectTagging:",
+    "ObjectAcl:",
+    "LifecycleExpiration:",
+    "LifecycleTransition",
+    "IntelligentTiering",
+    "ObjectRestore:Delete",
+)
+
+
+class InvokeDoor(Protocol):
+    """``invoke.Invoker``, as S3 needs it."""
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
+
+
+def event_version(event_name: str) -> str:
+    if event_name.startswith("Replication:"):
+        return "2.2"
+    return "2.3" if event_name.startswith(_VERSION_2_3) else "2.1"
+
+
+def event_time(seconds: float) -> str:
+    moment = datetime.fromtimestamp(seconds, tz=UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def encode_key(key: str) -> str:
+    """Form-style URL encoding, as S3 writes keys in records (``a b.jpg`` -> ``a+b.jpg``)."""
+    return quote_plus(key, safe="/")
+
+
+def user_principal(call: S3Call) -> str:
+    """``AWS:<unique id>`` of the caller (a stable IAM-style id derived from the key)."""
+    if not call.ctx.access_key:
+        return "ANONYMOUS_PRINCIPAL"
+    digest = hashlib.sha1(call.ctx.access_key.encode()).hexdigest().upper()
+    return f"AWS:AIDA{digest[:17]}"
+
+
+class Sequencer:
+    """Hex sequencers that increase with every event (so per key too), across restarts."""
+
+    def __init__(self) -> None:
+        self._last = 0
+
+    def next(self) -> str:
+        self._last = max(self._last + 1, time.time_ns())
+        return f"{self._last:016X}"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectEvent:
+    """What happened, once; a record per destination is made from it."""
+
+    name: str  # ObjectCreated:Put, without "s3:"
+    time: float
+    bucket: Bucket
+    obj: ObjectVersion
+    sequencer: str
+    principal: str
+    source_ip: str
+    request_id: str
+    host_id: str
+
+
+def build_record(event: ObjectEvent, configuration_id: str) -> dict[str, Any]:
+    bucket, obj = event.bucket, event.obj
+    described: dict[str, Any] = {"key": encode_key(obj.key)}
+    if not event.name.startswith(("ObjectRemoved:", "LifecycleExpiration:")):
+        described["size"] = obj.size
+        described["eTag"] = obj.etag
+    if bucket.versioned:
+        described["versionId"] = obj.version_id
+    if event.name.startswith(("ObjectCreated:", "ObjectRemoved:")):
+        described["sequencer"] = event.sequencer
+    return {
+        "eventVersion": event_version(event.name),
+        "eventSource": "aws:s3",
+        "awsRegion": bucket.region,
+        "eventTime": event_time(event.time),
+        "eventName": event.name,
+        "userIdentity": {"principalId": event.principal},
+        "requestParameters": {"sourceIPAddress": event.source_ip},
+        "responseElements": {"x-amz-request-id": event.request_id, "x-amz-id-2": event.host_id},
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            "configurationId": configuration_id,
+            "bucket": {
+                "name": bucket.name,
+                "ownerIdentity": {"principalId": principal_id(bucket.account_id)},
+                "arn": bucket.arn,
+            },
+            "object": described,
+        },
+    }
+
+
+def test_event(bucket: Bucket, request_id: str, host_id: str) -> str:
+    return orjson.dumps(
+        {
+            "Service": "Amazon S3",
+            "Event": "s3:TestEvent",
+            "Time": event_time(time.time()),
+            "Bucket": bucket.name,
+            "RequestId": request_id,
+            "HostId": host_id,
+        }
+    ).decode()
+
+
+def s3_caller(bucket: Bucket) -> Caller:
+    return Caller(S3_PRINCIPAL, source_arn=bucket.arn, source_account=bucket.account_id)
+
+
+class Notifier:
+    """Matches events against the bucket's configuration and delivers the records."""
+
+    def __init__(
+        self,
+        invoker: InvokeDoor | None,
+        queues: QueueSink | None = None,
+        topics: TopicSink | None = None,
+    ) -> None:
+        self._invoker = invoker
+        self._queues = queues
+        self._topics = topics
+        self._sequencer = Sequencer()
+
+    async def emit(self, call: S3Call, bucket: Bucket, event_name: str, obj: ObjectVersion) -> None:
+        matched = [
+            d
+            for d in destinations(bucket.config.get("Notification"))
+            if d.matches(event_name, obj.key)
+        ]
+        if not matched:
+            return
+        event = ObjectEvent(
+            name=event_name,
+            time=time.time(),
+            bucket=bucket,
+            obj=obj,
+            sequencer=self._sequencer.next(),
+            principal=user_principal(call),
+            source_ip=call.source_ip,
+            request_id=call.request_id,
+            host_id=call.host_id,
+        )
+        for destination in matched:
+            body = orjson.dumps({"Records": [build_record(event, destination.configuration_id)]})
+            try:
+                await self._deliver(destination, bucket, body)
+            except Exception:
+                logger.warning(
+                    "S3 event %s on %s/%s not delivered to %s",
+                    event_name,
+                    bucket.name,
+                    obj.key,
+                    destination.arn,
+                    exc_info=True,
+                )
+
+    async def _deliver(self, destination: Destination, bucket: Bucket, body: bytes) -> None:
+        if destination.kind == "lambda":
+            if self._invoker is None:
+                raise RuntimeError("no invoker wired")
+            await self._invoker.invoke(self._invoke_request(destination.arn, bucket, body, "Event"))
+        elif destination.kind == "queue":
+            if self._queues is None:
+                raise RuntimeError("no SQS wired")
+            self._queues.send_message(destination.arn, body.decode())
+        else:
+            if self._topics is None:
+                raise RuntimeError("no SNS wired")
+            await self._topics.publish(destination.arn, body.decode(), subject=SUBJECT)
+
+    @staticmethod
+    def _invoke_request(arn: str, bucket: Bucket, payload: bytes, kind: Any) -> InvokeRequest:
+        parts = arn.split(":")
+        return InvokeRequest(
+            account_id=parts[4] if len(parts) > 4 else bucket.account_id,
+            region=parts[3] if len(parts) > 3 else bucket.region,
+            function_name=arn,
+            payload=payload,
+            invocation_type=kind,
+            caller=s3_caller(bucket),
+        )
+
+    async def validate(self, bucket: Bucket, found: list[Destination]) -> list[tuple[str, str]]:
+        """The destinations S3 could not validate, with S3's reason for each."""
+        failures: list[tuple[str, str]] = []
+        for destination in found:
+            reason = await self._refusal(destination, bucket)
+            if reason is not None:
+                failures.append((destination.arn, reason))
+        return failures
+
+    async def _refusal(self, destination: Destination, bucket: Bucket) -> str | None:
+        if destination.kind == "lambda":
+            if self._invoker is None:
+                return f"Not authorized to invoke function [{destination.arn}]"
+            request = self._invoke_request(destination.arn, bucket, b"{}", "DryRun")
+            try:
+                await self._invoker.invoke(request)
+            except AwsError:
+                return f"Not authorized to invoke function [{destination.arn}]"
+            return None
+        if destination.kind == "queue":
+            if self._queues is None or not self._queues.queue_exists(destination.arn):
+                return (
+                    "Permissions on the destination queue do not allow S3 to publish "
+                    "notifications from this bucket"
+                )
+            return None
+        if self._topics is None or not self._topics.topic_exists(destination.arn):
+            return (
+                "Permissions on the destination topic do not allow S3 to publish notifications "
+                "from this bucket"
+            )
+        return None
+
+    async def send_test_events(
+        self, bucket: Bucket, found: list[Destination], request_id: str, host_id: str
+    ) -> None:
+        """``s3:TestEvent`` to every SQS and SNS destination of a saved configuration."""
+        message = test_event(bucket, request_id, host_id)
+        for destination in found:
+            try:
+                if destination.kind == "queue" and self._queues is not None:
+                    self._queues.send_message(destination.arn, message)
+                elif destination.kind == "topic" and self._topics is not None:
+                    await self._topics.publish(destination.arn, message, subject=SUBJECT)
+            except Exception:
+                logger.warning("s3:TestEvent not delivered to %s", destination.arn, exc_info=True)
+
+
+def configuration_of(bucket: Bucket) -> Mapping[str, Any]:
+    return bucket.config.get("Notification") or {}

@@ -1,0 +1,260 @@
+"""Publish and PublishBatch: validate as SNS does, accept durably, fan out to the matching
+subscriptions (deliveries run in the background, off the Publish call)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from lambdaport.errors import AwsError
+from lambdaport.services.sns.filtering import accepts, compile_filter_policy
+from lambdaport.services.sns.messages import Published, sns_timestamp
+from lambdaport.services.sns.models import (
+    BATCH_ENTRY_ID,
+    DEDUPLICATION_WINDOW,
+    MAX_MESSAGE_BYTES,
+    invalid_parameter,
+    is_true,
+    parse_attributes,
+)
+from lambdaport.services.sns.topics import Topics
+from lambdaport.store.sns import SnsStore, SubscriptionRow, TopicRow
+
+MAX_BATCH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class PublishInput:
+    """One message as Publish or a PublishBatch entry gives it."""
+
+    message: str | None
+    subject: str | None = None
+    message_structure: str | None = None
+    attributes: Mapping[str, Mapping[str, Any]] | None = None
+    group_id: str | None = None
+    deduplication_id: str | None = None
+
+    @staticmethod
+    def from_params(params: Mapping[str, Any]) -> PublishInput:
+        return PublishInput(
+            message=params.get("Message"),
+            subject=params.get("Subject"),
+            message_structure=params.get("MessageStructure"),
+            attributes=params.get("MessageAttributes"),
+            group_id=params.get("MessageGroupId"),
+            deduplication_id=params.get("MessageDeduplicationId"),
+        )
+
+
+def _check_subject(subject: str | None) -> None:
+    if subject is None:
+        return
+    if (
+        not subject
+        or len(subject) > 100
+        or not subject.isascii()
+        or any(c in subject for c in "\r\n")
+        or not subject[0].isprintable()
+    ):
+        raise invalid_parameter("Subject")
+
+
+def _per_protocol(item: PublishInput) -> dict[str, str] | None:
+    if item.message_structure is None:
+        return None
+    if item.message_structure != "json":
+        raise invalid_parameter("MessageStructure")
+    try:
+        parsed = orjson.loads(item.message or "")
+    except orjson.JSONDecodeError:
+        raise invalid_parameter("Message Structure - JSON message body failed to parse") from None
+    if not isinstance(parsed, dict):
+        raise invalid_parameter("Message Structure - JSON message body failed to parse")
+    if "default" not in parsed:
+        raise invalid_parameter("Message Structure - No default entry in JSON message body")
+    if not all(isinstance(v, str) for v in parsed.values()):
+        raise invalid_parameter("Message Structure - all values must be strings")
+    return {str(k): v for k, v in parsed.items()}
+
+
+def _message_size(item: PublishInput) -> int:
+    size = len((item.message or "").encode())
+    for name, value in (item.attributes or {}).items():
+        size += len(name.encode()) + len(str(value.get("DataType", "")).encode())
+        size += len(str(value.get("StringValue") or "").encode())
+        size += len(bytes(value.get("BinaryValue") or b""))
+    return size
+
+
+def _check_fifo(topic: TopicRow, item: PublishInput) -> str | None:
+    """FIFO rules; returns the deduplication id to use (None on standard topics)."""
+    fifo = is_true(topic.attributes.get("FifoTopic"))
+    if not fifo:
+        if item.deduplication_id is not None:
+            raise invalid_parameter(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId "
+                "parameter that is not valid for this topic type"
+            )
+        return None
+    if not item.group_id:
+        raise invalid_parameter("The MessageGroupId parameter is required for FIFO topics")
+    if item.deduplication_id:
+        return item.deduplication_id
+    if is_true(topic.attributes.get("ContentBasedDeduplication")):
+        return hashlib.sha256((item.message or "").encode()).hexdigest()
+    raise invalid_parameter(
+        "The topic should either have ContentBasedDeduplication enabled or "
+        "MessageDeduplicationId provided explicitly"
+    )
+
+
+class Publisher:
+    """Validates messages and hands accepted ones to ``fan_out``."""
+
+    def __init__(
+        self,
+        store: SnsStore,
+        topics: Topics,
+        fan_out: Callable[[Sequence[tuple[SubscriptionRow, Published]]], None],
+    ) -> None:
+        self._store = store
+        self._topics = topics
+        self._fan_out = fan_out
+
+    def publish(self, topic_arn: str, item: PublishInput) -> dict[str, str]:
+        topic = self._topics.get(topic_arn)
+        published, duplicate = self._accept(topic, item)
+        if not duplicate:
+            self._fan_out(self._matches(topic, [published]))
+        return _result(published)
+
+    def publish_batch(
+        self, topic_arn: str, entries: Sequence[Mapping[str, Any]]
+    ) -> dict[str, list[dict[str, Any]]]:
+        topic = self._topics.get(topic_arn)
+        _check_batch(entries)
+        successful: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        accepted: list[Published] = []
+        for entry in entries:
+            try:
+                published, duplicate = self._accept(topic, PublishInput.from_params(entry))
+            except AwsError as error:
+                failed.append(
+                    {
+                        "Id": entry["Id"],
+                        "Code": error.code,
+                        "Message": error.message,
+                        "SenderFault": error.sender_fault,
+                    }
+                )
+                continue
+            if not duplicate:
+                accepted.append(published)
+            successful.append({"Id": entry["Id"], **_result(published)})
+        self._fan_out(self._matches(topic, accepted))
+        return {"Successful": successful, "Failed": failed}
+
+    def _accept(self, topic: TopicRow, item: PublishInput) -> tuple[Published, bool]:
+        if item.message is None or item.message == "":
+            raise invalid_parameter("Empty message")
+        if _message_size(item) > MAX_MESSAGE_BYTES:
+            raise invalid_parameter("Message too long")
+        _check_subject(item.subject)
+        per_protocol = _per_protocol(item)
+        attributes = parse_attributes(item.attributes)
+        deduplication_id = _check_fifo(topic, item)
+        message_id = str(uuid.uuid4())
+        sequence: str | None = None
+        if deduplication_id is not None:
+            number = self._store.next_sequence(topic.arn, 1)
+            sequence = f"{10**19 + number:020d}"
+            seen = self._store.remember_deduplication(
+                topic.arn,
+                deduplication_id,
+                message_id,
+                sequence,
+                now=time.time(),
+                window=DEDUPLICATION_WINDOW,
+            )
+            if seen is not None:
+                original_id, original_sequence = seen
+                duplicate = Published(
+                    original_id, topic.arn, item.message, "", sequence_number=original_sequence
+                )
+                return duplicate, True
+        published = Published(
+            message_id=message_id,
+            topic_arn=topic.arn,
+            message=item.message,
+            timestamp=sns_timestamp(),
+            subject=item.subject,
+            attributes=attributes,
+            per_protocol=per_protocol,
+            group_id=item.group_id,
+            deduplication_id=deduplication_id,
+            sequence_number=sequence,
+        )
+        return published, False
+
+    def _matches(
+        self, topic: TopicRow, messages: Sequence[Published]
+    ) -> list[tuple[SubscriptionRow, Published]]:
+        if not messages:
+            return []
+        out: list[tuple[SubscriptionRow, Published]] = []
+        for sub in self._store.subscriptions_of_topic(topic.arn):
+            if sub.pending:
+                continue
+            policy_text = sub.attributes.get("FilterPolicy")
+            scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
+            policy = compile_filter_policy(policy_text, scope) if policy_text else None
+            for published in messages:
+                if policy is None or accepts(policy, scope, published, sub.protocol):
+                    out.append((sub, published))
+        return out
+
+
+def _result(published: Published) -> dict[str, str]:
+    out = {"MessageId": published.message_id}
+    if published.sequence_number is not None:
+        out["SequenceNumber"] = published.sequence_number
+    return out
+
+
+def _check_batch(entries: Sequence[Mapping[str, Any]]) -> None:
+    if not entries:
+        raise AwsError("EmptyBatchRequest", "The batch request doesn't contain any entries.", 400)
+    if len(entries) > MAX_BATCH:
+        raise AwsError(
+            "TooManyEntriesInBatchRequest",
+            f"The batch request contains more entries than permissible ({MAX_BATCH}).",
+            400,
+        )
+    ids = [str(entry.get("Id", "")) for entry in entries]
+    if len(set(ids)) != len(ids):
+        raise AwsError(
+            "BatchEntryIdsNotDistinct",
+            "Two or more batch entries in the request have the same Id.",
+            400,
+        )
+    for entry_id in ids:
+        if not BATCH_ENTRY_ID.match(entry_id):
+            raise AwsError(
+                "InvalidBatchEntryId",
+                "The Id of a batch entry in a batch request doesn't abide by the specification.",
+                400,
+            )
+    total = sum(_message_size(PublishInput.from_params(entry)) for entry in entries)
+    if total > MAX_MESSAGE_BYTES:
+        raise AwsError(
+            "BatchRequestTooLong",
+            "The length of all the messages put together is more than the limit.",
+            400,
+        )

@@ -1,0 +1,121 @@
+"""Messages from request parameters, and the batch operations' per-entry results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lambdaport.errors import AwsError
+from lambdaport.services.sqs import checks
+from lambdaport.services.sqs.messages import Messages
+from lambdaport.services.sqs.models import (
+    MAX_DELAY_SECONDS,
+    MAX_MESSAGE_SIZE,
+    OutgoingMessage,
+    Queue,
+    SendResult,
+    invalid_value,
+    missing_parameter,
+)
+from lambdaport.services.sqs.state import QueueState
+
+Result = dict[str, Any]
+
+
+def _failure(entry_id: str, error: AwsError) -> dict[str, Any]:
+    return {
+        "Id": entry_id,
+        "SenderFault": error.sender_fault,
+        "Code": error.code,
+        "Message": error.message,
+    }
+
+
+class Batches:
+    def __init__(self, messages: Messages) -> None:
+        self.messages = messages
+
+    def outgoing(self, queue: Queue, params: Mapping[str, Any], sender_id: str) -> OutgoingMessage:
+        """A checked message from SendMessage's (or a batch entry's) parameters."""
+        body = params.get("MessageBody")
+        if body is None:
+            raise missing_parameter("MessageBody")
+        body = str(body)
+        if not body:
+            raise invalid_value("MessageBody", "", "Message must be at least one character.")
+        checks.check_text(body)
+        user = checks.message_attributes(params.get("MessageAttributes"))
+        system = checks.system_attributes(params.get("MessageSystemAttributes"))
+        checks.check_size(checks.message_size(body, user), queue.number("MaximumMessageSize"))
+        delay = params.get("DelaySeconds")
+        if delay is not None and not 0 <= int(delay) <= MAX_DELAY_SECONDS:
+            raise invalid_value("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
+        return OutgoingMessage(
+            body,
+            user,
+            system,
+            None if delay is None else int(delay),
+            params.get("MessageGroupId"),
+            params.get("MessageDeduplicationId"),
+            sender_id,
+        )
+
+    @staticmethod
+    def send_result(result: SendResult) -> Result:
+        out: Result = {"MessageId": result.message_id, "MD5OfMessageBody": result.md5_body}
+        if result.md5_attributes:
+            out["MD5OfMessageAttributes"] = result.md5_attributes
+        if result.md5_system_attributes:
+            out["MD5OfMessageSystemAttributes"] = result.md5_system_attributes
+        if result.sequence_number:
+            out["SequenceNumber"] = result.sequence_number
+        return out
+
+    def send(self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str) -> Result:
+        checks.check_batch(entries, "SendMessageBatchRequestEntry")
+        total = sum(
+            len(str(entry.get("MessageBody") or "").encode())
+            + sum(
+                len(k) + len(str(v.get("StringValue") or "")) + len(v.get("BinaryValue") or b"")
+                for k, v in (entry.get("MessageAttributes") or {}).items()
+            )
+            for entry in entries
+        )
+        if total > MAX_MESSAGE_SIZE:
+            raise AwsError(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {MAX_MESSAGE_SIZE} bytes. "
+                f"You have sent {total} bytes.",
+                400,
+            )
+        accepted: list[tuple[str, OutgoingMessage]] = []
+        failed: list[dict[str, Any]] = []
+        for entry in entries:
+            try:
+                message = self.outgoing(state.queue, entry, sender_id)
+                self.messages.check_for_queue(state.queue, message)
+            except AwsError as error:
+                failed.append(_failure(str(entry["Id"]), error))
+                continue
+            accepted.append((str(entry["Id"]), message))
+        results = self.messages.send(state, [message for _, message in accepted])
+        successful = [
+            {"Id": entry_id, **self.send_result(result)}
+            for (entry_id, _), result in zip(accepted, results, strict=True)
+        ]
+        return {"Successful": successful, "Failed": failed}
+
+    @staticmethod
+    def each(
+        entries: list[Mapping[str, Any]], action: Callable[[Mapping[str, Any]], None]
+    ) -> Result:
+        successful: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for entry in entries:
+            try:
+                action(entry)
+            except AwsError as error:
+                failed.append(_failure(str(entry["Id"]), error))
+            else:
+                successful.append({"Id": entry["Id"]})
+        return {"Successful": successful, "Failed": failed}

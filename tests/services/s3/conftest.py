@@ -1,0 +1,77 @@
+"""Fixtures for the S3 tests: a boto3 S3 client on the session's server and buckets with
+unique names, emptied (every version) and deleted after each test."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Literal
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from lambdaport.testing.server import ServerProcess
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+REGION = "us-east-1"
+MakeBucket = Callable[..., str]
+
+
+def s3_client_for(
+    endpoint: str,
+    *,
+    region: str = REGION,
+    access_key: str = "test",
+    addressing_style: Literal["auto", "virtual", "path"] | None = None,
+) -> S3Client:
+    s3_options: Any = {"addressing_style": addressing_style} if addressing_style else None
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}, read_timeout=120, s3=s3_options),
+    )
+
+
+def empty_bucket(client: S3Client, bucket: str) -> None:
+    paginator = client.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+            client.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
+    for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+
+
+@pytest.fixture(scope="session")
+def s3(server: ServerProcess) -> S3Client:
+    return s3_client_for(server.endpoint)
+
+
+@pytest.fixture
+def make_bucket(s3: S3Client) -> Iterator[MakeBucket]:
+    created: list[str] = []
+
+    def make(name: str | None = None, *, versioned: bool = False) -> str:
+        bucket = name or f"bkt-{uuid.uuid4().hex[:16]}"
+        s3.create_bucket(Bucket=bucket)
+        if versioned:
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        created.append(bucket)
+        return bucket
+
+    yield make
+    for bucket in created:
+        with contextlib.suppress(s3.exceptions.NoSuchBucket):
+            empty_bucket(s3, bucket)
+            s3.delete_bucket(Bucket=bucket)
+
+
+@pytest.fixture
+def bucket(make_bucket: MakeBucket) -> str:
+    return make_bucket()

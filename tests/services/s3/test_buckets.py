@@ -1,0 +1,107 @@
+"""Buckets through boto3: create (names, LocationConstraint, re-create), list, head, location,
+delete (BucketNotEmpty), versioning status, bucket tagging and ACLs."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+from botocore.exceptions import ClientError
+
+from lambdaport.testing.server import ServerProcess
+from tests.services.s3.conftest import MakeBucket, s3_client_for
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def _code(error: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(error.value.response["Error"]["Code"])
+
+
+def test_create_list_head_delete(s3: S3Client) -> None:
+    name = f"bkt-{uuid.uuid4().hex[:12]}"
+    created = s3.create_bucket(Bucket=name)
+    assert created["Location"] == f"/{name}"
+    listed = s3.list_buckets()
+    assert name in [b["Name"] for b in listed["Buckets"]]
+    assert len(listed["Owner"]["ID"]) == 64
+    head = s3.head_bucket(Bucket=name)
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-amz-bucket-region"] == "us-east-1"
+    assert s3.get_bucket_location(Bucket=name)["LocationConstraint"] is None
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as missing:
+        s3.head_bucket(Bucket=name)
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(s3.exceptions.NoSuchBucket):
+        s3.delete_bucket(Bucket=name)
+
+
+def test_bucket_names_are_checked(s3: S3Client) -> None:
+    for bad in ("ab", "Upper-Case", "has_underscore", "192.168.1.1", "a..b", "-start"):
+        with pytest.raises(ClientError) as error:
+            s3.create_bucket(Bucket=bad)
+        assert _code(error) == "InvalidBucketName", bad
+
+
+def test_location_constraint(server: ServerProcess) -> None:
+    regional = s3_client_for(server.endpoint, region="eu-west-1")
+    name = f"bkt-{uuid.uuid4().hex[:12]}"
+    with pytest.raises(ClientError) as unspecified:
+        regional.create_bucket(Bucket=name)
+    assert _code(unspecified) == "IllegalLocationConstraintException"
+    regional.create_bucket(
+        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    try:
+        assert regional.get_bucket_location(Bucket=name)["LocationConstraint"] == "eu-west-1"
+        with pytest.raises(ClientError) as again:
+            regional.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            )
+        assert _code(again) == "BucketAlreadyOwnedByYou"
+        other = s3_client_for(server.endpoint, region="eu-west-1", access_key="111122223333")
+        with pytest.raises(ClientError) as taken:
+            other.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            )
+        assert _code(taken) == "BucketAlreadyExists"
+        assert name not in [b["Name"] for b in other.list_buckets()["Buckets"]]
+    finally:
+        regional.delete_bucket(Bucket=name)
+
+
+def test_recreate_in_us_east_1_is_ok(s3: S3Client, bucket: str) -> None:
+    assert s3.create_bucket(Bucket=bucket)["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_delete_non_empty_bucket(s3: S3Client, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    with pytest.raises(ClientError) as error:
+        s3.delete_bucket(Bucket=bucket)
+    assert _code(error) == "BucketNotEmpty"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_versioning_status(s3: S3Client, bucket: str) -> None:
+    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
+
+
+def test_bucket_tagging_and_acl(s3: S3Client, make_bucket: MakeBucket) -> None:
+    bucket = make_bucket()
+    with pytest.raises(ClientError) as none:
+        s3.get_bucket_tagging(Bucket=bucket)
+    assert _code(none) == "NoSuchTagSet"
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "team", "Value": "a"}]})
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "team", "Value": "a"}]
+    s3.delete_bucket_tagging(Bucket=bucket)
+    with pytest.raises(ClientError):
+        s3.get_bucket_tagging(Bucket=bucket)
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL", "READ"]

@@ -1,0 +1,188 @@
+"""SNS -> SQS: the JSON envelope (checked with powertools' SnsNotificationModel and the
+signature), raw delivery with message attributes mapped, FIFO topic to FIFO queue, and the
+subscription's RedrivePolicy to an SQS dead-letter queue."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
+from botocore.config import Config
+
+from lambdaport.testing.server import ServerProcess
+from tests.services.sns.conftest import Recorder, verify_signature, wait_for
+
+Queue = tuple[str, str]  # (url, arn)
+
+
+@pytest.fixture(scope="module")
+def sqs(sns_server: ServerProcess) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=sns_server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 0}),
+    )
+
+
+@pytest.fixture
+def queue(sqs: Any) -> Iterator[Callable[..., Queue]]:
+    urls: list[str] = []
+
+    def make(fifo: bool = False) -> Queue:
+        name = f"q-{uuid.uuid4().hex[:10]}" + (".fifo" if fifo else "")
+        attributes = {"FifoQueue": "true"} if fifo else {}
+        url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        urls.append(url)
+        arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        return url, arn
+
+    yield make
+    for url in urls:
+        sqs.delete_queue(QueueUrl=url)
+
+
+def receive(sqs: Any, url: str, count: int = 1) -> list[dict[str, Any]]:
+    got: list[dict[str, Any]] = []
+
+    def enough() -> list[dict[str, Any]] | None:
+        response = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+        )
+        got.extend(response.get("Messages", []))
+        return got if len(got) >= count else None
+
+    return wait_for(enough, what=f"{count} messages in {url}")
+
+
+def test_envelope_delivery(sns: Any, sqs: Any, topic: str, queue: Callable[..., Queue]) -> None:
+    url, arn = queue()
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+    published = sns.publish(
+        TopicArn=topic,
+        Message="to a queue",
+        Subject="s",
+        MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}},
+    )
+    (message,) = receive(sqs, url)
+    body = json.loads(message["Body"])
+    assert body["Type"] == "Notification"
+    assert body["MessageId"] == published["MessageId"]
+    assert body["TopicArn"] == topic
+    assert body["Message"] == "to a queue"
+    assert body["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+    assert subscription in body["UnsubscribeURL"]
+    assert "MessageAttributes" not in message  # the attributes travel inside the envelope
+    verify_signature(body)
+    SnsNotificationModel.model_validate(body)
+
+
+def test_raw_delivery_maps_message_attributes(
+    sns: Any, sqs: Any, topic: str, queue: Callable[..., Queue]
+) -> None:
+    url, arn = queue()
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    sns.publish(
+        TopicArn=topic,
+        Message='{"raw": 1}',
+        MessageAttributes={
+            "s": {"DataType": "String", "StringValue": "v"},
+            "n": {"DataType": "Number", "StringValue": "12"},
+            "b": {"DataType": "Binary", "BinaryValue": b"\x01\x02"},
+        },
+    )
+    (message,) = receive(sqs, url)
+    assert message["Body"] == '{"raw": 1}'
+    attributes = message["MessageAttributes"]
+    assert attributes["s"] == {"StringValue": "v", "DataType": "String"}
+    assert attributes["n"] == {"StringValue": "12", "DataType": "Number"}
+    assert attributes["b"] == {"BinaryValue": b"\x01\x02", "DataType": "Binary"}
+
+
+def test_fifo_topic_to_fifo_queue(sns: Any, sqs: Any, queue: Callable[..., Queue]) -> None:
+    url, arn = queue(fifo=True)
+    topic = sns.create_topic(
+        Name=f"f-{uuid.uuid4().hex[:10]}.fifo",
+        Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"},
+    )["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sequence = [
+        sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g")["SequenceNumber"]
+        for i in range(3)
+    ]
+    messages = receive(sqs, url, 3)
+    bodies = [json.loads(m["Body"]) for m in messages]
+    assert [b["Message"] for b in bodies] == ["m0", "m1", "m2"]
+    assert [b["SequenceNumber"] for b in bodies] == sequence
+    assert {m["Attributes"]["MessageGroupId"] for m in messages} == {"g"}
+    sns.delete_topic(TopicArn=topic)
+
+
+def test_failed_delivery_is_redriven_to_the_dead_letter_queue(
+    sns: Any, sqs: Any, topic: str, queue: Callable[..., Queue], recorder: Callable[..., Recorder]
+) -> None:
+    dlq_url, dlq_arn = queue()
+    function = recorder(None)  # no permission for sns.amazonaws.com: a client-side error
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=function.arn,
+        Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})},
+    )
+    published = sns.publish(TopicArn=topic, Message="undeliverable")
+    (message,) = receive(sqs, dlq_url)
+    body = json.loads(message["Body"])
+    assert body["MessageId"] == published["MessageId"]
+    assert body["Message"] == "undeliverable"
+    assert function.events() == []
+
+
+def test_missing_queue_is_a_client_error(sns: Any, topic: str, sns_server: ServerProcess) -> None:
+    missing = f"arn:aws:sqs:us-east-1:000000000000:gone-{uuid.uuid4().hex[:8]}"
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing)
+    sns.publish(TopicArn=topic, Message="lost")
+    wait_for(lambda: f"giving up delivery to {missing}" in sns_server.log(), what="give-up log")
+
+
+def test_topic_as_async_invocation_destination(
+    sns: Any,
+    sqs: Any,
+    lam: Any,
+    topic: str,
+    queue: Callable[..., Queue],
+    recorder: Callable[..., Recorder],
+) -> None:
+    url, arn = queue()
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    function = recorder(None)
+    lam.put_function_event_invoke_config(
+        FunctionName=function.name,
+        DestinationConfig={"OnSuccess": {"Destination": topic}},
+    )
+    invoked = lam.invoke(FunctionName=function.name, InvocationType="Event", Payload=b'{"x": 1}')
+    (message,) = receive(sqs, url)
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["requestId"] == invoked["ResponseMetadata"]["RequestId"]
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["requestPayload"] == {"x": 1}
+    assert record["responsePayload"] == "ok"
