@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lambdaport.errors import AwsError
-from lambdaport.gateway.identity import identify
+from lambdaport.gateway.identity import Identity, identify
 from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.request import RequestContext
@@ -79,24 +79,30 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        headers: dict[str, str] = {}
+        for key, value in scope["headers"]:
+            headers[key.decode("latin-1")] = value.decode("latin-1")
         path: str = scope["path"]
-        if not path.startswith(("/_lambdaport/", "/_localstack/")):
-            endpoint = self._raw_endpoint(scope)
-            if endpoint is not None:
-                raw, ctx = endpoint
-                await raw(scope, receive, send, ctx)
+        query: str = scope.get("query_string", b"").decode("latin-1")
+        internal = path.startswith(("/_lambdaport/", "/_localstack/"))
+        identity = None
+        if not internal:
+            identity = identify(path, query, headers, self._default_region)
+            endpoint = self._services.get(identity.service or "")
+            if endpoint is not None and endpoint.raw is not None:
+                await endpoint.raw(scope, receive, send, self._context(identity, headers))
                 return
-        request = await self._read(scope, receive)
+        request = await self._read(scope, receive, headers, query)
         if request is None:
             response = _json_error(
                 413,
                 "RequestEntityTooLargeException",
                 f"Request must be smaller than {MAX_BODY} bytes",
             )
-        elif path.startswith(("/_lambdaport/", "/_localstack/")):
+        elif identity is None:
             response = await self._internal(request)
         else:
-            response = await self._handle(request)
+            response = await self._handle(request, identity)
         await send(
             {
                 "type": "http.response.start",
@@ -106,31 +112,24 @@ class Gateway:
         )
         await send({"type": "http.response.body", "body": response.body})
 
-    def _raw_endpoint(self, scope: Scope) -> tuple[RawHandler, RequestContext] | None:
-        if not any(e.raw is not None for e in self._services.values()):
-            return None
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        query = scope.get("query_string", b"").decode("latin-1")
-        identity = identify(scope["path"], query, headers, self._default_region)
-        endpoint = self._services.get(identity.service or "")
-        if endpoint is None or endpoint.raw is None:
-            return None
+    @staticmethod
+    def _context(
+        identity: Identity, headers: Mapping[str, str], request_id: str | None = None
+    ) -> RequestContext:
         host = headers.get("host", "")
-        ctx = RequestContext(
+        return RequestContext(
             account_id=identity.account_id,
             region=identity.region,
-            request_id=str(uuid.uuid4()),
+            request_id=request_id or str(uuid.uuid4()),
             access_key=identity.access_key,
             service=identity.service or "",
             endpoint=f"http://{host}" if host else "",
         )
-        return endpoint.raw, ctx
 
     @staticmethod
-    async def _read(scope: Scope, receive: Receive) -> HttpRequest | None:
-        headers: dict[str, str] = {}
-        for key, value in scope["headers"]:
-            headers[key.decode("latin-1")] = value.decode("latin-1")
+    async def _read(
+        scope: Scope, receive: Receive, headers: dict[str, str], query: str
+    ) -> HttpRequest | None:
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return None
@@ -140,18 +139,18 @@ class Gateway:
             message = await receive()
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
+        raw_path: bytes = scope.get("raw_path", b"")
         return HttpRequest(
             method=scope["method"],
-            path=scope.get("raw_path", b"").decode("latin-1").split("?", 1)[0] or scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
+            path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
+            query=query,
             headers=headers,
             body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
             host=headers.get("host", ""),
         )
 
-    async def _handle(self, request: HttpRequest) -> HttpResponse:
+    async def _handle(self, request: HttpRequest, identity: Identity) -> HttpResponse:
         started = time.perf_counter()
-        identity = identify(request.path, request.query, request.headers, self._default_region)
         request_id = str(uuid.uuid4())
         operation: str | None = None
         if identity.service is None:
@@ -168,14 +167,7 @@ class Gateway:
             if self._strict_auth:
                 verify_request(request)
             operation, params = protocol.parse(request)
-            ctx = RequestContext(
-                account_id=identity.account_id,
-                region=identity.region,
-                request_id=request_id,
-                access_key=identity.access_key,
-                service=identity.service,
-                endpoint=f"http://{request.host}" if request.host else "",
-            )
+            ctx = self._context(identity, request.headers, request_id)
             result = await endpoint.dispatch(ctx, operation, params)
             response = protocol.serialize(operation, result, request_id)
         except AwsError as error:

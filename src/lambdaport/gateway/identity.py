@@ -10,6 +10,7 @@ the access key when it is 12 digits, else ``000000000000``; the region comes fro
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -74,6 +75,7 @@ def _is_s3_label(label: str) -> bool:
     return label == "s3" or label.startswith("s3-")
 
 
+@functools.lru_cache(maxsize=1024)
 def _service_from_host(host: str) -> str | None:
     name = host.split(":", 1)[0].lower()
     labels = name.split(".")
