@@ -105,3 +105,19 @@ def test_bucket_tagging_and_acl(s3: S3Client, make_bucket: MakeBucket) -> None:
     s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
     grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
     assert [g["Permission"] for g in grants] == ["FULL_CONTROL", "READ"]
+
+
+def test_list_buckets_pages_and_expected_owner(s3: S3Client, make_bucket: MakeBucket) -> None:
+    prefix = f"pg-{uuid.uuid4().hex[:8]}"
+    names = [make_bucket(f"{prefix}-{i}") for i in range(3)]
+    first = s3.list_buckets(Prefix=prefix, MaxBuckets=2)
+    assert [b["Name"] for b in first["Buckets"]] == names[:2]
+    rest = s3.list_buckets(
+        Prefix=prefix, MaxBuckets=2, ContinuationToken=first["ContinuationToken"]
+    )
+    assert [b["Name"] for b in rest["Buckets"]] == names[2:]
+    assert "ContinuationToken" not in rest
+    s3.head_bucket(Bucket=names[0], ExpectedBucketOwner="000000000000")
+    with pytest.raises(ClientError) as other:
+        s3.put_object(Bucket=names[0], Key="k", Body=b"x", ExpectedBucketOwner="111122223333")
+    assert other.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403

@@ -160,6 +160,7 @@ class S3Api:
     ) -> None:
         self._protocol = protocol
         self._blobs = backend.blobs
+        self._tables = backend.tables
         self._operations = operations(backend, notifier)
         self._posts = PostObjectService(backend)
         self._strict_auth = strict_auth
@@ -246,7 +247,17 @@ class S3Api:
         handler = self._operations.get(operation)
         if handler is None:
             raise not_implemented(operation)
+        self._check_expected_owner(params)
         return await handler(call, params)
+
+    def _check_expected_owner(self, params: Mapping[str, Any]) -> None:
+        """``x-amz-expected-bucket-owner``: 403 when the bucket belongs to another account."""
+        expected = params.get("ExpectedBucketOwner")
+        if not expected or "Bucket" not in params:
+            return
+        bucket = self._tables.bucket(str(params["Bucket"]))
+        if bucket is not None and bucket.account_id != expected:
+            raise AwsError("AccessDenied", "Access Denied", 403)
 
     def _render(self, operation: str, reply: S3Reply, call: S3Call) -> HttpResponse:
         if reply.xml is not None or operation == "PostObject":  # no model output to follow

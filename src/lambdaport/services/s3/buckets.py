@@ -139,13 +139,19 @@ class BucketService:
         region = params.get("BucketRegion")
         if region:
             buckets = [b for b in buckets if b.region == region]
+        after = str(params.get("ContinuationToken") or "")
+        buckets = [b for b in buckets if b.name > after]
+        limit = int(params.get("MaxBuckets") or 10_000)
+        page = buckets[:limit]
         listed = [
             {"Name": b.name, "CreationDate": http_date(b.created), "BucketRegion": b.region}
-            for b in buckets
+            for b in page
         ]
         result: dict[str, Any] = {"Buckets": listed, "Owner": owner(call.account_id)}
         if params.get("Prefix"):
             result["Prefix"] = params["Prefix"]
+        if len(buckets) > limit:
+            result["ContinuationToken"] = page[-1].name
         return S3Reply(result, root="ListAllMyBucketsResult")
 
     async def head_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
