@@ -73,6 +73,13 @@ class LambdaportApp:
         if settings.ephemeral:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="lambdaport-"))
             settings = replace(settings, data_dir=self._temp_dir)
+        # Absolute paths: execution environments run in their code directories, so a
+        # relative data dir (the default ./.lambdaport) would point elsewhere there.
+        settings = replace(
+            settings,
+            data_dir=settings.data_dir.resolve(),
+            cache_dir=settings.cache_dir.expanduser().resolve(),
+        )
         self.settings = settings
         self.store = Store(settings.data_dir)
         # SQS: its own endpoint, the QueueSink other services deliver to, a destination.

@@ -225,3 +225,21 @@ def test_strict_auth_checks_signatures(tmp_path: Path) -> None:
         assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
         status, _ = get(server.endpoint + "/2015-03-31/functions/")
         assert status == 403
+
+
+def test_relative_data_dir_as_make_up_uses(tmp_path: Path) -> None:
+    """`make up` starts with the default ./.lambdaport: code paths must still resolve."""
+    with ServerProcess(Path(".lambdaport"), cwd=tmp_path) as server:
+        client = client_for(server.endpoint)
+        client.create_function(
+            FunctionName="relative",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="app.handler",
+            Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    return 'ok'\n"})},
+        )
+        wait_active(client, "relative")
+        response = client.invoke(FunctionName="relative")
+        assert "FunctionError" not in response
+        assert json.loads(response["Payload"].read()) == "ok"
+    assert (tmp_path / ".lambdaport" / "lambdaport.sqlite3").is_file()

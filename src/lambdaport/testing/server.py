@@ -47,13 +47,16 @@ class ServerProcess:
         extra_args: tuple[str, ...] = (),
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
+        cwd: Path | None = None,
     ) -> None:
+        self._cwd = cwd
         self.data_dir = data_dir
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._extra_args = extra_args
         self._env = {**os.environ, **(env or {})}
-        self.log_path = log_path or data_dir.with_name(data_dir.name + f"-{self.port}.log")
+        base = data_dir if cwd is None or data_dir.is_absolute() else cwd / data_dir
+        self.log_path = log_path or base.with_name(base.name + f"-{self.port}.log")
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> None:
@@ -72,7 +75,7 @@ class ServerProcess:
         ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                args, stdout=log, stderr=subprocess.STDOUT, env=self._env
+                args, stdout=log, stderr=subprocess.STDOUT, env=self._env, cwd=self._cwd
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
