@@ -1,5 +1,6 @@
 """Fixtures shared by the integration tests: one real server process per session, boto3
-clients bound to it, and a factory for functions that are removed after each test."""
+clients bound to it, and factories for functions (plain and recording) that are removed after
+each test. Plain helpers are in ``tests/helpers.py``."""
 
 from __future__ import annotations
 
@@ -9,29 +10,15 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from lambdaport.testing.server import ServerProcess, zip_files
+from lambdaport.testing.server import ServerProcess
+from tests.helpers import ECHO, Recorders, client_for, create_function
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
-    from mypy_boto3_lambda.literals import RuntimeType
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
 MakeFunction = Callable[..., str]
-
-
-def client_for(endpoint: str, account: str = "test") -> LambdaClient:
-    return boto3.client(
-        "lambda",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=account,
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=120),
-    )
 
 
 @pytest.fixture(scope="session")
@@ -46,43 +33,30 @@ def lambda_client(server: ServerProcess) -> LambdaClient:
     return client_for(server.endpoint)
 
 
-def wait_active(client: LambdaClient, name: str) -> None:
-    client.get_waiter("function_active_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
-
-
 @pytest.fixture
 def make_function(lambda_client: LambdaClient) -> Iterator[MakeFunction]:
+    """``make_function(source, *, handler, runtime, name, **config)``: see
+    :func:`tests.helpers.create_function`; deleted after the test."""
     created: list[str] = []
 
     def make(
-        source: str
-        | Mapping[str, str | bytes] = "def handler(event, context):\n    return event\n",
-        *,
-        handler: str = "app.handler",
-        runtime: RuntimeType = "python3.11",
-        name: str | None = None,
-        **config: Any,
+        source: str | Mapping[str, str | bytes] = ECHO, *, name: str | None = None, **kwargs: Any
     ) -> str:
-        files = {"app.py": source} if isinstance(source, str) else source
         function_name = name or f"fn-{uuid.uuid4().hex[:12]}"
-        lambda_client.create_function(
-            FunctionName=function_name,
-            Runtime=runtime,
-            Role=ROLE,
-            Handler=handler,
-            Code={"ZipFile": zip_files(files)},
-            **config,
-        )
-        created.append(function_name)
-        wait_active(lambda_client, function_name)
-        return function_name
+        created.append(function_name)  # before creating: deleted even if it never gets Active
+        return create_function(lambda_client, source, name=function_name, **kwargs)
 
     yield make
     for function_name in created:
         with contextlib.suppress(lambda_client.exceptions.ResourceNotFoundException):
             lambda_client.delete_function(FunctionName=function_name)
+
+
+@pytest.fixture
+def recorders(lambda_client: LambdaClient, tmp_path: Path) -> Iterator[Recorders]:
+    """Recording functions on the session's server (see :class:`tests.helpers.Recorder`)."""
+    with Recorders(lambda_client, tmp_path) as make:
+        yield make
 
 
 @pytest.fixture

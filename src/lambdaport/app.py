@@ -177,8 +177,7 @@ class LambdaportApp:
         """FunctionService's retire hook; ``version`` None means the function was deleted."""
         self.invoker.retire(function_arn, version)
         if version is None:
-            _, _, _, region, account, _, name = function_arn.split(":", 6)
-            self.event_invoke_configs.function_deleted(account, region, name)
+            self.event_invoke_configs.function_deleted(function_arn)
 
     def status(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,7 @@
 """Asynchronous invocation through boto3 against a real server whose async delays are scaled by
 0.01 (the 1- and 2-minute retries take 0.6 s and 1.2 s): acceptance, retries with the same
 request id, destinations with AWS's record, maximum age, reserved concurrency 0, throttling,
-event-invoke-config CRUD, and at-least-once delivery across a kill -9 of the server."""
+and at-least-once delivery across a kill -9 of the server."""
 
 from __future__ import annotations
 
@@ -12,59 +12,22 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from lambdaport.cli.main import main
-from lambdaport.testing.server import ServerProcess, zip_files
-from tests.conftest import ROLE, client_for
+from lambdaport.testing.server import ServerProcess
+from tests.helpers import Recorders, client_for, create_function, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 SCALE = "0.01"
-T = TypeVar("T")
-
-# Appends what it saw (request id, event, time) to $OUT; sleeps and fails when asked to.
-RECORDER = """
-import json, os, time
-
-def handler(event, context):
-    def note(**fields):
-        with open(os.environ["OUT"], "a") as out:
-            out.write(json.dumps({"id": context.aws_request_id, **fields}) + "\\n")
-    note(event=event, t=time.time())
-    if isinstance(event, dict):
-        if event.get("sleep"):
-            time.sleep(event["sleep"])
-            note(done=time.time())
-        if event.get("fail"):
-            raise RuntimeError("failing on purpose")
-    return {"echo": event}
-"""
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float = 20.0, what: str = "") -> T:
-    """Poll ``predicate`` until it returns something truthy, or fail at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(0.02)  # polling interval, bounded by the deadline above
-
-
-def lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def health(endpoint: str) -> dict[str, Any]:
@@ -85,61 +48,11 @@ def lam(async_server: ServerProcess) -> LambdaClient:
     return client_for(async_server.endpoint)
 
 
-class Recorder:
-    """A function that records its invocations to a file."""
-
-    def __init__(self, client: LambdaClient, name: str, out: Path) -> None:
-        self.client = client
-        self.name = name
-        self.out = out
-        self.arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
-
-    def seen(self) -> list[dict[str, Any]]:
-        return [line for line in lines(self.out) if "event" in line]
-
-    def runs_of(self, request_id: str) -> list[dict[str, Any]]:
-        return [line for line in self.seen() if line["id"] == request_id]
-
-    def wait_runs(self, request_id: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
-        def enough() -> list[dict[str, Any]] | None:
-            runs = self.runs_of(request_id)
-            return runs if len(runs) >= count else None
-
-        return wait_for(enough, timeout, f"{count} runs of {request_id} by {self.name}")
-
-    def wait_record(self, timeout: float = 20.0) -> dict[str, Any]:
-        """The first destination record this function received."""
-        runs = wait_for(self.seen, timeout, f"a record delivered to {self.name}")
-        event: dict[str, Any] = runs[0]["event"]
-        return event
-
-
 @pytest.fixture
-def recorder(lam: LambdaClient, tmp_path: Path) -> Iterator[Callable[..., Recorder]]:
-    created: list[str] = []
-
-    def make(**config: Any) -> Recorder:
-        name = f"async-{uuid.uuid4().hex[:10]}"
-        out = tmp_path / f"{name}.jsonl"
-        lam.create_function(
-            FunctionName=name,
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": RECORDER})},
-            Environment={"Variables": {"OUT": str(out)}},
-            Timeout=10,
-            **config,
-        )
-        created.append(name)
-        lam.get_waiter("function_active_v2").wait(
-            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-        )
-        return Recorder(lam, name, out)
-
-    yield make
-    for name in created:
-        lam.delete_function(FunctionName=name)
+def recorder(lam: LambdaClient, tmp_path: Path) -> Iterator[Recorders]:
+    """``recorder(**config)``: a recording function on the async server."""
+    with Recorders(lam, tmp_path) as make:
+        yield make
 
 
 def invoke_event(client: LambdaClient, name: str, event: Any, **kwargs: Any) -> str:
@@ -157,7 +70,7 @@ def invoke_event(client: LambdaClient, name: str, event: Any, **kwargs: Any) -> 
 
 
 def test_event_is_accepted_with_202_and_runs_with_the_same_request_id(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
+    lam: LambdaClient, recorder: Recorders
 ) -> None:
     fn = recorder()
     request_id = invoke_event(lam, fn.name, {"hello": "async"})
@@ -165,9 +78,7 @@ def test_event_is_accepted_with_202_and_runs_with_the_same_request_id(
     assert run["event"] == {"hello": "async"}
 
 
-def test_invoke_async_is_the_legacy_door(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
-) -> None:
+def test_invoke_async_is_the_legacy_door(lam: LambdaClient, recorder: Recorders) -> None:
     fn = recorder()
     response = lam.invoke_async(FunctionName=fn.name, InvokeArgs=b'{"legacy": true}')
     assert response["Status"] == 202
@@ -175,7 +86,7 @@ def test_invoke_async_is_the_legacy_door(
     assert run["event"] == {"legacy": True}
 
 
-def test_payload_limits(lam: LambdaClient, recorder: Callable[..., Recorder]) -> None:
+def test_payload_limits(lam: LambdaClient, recorder: Recorders) -> None:
     fn = recorder()
     big = {"data": "x" * (300 * 1024)}
     request_id = invoke_event(lam, fn.name, big)  # over InvokeAsync's 256 KB, under 1 MB
@@ -199,7 +110,7 @@ def test_validation_errors_are_synchronous(lam: LambdaClient) -> None:
 
 
 def test_function_errors_are_retried_twice_with_growing_delays(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
+    lam: LambdaClient, recorder: Recorders
 ) -> None:
     fn, failures = recorder(), recorder()
     lam.put_function_event_invoke_config(
@@ -239,9 +150,7 @@ def test_function_errors_are_retried_twice_with_growing_delays(
     assert record["timestamp"].endswith("Z") and len(record["timestamp"]) == 24
 
 
-def test_maximum_retry_attempts_zero_runs_once(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
-) -> None:
+def test_maximum_retry_attempts_zero_runs_once(lam: LambdaClient, recorder: Recorders) -> None:
     fn, failures = recorder(), recorder()
     lam.put_function_event_invoke_config(
         FunctionName=fn.name,
@@ -255,9 +164,7 @@ def test_maximum_retry_attempts_zero_runs_once(
     assert len(fn.runs_of(request_id)) == 1
 
 
-def test_on_success_record_for_an_alias(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
-) -> None:
+def test_on_success_record_for_an_alias(lam: LambdaClient, recorder: Recorders) -> None:
     fn, successes = recorder(), recorder()
     version = lam.publish_version(FunctionName=fn.name)["Version"]
     lam.create_alias(FunctionName=fn.name, Name="live", FunctionVersion=version)
@@ -280,7 +187,7 @@ def test_on_success_record_for_an_alias(
 
 
 def test_events_older_than_the_maximum_age_go_to_failure(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
+    lam: LambdaClient, recorder: Recorders
 ) -> None:
     fn, failures = recorder(), recorder()
     lam.put_function_event_invoke_config(
@@ -297,7 +204,7 @@ def test_events_older_than_the_maximum_age_go_to_failure(
 
 
 def test_reserved_concurrency_zero_fails_without_running(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
+    lam: LambdaClient, recorder: Recorders
 ) -> None:
     fn, failures = recorder(), recorder()
     lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=0)
@@ -314,7 +221,7 @@ def test_reserved_concurrency_zero_fails_without_running(
 
 
 def test_throttled_events_wait_without_spending_attempts(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
+    lam: LambdaClient, recorder: Recorders
 ) -> None:
     fn, successes = recorder(), recorder()
     lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=1)
@@ -335,14 +242,14 @@ def test_throttled_events_wait_without_spending_attempts(
     finally:
         sync.join(30)
     [async_run] = fn.runs_of(request_id)
-    done = next(line["done"] for line in lines(fn.out) if "done" in line)
+    done = next(line["done"] for line in fn.lines() if "done" in line)
     assert async_run["t"] >= done  # it ran only once the slot was free
     assert record["requestContext"]["approximateInvokeCount"] == 1
     assert record["requestContext"]["condition"] == "Success"
 
 
 def test_dead_letter_queue_that_does_not_exist_fails_with_a_clear_log(
-    lam: LambdaClient, async_server: ServerProcess, recorder: Callable[..., Recorder]
+    lam: LambdaClient, async_server: ServerProcess, recorder: Recorders
 ) -> None:
     queue_arn = f"arn:aws:sqs:us-east-1:000000000000:dlq-{uuid.uuid4().hex[:8]}"
     fn = recorder(DeadLetterConfig={"TargetArn": queue_arn})
@@ -359,127 +266,8 @@ def test_dead_letter_queue_that_does_not_exist_fails_with_a_clear_log(
     assert len(fn.runs_of(request_id)) == 1
 
 
-# -- event invoke config API ----------------------------------------------------------------
-
-
-def test_event_invoke_config_crud(lam: LambdaClient, recorder: Callable[..., Recorder]) -> None:
-    fn, other = recorder(), recorder()
-    put = lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumRetryAttempts=1)
-    assert put["FunctionArn"] == f"{fn.arn}:$LATEST"
-    assert put["MaximumRetryAttempts"] == 1
-    assert put["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
-    assert put["LastModified"].year >= 2024
-    updated = lam.update_function_event_invoke_config(
-        FunctionName=fn.name,
-        MaximumEventAgeInSeconds=120,
-        DestinationConfig={"OnSuccess": {"Destination": other.arn}},
-    )
-    assert updated["MaximumRetryAttempts"] == 1  # kept
-    assert updated["MaximumEventAgeInSeconds"] == 120
-    assert updated["DestinationConfig"]["OnSuccess"] == {"Destination": other.arn}
-    got = lam.get_function_event_invoke_config(FunctionName=fn.name)
-    assert got["DestinationConfig"] == updated["DestinationConfig"]
-    # Put overwrites: members not given are gone.
-    again = lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumEventAgeInSeconds=60)
-    assert "MaximumRetryAttempts" not in again
-    assert again["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
-    version = lam.publish_version(FunctionName=fn.name)["Version"]
-    lam.put_function_event_invoke_config(
-        FunctionName=fn.name, Qualifier=version, MaximumRetryAttempts=2
-    )
-    listed = lam.list_function_event_invoke_configs(FunctionName=fn.name)
-    arns = [config["FunctionArn"] for config in listed["FunctionEventInvokeConfigs"]]
-    assert sorted(arns) == sorted([f"{fn.arn}:$LATEST", f"{fn.arn}:{version}"])
-    lam.delete_function_event_invoke_config(FunctionName=fn.name, Qualifier=version)
-    with pytest.raises(ClientError) as gone:
-        lam.get_function_event_invoke_config(FunctionName=fn.name, Qualifier=version)
-    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
-    assert "doesn't have an EventInvokeConfig" in gone.value.response["Error"]["Message"]
-
-
-def test_deleting_a_function_deletes_its_configs(lam: LambdaClient) -> None:
-    name = f"async-{uuid.uuid4().hex[:10]}"
-    common: dict[str, Any] = {
-        "Runtime": "python3.11",
-        "Role": ROLE,
-        "Handler": "app.handler",
-        "Code": {"ZipFile": zip_files({"app.py": RECORDER})},
-    }
-    lam.create_function(FunctionName=name, **common)
-    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
-    lam.delete_function(FunctionName=name)
-    lam.create_function(FunctionName=name, **common)
-    try:
-        with pytest.raises(ClientError) as missing:
-            lam.get_function_event_invoke_config(FunctionName=name)
-        assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
-    finally:
-        lam.delete_function(FunctionName=name)
-
-
-def test_event_invoke_config_validation(
-    lam: LambdaClient, recorder: Callable[..., Recorder]
-) -> None:
-    fn = recorder()  # botocore checks only minimums; the maximums are the server's to check
-
-    def error_of(call: Callable[[], object]) -> tuple[str, int]:
-        with pytest.raises(ClientError) as caught:
-            call()
-        response = caught.value.response
-        return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
-
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(FunctionName=fn.name, MaximumRetryAttempts=3)
-    ) == ("ValidationException", 400)
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(
-            FunctionName=fn.name, MaximumEventAgeInSeconds=21601
-        )
-    ) == ("ValidationException", 400)
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(
-            FunctionName=fn.name,
-            DestinationConfig={"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}},
-        )
-    ) == ("InvalidParameterValueException", 400)
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(
-            FunctionName=fn.name, DestinationConfig={"OnFailure": {"Destination": "not-an-arn"}}
-        )
-    ) == ("ValidationException", 400)  # the model's pattern
-    dynamodb = "arn:aws:dynamodb:us-east-1:000000000000:table/nope"
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(
-            FunctionName=fn.name, DestinationConfig={"OnFailure": {"Destination": dynamodb}}
-        )
-    ) == ("InvalidParameterValueException", 400)
-    assert error_of(lambda: lam.put_function_event_invoke_config(FunctionName=fn.name)) == (
-        "InvalidParameterValueException",
-        400,
-    )
-    assert error_of(
-        lambda: lam.put_function_event_invoke_config(
-            FunctionName=fn.name, Qualifier="nope", MaximumRetryAttempts=1
-        )
-    ) == ("ResourceNotFoundException", 404)
-    assert error_of(lambda: lam.get_function_event_invoke_config(FunctionName=fn.name)) == (
-        "ResourceNotFoundException",
-        404,
-    )
-    assert error_of(
-        lambda: lam.update_function_event_invoke_config(
-            FunctionName=fn.name, MaximumRetryAttempts=1
-        )
-    ) == ("ResourceNotFoundException", 404)
-    s3_failure = lam.put_function_event_invoke_config(
-        FunctionName=fn.name,
-        DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}},
-    )
-    assert s3_failure["DestinationConfig"]["OnFailure"] == {"Destination": "arn:aws:s3:::bucket"}
-
-
 def test_health_and_status_report_the_queue(
-    lam: LambdaClient, async_server: ServerProcess, recorder: Callable[..., Recorder]
+    lam: LambdaClient, async_server: ServerProcess, recorder: Recorders
 ) -> None:
     fn = recorder()
     invoke_event(lam, fn.name, {"sleep": 1.5})
@@ -519,17 +307,7 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
     first.start()
     try:
         client = client_for(first.endpoint)
-        client.create_function(
-            FunctionName=name,
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": SINK})},
-            Environment={"Variables": {"OUT": str(out)}},
-        )
-        client.get_waiter("function_active_v2").wait(
-            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-        )
+        create_function(client, SINK, name=name, Environment={"Variables": {"OUT": str(out)}})
         client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
         client.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
         accepted = [

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from lambdaport.testing.server import zip_files
-from tests.conftest import ROLE, wait_active
+from tests.helpers import ROLE, wait_active
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

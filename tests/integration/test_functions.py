@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from lambdaport.testing.server import zip_files
-from tests.conftest import ROLE, MakeFunction
+from tests.conftest import MakeFunction
+from tests.helpers import ROLE
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -242,7 +243,7 @@ def test_account_from_access_key(
 
 @pytest.fixture
 def server_endpoint_clients(lambda_client: LambdaClient) -> tuple[LambdaClient, LambdaClient]:
-    from tests.conftest import client_for
+    from tests.helpers import client_for
 
     endpoint = lambda_client.meta.endpoint_url
     return client_for(endpoint, "111122223333"), client_for(endpoint, "test")

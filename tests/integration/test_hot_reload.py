@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.conftest import ROLE, wait_active
+from tests.helpers import ROLE, wait_active, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -29,10 +28,12 @@ def test_edits_are_picked_up(lambda_client: LambdaClient, tmp_path: Path) -> Non
         first = lambda_client.invoke(FunctionName="hot-fn")["Payload"].read()
         assert json.loads(first) == "before"
         (code / "app.py").write_text("def handler(e, c):\n    return 'after'\n")
-        deadline = time.monotonic() + 10
-        result = "before"
-        while result != "after" and time.monotonic() < deadline:
-            result = json.loads(lambda_client.invoke(FunctionName="hot-fn")["Payload"].read())
-        assert result == "after"
+        wait_for(
+            lambda: (
+                json.loads(lambda_client.invoke(FunctionName="hot-fn")["Payload"].read()) == "after"
+            ),
+            10,
+            "the edited code to run",
+        )
     finally:
         lambda_client.delete_function(FunctionName="hot-fn")

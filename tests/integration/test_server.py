@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess, zip_files
-from tests.conftest import ROLE, MakeFunction, client_for, wait_active
+from lambdaport.testing.server import ServerProcess
+from tests.conftest import MakeFunction
+from tests.helpers import client_for, client_options, create_function
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -43,13 +44,7 @@ def test_unserved_service_gets_an_aws_error(server: ServerProcess) -> None:
     import boto3
 
     # AppFlow: served neither by lambdaport nor by the moto tail.
-    appflow = boto3.client(
-        "appflow",
-        endpoint_url=server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    appflow = boto3.client("appflow", **client_options(server.endpoint))
     with pytest.raises(ClientError) as excinfo:
         appflow.list_flows()
     assert "appflow" in excinfo.value.response["Error"]["Message"]
@@ -71,15 +66,7 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
     source = "def handler(e, c):\n    return {'version': c.function_version}\n"
     with ServerProcess(data_dir) as first:
         client = client_for(first.endpoint)
-        client.create_function(
-            FunctionName="durable",
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": source})},
-            Tags={"k": "v"},
-        )
-        wait_active(client, "durable")
+        create_function(client, source, name="durable", Tags={"k": "v"})
         client.publish_version(FunctionName="durable")
         client.create_alias(FunctionName="durable", Name="prod", FunctionVersion="1")
         client.add_permission(
@@ -109,18 +96,9 @@ def test_sigterm_stops_cleanly_without_orphans(tmp_path: Path) -> None:
     server.start()
     try:
         client = client_for(server.endpoint)
-        client.create_function(
-            FunctionName="pid",
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={
-                "ZipFile": zip_files(
-                    {"app.py": "import os\ndef handler(e, c):\n    return os.getpid()\n"}
-                )
-            },
+        create_function(
+            client, "import os\ndef handler(e, c):\n    return os.getpid()\n", name="pid"
         )
-        wait_active(client, "pid")
         worker_pid = json.loads(client.invoke(FunctionName="pid")["Payload"].read())
         assert os.path.exists(f"/proc/{worker_pid}")
     finally:
@@ -231,14 +209,7 @@ def test_relative_data_dir_as_make_up_uses(tmp_path: Path) -> None:
     """`make up` starts with the default ./.lambdaport: code paths must still resolve."""
     with ServerProcess(Path(".lambdaport"), cwd=tmp_path) as server:
         client = client_for(server.endpoint)
-        client.create_function(
-            FunctionName="relative",
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    return 'ok'\n"})},
-        )
-        wait_active(client, "relative")
+        create_function(client, "def handler(e, c):\n    return 'ok'\n", name="relative")
         response = client.invoke(FunctionName="relative")
         assert "FunctionError" not in response
         assert json.loads(response["Payload"].read()) == "ok"

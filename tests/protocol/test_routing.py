@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from lambdaport.errors import AwsError
@@ -118,7 +120,7 @@ def test_router_orders_literal_mixed_label_greedy() -> None:
         ]
     )
 
-    def op(path: str) -> tuple[str, dict[str, str]] | None:
+    def op(path: str) -> tuple[str, Mapping[str, str]] | None:
         found = router.match("GET", path, {}, {})
         return (found.route.operation, found.labels) if found else None
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime.conftest import Harness, make_function, pid_exists, wait_until
+from tests.helpers import wait_for
+from tests.runtime.conftest import Harness, make_function, pid_exists
 
 SOURCE = """
 import os, sys, time
@@ -179,7 +180,7 @@ def test_timeout_kills_and_replaces_the_environment(harness: Harness, tmp_path: 
         re.MULTILINE,
     )
     assert "\tStatus: timeout\t\n" in result.log
-    assert wait_until(lambda: not pid_exists(warm))
+    wait_for(lambda: not pid_exists(warm), 10, "the worker to exit")
     fresh = json.loads(harness.invoke(spec, b'{"seconds": 0}').payload)["pid"]
     assert fresh != warm
 

@@ -16,6 +16,7 @@ import pytest
 
 from lambdaport.runtime.interpreters import find_interpreter
 from lambdaport.runtime.spec import FunctionSpec
+from tests.helpers import wait_for, wait_until
 from tests.runtime.conftest import (
     Harness,
     invocation,
@@ -23,7 +24,6 @@ from tests.runtime.conftest import (
     pid_exists,
     start_harness,
     stop_harness,
-    wait_until,
 )
 
 SOURCE = """
@@ -66,7 +66,7 @@ def test_retire_stops_idle_environments_now(harness: Harness, tmp_path: Path) ->
     assert _pid(harness, spec) == pid
     harness.pool.retire(spec.function_arn)
     harness.run(asyncio.sleep(0))  # let the stop task run
-    assert wait_until(lambda: not pid_exists(pid))
+    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
     assert harness.pool.environment_count(spec.function_arn) == 0
     assert _pid(harness, spec) != pid
 
@@ -85,7 +85,7 @@ def test_retire_lets_busy_environments_finish(harness: Harness, tmp_path: Path) 
 
     pid = json.loads(harness.run(retire_while_busy()))["pid"]  # it finished normally
     harness.run(asyncio.sleep(0))
-    assert wait_until(lambda: not pid_exists(pid))
+    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
 
 
 def test_retire_while_starting_discards_the_new_environment(
@@ -97,16 +97,14 @@ def test_retire_while_starting_discards_the_new_environment(
 
     async def retire_while_starting() -> bytes:
         call = asyncio.ensure_future(harness.pool.invoke(spec, invocation(spec)))
-        deadline = time.monotonic() + 10
-        while not marker.exists() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await wait_until(marker.exists)
         assert not call.done()  # the worker is importing the slow module now
         harness.pool.retire(spec.function_arn)
         return (await call).payload
 
     pid = json.loads(harness.run(retire_while_starting()))["pid"]
     harness.run(asyncio.sleep(0))
-    assert wait_until(lambda: not pid_exists(pid))
+    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
     assert harness.pool.environment_count(spec.function_arn) == 0
 
 
@@ -123,12 +121,7 @@ def test_idle_environments_are_reaped(tmp_path: Path, cache_dir: Path) -> None:
         spec = make_function(tmp_path / "code", SOURCE)
         pid = _pid(harness, spec)
 
-        async def wait_reaped() -> None:
-            deadline = time.monotonic() + 10
-            while pid_exists(pid) and time.monotonic() < deadline:
-                await asyncio.sleep(0.02)
-
-        harness.run(wait_reaped())
+        harness.run(wait_until(lambda: not pid_exists(pid)))
         assert not pid_exists(pid)
         assert harness.pool.environment_count() == 0
     finally:
@@ -150,7 +143,7 @@ def test_stop_leaves_no_processes(tmp_path: Path, cache_dir: Path) -> None:
         stop_harness(harness)
     pids = {r["pid"] for r in results} | {r["ppid"] for r in results}
     assert len(pids) >= 3  # two workers and their zygote
-    assert wait_until(lambda: not any(pid_exists(pid) for pid in pids))
+    wait_for(lambda: not any(pid_exists(pid) for pid in pids), 10, "every worker to exit")
 
 
 SERVER_SCRIPT = """
@@ -200,7 +193,7 @@ def test_killed_server_leaves_no_processes(tmp_path: Path, cache_dir: Path) -> N
         if server.stdout is not None:
             server.stdout.close()
     pids = (worker["pid"], worker["ppid"])
-    assert wait_until(lambda: not any(pid_exists(pid) for pid in pids))
+    wait_for(lambda: not any(pid_exists(pid) for pid in pids), 10, "every worker to exit")
 
 
 def _installed(runtime: str) -> bool:

@@ -81,16 +81,6 @@ def with_environment(
     return asyncio.run(main())
 
 
-async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout_s``."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout_s
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met before the deadline")
-        await asyncio.sleep(0.01)
-
-
 def process_gone(pid: int) -> bool:
     """True once ``pid`` no longer runs (a zombie waiting for its reaper counts as gone)."""
     try:

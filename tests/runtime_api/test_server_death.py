@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.runtime_api.helpers import process_gone, wait_until, write_executable
+from tests.helpers import wait_until
+from tests.runtime_api.helpers import process_gone, write_executable
 
 SERVER = """
 import asyncio, sys

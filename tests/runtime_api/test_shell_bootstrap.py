@@ -13,6 +13,7 @@ import pytest
 from lambdaport.runtime.custom import CustomEnvironment
 from lambdaport.runtime.runtime_api import RESPONSE_SIZE_LIMIT
 from lambdaport.runtime.spec import FunctionSpec, InvocationResult
+from tests.helpers import wait_until
 from tests.runtime_api.bootstraps import SHELL_BOOTSTRAP
 from tests.runtime_api.helpers import (
     make_invocation,
@@ -21,7 +22,6 @@ from tests.runtime_api.helpers import (
     pid_file_written,
     process_gone,
     read_pid,
-    wait_until,
     with_environment,
     write_executable,
 )

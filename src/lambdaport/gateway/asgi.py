@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from lambdaport.errors import AwsError
 from lambdaport.gateway.identity import Identity, identify
 from lambdaport.gateway.sigv4 import verify_request
+from lambdaport.invoke.ids import new_request_id
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.request import RequestContext
 
@@ -33,6 +33,8 @@ MAX_BODY = 70_167_211  # CreateFunction's direct-upload request limit
 
 
 RawHandler = Callable[[Scope, Receive, Send, RequestContext], Awaitable[None]]
+# The request log line's arguments: service, operation, status, milliseconds.
+_LogLine = tuple[str, str, int, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,17 @@ def _json_error(status: int, code: str, message: str) -> HttpResponse:
     )
 
 
+def _wire_headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
+    """The response's headers as bytes, with ``Content-Length`` as AWS sends it (without it
+    the server would fall back to chunked encoding, which costs every client a parse)."""
+    headers = [(k.encode(), v.encode()) for k, v in response.headers]
+    if response.status not in (204, 304) and not any(
+        name.lower() == b"content-length" for name, _ in headers
+    ):
+        headers.append((b"content-length", str(len(response.body)).encode()))
+    return headers
+
+
 class Gateway:
     def __init__(
         self,
@@ -79,9 +92,9 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        headers: dict[str, str] = {}
-        for key, value in scope["headers"]:
-            headers[key.decode("latin-1")] = value.decode("latin-1")
+        headers = {
+            key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
+        }
         path: str = scope["path"]
         query: str = scope.get("query_string", b"").decode("latin-1")
         internal = path.startswith(("/_lambdaport/", "/_localstack/"))
@@ -93,6 +106,7 @@ class Gateway:
                 await endpoint.raw(scope, receive, send, self._context(identity, headers))
                 return
         request = await self._read(scope, receive, headers, query)
+        line: _LogLine | None = None
         if request is None:
             response = _json_error(
                 413,
@@ -102,15 +116,18 @@ class Gateway:
         elif identity is None:
             response = await self._internal(request)
         else:
-            response = await self._handle(request, identity)
+            response, line = await self._handle(request, identity)
         await send(
             {
                 "type": "http.response.start",
                 "status": response.status,
-                "headers": [(k.encode(), v.encode()) for k, v in response.headers],
+                "headers": _wire_headers(response),
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+        if line is not None:
+            # Logged once the answer is on its way: the caller does not wait for the line.
+            logger.info("%s.%s %d %.2fms", *line)
 
     @staticmethod
     def _context(
@@ -120,7 +137,7 @@ class Gateway:
         return RequestContext(
             account_id=identity.account_id,
             region=identity.region,
-            request_id=request_id or str(uuid.uuid4()),
+            request_id=request_id or new_request_id(),
             access_key=identity.access_key,
             service=identity.service or "",
             endpoint=f"http://{host}" if host else "",
@@ -133,35 +150,43 @@ class Gateway:
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY:
             return None
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
+        message = await receive()
+        body: bytes = message.get("body", b"")
+        if message.get("more_body", False):
+            chunks = [body]
+            more = True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
         raw_path: bytes = scope.get("raw_path", b"")
         return HttpRequest(
             method=scope["method"],
             path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
             query=query,
             headers=headers,
-            body=chunks[0] if len(chunks) == 1 else b"".join(chunks),
+            body=body,
             host=headers.get("host", ""),
         )
 
-    async def _handle(self, request: HttpRequest, identity: Identity) -> HttpResponse:
+    async def _handle(
+        self, request: HttpRequest, identity: Identity
+    ) -> tuple[HttpResponse, _LogLine | None]:
+        """The response, and the request's log line when info logging is on."""
         started = time.perf_counter()
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         operation: str | None = None
         if identity.service is None:
-            return _json_error(
+            error = _json_error(
                 404,
                 "UnknownServiceException",
                 "lambdaport could not tell which AWS service this request is for.",
             )
+            return error, None
         endpoint = self._services.get(identity.service)
         if endpoint is None:
-            return self._unserved_response(identity.service, request_id)
+            return self._unserved_response(identity.service, request_id), None
         protocol = endpoint.protocol if endpoint.select is None else endpoint.select(request)
         try:
             if self._strict_auth:
@@ -183,15 +208,10 @@ class Gateway:
             )
             response = protocol.serialize_error(operation, internal, request_id)
         response.headers.append(("x-amzn-requestid", request_id))
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s.%s %d %.2fms",
-                identity.service,
-                operation or "?",
-                response.status,
-                (time.perf_counter() - started) * 1000,
-            )
-        return response
+        if not logger.isEnabledFor(logging.INFO):
+            return response, None
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        return response, (identity.service, operation or "?", response.status, elapsed_ms)
 
     def _unserved_response(self, service: str, request_id: str) -> HttpResponse:
         error = AwsError(

@@ -33,6 +33,32 @@ class ConcurrencyLimiter:
     def in_flight(self, function_arn: str) -> int:
         return self._per_function[function_arn]
 
+    def acquire(
+        self,
+        account_key: tuple[str, str],
+        function_arn: str,
+        reserved: int | None,
+        reserved_total: int,
+    ) -> None:
+        """Take one unit of concurrency or raise a throttle; give it back with ``release``."""
+        per_function = self._per_function
+        if reserved is not None:
+            if per_function[function_arn] >= reserved:
+                raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+        else:
+            unreserved = self._unreserved
+            if unreserved[account_key] >= max(0, self.account_limit - reserved_total):
+                raise throttled("ConcurrentInvocationLimitExceeded")
+            unreserved[account_key] += 1
+        per_function[function_arn] += 1
+
+    def release(
+        self, account_key: tuple[str, str], function_arn: str, reserved: int | None
+    ) -> None:
+        self._per_function[function_arn] -= 1
+        if reserved is None:
+            self._unreserved[account_key] -= 1
+
     @contextmanager
     def lease(
         self,
@@ -42,17 +68,8 @@ class ConcurrencyLimiter:
         reserved_total: int,
     ) -> Iterator[None]:
         """Hold one unit of concurrency for the body of the ``with``, or raise a throttle."""
-        if reserved is not None:
-            if self._per_function[function_arn] >= reserved:
-                raise throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
-        elif self._unreserved[account_key] >= max(0, self.account_limit - reserved_total):
-            raise throttled("ConcurrentInvocationLimitExceeded")
-        self._per_function[function_arn] += 1
-        if reserved is None:
-            self._unreserved[account_key] += 1
+        self.acquire(account_key, function_arn, reserved, reserved_total)
         try:
             yield
         finally:
-            self._per_function[function_arn] -= 1
-            if reserved is None:
-                self._unreserved[account_key] -= 1
+            self.release(account_key, function_arn, reserved)

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import random
-import time
-import uuid
 from typing import Protocol
 
 import orjson
 
 from lambdaport.errors import AwsError
 from lambdaport.invoke.concurrency import ConcurrencyLimiter
+from lambdaport.invoke.ids import new_request_id, new_trace_header
 from lambdaport.invoke.model import (
     AsyncEventQueue,
     AsyncInvocation,
@@ -41,13 +39,6 @@ class Executor(Protocol):
     async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult: ...
 
     def retire(self, function_arn: str, version: str | None = None) -> None: ...
-
-
-def new_trace_header() -> str:
-    return (
-        f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};"
-        f"Parent={random.getrandbits(64):016x};Sampled=0"
-    )
 
 
 def _too_large(size: int, limit: int) -> AwsError:
@@ -127,7 +118,7 @@ class Invoker:
         runs_python = spec.runtime.startswith("python")
         payload = _check_json(request.payload) if runs_python else request.payload
         client_context = _decode_client_context(request.client_context)
-        request_id = request.request_id or str(uuid.uuid4())
+        request_id = request.request_id or new_request_id()
         if request.invocation_type == "DryRun":
             return InvokeResponse(204, request_id, resolved.executed_version)
         if request.invocation_type == "Event":
@@ -158,11 +149,14 @@ class Invoker:
             trace_id=request.trace_header or new_trace_header(),
         )
         account_key = (spec.account_id, spec.region)
+        reserved = resolved.reserved_concurrency
         reserved_total = self._resolver.reserved_concurrency_total(*account_key)
-        with self._limiter.lease(
-            account_key, spec.function_arn, resolved.reserved_concurrency, reserved_total
-        ):
+        limiter = self._limiter
+        limiter.acquire(account_key, spec.function_arn, reserved, reserved_total)
+        try:
             result = await self._executor.invoke(spec, invocation)
+        finally:
+            limiter.release(account_key, spec.function_arn, reserved)
         log_result = None
         if request.log_type == "Tail":
             tail = result.log.encode()[-LOG_TAIL_BYTES:]

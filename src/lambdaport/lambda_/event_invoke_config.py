@@ -90,8 +90,10 @@ class EventInvokeConfigService:
             on_failure=_destination(destinations, "OnFailure"),
         )
 
-    def function_deleted(self, account_id: str, region: str, name: str) -> None:
-        """Deleting a function deletes its configs (a new function of that name has none)."""
+    def function_deleted(self, arn: str) -> None:
+        """Deleting a function (its unqualified ARN) deletes its configs: a new function of
+        that name has none."""
+        _, _, _, region, account_id, _, name = arn.split(":", 6)
         for key in [k for k in self._configs if k[:3] == (account_id, region, name)]:
             del self._configs[key]
         self._store.delete_prefix(KIND, (account_id, region, name))

@@ -12,9 +12,14 @@ from lambdaport.invoke.model import (
 )
 from lambdaport.lambda_.code import CodeStore
 from lambdaport.lambda_.models import FunctionVersion
-from lambdaport.lambda_.names import LATEST, parse_function_ref
+from lambdaport.lambda_.names import LATEST, FunctionRef, parse_function_ref
 from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
 from lambdaport.runtime.spec import FunctionSpec
+
+# Parsed references kept per resolver (parsing is pure; the invoke path repeats the same few).
+_REF_CACHE_SIZE = 4096
+
+RefKey = tuple[str, str, str, str | None]
 
 
 class EventInvokeConfigLookup(Protocol):
@@ -41,6 +46,7 @@ class Resolver:
         self._code = code
         self._event_invoke_configs = event_invoke_configs
         self._specs: dict[tuple[str, str, str], FunctionSpec] = {}
+        self._refs: dict[RefKey, tuple[FunctionRef, str]] = {}
 
     def _spec(self, version: FunctionVersion) -> FunctionSpec:
         key = (version.arn, version.version, version.revision_id)
@@ -72,10 +78,23 @@ class Resolver:
                 return version
         return alias.function_version
 
+    def _parse(
+        self, account_id: str, region: str, function_name: str, qualifier: str | None
+    ) -> tuple[FunctionRef, str]:
+        """The parsed reference and its ARN as invoked, memoised (parsing is pure)."""
+        key = (account_id, region, function_name, qualifier)
+        found = self._refs.get(key)
+        if found is None:
+            ref = parse_function_ref(function_name, account_id, region, qualifier)
+            if len(self._refs) >= _REF_CACHE_SIZE:
+                self._refs.clear()
+            found = self._refs[key] = (ref, ref.qualified_arn)
+        return found
+
     def resolve(
         self, account_id: str, region: str, function_name: str, qualifier: str | None
     ) -> ResolvedFunction:
-        ref = parse_function_ref(function_name, account_id, region, qualifier)
+        ref, invoked_arn = self._parse(account_id, region, function_name, qualifier)
         entry = self._registry.entry(ref)
         name = ref.qualifier
         if name is None or name == LATEST:
@@ -87,7 +106,7 @@ class Resolver:
         policy = entry.policies.get(name or "") if name != LATEST else entry.policies.get("")
         return ResolvedFunction(
             spec=self._spec(version),
-            invoked_arn=ref.qualified_arn,
+            invoked_arn=invoked_arn,
             state=entry.latest.state if version.version == LATEST else version.state,
             reserved_concurrency=entry.settings.reserved_concurrency,
             policy_statements=tuple(policy.statements) if policy else (),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from urllib.parse import unquote
 
 _LABEL = re.compile(r"\{([^}]+)\}")
@@ -54,7 +55,7 @@ class Route:
 @dataclass(frozen=True, slots=True)
 class RouteMatch:
     route: Route
-    labels: dict[str, str]  # label name -> percent-decoded value
+    labels: Mapping[str, str]  # label name -> percent-decoded value (read-only: shared)
 
 
 class _Node:
@@ -100,19 +101,46 @@ def _route_rank(route: Route) -> tuple[int, int, bool]:
     )
 
 
+# Matches remembered per router (see ``Router.match``); the cache is emptied when full.
+_MEMO_SIZE = 4096
+
+
 class Router:
-    """Finds the operation for a method and a raw (percent-encoded) path."""
+    """Finds the operation for a method and a raw (percent-encoded) path.
+
+    A request without a query string to a router none of whose routes needs a header is
+    matched by its method and path alone, so those matches are remembered (a hot path such
+    as Lambda's ``Invoke`` repeats the same few paths).
+    """
 
     def __init__(self, routes: Iterable[Route]) -> None:
         self._roots: dict[str, _Node] = {}
+        header_free = True
         for route in routes:
             node = self._roots.setdefault(route.method, _Node())
             for segment in route.path:
                 node = node.child(segment)
             node.routes.append(route)
             node.routes.sort(key=_route_rank)
+            header_free = header_free and not route.required_headers
+        self._memo: dict[tuple[str, str], RouteMatch | None] | None = {} if header_free else None
 
     def match(
+        self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
+    ) -> RouteMatch | None:
+        memo = self._memo
+        if memo is None or query:
+            return self._match(method, path, query, headers)
+        key = (method, path)
+        if key in memo:
+            return memo[key]
+        found = self._match(method, path, query, headers)
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+        return found
+
+    def _match(
         self, method: str, path: str, query: Mapping[str, list[str]], headers: Mapping[str, str]
     ) -> RouteMatch | None:
         root = self._roots.get(method)
@@ -123,7 +151,7 @@ class Router:
         route = _walk(root, segments, 0, labels, query, headers)
         if route is None:
             return None
-        return RouteMatch(route, {name: _decode(value) for name, value in labels})
+        return RouteMatch(route, MappingProxyType({name: _decode(v) for name, v in labels}))
 
 
 def _decode(value: str) -> str:

@@ -24,6 +24,8 @@ from lambdaport.errors import AwsError
 from lambdaport.protocol.scalars import serialization_error
 
 Check = Callable[[Any, str, list[str]], None]
+
+_VALID_MEMO_SIZE = 1024
 Validate = Callable[[dict[str, Any]], None]
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -235,6 +237,9 @@ class Validator:
 
             return check_type
 
+        if types == (str,):
+            return _string_check(limits, kind)
+
         def check(value: Any, path: str, errors: list[str]) -> None:
             if not isinstance(value, types) or (exact_int and type(value) is bool):
                 raise _wrong_type(path, kind)
@@ -250,6 +255,27 @@ class Validator:
         if text not in self._patterns:
             self._patterns[text] = compile_java_pattern(text)
         return self._patterns[text]
+
+
+def _string_check(limits: _Limits, kind: str) -> Check:
+    """A constrained string member; values that passed are remembered (the same function
+    names and qualifiers come back on every invoke, and a pattern match costs more than a
+    set lookup). The set is emptied when it reaches ``_VALID_MEMO_SIZE``."""
+    valid: set[str] = set()
+
+    def check(value: Any, path: str, errors: list[str]) -> None:
+        if type(value) is str and value in valid:
+            return
+        if not isinstance(value, str):
+            raise _wrong_type(path, kind)
+        if not limits.ok(value):
+            errors.extend(describe(value, path, v) for v in limits.violations(value))
+            return
+        if len(valid) >= _VALID_MEMO_SIZE:
+            valid.clear()
+        valid.add(value)
+
+    return check
 
 
 def compile_java_pattern(text: str) -> re.Pattern[str] | None:

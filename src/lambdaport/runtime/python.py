@@ -156,11 +156,17 @@ class PythonEnvironment:
             self._loop.remove_reader(self._worker.log_fd)
 
     def _drain_log(self) -> None:
-        with contextlib.suppress(OSError):
-            while data := os.read(self._worker.log_fd, _READ_SIZE):
+        # Once per invocation, usually on an empty pipe: no context manager on this path.
+        fd = self._worker.log_fd
+        try:
+            while data := os.read(fd, _READ_SIZE):
                 self._log += data
+        except OSError:
+            pass
 
     def _take_log(self) -> bytes:
+        if not self._log:
+            return b""
         data = bytes(self._log)
         self._log.clear()
         return data

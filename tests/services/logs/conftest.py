@@ -1,42 +1,28 @@
 """Fixtures for the CloudWatch Logs tests: a boto3 client on the session's server, unique
-group names (removed after each test) and the AWS CLI."""
+group names (removed after each test) and a follower of ``--follow`` output."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from lambdaport.testing.server import ServerProcess
+from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient
 
-ACCOUNT = "000000000000"
-REGION = "us-east-1"
-AWS_CLI = Path(sys.executable).parent / "aws"
 
-
-def logs_client_for(endpoint: str) -> CloudWatchLogsClient:
-    return boto3.client(
-        "logs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+def logs_client_for(endpoint: str, region: str = REGION) -> CloudWatchLogsClient:
+    return boto3.client("logs", **client_options(endpoint, region=region))
 
 
 @pytest.fixture(scope="session")
@@ -65,41 +51,6 @@ def new_group(logs: CloudWatchLogsClient) -> Iterator[Callable[..., str]]:
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def cli_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_PAGER="",
-    )
-    return env
-
-
-def aws(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the AWS CLI against the server; output as text."""
-    return subprocess.run(
-        [str(AWS_CLI), "--endpoint-url", endpoint, "--output", "json", *args],
-        capture_output=True,
-        text=True,
-        env=cli_env(),
-        timeout=60,
-        check=False,
-    )
-
-
-def wait_for(condition: Callable[[], Any], *, timeout: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll ``condition`` until it returns something truthy; that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
 
 
 class Followed:

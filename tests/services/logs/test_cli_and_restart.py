@@ -6,23 +6,26 @@ import json
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import boto3
 import pytest
-from botocore.config import Config
 
-from lambdaport.testing.server import ServerProcess, zip_files
-from tests.conftest import ROLE, client_for, wait_active
-from tests.services.logs.conftest import (
+from lambdaport.testing.server import ServerProcess
+from tests.conftest import MakeFunction
+from tests.helpers import (
     ACCOUNT,
     REGION,
-    Followed,
+    allow_invoke,
     aws,
     cli_env,
-    logs_client_for,
-    now_ms,
+    client_for,
+    create_function,
     wait_for,
 )
+from tests.services.logs.conftest import Followed, logs_client_for, now_ms
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 def test_aws_cli_operations(server: ServerProcess) -> None:
@@ -93,33 +96,23 @@ def _aws_cli_v2() -> str | None:
     return None
 
 
-def test_aws_logs_tail_follow(server: ServerProcess) -> None:
+def test_aws_logs_tail_follow(
+    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
     cli = _aws_cli_v2()
     if cli is None:
         pytest.skip("`aws logs tail` is an AWS CLI v2 command; no v2 (LAMBDAPORT_AWS_CLI_V2)")
-    lambda_client = client_for(server.endpoint)
-    name = f"tail-{uuid.uuid4().hex[:8]}"
-    lambda_client.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    print('tail me', e)\n"})},
-    )
-    try:
-        wait_active(lambda_client, name)
-        lambda_client.invoke(FunctionName=name, Payload=b'"first"')
-        command = [
-            cli, "--endpoint-url", server.endpoint, "logs", "tail", f"/aws/lambda/{name}",
-            "--follow", "--format", "short",
-        ]  # fmt: skip
-        with Followed(command, env=cli_env()) as tail:
-            assert "tail me first" in tail.wait_for_line("tail me first")
-            lambda_client.invoke(FunctionName=name, Payload=b'"second"')
-            tail.wait_for_line("tail me second", timeout=60)  # v2 polls every 5 s
-            assert sum("tail me first" in line for line in tail.lines) == 1
-    finally:
-        lambda_client.delete_function(FunctionName=name)
+    name = make_function("def handler(e, c):\n    print('tail me', e)\n")
+    lambda_client.invoke(FunctionName=name, Payload=b'"first"')
+    command = [
+        cli, "--endpoint-url", server.endpoint, "logs", "tail", f"/aws/lambda/{name}",
+        "--follow", "--format", "short",
+    ]  # fmt: skip
+    with Followed(command, env=cli_env()) as tail:
+        assert "tail me first" in tail.wait_for_line("tail me first")
+        lambda_client.invoke(FunctionName=name, Payload=b'"second"')
+        tail.wait_for_line("tail me second", timeout=60)  # v2 polls every 5 s
+        assert sum("tail me first" in line for line in tail.lines) == 1
 
 
 def test_everything_survives_a_restart(tmp_path: Path) -> None:
@@ -130,21 +123,9 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
     with ServerProcess(data_dir) as first:
         logs = logs_client_for(first.endpoint)
         lambda_client = client_for(first.endpoint)
-        lambda_client.create_function(
-            FunctionName=subscriber,
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    print('GOT', e)\n"})},
-        )
-        wait_active(lambda_client, subscriber)
-        lambda_client.add_permission(
-            FunctionName=subscriber,
-            StatementId="logs",
-            Action="lambda:InvokeFunction",
-            Principal="logs.amazonaws.com",
-            SourceArn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*",
-        )
+        create_function(lambda_client, "def handler(e, c):\n    print('GOT', e)\n", name=subscriber)
+        group_arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*"
+        allow_invoke(lambda_client, subscriber, "logs.amazonaws.com", group_arn)
         logs.create_log_group(logGroupName=group, tags={"keep": "me"})
         logs.put_retention_policy(logGroupName=group, retentionInDays=30)
         logs.create_log_stream(logGroupName=group, logStreamName="s")
@@ -191,14 +172,7 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_unknown_client_region_gets_its_own_groups(server: ServerProcess) -> None:
-    west = boto3.client(
-        "logs",
-        endpoint_url=server.endpoint,
-        region_name="eu-west-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    west = logs_client_for(server.endpoint, region="eu-west-1")
     group = f"/test/west/{uuid.uuid4().hex[:8]}"
     west.create_log_group(logGroupName=group)
     try:

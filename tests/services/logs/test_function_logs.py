@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from lambdaport.testing.server import ServerProcess
 from tests.conftest import MakeFunction
-from tests.services.logs.conftest import Followed, cli_env, wait_for
+from tests.helpers import cli_env, wait_for
+from tests.services.logs.conftest import Followed
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.logs.conftest import ACCOUNT, REGION, now_ms
+from tests.helpers import ACCOUNT, REGION
+from tests.services.logs.conftest import now_ms
 
 if TYPE_CHECKING:
     from mypy_boto3_logs import CloudWatchLogsClient

@@ -4,7 +4,6 @@ checks at PutSubscriptionFilter, and the operations' errors."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +12,8 @@ from aws_lambda_powertools.utilities.parser.models import CloudWatchLogsModel
 from botocore.exceptions import ClientError
 
 from tests.conftest import MakeFunction
-from tests.services.logs.conftest import ACCOUNT, REGION, now_ms, wait_for
+from tests.helpers import ACCOUNT, REGION, allow_invoke, wait_for
+from tests.services.logs.conftest import now_ms
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -41,14 +41,8 @@ def _allow_logs(
     group: str,
     principal: str = "logs.amazonaws.com",
 ) -> None:
-    lambda_client.add_permission(
-        FunctionName=function,
-        StatementId=f"logs-{uuid.uuid4().hex[:8]}",
-        Action="lambda:InvokeFunction",
-        Principal=principal,
-        SourceArn=f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*",
-        SourceAccount=ACCOUNT,
-    )
+    group_arn = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{group}:*"
+    allow_invoke(lambda_client, function, principal, group_arn, source_account=ACCOUNT)
 
 
 def _function_arn(name: str) -> str:

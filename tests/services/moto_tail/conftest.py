@@ -9,10 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from lambdaport.services.moto_tail import MotoTail
 from lambdaport.testing.server import ServerProcess
+from tests.helpers import client_options
 
 AwsClient = Callable[..., Any]
 
@@ -22,14 +22,8 @@ def aws(server: ServerProcess) -> AwsClient:
     """``aws("dynamodb", account="111122223333", region="eu-west-1")``: a boto3 client."""
 
     def make(service: str, *, account: str = "test", region: str = "us-east-1") -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=server.endpoint,
-            region_name=region,
-            aws_access_key_id=account,
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 0}, read_timeout=60),
-        )
+        options = client_options(server.endpoint, region=region, access_key=account)
+        return boto3.client(service, **options)  # type: ignore[call-overload]
 
     return make
 

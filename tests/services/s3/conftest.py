@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 import pytest
-from botocore.config import Config
 
 from lambdaport.testing.server import ServerProcess
+from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-REGION = "us-east-1"
 MakeBucket = Callable[..., str]
 
 
@@ -29,14 +28,10 @@ def s3_client_for(
     addressing_style: Literal["auto", "virtual", "path"] | None = None,
 ) -> S3Client:
     s3_options: Any = {"addressing_style": addressing_style} if addressing_style else None
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id=access_key,
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=120, s3=s3_options),
+    options = client_options(
+        endpoint, region=region, access_key=access_key, read_timeout=120, s3=s3_options
     )
+    return boto3.client("s3", **options)
 
 
 def empty_bucket(client: S3Client, bucket: str) -> None:

@@ -7,38 +7,22 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.s3.conftest import REGION
-
-AWS_CLI = Path(sys.executable).parent / "aws"
+from tests.helpers import REGION, aws, cli_env
 
 
 def _aws(endpoint: str, config_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """The AWS CLI with multipart thresholds lowered to 5 MB (so 11 MB is three parts)."""
     config = config_dir / "config"
     config.write_text(
         f"[default]\nregion = {REGION}\ns3 =\n  multipart_threshold = 5MB\n"
         "  multipart_chunksize = 5MB\n"
     )
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_CONFIG_FILE=str(config),
-        AWS_PAGER="",
-    )
-    done = subprocess.run(
-        [str(AWS_CLI), "--endpoint-url", endpoint, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = aws(endpoint, *args, env=cli_env(AWS_CONFIG_FILE=str(config)), timeout=120)
     assert done.returncode == 0, done.stderr
     return done
 

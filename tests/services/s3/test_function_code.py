@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import zip_files
-from tests.conftest import ROLE, MakeFunction, wait_active
+from tests.conftest import MakeFunction
+from tests.helpers import ROLE, wait_active, wait_for
 from tests.services.s3.conftest import MakeBucket
 
 if TYPE_CHECKING:
@@ -74,13 +74,12 @@ def test_bucket_as_on_failure_destination(
         DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}},
     )
     lambda_client.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"n": 1}')
-    deadline = time.monotonic() + 30
-    while not (listed := s3.list_objects_v2(Bucket=bucket, Prefix="aws/lambda/async/")).get(
-        "Contents"
-    ):
-        assert time.monotonic() < deadline, "no invocation record arrived in the bucket"
-        time.sleep(0.1)  # polling interval, bounded by the deadline above
-    key = listed["Contents"][0]["Key"]
+    contents = wait_for(
+        lambda: s3.list_objects_v2(Bucket=bucket, Prefix="aws/lambda/async/").get("Contents"),
+        30,
+        "an invocation record in the bucket",
+    )
+    key = contents[0]["Key"]
     assert re.fullmatch(
         rf"aws/lambda/async/{name}/\d{{4}}/\d\d/\d\d/\d{{4}}-\d\d-\d\dT\d\d\.\d\d\.\d\d-[0-9a-f-]{{36}}",
         key,

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -20,47 +17,30 @@ from aws_lambda_powertools.utilities.parser.models import S3Model
 from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import ServerProcess
-from tests.conftest import MakeFunction
-from tests.services.s3.conftest import REGION, MakeBucket
+from tests.helpers import (
+    ACCOUNT,
+    REGION,
+    Recorder,
+    Recorders,
+    client_options,
+    receive_messages,
+    wait_for,
+)
+from tests.services.s3.conftest import MakeBucket
 from tests.services.s3.forms import multipart_form
 
 if TYPE_CHECKING:
-    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
 
-ACCOUNT = "000000000000"
-T = TypeVar("T")
 
-RECORDER = """
-import json, os
-
-def handler(event, context):
-    with open(os.environ["OUT"], "a") as out:
-        out.write(json.dumps(event) + "\\n")
-"""
+def records(recorder: Recorder) -> list[dict[str, Any]]:
+    """The S3 records the function received, in order."""
+    return [record for event in recorder.events() for record in event["Records"]]
 
 
-def wait_for(predicate: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)  # polling interval, bounded by the deadline above
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    events = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [record for event in events for record in event["Records"]]
-
-
-def record_for(path: Path, event_name: str, key: str) -> dict[str, Any]:
+def record_for(recorder: Recorder, event_name: str, key: str) -> dict[str, Any]:
     def find() -> dict[str, Any] | None:
-        for record in records(path):
+        for record in records(recorder):
             if record["eventName"] == event_name and record["s3"]["object"]["key"] == key:
                 return record
         return None
@@ -68,15 +48,8 @@ def record_for(path: Path, event_name: str, key: str) -> dict[str, Any]:
     return wait_for(find, what=f"{event_name} of {key}")
 
 
-def allow_s3(lambda_client: LambdaClient, function: str, bucket: str) -> None:
-    lambda_client.add_permission(
-        FunctionName=function,
-        StatementId=f"s3-{bucket}",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn=f"arn:aws:s3:::{bucket}",
-        SourceAccount=ACCOUNT,
-    )
+def allow_s3(function: Recorder, bucket: str, account: str = ACCOUNT) -> None:
+    function.allow("s3.amazonaws.com", f"arn:aws:s3:::{bucket}", source_account=account)
 
 
 def lambda_config(arn: str, events: list[str], **rules: str) -> Any:
@@ -89,24 +62,14 @@ def lambda_config(arn: str, events: list[str], **rules: str) -> Any:
 
 
 @pytest.fixture
-def recorder(
-    make_function: MakeFunction, lambda_client: LambdaClient, tmp_path: Path
-) -> tuple[str, Path]:
-    out = tmp_path / "events.jsonl"
-    name = make_function(RECORDER, Environment={"Variables": {"OUT": str(out)}})
-    arn = lambda_client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-    return arn, out
+def recorder(recorders: Recorders) -> Recorder:
+    return recorders()
 
 
-def test_object_created_record(
-    s3: S3Client,
-    lambda_client: LambdaClient,
-    make_bucket: MakeBucket,
-    recorder: tuple[str, Path],
-) -> None:
-    arn, out = recorder
+def test_object_created_record(s3: S3Client, make_bucket: MakeBucket, recorder: Recorder) -> None:
+    arn = recorder.arn
     bucket = make_bucket()
-    allow_s3(lambda_client, arn.rsplit(":", 1)[1], bucket)
+    allow_s3(recorder, bucket)
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
         NotificationConfiguration=lambda_config(
@@ -119,7 +82,7 @@ def test_object_created_record(
     s3.put_object(Bucket=bucket, Key="uploads/skip.png", Body=b"no")  # suffix does not match
     s3.put_object(Bucket=bucket, Key="other/skip.jpg", Body=b"no")  # prefix does not match
     put = s3.put_object(Bucket=bucket, Key="uploads/red flower=1.jpg", Body=b"petals")
-    record = record_for(out, "ObjectCreated:Put", "uploads/red+flower%3D1.jpg")
+    record = record_for(recorder, "ObjectCreated:Put", "uploads/red+flower%3D1.jpg")
 
     assert record["eventVersion"] == "2.1"
     assert record["eventSource"] == "aws:s3"
@@ -146,13 +109,15 @@ def test_object_created_record(
     parsed = S3Model.model_validate({"Records": [record]})
     parsed_object = parsed.Records[0].s3.object
     assert parsed_object is not None and parsed_object.key == "uploads/red+flower%3D1.jpg"
-    assert all("skip" not in r["s3"]["object"]["key"] for r in records(out))
+    assert all("skip" not in r["s3"]["object"]["key"] for r in records(recorder))
 
     # More events of the same configuration: copy and multipart completion.
     s3.copy_object(
         Bucket=bucket, Key="uploads/copy.jpg", CopySource=f"{bucket}/uploads/red flower=1.jpg"
     )
-    assert record_for(out, "ObjectCreated:Copy", "uploads/copy.jpg")["s3"]["object"]["size"] == 6
+    assert (
+        record_for(recorder, "ObjectCreated:Copy", "uploads/copy.jpg")["s3"]["object"]["size"] == 6
+    )
     upload = s3.create_multipart_upload(Bucket=bucket, Key="uploads/mp.jpg")["UploadId"]
     etag = s3.upload_part(
         Bucket=bucket, Key="uploads/mp.jpg", UploadId=upload, PartNumber=1, Body=b"one part"
@@ -163,7 +128,7 @@ def test_object_created_record(
         UploadId=upload,
         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
     )
-    completed = record_for(out, "ObjectCreated:CompleteMultipartUpload", "uploads/mp.jpg")
+    completed = record_for(recorder, "ObjectCreated:CompleteMultipartUpload", "uploads/mp.jpg")
     assert completed["s3"]["object"]["eTag"].endswith("-1")
     post = s3.generate_presigned_post(bucket, "uploads/posted.jpg")
     form, content_type = multipart_form(post["fields"], b"form body", "posted.jpg")
@@ -171,31 +136,31 @@ def test_object_created_record(
         post["url"], data=form, method="POST", headers={"Content-Type": content_type}
     )
     urllib.request.urlopen(request).close()
-    assert record_for(out, "ObjectCreated:Post", "uploads/posted.jpg")["s3"]["object"]["size"] == 9
+    assert (
+        record_for(recorder, "ObjectCreated:Post", "uploads/posted.jpg")["s3"]["object"]["size"]
+        == 9
+    )
     # Sequencers grow per key.
     s3.put_object(Bucket=bucket, Key="uploads/copy.jpg", Body=b"newer")
     again = wait_for(
         lambda: [
             r
-            for r in records(out)
+            for r in records(recorder)
             if r["s3"]["object"]["key"] == "uploads/copy.jpg"
             and r["eventName"] == "ObjectCreated:Put"
         ],
         what="second write of uploads/copy.jpg",
     )[0]
-    first = record_for(out, "ObjectCreated:Copy", "uploads/copy.jpg")
+    first = record_for(recorder, "ObjectCreated:Copy", "uploads/copy.jpg")
     assert int(again["s3"]["object"]["sequencer"], 16) > int(first["s3"]["object"]["sequencer"], 16)
 
 
 def test_removed_tagging_and_acl_records(
-    s3: S3Client,
-    lambda_client: LambdaClient,
-    make_bucket: MakeBucket,
-    recorder: tuple[str, Path],
+    s3: S3Client, make_bucket: MakeBucket, recorder: Recorder
 ) -> None:
-    arn, out = recorder
+    arn = recorder.arn
     bucket = make_bucket(versioned=True)
-    allow_s3(lambda_client, arn.rsplit(":", 1)[1], bucket)
+    allow_s3(recorder, bucket)
     s3.put_bucket_notification_configuration(
         Bucket=bucket,
         NotificationConfiguration=lambda_config(
@@ -206,35 +171,32 @@ def test_removed_tagging_and_acl_records(
     s3.put_object_tagging(
         Bucket=bucket, Key="doc.txt", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]}
     )
-    tagged = record_for(out, "ObjectTagging:Put", "doc.txt")
+    tagged = record_for(recorder, "ObjectTagging:Put", "doc.txt")
     assert tagged["eventVersion"] == "2.3"
     assert tagged["s3"]["object"]["versionId"] == version
     s3.delete_object_tagging(Bucket=bucket, Key="doc.txt")
-    assert record_for(out, "ObjectTagging:Delete", "doc.txt")["eventVersion"] == "2.3"
+    assert record_for(recorder, "ObjectTagging:Delete", "doc.txt")["eventVersion"] == "2.3"
     s3.put_object_acl(Bucket=bucket, Key="doc.txt", ACL="private")
-    assert record_for(out, "ObjectAcl:Put", "doc.txt")["eventVersion"] == "2.3"
+    assert record_for(recorder, "ObjectAcl:Put", "doc.txt")["eventVersion"] == "2.3"
     marker = s3.delete_object(Bucket=bucket, Key="doc.txt")["VersionId"]
-    created = record_for(out, "ObjectRemoved:DeleteMarkerCreated", "doc.txt")
+    created = record_for(recorder, "ObjectRemoved:DeleteMarkerCreated", "doc.txt")
     assert created["eventVersion"] == "2.1"
     assert set(created["s3"]["object"]) == {"key", "versionId", "sequencer"}
     assert created["s3"]["object"]["versionId"] == marker
     s3.delete_object(Bucket=bucket, Key="doc.txt", VersionId=version)
     deleted = wait_for(
-        lambda: [r for r in records(out) if r["eventName"] == "ObjectRemoved:Delete"],
+        lambda: [r for r in records(recorder) if r["eventName"] == "ObjectRemoved:Delete"],
         what="ObjectRemoved:Delete",
     )[0]
     assert deleted["s3"]["object"]["versionId"] == version
     assert "size" not in deleted["s3"]["object"] and "eTag" not in deleted["s3"]["object"]
-    S3Model.model_validate({"Records": records(out)})
+    S3Model.model_validate({"Records": records(recorder)})
 
 
 def test_refused_without_permission(
-    s3: S3Client,
-    lambda_client: LambdaClient,
-    make_bucket: MakeBucket,
-    recorder: tuple[str, Path],
+    s3: S3Client, make_bucket: MakeBucket, recorder: Recorder
 ) -> None:
-    arn, _ = recorder
+    arn = recorder.arn
     bucket = make_bucket()
     with pytest.raises(ClientError) as refused:
         s3.put_bucket_notification_configuration(
@@ -249,28 +211,13 @@ def test_refused_without_permission(
         Bucket=bucket
     )
     # A permission for another bucket or another account does not do either.
-    name = arn.rsplit(":", 1)[1]
-    lambda_client.add_permission(
-        FunctionName=name,
-        StatementId="other-bucket",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn="arn:aws:s3:::some-other-bucket",
-        SourceAccount=ACCOUNT,
-    )
-    lambda_client.add_permission(
-        FunctionName=name,
-        StatementId="other-account",
-        Action="lambda:InvokeFunction",
-        Principal="s3.amazonaws.com",
-        SourceArn=f"arn:aws:s3:::{bucket}",
-        SourceAccount="111122223333",
-    )
+    recorder.allow("s3.amazonaws.com", "arn:aws:s3:::some-other-bucket", source_account=ACCOUNT)
+    allow_s3(recorder, bucket, account="111122223333")
     with pytest.raises(ClientError):
         s3.put_bucket_notification_configuration(
             Bucket=bucket, NotificationConfiguration=lambda_config(arn, ["s3:ObjectCreated:*"])
         )
-    allow_s3(lambda_client, name, bucket)
+    allow_s3(recorder, bucket)
     s3.put_bucket_notification_configuration(
         Bucket=bucket, NotificationConfiguration=lambda_config(arn, ["s3:ObjectCreated:*"])
     )
@@ -331,11 +278,8 @@ def test_configuration_validation(s3: S3Client, bucket: str) -> None:
 def test_sqs_and_sns_destinations(
     server: ServerProcess, s3: S3Client, make_bucket: MakeBucket
 ) -> None:
-    session = boto3.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
-    )
-    sqs = session.client("sqs", endpoint_url=server.endpoint)
-    sns = session.client("sns", endpoint_url=server.endpoint)
+    sqs = boto3.client("sqs", **client_options(server.endpoint))
+    sns = boto3.client("sns", **client_options(server.endpoint))
     bucket = make_bucket()
     direct_url = sqs.create_queue(QueueName=f"s3-direct-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     via_url = sqs.create_queue(QueueName=f"s3-via-sns-{uuid.uuid4().hex[:8]}")["QueueUrl"]
@@ -355,17 +299,7 @@ def test_sqs_and_sns_destinations(
     s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=config)
 
     def bodies(url: str, count: int) -> list[str]:
-        got: list[str] = []
-
-        def more() -> list[str] | None:
-            for message in sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-            ).get("Messages", []):
-                got.append(message["Body"])
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            return got if len(got) >= count else None
-
-        return wait_for(more, what=f"{count} messages on {url}")
+        return [m["Body"] for m in receive_messages(sqs, url, count, delete=True)]
 
     test_event = json.loads(bodies(direct_url, 1)[0])
     assert test_event["Event"] == "s3:TestEvent" and test_event["Bucket"] == bucket

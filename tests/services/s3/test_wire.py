@@ -9,7 +9,6 @@ import base64
 import hashlib
 import http.client
 import io
-import time
 import urllib.error
 import urllib.request
 import zlib
@@ -23,7 +22,8 @@ from botocore.exceptions import ClientError
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum, Sha256Checksum
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.s3.conftest import REGION, s3_client_for
+from tests.helpers import REGION, wait_for
+from tests.services.s3.conftest import s3_client_for
 from tests.services.s3.forms import multipart_form
 
 if TYPE_CHECKING:
@@ -62,16 +62,17 @@ def test_presigned_get_and_put(s3: S3Client, bucket: str) -> None:
     expired = s3.generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": "pre/signed.txt"}, ExpiresIn=1
     )
-    deadline = time.monotonic() + 10
-    while True:  # wait (bounded) until the one-second URL has expired
+
+    def refusal() -> tuple[int, bytes] | None:
         try:
             urllib.request.urlopen(expired).close()
         except urllib.error.HTTPError as error:
-            assert error.code == 403
-            assert b"<Code>AccessDenied</Code>" in error.read()
-            break
-        assert time.monotonic() < deadline, "the presigned URL never expired"
-        time.sleep(0.2)
+            return error.code, error.read()
+        return None
+
+    status, body = wait_for(refusal, 10, "the one-second URL to expire", interval=0.2)
+    assert status == 403
+    assert b"<Code>AccessDenied</Code>" in body
 
 
 def test_unsigned_path_style_get(server: ServerProcess, s3: S3Client, bucket: str) -> None:

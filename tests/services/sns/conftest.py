@@ -6,62 +6,29 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from lambdaport.testing.server import ServerProcess, zip_files
-from tests.conftest import ROLE, client_for
+from lambdaport.testing.server import ServerProcess
+from tests.helpers import Recorder, Recorders, client_for, client_options, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
-T = TypeVar("T")
-ACCOUNT = "000000000000"
-
-# Appends each event it receives to $OUT, one JSON line per invocation.
-RECORDER = """
-import json, os
-
-def handler(event, context):
-    with open(os.environ["OUT"], "a") as out:
-        out.write(json.dumps(event) + "\\n")
-    return "ok"
-"""
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float = 20.0, what: str = "") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(0.02)  # polling interval, bounded by the deadline above
-
 
 def sns_client(endpoint: str) -> Any:
-    return boto3.client(
-        "sns",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    return boto3.client("sns", **client_options(endpoint))
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +48,29 @@ def lam(sns_server: ServerProcess) -> LambdaClient:
     return client_for(sns_server.endpoint)
 
 
+def name(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(Exception) as caught:
+        call(**kwargs)
+    response = caught.value.response  # type: ignore[attr-defined]
+    return response["Error"]["Code"], response["Error"]["Message"]
+
+
+def subscribe(sns: Any, topic: str, protocol: str, endpoint: str, **attributes: str) -> str:
+    """Subscribe ``endpoint`` to ``topic``; the subscription ARN (even while pending)."""
+    arn: str = sns.subscribe(
+        TopicArn=topic,
+        Protocol=protocol,
+        Endpoint=endpoint,
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    return arn
+
+
 @pytest.fixture
 def topic(sns: Any) -> Iterator[str]:
     arn: str = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:10]}")["TopicArn"]
@@ -88,59 +78,19 @@ def topic(sns: Any) -> Iterator[str]:
     sns.delete_topic(TopicArn=arn)
 
 
-class Recorder:
-    """A function that records the events it receives."""
-
-    def __init__(self, name: str, out: Path) -> None:
-        self.name = name
-        self.out = out
-        self.arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
-
-    def events(self) -> list[dict[str, Any]]:
-        if not self.out.exists():
-            return []
-        return [json.loads(line) for line in self.out.read_text().splitlines() if line.strip()]
-
-    def wait_events(self, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:
-        def enough() -> list[dict[str, Any]] | None:
-            events = self.events()
-            return events if len(events) >= count else None
-
-        return wait_for(enough, timeout, f"{count} events in {self.name}")
-
-
 @pytest.fixture
-def recorder(lam: LambdaClient, tmp_path: Path) -> Iterator[Callable[..., Recorder]]:
-    created: list[str] = []
+def recorder(lam: LambdaClient, tmp_path: Path) -> Iterator[Callable[[str | None], Recorder]]:
+    """``recorder(topic_arn)``: a recording function SNS may invoke for that topic (``None``:
+    no permission at all)."""
+    with Recorders(lam, tmp_path) as recorders:
 
-    def make(topic_arn: str | None = None) -> Recorder:
-        name = f"sns-{uuid.uuid4().hex[:10]}"
-        out = tmp_path / f"{name}.jsonl"
-        lam.create_function(
-            FunctionName=name,
-            Runtime="python3.11",
-            Role=ROLE,
-            Handler="app.handler",
-            Code={"ZipFile": zip_files({"app.py": RECORDER})},
-            Environment={"Variables": {"OUT": str(out)}},
-        )
-        created.append(name)
-        lam.get_waiter("function_active_v2").wait(
-            FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-        )
-        if topic_arn is not None:
-            lam.add_permission(
-                FunctionName=name,
-                StatementId="sns",
-                Action="lambda:InvokeFunction",
-                Principal="sns.amazonaws.com",
-                SourceArn=topic_arn,
-            )
-        return Recorder(name, out)
+        def make(topic_arn: str | None) -> Recorder:
+            function = recorders()
+            if topic_arn is not None:
+                function.allow("sns.amazonaws.com", topic_arn, statement_id="sns")
+            return function
 
-    yield make
-    for name in created:
-        lam.delete_function(FunctionName=name)
+        yield make
 
 
 # -- a recording HTTP endpoint ------------------------------------------------------------

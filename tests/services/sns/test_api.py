@@ -1,32 +1,18 @@
-"""SNS's operations and AWS's validation errors, through boto3 and the AWS CLI."""
+"""SNS's topic and subscription operations and AWS's validation errors, through boto3 and
+the AWS CLI (publishing: ``test_publish.py``)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sns.conftest import ACCOUNT
+from tests.helpers import ACCOUNT, aws_json
+from tests.services.sns.conftest import error_of, name
 
 LAMBDA_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:nothing"
-
-
-def name(prefix: str = "t") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(Exception) as caught:
-        call(**kwargs)
-    response = caught.value.response  # type: ignore[attr-defined]
-    return response["Error"]["Code"], response["Error"]["Message"]
 
 
 def test_create_topic_is_idempotent_and_checks_differences(sns: Any) -> None:
@@ -287,157 +273,21 @@ def test_subscription_attribute_validation(
     assert fragment in message
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "fragment"),
-    [
-        ({"Message": ""}, "Empty message"),
-        ({"Message": "x" * (256 * 1024 + 1)}, "Message too long"),
-        ({"Message": "m", "Subject": "line\nbreak"}, "Subject"),
-        ({"Message": "m", "Subject": "x" * 101}, "Subject"),
-        ({"Message": "{", "MessageStructure": "json"}, "failed to parse"),
-        ({"Message": '{"lambda": "x"}', "MessageStructure": "json"}, "No default entry"),
-        ({"Message": "m", "MessageDeduplicationId": "d"}, "MessageDeduplicationId"),
-        (
-            {
-                "Message": "m",
-                "MessageAttributes": {"n": {"DataType": "Number", "StringValue": "x"}},
-            },
-            "Could not cast",
-        ),
-        (
-            {"Message": "m", "MessageAttributes": {"n": {"DataType": "Date", "StringValue": "x"}}},
-            "supported type prefixes",
-        ),
-        (
-            {
-                "Message": "m",
-                "MessageAttributes": {"AWS.x": {"DataType": "String", "StringValue": "x"}},
-            },
-            "Invalid attribute name",
-        ),
-        (
-            {
-                "Message": "m",
-                "MessageAttributes": {"a": {"DataType": "String.Array", "StringValue": "[1"}},
-            },
-            "JSON array",
-        ),
-    ],
-)
-def test_publish_validation(sns: Any, topic: str, kwargs: dict[str, Any], fragment: str) -> None:
-    code, message = error_of(sns.publish, TopicArn=topic, **kwargs)
-    assert code == "InvalidParameter"
-    assert fragment in message
-
-
-def test_publish_addressing(sns: Any, topic: str) -> None:
-    assert "MessageId" in sns.publish(TargetArn=topic, Message="via target")
-    code, message = error_of(sns.publish, Message="nowhere")
-    assert code == "InvalidParameter"
-    assert "TopicArn or TargetArn" in message
-    code, _ = error_of(sns.publish, TopicArn=topic, TargetArn=topic, Message="both")
-    assert code == "InvalidParameter"
-    code, message = error_of(sns.publish, TopicArn=topic + "-missing", Message="m")
-    assert (code, message) == ("NotFound", "Topic does not exist")
-
-
-def test_fifo_publish_sequence_and_deduplication(sns: Any) -> None:
-    arn = sns.create_topic(Name=name("f") + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
-    code, message = error_of(sns.publish, TopicArn=arn, Message="m", MessageDeduplicationId="d")
-    assert code == "InvalidParameter"
-    assert "MessageGroupId parameter is required" in message
-    code, message = error_of(sns.publish, TopicArn=arn, Message="m", MessageGroupId="g")
-    assert code == "InvalidParameter"
-    assert "ContentBasedDeduplication" in message
-    first = sns.publish(TopicArn=arn, Message="m", MessageGroupId="g", MessageDeduplicationId="1")
-    again = sns.publish(TopicArn=arn, Message="m", MessageGroupId="g", MessageDeduplicationId="1")
-    second = sns.publish(TopicArn=arn, Message="m", MessageGroupId="g", MessageDeduplicationId="2")
-    assert again["MessageId"] == first["MessageId"]
-    assert again["SequenceNumber"] == first["SequenceNumber"]
-    assert len(first["SequenceNumber"]) == 20
-    assert int(second["SequenceNumber"]) > int(first["SequenceNumber"])
-    sns.set_topic_attributes(
-        TopicArn=arn, AttributeName="ContentBasedDeduplication", AttributeValue="true"
-    )
-    by_content = sns.publish(TopicArn=arn, Message="same body", MessageGroupId="g")
-    assert (
-        sns.publish(TopicArn=arn, Message="same body", MessageGroupId="h")["MessageId"]
-        == (by_content["MessageId"])
-    )
-    sns.delete_topic(TopicArn=arn)
-
-
-def test_publish_batch(sns: Any, topic: str) -> None:
-    result = sns.publish_batch(
-        TopicArn=topic,
-        PublishBatchRequestEntries=[
-            {"Id": "ok-1", "Message": "one"},
-            {"Id": "bad", "Message": "m", "Subject": "\n"},
-            {"Id": "ok-2", "Message": "two"},
-        ],
-    )
-    assert [s["Id"] for s in result["Successful"]] == ["ok-1", "ok-2"]
-    assert all("MessageId" in s for s in result["Successful"])
-    (failed,) = result["Failed"]
-    assert failed["Id"] == "bad"
-    assert failed["Code"] == "InvalidParameter"
-    assert failed["SenderFault"] is True
-
-
-@pytest.mark.parametrize(
-    ("entries", "code"),
-    [
-        ([], "EmptyBatchRequest"),
-        ([{"Id": str(i), "Message": "m"} for i in range(11)], "TooManyEntriesInBatchRequest"),
-        ([{"Id": "a", "Message": "m"}, {"Id": "a", "Message": "n"}], "BatchEntryIdsNotDistinct"),
-        ([{"Id": "no spaces", "Message": "m"}], "InvalidBatchEntryId"),
-        (
-            [{"Id": str(i), "Message": "x" * 200_000} for i in range(2)],
-            "BatchRequestTooLong",
-        ),
-    ],
-)
-def test_publish_batch_errors(
-    sns: Any, topic: str, entries: list[dict[str, str]], code: str
-) -> None:
-    assert (
-        error_of(sns.publish_batch, TopicArn=topic, PublishBatchRequestEntries=entries)[0] == code
-    )
-
-
 def test_unimplemented_action_is_refused(sns: Any) -> None:
     code, _ = error_of(sns.get_sms_attributes)
     assert code == "InvalidAction"
 
 
-def aws(server: ServerProcess, *args: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    aws_bin = Path(sys.executable).with_name("aws")
-    result = subprocess.run(
-        [str(aws_bin), "--endpoint-url", server.endpoint, "--output", "json", "sns", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    parsed: dict[str, Any] = json.loads(result.stdout) if result.stdout.strip() else {}
-    return parsed
-
-
 def test_the_aws_cli(sns_server: ServerProcess, sns: Any) -> None:
     topic_name = name("cli")
-    arn = aws(sns_server, "create-topic", "--name", topic_name)["TopicArn"]
+    arn = aws_json(sns_server.endpoint, "sns", "create-topic", "--name", topic_name)["TopicArn"]
     assert arn.endswith(":" + topic_name)
-    assert arn in {t["TopicArn"] for t in aws(sns_server, "list-topics")["Topics"]}
-    sub = aws(
-        sns_server,
+    assert arn in {
+        t["TopicArn"] for t in aws_json(sns_server.endpoint, "sns", "list-topics")["Topics"]
+    }
+    sub = aws_json(
+        sns_server.endpoint,
+        "sns",
         "subscribe",
         "--topic-arn",
         arn,
@@ -446,10 +296,13 @@ def test_the_aws_cli(sns_server: ServerProcess, sns: Any) -> None:
         "--notification-endpoint",
         LAMBDA_ARN,
     )["SubscriptionArn"]
-    attributes = aws(sns_server, "get-subscription-attributes", "--subscription-arn", sub)
+    attributes = aws_json(
+        sns_server.endpoint, "sns", "get-subscription-attributes", "--subscription-arn", sub
+    )
     assert attributes["Attributes"]["Endpoint"] == LAMBDA_ARN
-    published = aws(
-        sns_server,
+    published = aws_json(
+        sns_server.endpoint,
+        "sns",
         "publish",
         "--topic-arn",
         arn,
@@ -459,8 +312,8 @@ def test_the_aws_cli(sns_server: ServerProcess, sns: Any) -> None:
         '{"k": {"DataType": "String", "StringValue": "v"}}',
     )
     assert "MessageId" in published
-    aws(sns_server, "unsubscribe", "--subscription-arn", sub)
-    aws(sns_server, "delete-topic", "--topic-arn", arn)
+    aws_json(sns_server.endpoint, "sns", "unsubscribe", "--subscription-arn", sub)
+    aws_json(sns_server.endpoint, "sns", "delete-topic", "--topic-arn", arn)
     assert arn not in {t["TopicArn"] for t in sns.list_topics()["Topics"]}
 
 

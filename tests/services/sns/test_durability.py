@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sns.conftest import ACCOUNT, Endpoint, sns_client, verify_signature
+from tests.helpers import ACCOUNT
+from tests.services.sns.conftest import Endpoint, sns_client, verify_signature
 
 LAMBDA_ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:later"
 

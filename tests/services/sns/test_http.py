@@ -14,18 +14,13 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sns.conftest import Endpoint, verify_signature, wait_for
+from tests.helpers import wait_for
+from tests.services.sns.conftest import Endpoint, subscribe, verify_signature
 
 
 def confirmed_subscription(sns: Any, topic: str, endpoint: Endpoint, **attributes: str) -> str:
     """Subscribe the endpoint and confirm through the SubscribeURL it received."""
-    arn: str = sns.subscribe(
-        TopicArn=topic,
-        Protocol="http",
-        Endpoint=endpoint.url,
-        Attributes=attributes,
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
+    arn = subscribe(sns, topic, "http", endpoint.url, **attributes)
     (confirmation,) = endpoint.wait("SubscriptionConfirmation")
     with urllib.request.urlopen(confirmation.json()["SubscribeURL"], timeout=10) as response:
         assert response.status == 200

@@ -12,28 +12,18 @@ from typing import Any
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sns.conftest import ACCOUNT, Recorder, verify_signature, wait_for
+from tests.helpers import ACCOUNT, Recorder, wait_for
+from tests.services.sns.conftest import subscribe, verify_signature
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-
-def subscribe(sns: Any, topic: str, function: Recorder, **attributes: str) -> str:
-    arn: str = sns.subscribe(
-        TopicArn=topic,
-        Protocol="lambda",
-        Endpoint=function.arn,
-        Attributes=attributes,
-        ReturnSubscriptionArn=True,
-    )["SubscriptionArn"]
-    return arn
 
 
 def test_the_record_is_d24_field_by_field(
     sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: ServerProcess
 ) -> None:
     function = recorder(topic)
-    subscription = subscribe(sns, topic, function)
+    subscription = subscribe(sns, topic, "lambda", function.arn)
     published = sns.publish(
         TopicArn=topic,
         Message="hello from sns",
@@ -93,7 +83,7 @@ def test_subject_is_null_and_attributes_empty_when_absent(
     sns: Any, topic: str, recorder: Callable[..., Recorder]
 ) -> None:
     function = recorder(topic)
-    subscribe(sns, topic, function)
+    subscribe(sns, topic, "lambda", function.arn)
     sns.publish(TopicArn=topic, Message="plain")
     (event,) = function.wait_events(1)
     body = event["Records"][0]["Sns"]
@@ -106,7 +96,7 @@ def test_one_record_per_invocation_and_message_structure(
     sns: Any, topic: str, recorder: Callable[..., Recorder]
 ) -> None:
     function = recorder(topic)
-    subscribe(sns, topic, function)
+    subscribe(sns, topic, "lambda", function.arn)
     sns.publish(
         TopicArn=topic,
         MessageStructure="json",
@@ -125,7 +115,7 @@ def test_one_record_per_invocation_and_message_structure(
 def test_signature_version_2(sns: Any, topic: str, recorder: Callable[..., Recorder]) -> None:
     sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
     function = recorder(topic)
-    subscribe(sns, topic, function)
+    subscribe(sns, topic, "lambda", function.arn)
     sns.publish(TopicArn=topic, Message="v2", Subject="s")
     (event,) = function.wait_events(1)
     body = event["Records"][0]["Sns"]
@@ -142,7 +132,7 @@ def test_filter_policy_on_message_attributes(
         "price": [{"numeric": [">=", 100]}],
         "interests": [{"anything-but": ["rugby"]}],
     }
-    subscribe(sns, topic, function, FilterPolicy=json.dumps(policy))
+    subscribe(sns, topic, "lambda", function.arn, FilterPolicy=json.dumps(policy))
 
     def publish(message: str, **attributes: tuple[str, str]) -> None:
         sns.publish(
@@ -179,7 +169,12 @@ def test_filter_policy_on_the_message_body(
     function = recorder(topic)
     policy = {"order": {"status": ["paid"], "total": [{"numeric": [">", 10]}]}}
     subscribe(
-        sns, topic, function, FilterPolicy=json.dumps(policy), FilterPolicyScope="MessageBody"
+        sns,
+        topic,
+        "lambda",
+        function.arn,
+        FilterPolicy=json.dumps(policy),
+        FilterPolicyScope="MessageBody",
     )
     sns.publish(TopicArn=topic, Message=json.dumps({"order": {"status": "open", "total": 50}}))
     sns.publish(TopicArn=topic, Message="not json at all")
@@ -202,7 +197,7 @@ def test_no_permission_means_no_invocation(
     wrong_source = recorder(other_topic)  # allowed for another topic only
     allowed = recorder(topic)
     for function in (refused, wrong_source, allowed):
-        subscribe(sns, topic, function)
+        subscribe(sns, topic, "lambda", function.arn)
     sns.publish(TopicArn=topic, Message="who gets this")
     allowed.wait_events(1)
     wait_for(
@@ -230,7 +225,7 @@ def test_account_in_source_account_condition(
         SourceArn=topic,
         SourceAccount=ACCOUNT,
     )
-    subscribe(sns, topic, function)
+    subscribe(sns, topic, "lambda", function.arn)
     sns.publish(TopicArn=topic, Message="with account")
     (event,) = function.wait_events(1)
     assert event["Records"][0]["Sns"]["Message"] == "with account"

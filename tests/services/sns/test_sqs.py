@@ -12,24 +12,17 @@ from typing import Any
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
-from botocore.config import Config
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sns.conftest import Recorder, verify_signature, wait_for
+from tests.helpers import Recorder, client_options, receive_messages, wait_for
+from tests.services.sns.conftest import verify_signature
 
 Queue = tuple[str, str]  # (url, arn)
 
 
 @pytest.fixture(scope="module")
 def sqs(sns_server: ServerProcess) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=sns_server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
+    return boto3.client("sqs", **client_options(sns_server.endpoint))
 
 
 @pytest.fixture
@@ -51,23 +44,6 @@ def queue(sqs: Any) -> Iterator[Callable[..., Queue]]:
         sqs.delete_queue(QueueUrl=url)
 
 
-def receive(sqs: Any, url: str, count: int = 1) -> list[dict[str, Any]]:
-    got: list[dict[str, Any]] = []
-
-    def enough() -> list[dict[str, Any]] | None:
-        response = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=1,
-            MessageAttributeNames=["All"],
-            AttributeNames=["All"],
-        )
-        got.extend(response.get("Messages", []))
-        return got if len(got) >= count else None
-
-    return wait_for(enough, what=f"{count} messages in {url}")
-
-
 def test_envelope_delivery(sns: Any, sqs: Any, topic: str, queue: Callable[..., Queue]) -> None:
     url, arn = queue()
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
@@ -77,7 +53,7 @@ def test_envelope_delivery(sns: Any, sqs: Any, topic: str, queue: Callable[..., 
         Subject="s",
         MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}},
     )
-    (message,) = receive(sqs, url)
+    (message,) = receive_messages(sqs, url)
     body = json.loads(message["Body"])
     assert body["Type"] == "Notification"
     assert body["MessageId"] == published["MessageId"]
@@ -109,7 +85,7 @@ def test_raw_delivery_maps_message_attributes(
             "b": {"DataType": "Binary", "BinaryValue": b"\x01\x02"},
         },
     )
-    (message,) = receive(sqs, url)
+    (message,) = receive_messages(sqs, url)
     assert message["Body"] == '{"raw": 1}'
     attributes = message["MessageAttributes"]
     assert attributes["s"] == {"StringValue": "v", "DataType": "String"}
@@ -128,7 +104,7 @@ def test_fifo_topic_to_fifo_queue(sns: Any, sqs: Any, queue: Callable[..., Queue
         sns.publish(TopicArn=topic, Message=f"m{i}", MessageGroupId="g")["SequenceNumber"]
         for i in range(3)
     ]
-    messages = receive(sqs, url, 3)
+    messages = receive_messages(sqs, url, 3)
     bodies = [json.loads(m["Body"]) for m in messages]
     assert [b["Message"] for b in bodies] == ["m0", "m1", "m2"]
     assert [b["SequenceNumber"] for b in bodies] == sequence
@@ -148,7 +124,7 @@ def test_failed_delivery_is_redriven_to_the_dead_letter_queue(
         Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})},
     )
     published = sns.publish(TopicArn=topic, Message="undeliverable")
-    (message,) = receive(sqs, dlq_url)
+    (message,) = receive_messages(sqs, dlq_url)
     body = json.loads(message["Body"])
     assert body["MessageId"] == published["MessageId"]
     assert body["Message"] == "undeliverable"
@@ -180,9 +156,9 @@ def test_topic_as_async_invocation_destination(
         DestinationConfig={"OnSuccess": {"Destination": topic}},
     )
     invoked = lam.invoke(FunctionName=function.name, InvocationType="Event", Payload=b'{"x": 1}')
-    (message,) = receive(sqs, url)
+    (message,) = receive_messages(sqs, url)
     record = json.loads(message["Body"])
     assert record["requestContext"]["requestId"] == invoked["ResponseMetadata"]["RequestId"]
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestPayload"] == {"x": 1}
-    assert record["responsePayload"] == "ok"
+    assert record["responsePayload"] == {"echo": {"x": 1}}  # what the recorder returned

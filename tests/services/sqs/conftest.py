@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 
 from lambdaport.services.sqs.wire import query_model_document
 from lambdaport.testing.server import ServerProcess
+from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-REGION = "us-east-1"
-ACCOUNT = "000000000000"
 SIGNATURE = (
     f"AWS4-HMAC-SHA256 Credential=test/20240101/{REGION}/sqs/aws4_request, "
     "SignedHeaders=host, Signature=0"
@@ -34,14 +32,7 @@ MakeQueue = Callable[..., str]
 
 
 def sqs_client_for(endpoint: str, session: boto3.Session | None = None) -> SQSClient:
-    return (session or boto3.Session()).client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}, read_timeout=60),
-    )
+    return (session or boto3.Session()).client("sqs", **client_options(endpoint))
 
 
 def query_session(models_dir: Path) -> boto3.Session:

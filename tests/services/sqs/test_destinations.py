@@ -4,10 +4,10 @@ OnFailure destination receive what AWS sends them."""
 from __future__ import annotations
 
 import json
-import time
 from typing import TYPE_CHECKING, Any
 
 from tests.conftest import MakeFunction
+from tests.helpers import receive_messages
 from tests.services.sqs.conftest import MakeQueue
 
 if TYPE_CHECKING:
@@ -24,14 +24,7 @@ def _arn(sqs: SQSClient, url: str) -> str:
 
 
 def _one_message(sqs: SQSClient, url: str) -> Any:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        got = sqs.receive_message(
-            QueueUrl=url, WaitTimeSeconds=5, MessageAttributeNames=["All"]
-        ).get("Messages")
-        if got:
-            return got[0]
-    raise AssertionError("no message arrived within 60 s")
+    return receive_messages(sqs, url, timeout=60)[0]
 
 
 def test_dead_letter_queue_gets_the_event(

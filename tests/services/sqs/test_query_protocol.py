@@ -10,7 +10,8 @@ from xml.etree import ElementTree
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.sqs.conftest import ACCOUNT, form_post
+from tests.helpers import ACCOUNT
+from tests.services.sqs.conftest import form_post
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

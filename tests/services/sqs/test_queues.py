@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.sqs.conftest import ACCOUNT, REGION, MakeQueue, error_code
+from tests.helpers import ACCOUNT, REGION
+from tests.services.sqs.conftest import MakeQueue, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

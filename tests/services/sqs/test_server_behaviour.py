@@ -3,9 +3,6 @@ a restart (in-flight ones visible again after their timeout), and the AWS CLI.""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -14,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lambdaport.testing.server import ServerProcess
-from tests.services.sqs.conftest import REGION, MakeQueue, sqs_client_for
+from tests.helpers import aws_json, receive_messages
+from tests.services.sqs.conftest import MakeQueue, sqs_client_for
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -86,13 +84,8 @@ def test_queues_and_messages_survive_a_restart(tmp_path: Path) -> None:
             == 3
         )
         assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"k": "v"}
-        bodies: list[str] = []
-        deadline = time.monotonic() + 20
-        while len(bodies) < 3 and time.monotonic() < deadline:
-            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=5)
-            for message in got.get("Messages", []):
-                bodies.append(message["Body"])
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        received = receive_messages(sqs, url, 3, delete=True, timeout=20)
+        bodies = [message["Body"] for message in received]
         assert sorted(bodies) == ["m0", "m1", "m2"]
         assert in_flight["Body"] in bodies
         fifo = sqs.get_queue_url(QueueName="durable.fifo")["QueueUrl"]
@@ -104,33 +97,14 @@ def test_queues_and_messages_survive_a_restart(tmp_path: Path) -> None:
         assert again["MessageId"] == ordered[0]["MessageId"]
 
 
-def _aws(endpoint: str, *args: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_PAGER="",
-    )
-    done = subprocess.run(
-        [str(AWS_CLI), "--endpoint-url", endpoint, "--output", "json", "sqs", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout) if done.stdout.strip() else None
-
-
 def test_aws_cli(server: ServerProcess) -> None:
     name = f"cli-{uuid.uuid4().hex[:8]}"
-    url = _aws(server.endpoint, "create-queue", "--queue-name", name)["QueueUrl"]
+    url = aws_json(server.endpoint, "sqs", "create-queue", "--queue-name", name)["QueueUrl"]
     assert url.endswith(f"/{name}")
     try:
-        sent = _aws(
+        sent = aws_json(
             server.endpoint,
+            "sqs",
             "send-message",
             "--queue-url",
             url,
@@ -140,8 +114,9 @@ def test_aws_cli(server: ServerProcess) -> None:
             '{"k": {"DataType": "String", "StringValue": "v"}}',
         )
         assert len(sent["MD5OfMessageBody"]) == 32
-        got = _aws(
+        got = aws_json(
             server.endpoint,
+            "sqs",
             "receive-message",
             "--queue-url",
             url,
@@ -152,19 +127,26 @@ def test_aws_cli(server: ServerProcess) -> None:
         )["Messages"][0]
         assert got["Body"] == "from the cli"
         assert got["MessageAttributes"]["k"]["StringValue"] == "v"
-        _aws(
+        aws_json(
             server.endpoint,
+            "sqs",
             "delete-message",
             "--queue-url",
             url,
             "--receipt-handle",
             got["ReceiptHandle"],
         )
-        attributes = _aws(
-            server.endpoint, "get-queue-attributes", "--queue-url", url, "--attribute-names", "All"
+        attributes = aws_json(
+            server.endpoint,
+            "sqs",
+            "get-queue-attributes",
+            "--queue-url",
+            url,
+            "--attribute-names",
+            "All",
         )["Attributes"]
         assert attributes["ApproximateNumberOfMessages"] == "0"
-        listed = _aws(server.endpoint, "list-queues", "--queue-name-prefix", name)
+        listed = aws_json(server.endpoint, "sqs", "list-queues", "--queue-name-prefix", name)
         assert listed["QueueUrls"] == [url]
     finally:
-        _aws(server.endpoint, "delete-queue", "--queue-url", url)
+        aws_json(server.endpoint, "sqs", "delete-queue", "--queue-url", url)

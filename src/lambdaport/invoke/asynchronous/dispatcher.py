@@ -114,9 +114,11 @@ class AsyncDispatcher:
             await asyncio.sleep(0)  # let requests already read be accepted first: larger claims
             wake.clear()
             due = self.dispatch_due()
-            timeout = None if due is None else max(0.0, due - self._queue.clock())
+            if due is None:
+                await wake.wait()  # no timer to arm (wait_for costs a task per turn)
+                continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout)
+                await asyncio.wait_for(wake.wait(), max(0.0, due - self._queue.clock()))
 
     async def stop(self) -> None:
         """Cancel the attempts in flight; their events stay claimed in the store and are
@@ -125,6 +127,7 @@ class AsyncDispatcher:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._queue.flush()
 
     def _cap(self, function_arn: str) -> int:
         return self._caps.get(function_arn, self._function_concurrency)
@@ -142,10 +145,16 @@ class AsyncDispatcher:
             return None
         self._turn = (self._turn + 1) % len(functions)
         earliest: float | None = None
+        unclaimed = self._queue.unclaimed
         for function_arn in functions[self._turn :] + functions[: self._turn]:
             room = self._cap(function_arn) - self._running[function_arn]
-            for event in self._events.claim(function_arn, now, room):
-                self.start(event)
+            hint = self._delayed.get(function_arn)
+            if room > 0 and (function_arn in unclaimed or (hint is not None and hint <= now)):
+                claimed = self._events.claim(function_arn, now, room)
+                if len(claimed) < room:
+                    unclaimed.discard(function_arn)  # nothing else is due now
+                for event in claimed:
+                    self.start(event)
             if self._running[function_arn] >= self._cap(function_arn):
                 continue  # a finished attempt rings the doorbell
             due = self._delayed_due(function_arn, now)
@@ -202,10 +211,14 @@ class AsyncDispatcher:
             logger.exception("async: request %s failed in the dispatcher", event.request_id)
             self._requeue(event, None)
         finally:
-            self._running[event.function_arn] -= 1
-            if self._running[event.function_arn] <= 0:
-                del self._running[event.function_arn]
-            self._queue.wake.set()
+            function_arn = event.function_arn
+            self._running[function_arn] -= 1
+            if self._running[function_arn] <= 0:
+                del self._running[function_arn]
+            # The freed room matters only to events waiting in the store; events started
+            # directly on acceptance leave the dispatcher nothing to do.
+            if function_arn in self._queue.unclaimed or function_arn in self._delayed:
+                self._queue.wake.set()
 
     # -- one attempt --------------------------------------------------------------------
 
@@ -218,7 +231,7 @@ class AsyncDispatcher:
             if error.status != 404:
                 raise
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
-            self._events.finish(event.request_id)
+            self._queue.finished(event.request_id)
             return None
         reserved = resolved.reserved_concurrency
         cap = self._function_concurrency if reserved is None else max(1, reserved)
@@ -273,7 +286,7 @@ class AsyncDispatcher:
             self._requeue(event, response)
         elif error.status == 404:
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
-            self._events.finish(event.request_id)
+            self._queue.finished(event.request_id)
         else:
             await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
 
@@ -332,7 +345,7 @@ class AsyncDispatcher:
         if destination:
             body = self._record(event, "Success", attempts, response)
             await self._destinations.deliver(self._delivery(event, "OnSuccess", destination, body))
-        self._events.finish(event.request_id)
+        self._queue.finished(event.request_id)
 
     async def _fail(
         self,
@@ -367,7 +380,7 @@ class AsyncDispatcher:
                     ErrorMessage=MessageAttribute("String", message),
                 )
             )
-        self._events.finish(event.request_id)
+        self._queue.finished(event.request_id)
 
     # -- introspection --------------------------------------------------------------------
 

@@ -5,6 +5,11 @@
 for the function, the event is committed already claimed and handed to it directly (no
 claim query, no pass); otherwise ``accept`` rings ``wake`` so the dispatcher claims the
 event as soon as it has room, instead of waiting for a timer.
+
+Finished events are forgotten in batches (``finished``): their deletes ride along with the
+next accepted event's commit, or are committed by a timer within ``FINISH_DELAY_S``. A crash
+in that window delivers those events once more, which at-least-once delivery allows; an
+accepted event is still committed before its 202.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from lambdaport.invoke.model import AsyncInvocation
 from lambdaport.store.queue import AsyncEventStore, QueuedEvent
 
 Clock = Callable[[], float]
+
+FINISH_DELAY_S = 0.005
 
 
 class DirectDispatch(Protocol):
@@ -34,7 +41,11 @@ class AsyncQueue:
         # Functions that may have queued events: the dispatcher's round-robin list, seeded
         # from the store at start and kept up to date by accept().
         self.functions: dict[str, None] = dict.fromkeys(events.function_arns())
+        # Functions that may have unclaimed events due now (accepted while the dispatcher had
+        # no room): the dispatcher claims only for these and for delayed events come due.
+        self.unclaimed: set[str] = set(self.functions)
         self.direct: DirectDispatch | None = None  # the dispatcher, while it runs
+        self._flush_timer: asyncio.TimerHandle | None = None
 
     def accept(self, invocation: AsyncInvocation) -> None:
         now = self.clock()
@@ -63,7 +74,26 @@ class AsyncQueue:
     def notice(self, function_arn: str) -> None:
         """The function has (new or newly due) work: make sure the dispatcher looks."""
         self.functions.setdefault(function_arn, None)
+        self.unclaimed.add(function_arn)
         self.wake.set()
+
+    def finished(self, request_id: str) -> None:
+        """The event is done: forget it with the next commit, within ``FINISH_DELAY_S``."""
+        self.events.finish_later(request_id)
+        if self._flush_timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self.flush()
+                return
+            self._flush_timer = loop.call_later(FINISH_DELAY_S, self.flush)
+
+    def flush(self) -> None:
+        """Commit the deletes of finished events now."""
+        timer, self._flush_timer = self._flush_timer, None
+        if timer is not None:
+            timer.cancel()
+        self.events.flush()
 
     def status(self) -> dict[str, Any]:
         """Queue depth and the oldest event's age per function (health endpoint, CLI)."""

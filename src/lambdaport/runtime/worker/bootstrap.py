@@ -8,7 +8,6 @@ server closes it. Errors take AWS's shapes: handler exceptions become
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import importlib
 import json
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import FaultError, LambdaContext
-from .protocol import MAX_RESPONSE_BYTES, FrameReader, encode_frame, write_all
+from .protocol import MAX_RESPONSE_BYTES, FrameReader, encode_frame, response_frame, write_all
 
 Handler = Callable[[Any, LambdaContext], Any]
 
@@ -230,8 +229,10 @@ def _size_error() -> bytes:
 
 def flush_output() -> None:
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
+        try:  # noqa: SIM105 - contextlib.suppress costs an object per call, twice an invoke
             stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def _set_trace_id(trace_id: str | None) -> None:
@@ -261,5 +262,4 @@ def serve(request_fd: int, response_fd: int, handler_name: str) -> None:
             body, error_type = _size_error(), "Function.ResponseSizeTooLarge"
         flush_output()
         rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        response = {"kind": "response", "error_type": error_type, "max_rss_kb": rss_kb}
-        write_all(response_fd, encode_frame(response, body))
+        write_all(response_fd, response_frame(error_type, rss_kb, body))

@@ -36,11 +36,26 @@ MAX_RESPONSE_BYTES = 6291556
 
 # Pipe buffer size asked for with F_SETPIPE_SZ (fewer wake-ups for large payloads).
 PIPE_SIZE = 1 << 20
+# The smallest read: below glibc's default mmap threshold (128 KiB), so served from the heap.
+READ_SIZE = 1 << 16
 F_SETPIPE_SZ = 1031
 
 
+# One compact encoder for every frame header (``json.dumps`` with options builds a new
+# encoder per call).
+_HEADER_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode_frame(header: dict[str, Any], body: bytes = b"") -> bytes:
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = _HEADER_ENCODER.encode(header).encode()
+    return FRAME_PREFIX.pack(len(head), len(body)) + head + body
+
+
+def response_frame(error_type: str | None, max_rss_kb: int, body: bytes) -> bytes:
+    """The response frame, its header formatted directly (the JSON encoder's per-call setup
+    costs more than the whole header, on a path taken once per invocation)."""
+    kind = "null" if error_type is None else json.dumps(error_type)
+    head = f'{{"kind":"response","error_type":{kind},"max_rss_kb":{int(max_rss_kb)}}}'.encode()
     return FRAME_PREFIX.pack(len(head), len(body)) + head + body
 
 
@@ -60,7 +75,10 @@ class FrameReader:
 
     def _fill(self, size: int) -> bool:
         while len(self._buffer) < size:
-            chunk = os.read(self._fd, max(PIPE_SIZE, size - len(self._buffer)))
+            # At least READ_SIZE, else what the frame still needs: a read of a megabyte
+            # "just in case" is a malloc above glibc's mmap threshold, i.e. an mmap, an
+            # mremap, a munmap and two page faults per invocation.
+            chunk = os.read(self._fd, max(READ_SIZE, size - len(self._buffer)))
             if not chunk:
                 return False
             self._buffer += chunk
@@ -68,6 +86,18 @@ class FrameReader:
 
     def read_frame(self) -> tuple[dict[str, Any], bytes] | None:
         """The next frame, or None at end of file."""
+        if not self._buffer:
+            # The usual case: one read brings exactly one whole frame; no buffer copies.
+            chunk = os.read(self._fd, READ_SIZE)
+            if not chunk:
+                return None
+            if len(chunk) >= FRAME_PREFIX.size:
+                head_len, body_len = FRAME_PREFIX.unpack_from(chunk)
+                start = FRAME_PREFIX.size
+                if start + head_len + body_len == len(chunk):
+                    header = json.loads(chunk[start : start + head_len].decode())
+                    return header, chunk[start + head_len :]
+            self._buffer += chunk
         if not self._fill(FRAME_PREFIX.size):
             return None
         head_len, body_len = FRAME_PREFIX.unpack_from(self._buffer)
@@ -75,7 +105,7 @@ class FrameReader:
         if not self._fill(total):
             return None
         start = FRAME_PREFIX.size
-        header = json.loads(bytes(self._buffer[start : start + head_len]))
+        header = json.loads(self._buffer[start : start + head_len].decode())
         body = bytes(self._buffer[start + head_len : total])
         del self._buffer[:total]
         return header, body

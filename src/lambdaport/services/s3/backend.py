@@ -14,6 +14,7 @@ from lambdaport.services.s3.blobs import BlobStore
 from lambdaport.services.s3.call import S3Call
 from lambdaport.services.s3.errors import (
     invalid_argument,
+    invalid_tag,
     method_not_allowed,
     no_such_bucket,
     no_such_key,
@@ -68,9 +69,9 @@ def check_tags(tags: list[dict[str, str]]) -> None:
         raise invalid_argument("Cannot provide multiple Tags with the same key", "Tag")
     for tag in tags:
         if not 1 <= len(tag["Key"]) <= 128:
-            raise AwsError("InvalidTag", "The TagKey you have provided is invalid", 400)
+            raise invalid_tag("The TagKey you have provided is invalid")
         if len(tag.get("Value", "")) > 256:
-            raise AwsError("InvalidTag", "The TagValue you have provided is too long", 400)
+            raise invalid_tag("The TagValue you have provided is too long")
 
 
 def object_attrs(

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lambdaport.errors import AwsError
 from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.call import S3Call, S3Reply
+from lambdaport.services.s3.errors import bucket_error
 
 Operation = Callable[[S3Call, Mapping[str, Any]], Awaitable[S3Reply]]
 
@@ -145,7 +145,7 @@ class BucketConfigService:
             if document is None:
                 assert sub.missing is not None
                 code, message = sub.missing
-                raise AwsError(code, message, 404, fields={"BucketName": bucket.name})
+                raise bucket_error(code, message, 404, bucket.name)
             if sub.payload:
                 return S3Reply({sub.member: document})
             return S3Reply(dict(document), root=sub.root)
@@ -169,9 +169,9 @@ class BucketConfigService:
         self, call: S3Call, params: Mapping[str, Any]
     ) -> S3Reply:
         bucket = self._backend.bucket(params["Bucket"])
-        raise AwsError(
+        raise bucket_error(
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",
             404,
-            fields={"BucketName": bucket.name},
+            bucket.name,
         )

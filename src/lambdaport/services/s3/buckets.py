@@ -11,7 +11,7 @@ from typing import Any
 from lambdaport.errors import AwsError
 from lambdaport.services.s3.backend import S3Backend, http_date
 from lambdaport.services.s3.call import S3Call, S3Reply
-from lambdaport.services.s3.errors import malformed_xml
+from lambdaport.services.s3.errors import bucket_error, invalid_tag, malformed_xml
 from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, canonical_user_id
 
 US_EAST_1 = "us-east-1"
@@ -29,12 +29,7 @@ def check_bucket_name(name: str) -> None:
         or name.startswith("xn--")
         or name.endswith("-s3alias")
     ):
-        raise AwsError(
-            "InvalidBucketName",
-            "The specified bucket is not valid.",
-            400,
-            fields={"BucketName": name},
-        )
+        raise bucket_error("InvalidBucketName", "The specified bucket is not valid.", 400, name)
 
 
 def owner(account_id: str) -> dict[str, str]:
@@ -94,20 +89,20 @@ class BucketService:
         existing = self._backend.tables.bucket(name)
         if existing is not None:
             if existing.account_id != call.account_id:
-                raise AwsError(
+                raise bucket_error(
                     "BucketAlreadyExists",
                     "The requested bucket name is not available. The bucket namespace is shared "
                     "by all users of the system. Please select a different name and try again.",
                     409,
-                    fields={"BucketName": name},
+                    name,
                 )
             if existing.region != US_EAST_1:
-                raise AwsError(
+                raise bucket_error(
                     "BucketAlreadyOwnedByYou",
                     "Your previous request to create the named bucket succeeded and you "
                     "already own it.",
                     409,
-                    fields={"BucketName": name},
+                    name,
                 )
             return S3Reply({"Location": f"/{name}"})
         config: dict[str, Any] = {}
@@ -121,12 +116,8 @@ class BucketService:
     async def delete_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         bucket = self._backend.bucket(params["Bucket"])
         if not self._backend.tables.bucket_is_empty(bucket.name):
-            raise AwsError(
-                "BucketNotEmpty",
-                "The bucket you tried to delete is not empty",
-                409,
-                fields={"BucketName": bucket.name},
-            )
+            message = "The bucket you tried to delete is not empty"
+            raise bucket_error("BucketNotEmpty", message, 409, bucket.name)
         self._backend.release(self._backend.tables.delete_bucket(bucket.name))
         return S3Reply(status=204)
 
@@ -206,7 +197,7 @@ class BucketService:
         bucket = self._backend.bucket(params["Bucket"])
         tags = [dict(t) for t in (params.get("Tagging") or {}).get("TagSet") or []]
         if len(tags) > 50 or len({t["Key"] for t in tags}) != len(tags):
-            raise AwsError("InvalidTag", "The TagSet you have provided is invalid", 400)
+            raise invalid_tag("The TagSet you have provided is invalid")
         self._save_config(bucket, TagSet=tags)
         return S3Reply(status=204)
 
@@ -214,12 +205,7 @@ class BucketService:
         bucket = self._backend.bucket(params["Bucket"])
         tags = bucket.config.get("TagSet")
         if not tags:
-            raise AwsError(
-                "NoSuchTagSet",
-                "The TagSet does not exist",
-                404,
-                fields={"BucketName": bucket.name},
-            )
+            raise bucket_error("NoSuchTagSet", "The TagSet does not exist", 404, bucket.name)
         return S3Reply({"TagSet": tags}, root="Tagging")
 
     async def delete_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:

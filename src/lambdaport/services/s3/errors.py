@@ -5,10 +5,13 @@ from __future__ import annotations
 from lambdaport.errors import AwsError
 
 
+def bucket_error(code: str, message: str, status: int, bucket: str) -> AwsError:
+    """An error about a bucket (or one of its subresources): its XML names the bucket."""
+    return AwsError(code, message, status, fields={"BucketName": bucket})
+
+
 def no_such_bucket(bucket: str) -> AwsError:
-    return AwsError(
-        "NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": bucket}
-    )
+    return bucket_error("NoSuchBucket", "The specified bucket does not exist", 404, bucket)
 
 
 def no_such_key(key: str) -> AwsError:
@@ -37,6 +40,10 @@ def no_such_upload(upload_id: str) -> AwsError:
 def invalid_argument(message: str, name: str | None = None, value: str | None = None) -> AwsError:
     fields = {} if name is None else {"ArgumentName": name, "ArgumentValue": value}
     return AwsError("InvalidArgument", message, 400, fields=fields)
+
+
+def invalid_tag(message: str) -> AwsError:
+    return AwsError("InvalidTag", message, 400)
 
 
 def invalid_request(message: str) -> AwsError:

@@ -1,0 +1,341 @@
+"""Helpers shared by the tests that drive a real server: boto3 clients, waiting on a condition
+with a deadline, creating functions (and letting a service invoke them), the AWS CLI, and a
+recording function that writes what it receives to a file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+from botocore.config import Config
+
+from lambdaport.testing.server import zip_files
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_lambda.literals import RuntimeType
+    from mypy_boto3_sqs import SQSClient
+
+T = TypeVar("T")
+
+ACCOUNT = "000000000000"  # the account of any non-numeric access key
+REGION = "us-east-1"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
+ECHO = "def handler(event, context):\n    return event\n"
+AWS_CLI = Path(sys.executable).parent / "aws"  # AWS CLI v1, installed with the dev tools
+
+
+# -- clients ----------------------------------------------------------------------------------
+
+
+def client_options(
+    endpoint: str,
+    *,
+    region: str = REGION,
+    access_key: str = "test",
+    read_timeout: int = 60,
+    **config: Any,
+) -> dict[str, Any]:
+    """``boto3.client(service, **client_options(endpoint))``: any credentials, no retries."""
+    return {
+        "endpoint_url": endpoint,
+        "region_name": region,
+        "aws_access_key_id": access_key,
+        "aws_secret_access_key": "test",
+        "config": Config(retries={"max_attempts": 0}, read_timeout=read_timeout, **config),
+    }
+
+
+def client_for(endpoint: str, account: str = "test") -> LambdaClient:
+    """A Lambda client; ``account`` is the access key (12 digits make it the account id)."""
+    return boto3.client("lambda", **client_options(endpoint, access_key=account, read_timeout=120))
+
+
+# -- waiting ----------------------------------------------------------------------------------
+
+
+def wait_for(
+    predicate: Callable[[], T | None],
+    timeout: float = 30.0,
+    what: str = "",
+    *,
+    interval: float = 0.05,
+) -> T:
+    """Poll ``predicate`` until it returns something truthy (that value); fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)  # the polling interval, bounded by the deadline above
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Inside an event loop: poll ``condition`` until it holds; fail after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {condition}")
+        await asyncio.sleep(0.01)
+
+
+def wait_active(client: LambdaClient, name: str) -> None:
+    client.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
+    )
+
+
+# -- functions --------------------------------------------------------------------------------
+
+
+def create_function(
+    client: LambdaClient,
+    source: str | Mapping[str, str | bytes] = ECHO,
+    *,
+    name: str | None = None,
+    handler: str = "app.handler",
+    runtime: RuntimeType = "python3.11",
+    **config: Any,
+) -> str:
+    """Create a function from ``app.py``'s source (or a mapping of files) and wait until it is
+    Active; its name (``fn-<random>`` unless given)."""
+    files = {"app.py": source} if isinstance(source, str) else source
+    function_name = name or f"fn-{uuid.uuid4().hex[:12]}"
+    client.create_function(
+        FunctionName=function_name,
+        Runtime=runtime,
+        Role=ROLE,
+        Handler=handler,
+        Code={"ZipFile": zip_files(files)},
+        **config,
+    )
+    wait_active(client, function_name)
+    return function_name
+
+
+def allow_invoke(
+    client: LambdaClient,
+    function: str,
+    principal: str,
+    source_arn: str,
+    *,
+    source_account: str | None = None,
+    statement_id: str | None = None,
+) -> None:
+    """Add a resource-policy statement letting ``principal`` (a service) invoke ``function``
+    on behalf of ``source_arn`` (and ``source_account`` when given)."""
+    extra: dict[str, Any] = {} if source_account is None else {"SourceAccount": source_account}
+    client.add_permission(
+        FunctionName=function,
+        StatementId=statement_id or f"allow-{uuid.uuid4().hex[:8]}",
+        Action="lambda:InvokeFunction",
+        Principal=principal,
+        SourceArn=source_arn,
+        **extra,
+    )
+
+
+# -- a recording function ---------------------------------------------------------------------
+
+# Appends {"id": request id, "event": ..., "t": time} to $OUT per run; when the event asks,
+# sleeps (then appends {"id", "done": time}) and fails.
+RECORDER = """
+import json, os, time
+
+def handler(event, context):
+    def note(**fields):
+        with open(os.environ["OUT"], "a") as out:
+            out.write(json.dumps({"id": context.aws_request_id, **fields}) + "\\n")
+    note(event=event, t=time.time())
+    if isinstance(event, dict):
+        if event.get("sleep"):
+            time.sleep(event["sleep"])
+            note(done=time.time())
+        if event.get("fail"):
+            raise RuntimeError("failing on purpose")
+    return {"echo": event}
+"""
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """A real function running :data:`RECORDER`, and what it wrote."""
+
+    client: LambdaClient
+    name: str
+    out: Path
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.name}"
+
+    def lines(self) -> list[dict[str, Any]]:
+        return json_lines(self.out)
+
+    def seen(self) -> list[dict[str, Any]]:
+        """One line per run: ``{"id", "event", "t"}``."""
+        return [line for line in self.lines() if "event" in line]
+
+    def events(self) -> list[Any]:
+        return [line["event"] for line in self.seen()]
+
+    def runs_of(self, request_id: str) -> list[dict[str, Any]]:
+        return [line for line in self.seen() if line["id"] == request_id]
+
+    def wait_runs(self, request_id: str, count: int, timeout: float = 20.0) -> list[dict[str, Any]]:
+        def enough() -> list[dict[str, Any]] | None:
+            runs = self.runs_of(request_id)
+            return runs if len(runs) >= count else None
+
+        return wait_for(enough, timeout, f"{count} runs of {request_id} by {self.name}")
+
+    def wait_events(self, count: int, timeout: float = 30.0) -> list[Any]:
+        def enough() -> list[Any] | None:
+            events = self.events()
+            return events if len(events) >= count else None
+
+        return wait_for(enough, timeout, f"{count} events in {self.name}")
+
+    def wait_record(self, timeout: float = 20.0) -> dict[str, Any]:
+        """The first event this function received (a destination's invocation record)."""
+        (event, *_) = self.wait_events(1, timeout)
+        record: dict[str, Any] = event
+        return record
+
+    def allow(
+        self,
+        principal: str,
+        source_arn: str,
+        *,
+        source_account: str | None = None,
+        statement_id: str | None = None,
+    ) -> None:
+        """Let ``principal`` invoke this function for ``source_arn`` (see :func:`allow_invoke`)."""
+        allow_invoke(
+            self.client,
+            self.name,
+            principal,
+            source_arn,
+            source_account=source_account,
+            statement_id=statement_id,
+        )
+
+
+class Recorders:
+    """``make(**create_function_config)`` a :class:`Recorder` on one server, writing under
+    ``directory``; every function it made is deleted when the block ends."""
+
+    def __init__(self, client: LambdaClient, directory: Path) -> None:
+        self._client = client
+        self._directory = directory
+        self._created: list[str] = []
+
+    def __call__(self, **config: Any) -> Recorder:
+        name = f"rec-{uuid.uuid4().hex[:10]}"
+        out = self._directory / f"{name}.jsonl"
+        create_function(
+            self._client,
+            RECORDER,
+            name=name,
+            **{"Timeout": 10, "Environment": {"Variables": {"OUT": str(out)}}, **config},
+        )
+        self._created.append(name)
+        return Recorder(self._client, name, out)
+
+    def __enter__(self) -> Recorders:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for name in self._created:
+            with contextlib.suppress(self._client.exceptions.ResourceNotFoundException):
+                self._client.delete_function(FunctionName=name)
+
+
+# -- the AWS CLI ------------------------------------------------------------------------------
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """This process's environment without its ``AWS_*`` variables, plus test credentials."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_PAGER="",
+        **extra,
+    )
+    return env
+
+
+def aws(
+    endpoint: str, *args: str, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the AWS CLI against the server (JSON output unless ``args`` say otherwise)."""
+    return subprocess.run(
+        [str(AWS_CLI), "--endpoint-url", endpoint, "--output", "json", *args],
+        capture_output=True,
+        text=True,
+        env=dict(env) if env is not None else cli_env(),
+        timeout=timeout,
+        check=False,
+    )
+
+
+def aws_json(endpoint: str, *args: str, env: Mapping[str, str] | None = None) -> Any:
+    """Run the AWS CLI, assert it succeeded, and parse its output (None when there is none)."""
+    done = aws(endpoint, *args, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout) if done.stdout.strip() else None
+
+
+# -- SQS --------------------------------------------------------------------------------------
+
+
+def receive_messages(
+    sqs: SQSClient, url: str, count: int = 1, *, delete: bool = False, timeout: float = 30.0
+) -> list[Any]:
+    """Receive until ``count`` messages (with all their attributes) came from the queue at
+    ``url``; ``delete`` deletes each one received."""
+    got: list[Any] = []
+
+    def enough() -> list[Any] | None:
+        response = sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+        )
+        for message in response.get("Messages", []):
+            got.append(message)
+            if delete:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return got if len(got) >= count else None
+
+    return wait_for(enough, timeout, f"{count} messages on {url}")

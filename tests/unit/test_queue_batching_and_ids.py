@@ -1,0 +1,109 @@
+"""Batched deletes of finished async events, and the cheap request ids and trace headers."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lambdaport.invoke.asynchronous.queue import FINISH_DELAY_S, AsyncQueue
+from lambdaport.invoke.ids import new_request_id, new_trace_header
+from lambdaport.store import Store
+from lambdaport.store.queue import AsyncEventStore, QueuedEvent
+
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "data")
+    yield opened
+    opened.close()
+
+
+def queued(request_id: str) -> QueuedEvent:
+    return QueuedEvent(
+        request_id=request_id,
+        function_arn=ARN,
+        invoked_arn=ARN,
+        account_id="000000000000",
+        region="us-east-1",
+        payload=b"{}",
+        trace_header=None,
+        attempts=0,
+        requeues=0,
+        accepted_at=0.0,
+        not_before=0.0,
+    )
+
+
+def _rows(store: Store) -> list[str]:
+    """What is committed, read past the queue object (as a restarted server would)."""
+    rows = store.connection.execute("SELECT request_id FROM async_events ORDER BY request_id")
+    return [str(row[0]) for row in rows]
+
+
+def test_finished_events_are_deleted_with_the_next_enqueue(store: Store) -> None:
+    events = AsyncEventStore(store)
+    events.enqueue(queued("a"))
+    events.enqueue(queued("b"))
+    events.finish_later("a")
+    assert events.finishing == 1
+    assert _rows(store) == ["a", "b"]  # not committed yet: a crash would deliver "a" again
+    events.enqueue(queued("c"))
+    assert events.finishing == 0
+    assert _rows(store) == ["b", "c"]
+
+
+def test_every_read_commits_the_waiting_deletes_first(store: Store) -> None:
+    events = AsyncEventStore(store)
+    for request_id in ("a", "b"):
+        events.enqueue(queued(request_id))
+    events.finish_later("a")
+    assert list(events.request_ids()) == ["b"]
+    events.finish_later("b")
+    assert events.stats() == []
+    assert _rows(store) == []
+
+
+def test_a_finished_request_id_can_be_queued_again(store: Store) -> None:
+    events = AsyncEventStore(store)
+    assert events.enqueue(queued("a"))
+    events.finish_later("a")
+    assert events.enqueue(queued("a"))  # the delete goes first, in the same transaction
+    assert _rows(store) == ["a"]
+
+
+def test_the_queue_commits_finished_deletes_within_its_delay(store: Store) -> None:
+    events = AsyncEventStore(store)
+
+    async def scenario() -> None:
+        queue = AsyncQueue(events)
+        events.enqueue(queued("a"))
+        queue.finished("a")
+        assert _rows(store) == ["a"]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5.0
+        while _rows(store):
+            assert loop.time() < deadline, f"not deleted within {FINISH_DELAY_S} s"
+            await asyncio.sleep(FINISH_DELAY_S)
+
+    asyncio.run(scenario())
+    assert events.finishing == 0
+
+
+def test_request_ids_are_version_4_uuids() -> None:
+    ids = {new_request_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    for request_id in list(ids)[:200]:
+        parsed = uuid.UUID(request_id)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, request_id)
+
+
+def test_trace_headers_have_xrays_shape() -> None:
+    header = new_trace_header()
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", header)
