@@ -66,3 +66,11 @@ def test_identity_defaults() -> None:
     assert (presigned.service, presigned.region) == ("s3", "ap-south-1")
     targeted = identify("/", "", {"x-amz-target": "DynamoDB_20120810.ListTables"}, "us-east-1")
     assert targeted.service == "dynamodb"  # the target prefix names the client
+
+
+def test_unsigned_query_post_to_a_queue_url_is_sqs() -> None:
+    form = {"content-type": "application/x-www-form-urlencoded; charset=utf-8"}
+    assert identify("/000000000000/orders", "", form, "us-east-1").service == "sqs"
+    assert identify("/000000000000/orders.fifo", "", form, "us-east-1").service == "sqs"
+    # Without the form body it stays S3's (a bucket named with 12 digits, say).
+    assert identify("/000000000000/orders", "", {}, "us-east-1").service == "s3"

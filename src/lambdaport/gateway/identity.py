@@ -11,6 +11,7 @@ the access key when it is 12 digits, else ``000000000000``; the region comes fro
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -75,6 +76,10 @@ def _is_s3_label(label: str) -> bool:
     return label == "s3" or label.startswith("s3-")
 
 
+# A queue URL's path: /<12-digit account>/<queue name>.
+_QUEUE_PATH = re.compile(r"^/\d{12}/[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+
+
 @functools.lru_cache(maxsize=1024)
 def _service_from_host(host: str) -> str | None:
     name = host.split(":", 1)[0].lower()
@@ -109,6 +114,22 @@ def _service_from_signing_name(signing_name: str, path: str) -> str:
     return SIGNING_NAME_SERVICES.get(signing_name, signing_name)
 
 
+def _unclaimed_service(path: str, query: str, headers: Mapping[str, str]) -> str:
+    """The service of a request no signature, target or host names."""
+    for prefix, name in _PATH_SERVICES:
+        if path.startswith(prefix):
+            return name
+    if "AWSAccessKeyId=" in query or "X-Amz-Credential=" in query:
+        return "s3"  # a SigV2 presigned URL (only S3 has them)
+    if _QUEUE_PATH.match(path) and headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        return "sqs"  # an unsigned query-protocol post to a queue URL
+    # Unsigned requests nothing else claims are S3's (anonymous GETs of public objects,
+    # curl against a path-style URL), as on AWS's own S3 endpoints.
+    return "s3"
+
+
 def identify(path: str, query: str, headers: Mapping[str, str], default_region: str) -> Identity:
     scope = None
     authorization = headers.get("authorization")
@@ -129,15 +150,6 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
     if service is None:
         service = _service_from_host(headers.get("host", ""))
     if service is None:
-        for prefix, name in _PATH_SERVICES:
-            if path.startswith(prefix):
-                service = name
-                break
-    if service is None and ("AWSAccessKeyId=" in query or "X-Amz-Credential=" in query):
-        service = "s3"  # a SigV2 presigned URL (only S3 has them)
-    if service is None:
-        # Unsigned requests nothing else claims are S3's (anonymous GETs of public objects,
-        # curl against a path-style URL), as on AWS's own S3 endpoints.
-        service = "s3"
+        service = _unclaimed_service(path, query, headers)
     account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
     return Identity(service=service, account_id=account, region=region, access_key=access_key)
