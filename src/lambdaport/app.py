@@ -215,16 +215,16 @@ class LambdaportApp:
         await self.gateway(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        steps: dict[str, tuple[Callable[[], Awaitable[None]], str]] = {
-            "lifespan.startup": (self.startup, "lifespan.startup"),
-            "lifespan.shutdown": (self.shutdown, "lifespan.shutdown"),
+        steps: dict[str, Callable[[], Awaitable[None]]] = {
+            "lifespan.startup": self.startup,
+            "lifespan.shutdown": self.shutdown,
         }
         while True:
             message = await receive()
-            step = steps.get(message["type"])
-            if step is None:
+            name = message["type"]
+            action = steps.get(name)
+            if action is None:
                 continue
-            action, name = step
             try:
                 await action()
             except Exception as exc:

@@ -4,8 +4,6 @@ dispatcher's fairness (with an in-test invoker standing in for the runtime)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import orjson
 import pytest
@@ -21,38 +19,14 @@ from lambdaport.invoke.asynchronous.records import AttemptResponse, invocation_r
 from lambdaport.invoke.model import (
     AsyncInvocation,
     EventInvokeConfig,
-    InvokeRequest,
     InvokeResponse,
     ResolvedFunction,
 )
 from lambdaport.runtime.spec import FunctionSpec
 from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore, QueuedEvent
-
-ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "data")
-    yield opened
-    opened.close()
-
-
-def queued(request_id: str, function: str = "a", not_before: float = 0.0) -> QueuedEvent:
-    return QueuedEvent(
-        request_id=request_id,
-        function_arn=ARN + function,
-        invoked_arn=ARN + function,
-        account_id="000000000000",
-        region="us-east-1",
-        payload=b"{}",
-        trace_header=None,
-        attempts=0,
-        requeues=0,
-        accepted_at=not_before,
-        not_before=not_before,
-    )
+from lambdaport.store.queue import AsyncEventStore
+from tests.helpers import wait_until
+from tests.unit.conftest import ARN, queued
 
 
 def test_enqueue_is_idempotent_by_request_id(store: Store) -> None:
@@ -136,10 +110,12 @@ class SlowInvoker:
         self.started: list[str] = []
         self.release = asyncio.Event()
 
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse:
-        self.started.append(request.function_name.rsplit(":", 1)[-1])
+    async def run(
+        self, resolved: ResolvedFunction, payload: bytes, request_id: str, trace_header: str | None
+    ) -> InvokeResponse:
+        self.started.append(resolved.spec.function_name)
         await self.release.wait()
-        return InvokeResponse(200, request.request_id or "", "$LATEST", b"null")
+        return InvokeResponse(200, request_id, "$LATEST", b"null")
 
 
 class Resolver:
@@ -173,7 +149,7 @@ def test_a_busy_function_does_not_starve_another(store: Store) -> None:
             queue.accept(AsyncInvocation(f"busy-{n}", ARN + "busy", ARN + "busy", "0", "r", b"{}"))
         queue.accept(AsyncInvocation("quiet-0", ARN + "quiet", ARN + "quiet", "0", "r", b"{}"))
         dispatcher.dispatch_due()
-        await asyncio.sleep(0)  # let the started attempts reach the invoker
+        await wait_until(lambda: len(invoker.started) >= 3)  # the attempts reach the invoker
         started = list(invoker.started)
         invoker.release.set()
         await dispatcher.stop()

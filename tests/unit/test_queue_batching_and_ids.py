@@ -5,40 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from lambdaport.invoke.asynchronous.queue import FINISH_DELAY_S, AsyncQueue
+from lambdaport.invoke.asynchronous.queue import AsyncQueue
 from lambdaport.invoke.ids import new_request_id, new_trace_header
 from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore, QueuedEvent
-
-ARN = "arn:aws:lambda:us-east-1:000000000000:function:f"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "data")
-    yield opened
-    opened.close()
-
-
-def queued(request_id: str) -> QueuedEvent:
-    return QueuedEvent(
-        request_id=request_id,
-        function_arn=ARN,
-        invoked_arn=ARN,
-        account_id="000000000000",
-        region="us-east-1",
-        payload=b"{}",
-        trace_header=None,
-        attempts=0,
-        requeues=0,
-        accepted_at=0.0,
-        not_before=0.0,
-    )
+from lambdaport.store.queue import AsyncEventStore
+from tests.helpers import wait_until
+from tests.unit.conftest import queued
 
 
 def _rows(store: Store) -> list[str]:
@@ -86,11 +59,7 @@ def test_the_queue_commits_finished_deletes_within_its_delay(store: Store) -> No
         events.enqueue(queued("a"))
         queue.finished("a")
         assert _rows(store) == ["a"]
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 5.0
-        while _rows(store):
-            assert loop.time() < deadline, f"not deleted within {FINISH_DELAY_S} s"
-            await asyncio.sleep(FINISH_DELAY_S)
+        await wait_until(lambda: not _rows(store), timeout=5.0)
 
     asyncio.run(scenario())
     assert events.finishing == 0

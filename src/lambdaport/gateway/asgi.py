@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from lambdaport.errors import AwsError
 from lambdaport.gateway.identity import Identity, identify
 from lambdaport.gateway.sigv4 import verify_request
@@ -53,8 +55,6 @@ class ServiceEndpoint:
 
 
 def _json_error(status: int, code: str, message: str) -> HttpResponse:
-    import orjson
-
     return HttpResponse(
         status,
         [("content-type", "application/json"), ("x-amzn-errortype", code)],
@@ -101,7 +101,7 @@ class Gateway:
         identity = None
         if not internal:
             identity = identify(path, query, headers, self._default_region)
-            endpoint = self._services.get(identity.service or "")
+            endpoint = self._services.get(identity.service)
             if endpoint is not None and endpoint.raw is not None:
                 await endpoint.raw(scope, receive, send, self._context(identity, headers))
                 return
@@ -139,7 +139,7 @@ class Gateway:
             region=identity.region,
             request_id=request_id or new_request_id(),
             access_key=identity.access_key,
-            service=identity.service or "",
+            service=identity.service,
             endpoint=f"http://{host}" if host else "",
         )
 
@@ -177,13 +177,6 @@ class Gateway:
         started = time.perf_counter()
         request_id = new_request_id()
         operation: str | None = None
-        if identity.service is None:
-            error = _json_error(
-                404,
-                "UnknownServiceException",
-                "lambdaport could not tell which AWS service this request is for.",
-            )
-            return error, None
         endpoint = self._services.get(identity.service)
         if endpoint is None:
             return self._unserved_response(identity.service, request_id), None

@@ -47,7 +47,7 @@ _PATH_SERVICES = (
 
 @dataclass(frozen=True, slots=True)
 class Identity:
-    service: str | None
+    service: str
     account_id: str
     region: str
     access_key: str

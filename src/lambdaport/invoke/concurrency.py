@@ -8,8 +8,6 @@ AWS's ``TooManyRequestsException`` and its ``Reason``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from lambdaport.errors import AwsError
 
@@ -29,9 +27,6 @@ class ConcurrencyLimiter:
         self.account_limit = account_limit
         self._per_function: defaultdict[str, int] = defaultdict(int)
         self._unreserved: defaultdict[tuple[str, str], int] = defaultdict(int)
-
-    def in_flight(self, function_arn: str) -> int:
-        return self._per_function[function_arn]
 
     def acquire(
         self,
@@ -58,18 +53,3 @@ class ConcurrencyLimiter:
         self._per_function[function_arn] -= 1
         if reserved is None:
             self._unreserved[account_key] -= 1
-
-    @contextmanager
-    def lease(
-        self,
-        account_key: tuple[str, str],
-        function_arn: str,
-        reserved: int | None,
-        reserved_total: int,
-    ) -> Iterator[None]:
-        """Hold one unit of concurrency for the body of the ``with``, or raise a throttle."""
-        self.acquire(account_key, function_arn, reserved, reserved_total)
-        try:
-            yield
-        finally:
-            self.release(account_key, function_arn, reserved)

@@ -3,7 +3,8 @@
 The Lambda API's Invoke, every push trigger, every HTTP front and every event source mapping
 call :meth:`Invoker.invoke` with an :class:`InvokeRequest`. It resolves the function and
 qualifier, checks the state, the payload, the caller's permission and concurrency, then runs
-the invocation on the runtime pool.
+the invocation on the runtime pool (or, for ``Event``, queues it durably). The async
+dispatcher delivers queued events through :meth:`Invoker.run`, with the resolution it made.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from lambdaport.invoke.model import (
     FunctionResolver,
     InvokeRequest,
     InvokeResponse,
+    ResolvedFunction,
 )
 from lambdaport.invoke.permissions import check_invoke_permission
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
@@ -41,7 +43,7 @@ class Executor(Protocol):
     def retire(self, function_arn: str, version: str | None = None) -> None: ...
 
 
-def _too_large(size: int, limit: int) -> AwsError:
+def _too_large(limit: int) -> AwsError:
     return AwsError(
         "RequestTooLargeException",
         f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
@@ -69,6 +71,17 @@ def _decode_client_context(value: str | None) -> str | None:
     return text
 
 
+def _check_active(resolved: ResolvedFunction) -> None:
+    if resolved.state != "Active":
+        raise AwsError(
+            "ResourceConflictException",
+            "The operation cannot be performed at this time. The function is currently "
+            f"in the following state: {resolved.state}",
+            409,
+            fields={"Type": "User"},
+        )
+
+
 def _check_json(payload: bytes) -> bytes:
     if not payload:
         return b"{}"
@@ -87,7 +100,7 @@ class Invoker:
         resolver: FunctionResolver,
         executor: Executor,
         limiter: ConcurrencyLimiter,
-        events: AsyncEventQueue | None = None,
+        events: AsyncEventQueue,
     ) -> None:
         self._resolver = resolver
         self._executor = executor
@@ -101,34 +114,21 @@ class Invoker:
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
         limit = ASYNC_PAYLOAD_LIMIT if request.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(request.payload) > limit:
-            raise _too_large(len(request.payload), limit)
+            raise _too_large(limit)
         resolved = self._resolver.resolve(
             request.account_id, request.region, request.function_name, request.qualifier
         )
-        if resolved.state != "Active":
-            raise AwsError(
-                "ResourceConflictException",
-                "The operation cannot be performed at this time. The function is currently "
-                f"in the following state: {resolved.state}",
-                409,
-                fields={"Type": "User"},
-            )
+        _check_active(resolved)
         check_invoke_permission(resolved.policy_statements, request.caller, resolved.invoked_arn)
         spec = resolved.spec
-        runs_python = spec.runtime.startswith("python")
-        payload = _check_json(request.payload) if runs_python else request.payload
+        payload = (
+            _check_json(request.payload) if spec.runtime.startswith("python") else request.payload
+        )
         client_context = _decode_client_context(request.client_context)
         request_id = request.request_id or new_request_id()
         if request.invocation_type == "DryRun":
             return InvokeResponse(204, request_id, resolved.executed_version)
         if request.invocation_type == "Event":
-            if self._events is None:
-                raise AwsError(
-                    "InvalidParameterValueException",
-                    "InvocationType Event is not available in this lambdaport build yet.",
-                    400,
-                    fields={"Type": "User"},
-                )
             self._events.accept(
                 AsyncInvocation(
                     request_id=request_id,
@@ -141,12 +141,35 @@ class Invoker:
                 )
             )
             return InvokeResponse(202, request_id, resolved.executed_version)
+        return await self._run(
+            resolved, payload, request_id, request.trace_header, client_context, request.log_type
+        )
+
+    async def run(
+        self, resolved: ResolvedFunction, payload: bytes, request_id: str, trace_header: str | None
+    ) -> InvokeResponse:
+        """Run a queued asynchronous event synchronously. The async dispatcher has resolved
+        the function itself (its version, config and limits decide the event's fate), and
+        the payload passed the door's checks when the event was accepted."""
+        _check_active(resolved)
+        return await self._run(resolved, payload, request_id, trace_header, None, "None")
+
+    async def _run(
+        self,
+        resolved: ResolvedFunction,
+        payload: bytes,
+        request_id: str,
+        trace_header: str | None,
+        client_context: str | None,
+        log_type: str,
+    ) -> InvokeResponse:
+        spec = resolved.spec
         invocation = Invocation(
             request_id=request_id,
             payload=payload,
             invoked_function_arn=resolved.invoked_arn,
             client_context=client_context,
-            trace_id=request.trace_header or new_trace_header(),
+            trace_id=trace_header or new_trace_header(),
         )
         account_key = (spec.account_id, spec.region)
         reserved = resolved.reserved_concurrency
@@ -158,7 +181,7 @@ class Invoker:
         finally:
             limiter.release(account_key, spec.function_arn, reserved)
         log_result = None
-        if request.log_type == "Tail":
+        if log_type == "Tail":
             tail = result.log.encode()[-LOG_TAIL_BYTES:]
             log_result = base64.b64encode(tail).decode()
         return InvokeResponse(

@@ -44,7 +44,7 @@ class LambdaApi:
         policies: PolicyService,
         account: AccountService,
         invoker: Invoker,
-        event_invoke_configs: EventInvokeConfigService | None = None,
+        event_invoke_configs: EventInvokeConfigService,
     ) -> None:
         self._invoker = invoker
         self.handlers: dict[str, Handler] = {
@@ -75,19 +75,16 @@ class LambdaApi:
             "Invoke": self.invoke,
             "InvokeAsync": self.invoke_async,
         }
-        if event_invoke_configs is not None:
-            configs = event_invoke_configs
-            self.handlers["PutFunctionEventInvokeConfig"] = configs.put_function_event_invoke_config
-            self.handlers["UpdateFunctionEventInvokeConfig"] = (
-                configs.update_function_event_invoke_config
-            )
-            self.handlers["GetFunctionEventInvokeConfig"] = configs.get_function_event_invoke_config
-            self.handlers["DeleteFunctionEventInvokeConfig"] = (
-                configs.delete_function_event_invoke_config
-            )
-            self.handlers["ListFunctionEventInvokeConfigs"] = (
-                configs.list_function_event_invoke_configs
-            )
+        configs = event_invoke_configs
+        self.handlers["PutFunctionEventInvokeConfig"] = configs.put_function_event_invoke_config
+        self.handlers["UpdateFunctionEventInvokeConfig"] = (
+            configs.update_function_event_invoke_config
+        )
+        self.handlers["GetFunctionEventInvokeConfig"] = configs.get_function_event_invoke_config
+        self.handlers["DeleteFunctionEventInvokeConfig"] = (
+            configs.delete_function_event_invoke_config
+        )
+        self.handlers["ListFunctionEventInvokeConfigs"] = configs.list_function_event_invoke_configs
 
     async def dispatch(
         self, ctx: RequestContext, operation: str, params: Mapping[str, Any]

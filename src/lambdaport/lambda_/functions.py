@@ -71,14 +71,14 @@ class FunctionService:
         registry: FunctionRegistry,
         code: CodeStore,
         retire: RetireHook,
-        watch: Callable[[str], None] = lambda directory: None,
-        objects: ObjectStore | None = None,
+        watch: Callable[[str], None],
+        objects: ObjectStore,
     ) -> None:
         self._registry = registry
         self._code = code
         self._retire = retire
         self._watch = watch
-        self._objects = objects  # S3, for Code.S3Bucket/S3Key (None: only hot-reload)
+        self._objects = objects  # S3, for Code.S3Bucket/S3Key
 
     # -- code -------------------------------------------------------------------------
 
@@ -101,11 +101,6 @@ class FunctionService:
         """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
         if not key:
             raise invalid_parameter("S3Key is required when S3Bucket is given.")
-        if self._objects is None:
-            raise invalid_parameter(
-                "Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: "
-                "The specified bucket does not exist"
-            )
         version = params.get("S3ObjectVersion")
         try:
             return self._objects.get_object_bytes(

@@ -40,7 +40,7 @@ class Resolver:
         self,
         registry: FunctionRegistry,
         code: CodeStore,
-        event_invoke_configs: EventInvokeConfigLookup | None = None,
+        event_invoke_configs: EventInvokeConfigLookup,
     ) -> None:
         self._registry = registry
         self._code = code
@@ -119,8 +119,7 @@ class Resolver:
     def _event_invoke_config(
         self, account_id: str, region: str, name: str, qualifier: str | None
     ) -> EventInvokeConfig:
-        lookup = self._event_invoke_configs
-        found = None if lookup is None else lookup(account_id, region, name, qualifier or LATEST)
+        found = self._event_invoke_configs(account_id, region, name, qualifier or LATEST)
         return found or DEFAULT_EVENT_INVOKE_CONFIG
 
     def reserved_concurrency_total(self, account_id: str, region: str) -> int:

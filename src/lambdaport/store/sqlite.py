@@ -7,7 +7,7 @@ a crash of the server process.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,23 +112,6 @@ class Store:
         return _Transaction(self._db)
 
     # -- log events ---------------------------------------------------------------------
-
-    def append_log_events(
-        self, log_group: str, log_stream: str, events: Sequence[tuple[int, str]]
-    ) -> None:
-        self._db.executemany(
-            "INSERT INTO log_events(log_group, log_stream, timestamp, message) VALUES (?,?,?,?)",
-            [(log_group, log_stream, ts, message) for ts, message in events],
-        )
-
-    def append_log_event_rows(self, rows: Sequence[tuple[str, str, int, str]]) -> None:
-        """Rows of (log_group, log_stream, timestamp, message), in one transaction."""
-        with self.transaction():
-            self._db.executemany(
-                "INSERT INTO log_events(log_group, log_stream, timestamp, message) "
-                "VALUES (?,?,?,?)",
-                rows,
-            )
 
     def log_events(
         self, log_group: str, *, after_id: int = 0, limit: int = 1000

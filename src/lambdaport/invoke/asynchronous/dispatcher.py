@@ -44,7 +44,6 @@ from lambdaport.invoke.asynchronous.records import AttemptResponse, Condition, i
 from lambdaport.invoke.asynchronous.timing import AsyncTiming
 from lambdaport.invoke.model import (
     FunctionResolver,
-    InvokeRequest,
     InvokeResponse,
     ResolvedFunction,
 )
@@ -57,7 +56,11 @@ LATEST = "$LATEST"
 
 
 class InvokeDoor(Protocol):
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
+    """The part of ``Invoker`` the dispatcher uses: run an event it has resolved."""
+
+    async def run(
+        self, resolved: ResolvedFunction, payload: bytes, request_id: str, trace_header: str | None
+    ) -> InvokeResponse: ...
 
 
 def _requeues_on(error: AwsError) -> bool:
@@ -253,15 +256,8 @@ class AsyncDispatcher:
             await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
             return
         try:
-            result = await self._invoker.invoke(
-                InvokeRequest(
-                    account_id=event.account_id,
-                    region=event.region,
-                    function_name=event.invoked_arn,
-                    payload=event.payload,
-                    request_id=event.request_id,
-                    trace_header=event.trace_header,
-                )
+            result = await self._invoker.run(
+                resolved, event.payload, event.request_id, event.trace_header
             )
         except AwsError as error:
             await self._invocation_error(event, resolved, error)
