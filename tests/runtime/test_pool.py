@@ -65,8 +65,7 @@ def test_retire_stops_idle_environments_now(harness: Harness, tmp_path: Path) ->
     pid = _pid(harness, spec)
     assert _pid(harness, spec) == pid
     harness.pool.retire(spec.function_arn)
-    harness.run(asyncio.sleep(0))  # let the stop task run
-    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
+    harness.run(wait_until(lambda: not pid_exists(pid)))  # the loop runs the stop task
     assert harness.pool.environment_count(spec.function_arn) == 0
     assert _pid(harness, spec) != pid
 
@@ -78,14 +77,12 @@ def test_retire_lets_busy_environments_finish(harness: Harness, tmp_path: Path) 
         call = asyncio.ensure_future(
             harness.pool.invoke(spec, invocation(spec, b'{"seconds": 0.5}'))
         )
-        while harness.pool.environment_count(spec.function_arn) == 0:
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: harness.pool.environment_count(spec.function_arn) > 0)
         harness.pool.retire(spec.function_arn, "$LATEST")
         return (await call).payload
 
     pid = json.loads(harness.run(retire_while_busy()))["pid"]  # it finished normally
-    harness.run(asyncio.sleep(0))
-    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
+    harness.run(wait_until(lambda: not pid_exists(pid)))
 
 
 def test_retire_while_starting_discards_the_new_environment(
@@ -103,8 +100,7 @@ def test_retire_while_starting_discards_the_new_environment(
         return (await call).payload
 
     pid = json.loads(harness.run(retire_while_starting()))["pid"]
-    harness.run(asyncio.sleep(0))
-    wait_for(lambda: not pid_exists(pid), 10, "the worker to exit")
+    harness.run(wait_until(lambda: not pid_exists(pid)))
     assert harness.pool.environment_count(spec.function_arn) == 0
 
 

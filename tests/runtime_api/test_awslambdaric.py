@@ -66,7 +66,7 @@ def test_success_and_the_context_the_handler_sees(tmp_path: Path) -> None:
         first = await env.invoke(invocation)
         second = await env.invoke(make_invocation(b'{"x": 2}'))
         assert env.alive
-        return first, second, env.log_stream_name
+        return first, second, env.stream_name
 
     first, second, stream = with_environment(spec, make_settings(tmp_path), scenario)
     assert first.function_error is None, first.payload

@@ -199,7 +199,7 @@ def test_headers_deadline_and_environment(tmp_path: Path) -> None:
     )
 
     async def scenario(env: CustomEnvironment) -> tuple[InvocationResult, str]:
-        return await env.invoke(invocation), env.log_stream_name
+        return await env.invoke(invocation), env.stream_name
 
     before_ms = time.time() * 1000
     result, stream = with_environment(spec, make_settings(tmp_path), scenario)

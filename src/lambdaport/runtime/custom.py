@@ -19,49 +19,20 @@ import asyncio
 import time
 import uuid
 from asyncio import FIRST_COMPLETED
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe, exit_reason
+from lambdaport.runtime import report
+from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
-from lambdaport.runtime.memory import MemoryWatch
-from lambdaport.runtime.report import end_line, report_line, start_line, timeout_message
-from lambdaport.runtime.runtime_api import AnswerKind, PendingInvocation, RuntimeApi
+from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
+from lambdaport.runtime.runtime_api import PendingInvocation, RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
 INIT_TIMEOUT_S = 10.0  # AWS's limit on the init phase of an on-demand function
 STOP_TIMEOUT_S = 5.0
 BOOTSTRAP_NAME = "bootstrap"
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """How one invocation ended, before the log and the REPORT line are put around it."""
-
-    payload: bytes
-    error_type: str | None = None
-    function_error: bool = False
-    status: str | None = None  # "timeout" | "error" for platform failures (REPORT line)
-    platform_log: str = ""  # the platform's own lines, written before END
-    ended_at: float | None = None  # event-loop clock; None means "now"
-    environment_failed: bool = False
-
-
-def _platform_error(request_id: str, error_type: str, reason: str) -> _Outcome:
-    message = f"RequestId: {request_id} Error: {reason}"
-    return _Outcome(
-        payload=orjson.dumps({"errorType": error_type, "errorMessage": message}),
-        error_type=error_type,
-        function_error=True,
-        status="error",
-        platform_log=f"{message}\n{error_type}\n",
-        environment_failed=True,
-    )
 
 
 class CustomEnvironment:
@@ -74,9 +45,8 @@ class CustomEnvironment:
         self.memory_limit_kb = spec.memory_size * 1024
         self._memory = memory
         self._out_of_memory = False
-        self.environment_id = uuid.uuid4().hex
         day = time.strftime("%Y/%m/%d", time.gmtime())
-        self.log_stream_name = log_stream_name(spec.version, self.environment_id, day)
+        self.stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
         self._settings = settings
         self._loop = asyncio.get_running_loop()
         self._api: RuntimeApi | None = None
@@ -84,7 +54,7 @@ class CustomEnvironment:
         self._process: BootstrapProcess | None = None
         self._entrypoint_error: str | None = None
         self._init_duration_ms: float | None = None  # reported once, by the first invocation
-        self._max_memory_mb = 0
+        self._max_rss_kb = 0
         self._log_before_next: list[str] = []  # output up to the runtime's latest next
         self._pending: PendingInvocation | None = None  # the latest submitted invocation
         self._served = False
@@ -99,15 +69,10 @@ class CustomEnvironment:
 
     def memory_exceeded(self, peak_kb: int) -> None:
         """Over ``MemorySize``: the environment is killed, as AWS kills it."""
-        self._max_memory_mb = max(self._max_memory_mb, peak_kb // 1024)
+        self._max_rss_kb = max(self._max_rss_kb, peak_kb)
         self._out_of_memory = True
         if self._process is not None:
             self._process.kill()
-
-    @property
-    def stream_name(self) -> str:
-        """The pool's name for ``log_stream_name``."""
-        return self.log_stream_name
 
     @property
     def alive(self) -> bool:
@@ -136,7 +101,7 @@ class CustomEnvironment:
             return
         self._logs = logs = LogPipe()
         env = function_environment(
-            self.spec, self._settings, self.log_stream_name, runtime_api=api.address
+            self.spec, self._settings, self.stream_name, runtime_api=api.address
         )
         started = self._loop.time()
         try:
@@ -156,44 +121,25 @@ class CustomEnvironment:
         async with self._lock:
             started = self._loop.time()
             init_duration_ms, self._init_duration_ms = self._init_duration_ms, None
-            outcome = await self._run(invocation, started)
-            ended = outcome.ended_at if outcome.ended_at is not None else self._loop.time()
+            ending, answered_at = await self._run(invocation, started)
+            ended = answered_at if answered_at is not None else self._loop.time()
             self._served = True
             if self._process is not None:
-                self._max_memory_mb = max(self._max_memory_mb, self._process.max_memory_used_mb())
-            if outcome.environment_failed:
+                peak_kb = peak_rss_kb(self._process.pid) or 0
+                self._max_rss_kb = max(self._max_rss_kb, peak_kb)
+            if ending.status is not None:  # a platform failure ends the environment
                 self._failed = True
                 await self._stop_process()
             before, during = self._split_log()
-        duration_ms = max(0.0, (ended - started) * 1000)
-        request_id = invocation.request_id
-        report = report_line(
-            request_id,
-            duration_ms=duration_ms,
-            memory_size=self.spec.memory_size,
-            max_memory_used_mb=self._max_memory_mb,
+        return report.invocation_result(
+            self.spec,
+            invocation.request_id,
+            ending,
+            before=before,
+            output=during,
+            duration_ms=max(0.0, (ended - started) * 1000),
             init_duration_ms=init_duration_ms,
-            status=outcome.status,
-            error_type=outcome.error_type if outcome.status == "error" else None,
-        )
-        log = "".join(
-            (
-                before,
-                start_line(request_id, self.spec.version),
-                during,
-                outcome.platform_log,
-                end_line(request_id),
-                report,
-            )
-        )
-        return InvocationResult(
-            payload=outcome.payload,
-            function_error="Unhandled" if outcome.function_error else None,
-            log=log,
-            duration_ms=duration_ms,
-            init_duration_ms=init_duration_ms,
-            max_memory_used_mb=self._max_memory_mb,
-            error_type=outcome.error_type,
+            max_memory_used_mb=-(-self._max_rss_kb // 1024),
         )
 
     def _split_log(self) -> tuple[str, str]:
@@ -210,7 +156,7 @@ class CustomEnvironment:
         if self._pending is None or not self._pending.delivered.done():
             before, during = before + during, ""
         self._pending = None
-        return _line_terminated(before), _line_terminated(during)
+        return report.line_terminated(before), report.line_terminated(during)
 
     async def stop(self) -> None:
         """Kill the bootstrap's process group, close the Runtime API and the log pipe."""
@@ -223,16 +169,19 @@ class CustomEnvironment:
 
     # -- one invocation -----------------------------------------------------------------
 
-    async def _run(self, invocation: Invocation, started: float) -> _Outcome:
+    async def _run(
+        self, invocation: Invocation, started: float
+    ) -> tuple[report.Ending, float | None]:
+        """How the invocation ended, and when the runtime answered it (None: it did not)."""
         request_id = invocation.request_id
         api, process = self._api, self._process
         if self._entrypoint_error is not None or api is None or process is None:
             reason = self._entrypoint_error or "the environment was stopped"
-            return _platform_error(request_id, "Runtime.InvalidEntrypoint", reason)
+            return report.platform_failure(request_id, "Runtime.InvalidEntrypoint", reason), None
         if api.init_error.done():
-            return self._init_failure(api)
+            return self._init_failure(api), None
         if self._stopped or process.exited.done():
-            return self._exit_failure(request_id, process)
+            return self._exit_failure(request_id, process), None
         deadline_ms = int(time.time() * 1000) + self.spec.timeout * 1000
         self._pending = pending = api.submit(invocation, deadline_ms)
         waiting: set[asyncio.Future[Any]] = {pending.answer, process.exited}
@@ -247,55 +196,27 @@ class CustomEnvironment:
             if self._memory is not None:
                 self._memory.unwatch(self)
         if pending.answer.done():
-            return self._answered(pending)
+            answer = pending.answer.result()
+            return report.Ending(answer.payload, answer.error_type), answer.answered_at
         api.abandon(pending)
         if api.init_error.done():
-            return self._init_failure(api)
+            return self._init_failure(api), None
         if process.exited.done():
-            return self._exit_failure(request_id, process)
-        return self._timed_out(request_id, started)
+            return self._exit_failure(request_id, process), None
+        elapsed_s = self._loop.time() - started
+        return report.timed_out(request_id, self.spec.timeout, elapsed_s), None
 
-    def _answered(self, pending: PendingInvocation) -> _Outcome:
-        answer = pending.answer.result()
-        if answer.kind is AnswerKind.RESPONSE:
-            return _Outcome(payload=answer.payload, ended_at=answer.answered_at)
-        return _Outcome(
-            payload=answer.payload,
-            error_type=answer.error_type,
-            function_error=True,
-            ended_at=answer.answered_at,
-        )
-
-    def _init_failure(self, api: RuntimeApi) -> _Outcome:
+    def _init_failure(self, api: RuntimeApi) -> report.Ending:
         error = api.init_error.result()
-        return _Outcome(
-            payload=error.payload,
-            error_type=error.error_type,
-            function_error=True,
-            status="error",
-            environment_failed=True,
-        )
+        return report.Ending(error.payload, error.error_type, "error")
 
-    def _exit_failure(self, request_id: str, process: BootstrapProcess) -> _Outcome:
-        reason = exit_reason(process.exited.result()) if process.exited.done() else None
-        if reason is None:
-            text = "Runtime exited without providing a reason"
-        else:
-            text = f"Runtime exited with error: {reason}"
-        error_type = "Runtime.OutOfMemory" if self._out_of_memory else "Runtime.ExitError"
-        return _platform_error(request_id, error_type, text)
-
-    def _timed_out(self, request_id: str, started: float) -> _Outcome:
-        elapsed = self._loop.time() - started
-        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        message = timeout_message(request_id, self.spec.timeout)
-        return _Outcome(
-            payload=orjson.dumps({"errorType": "Sandbox.Timedout", "errorMessage": message}),
-            error_type="Sandbox.Timedout",
-            function_error=True,
-            status="timeout",
-            platform_log=f"{stamp} {request_id} Task timed out after {elapsed:.2f} seconds\n",
-            environment_failed=True,
+    def _exit_failure(self, request_id: str, process: BootstrapProcess) -> report.Ending:
+        code = signal_number = None
+        if process.exited.done():
+            returncode = process.exited.result()
+            code, signal_number = (returncode, None) if returncode >= 0 else (None, -returncode)
+        return report.runtime_exited(
+            request_id, code, signal_number, out_of_memory=self._out_of_memory
         )
 
     # -- plumbing -----------------------------------------------------------------------
@@ -310,10 +231,6 @@ class CustomEnvironment:
     async def _stop_process(self) -> None:
         if self._process is not None:
             await self._process.stop(STOP_TIMEOUT_S)
-
-
-def _line_terminated(text: str) -> str:
-    return text if not text or text.endswith("\n") else text + "\n"
 
 
 def _lower_first(text: str) -> str:

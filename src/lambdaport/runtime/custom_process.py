@@ -25,16 +25,6 @@ _PR_SET_PDEATHSIG = 1
 _READ_CHUNK = 64 * 1024
 
 
-def exit_reason(returncode: int) -> str | None:
-    """How AWS words an exit: ``exit status 1``, ``signal: killed``; ``None`` for status 0."""
-    if returncode > 0:
-        return f"exit status {returncode}"
-    if returncode < 0:
-        name = signal.strsignal(-returncode) or f"signal {-returncode}"
-        return f"signal: {name[:1].lower()}{name[1:]}"
-    return None
-
-
 def _die_with_parent() -> Callable[[], None] | None:
     """A ``preexec_fn`` that asks Linux to SIGKILL the child when the server goes away."""
     if not sys.platform.startswith("linux"):
@@ -144,17 +134,6 @@ class BootstrapProcess:
         if not self.exited.done():  # uninterruptible sleep: reap it when it finally goes
             await asyncio.to_thread(self._popen.wait)
             self._on_exit()
-
-    def max_memory_used_mb(self) -> int:
-        """The resident set high-water mark (``VmHWM``), rounded up to MB; 0 once gone."""
-        try:
-            with open(f"/proc/{self.pid}/status", encoding="ascii", errors="replace") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return -(-int(line.split()[1]) // 1024)
-        except (OSError, ValueError, IndexError):
-            pass
-        return 0
 
     def _on_pidfd_readable(self) -> None:
         if self._popen.poll() is not None:

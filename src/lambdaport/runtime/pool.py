@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import sys
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import cast
 
-from lambdaport.runtime.env_vars import log_stream_name
+from lambdaport.runtime.custom import start_custom_environment
 from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch
 from lambdaport.runtime.python import start_python_environment
@@ -38,9 +35,6 @@ from lambdaport.runtime.spec import (
 logger = logging.getLogger("lambdaport.runtime")
 
 EnvironmentKey = tuple[str, str, str]
-CustomFactory = Callable[
-    [FunctionSpec, RuntimeSettings, MemoryWatch], Awaitable[ExecutionEnvironment]
-]
 
 
 @dataclass(eq=False, slots=True)
@@ -48,7 +42,6 @@ class _Slot:
     """One environment as the pool tracks it."""
 
     environment: ExecutionEnvironment
-    stream_name: str
     last_used: float = field(default_factory=time.monotonic)
     retired: bool = False
     epoch: tuple[int, int] = (0, 0)  # the function's retire counts when it was created
@@ -56,14 +49,6 @@ class _Slot:
     def belongs_to(self, function_arn: str, version: str | None) -> bool:
         spec = self.environment.spec
         return spec.function_arn == function_arn and (version is None or spec.version == version)
-
-
-def _stream_name_of(environment: ExecutionEnvironment) -> str:
-    name = getattr(environment, "stream_name", None)
-    if isinstance(name, str):
-        return name
-    day = time.strftime("%Y/%m/%d", time.gmtime())
-    return log_stream_name(environment.spec.version, uuid.uuid4().hex, day)
 
 
 class RuntimePool:
@@ -140,7 +125,7 @@ class RuntimePool:
             raise
         self._busy.discard(slot)
         self._release(spec.environment_key, slot)
-        self._emit_log(spec, slot.stream_name, result)
+        self._emit_log(spec, slot.environment.stream_name, result)
         return result
 
     def _acquire(self, key: EnvironmentKey) -> _Slot | None:
@@ -175,7 +160,7 @@ class RuntimePool:
         if self._stopped:
             await environment.stop()
             raise RuntimeError("the runtime pool is stopped")
-        return _Slot(environment, _stream_name_of(environment), epoch=epoch)
+        return _Slot(environment, epoch=epoch)
 
     async def _start_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
         if spec.runtime.startswith("python"):
@@ -183,12 +168,7 @@ class RuntimePool:
                 spec, self._settings, self._interpreters, self._memory
             )
         if spec.runtime.startswith("provided"):
-            try:
-                custom = importlib.import_module("lambdaport.runtime.custom")
-            except ImportError as e:
-                raise NotImplementedError("custom runtimes are not available yet") from e
-            factory = cast(CustomFactory, custom.start_custom_environment)
-            return await factory(spec, self._settings, self._memory)
+            return await start_custom_environment(spec, self._settings, self._memory)
         raise NotImplementedError(f"runtime {spec.runtime} is not supported")
 
     def _emit_log(self, spec: FunctionSpec, stream_name: str, result: InvocationResult) -> None:

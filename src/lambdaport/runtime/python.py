@@ -21,8 +21,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from lambdaport.runtime import report
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
 from lambdaport.runtime.frames import Frame, FrameParser, encode_request
@@ -31,7 +29,7 @@ from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
 from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES
-from lambdaport.runtime.zygote import ExitStatus, SpawnedWorker, Zygote
+from lambdaport.runtime.zygote import KILLED, ExitStatus, SpawnedWorker, Zygote
 
 INIT_TIMEOUT_S = 10.0  # AWS's limit on the init phase of on-demand functions
 _READ_SIZE = 1 << 20
@@ -53,21 +51,6 @@ class _Outcome:
     header: dict[str, Any] | None = None
     body: bytes = b""
     exit_status: ExitStatus | None = None
-
-
-def _iso_now() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
-
-
-def _platform_error(error_type: str, message: str) -> bytes:
-    return orjson.dumps({"errorType": error_type, "errorMessage": message})
-
-
-def _exit_message(request_id: str, status: ExitStatus) -> str:
-    if status.code == 0 and status.signal is None:
-        return f"RequestId: {request_id} Error: Runtime exited without providing a reason"
-    return f"RequestId: {request_id} Error: Runtime exited with error: {status.describe()}"
 
 
 class PythonEnvironment:
@@ -288,78 +271,32 @@ class PythonEnvironment:
         self, invocation: Invocation, outcome: _Outcome, duration_ms: float, before: bytes
     ) -> InvocationResult:
         request_id = invocation.request_id
-        lines: list[str] = []
-        status: str | None = "error"
         if outcome.kind == "response":
             assert outcome.header is not None
-            payload = outcome.body
-            error_type: str | None = outcome.header.get("error_type")
             self._max_rss_kb = max(self._max_rss_kb, outcome.header.get("max_rss_kb") or 0)
-            if len(payload) > MAX_RESPONSE_BYTES:
-                error_type = "Function.ResponseSizeTooLarge"
-            if error_type == "Function.ResponseSizeTooLarge":
-                payload = _platform_error(
-                    error_type,
-                    "Response payload size exceeded maximum allowed payload size "
-                    f"({MAX_RESPONSE_BYTES} bytes).",
-                )
-            else:
-                status = None
+            ending = _response_ending(outcome.header.get("error_type"), outcome.body)
         elif outcome.kind == "timeout":
-            error_type, status = "Sandbox.Timedout", "timeout"
-            payload = _platform_error(
-                error_type, report.timeout_message(request_id, self.spec.timeout)
-            )
-            lines.append(
-                f"{_iso_now()} {request_id} Task timed out after {duration_ms / 1000:.2f} seconds\n"
-            )
+            ending = report.timed_out(request_id, self.spec.timeout, duration_ms / 1000)
         else:
-            exit_status = outcome.exit_status or ExitStatus(None, 9)
-            error_type = "Runtime.OutOfMemory" if outcome.kind == "oom" else "Runtime.ExitError"
-            message = _exit_message(request_id, exit_status)
-            payload = _platform_error(error_type, message)
-            lines.append(f"{message}\n{error_type}\n")
-        return self._finish(request_id, payload, error_type, status, duration_ms, before, lines)
+            status = outcome.exit_status or KILLED
+            ending = report.runtime_exited(
+                request_id, status.code, status.signal, out_of_memory=outcome.kind == "oom"
+            )
+        return self._finish(request_id, ending, duration_ms, before)
 
     def _finish(
-        self,
-        request_id: str,
-        payload: bytes,
-        error_type: str | None,
-        status: str | None,
-        duration_ms: float,
-        before: bytes,
-        platform_lines: list[str],
+        self, request_id: str, ending: report.Ending, duration_ms: float, before: bytes
     ) -> InvocationResult:
-        output = self._take_log().decode("utf-8", "replace")
-        if output and not output.endswith("\n"):
-            output += "\n"
         init_ms, self.init_duration_ms = self.init_duration_ms, None
-        max_used_mb = -(-self._max_rss_kb // 1024)
-        text = (
-            before.decode("utf-8", "replace")
-            + report.start_line(request_id, self.spec.version)
-            + output
-            + "".join(platform_lines)
-            + report.end_line(request_id)
-            + report.report_line(
-                request_id,
-                duration_ms=duration_ms,
-                memory_size=self.spec.memory_size,
-                max_memory_used_mb=max_used_mb,
-                init_duration_ms=init_ms,
-                status=status,
-                error_type=error_type if status == "error" else None,
-            )
-        )
-        return InvocationResult(
-            payload=payload,
-            function_error="Unhandled" if error_type else None,
-            log=text,
+        return report.invocation_result(
+            self.spec,
+            request_id,
+            ending,
+            before=before.decode("utf-8", "replace"),
+            output=report.line_terminated(self._take_log().decode("utf-8", "replace")),
             duration_ms=duration_ms,
             init_duration_ms=init_ms,
-            max_memory_used_mb=max_used_mb,
-            error_type=error_type,
+            max_memory_used_mb=-(-self._max_rss_kb // 1024),
         )
 
     def _init_failed(self, invocation: Invocation) -> InvocationResult:
@@ -368,10 +305,10 @@ class PythonEnvironment:
         self.state = EnvironmentState.DEAD
         self._record_peak_rss()
         self._zygote.kill(self.pid)
-        payload = json.dumps(error).encode()
         before = self._take_log()
         error_type = str(error.get("errorType", "Runtime.Unknown"))
-        return self._finish(invocation.request_id, payload, error_type, "error", 0.0, before, [])
+        ending = report.Ending(json.dumps(error).encode(), error_type, "error")
+        return self._finish(invocation.request_id, ending, 0.0, before)
 
     async def stop(self) -> None:
         """Kill the worker and release its pipes (idempotent)."""
@@ -390,6 +327,18 @@ class PythonEnvironment:
         for fd in (self._worker.request_fd, self._worker.response_fd, self._worker.log_fd):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def _response_ending(error_type: str | None, payload: bytes) -> report.Ending:
+    """The worker's response frame: the handler's result or error object, unless too large."""
+    if len(payload) > MAX_RESPONSE_BYTES or error_type == "Function.ResponseSizeTooLarge":
+        error_type = "Function.ResponseSizeTooLarge"
+        message = (
+            "Response payload size exceeded maximum allowed payload size "
+            f"({MAX_RESPONSE_BYTES} bytes)."
+        )
+        return report.Ending(report.error_object(error_type, message), error_type, "error")
+    return report.Ending(payload, error_type)
 
 
 async def start_python_environment(

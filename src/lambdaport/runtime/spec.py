@@ -94,6 +94,7 @@ class ExecutionEnvironment(Protocol):
     """
 
     spec: FunctionSpec
+    stream_name: str  # its CloudWatch log stream
 
     @property
     def alive(self) -> bool: ...

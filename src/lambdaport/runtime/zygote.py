@@ -43,23 +43,6 @@ _START_TIMEOUT_S = 60.0
 _STOP_TIMEOUT_S = 10.0
 _MAX_PACKET = 1 << 20
 
-# Go's names for signals, as AWS prints them ("Runtime exited with error: signal: killed").
-_SIGNAL_NAMES: dict[int, str] = {
-    signal.SIGABRT: "aborted",
-    signal.SIGBUS: "bus error",
-    signal.SIGFPE: "floating point exception",
-    signal.SIGHUP: "hangup",
-    signal.SIGILL: "illegal instruction",
-    signal.SIGINT: "interrupt",
-    signal.SIGKILL: "killed",
-    signal.SIGPIPE: "broken pipe",
-    signal.SIGSEGV: "segmentation fault",
-    signal.SIGTERM: "terminated",
-    signal.SIGTRAP: "trace/breakpoint trap",
-    signal.SIGUSR1: "user defined signal 1",
-    signal.SIGUSR2: "user defined signal 2",
-}
-
 
 class ZygoteError(RuntimeError):
     """The zygote could not be started or died."""
@@ -69,12 +52,6 @@ class ZygoteError(RuntimeError):
 class ExitStatus:
     code: int | None
     signal: int | None
-
-    def describe(self) -> str:
-        """``exit status 1`` or ``signal: killed``, AWS's wording (from Go's os/exec)."""
-        if self.signal is not None:
-            return "signal: " + _SIGNAL_NAMES.get(self.signal, f"signal {self.signal}")
-        return f"exit status {self.code}"
 
 
 KILLED = ExitStatus(code=None, signal=signal.SIGKILL)
