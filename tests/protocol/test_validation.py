@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import orjson
 import pytest
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol import RestJsonProtocol, load_service_model
+from lambdaport.protocol import JsonProtocol, RestJsonProtocol, load_service_model
+from lambdaport.protocol.base import HttpRequest
 from lambdaport.protocol.validation import compile_java_pattern
 from tests.protocol.helpers import create_function_body, lambda_request
 
@@ -130,3 +132,35 @@ def test_java_only_patterns_are_skipped_without_warnings() -> None:
     compiled = compile_java_pattern(r"[a-zA-Z0-9-_]+")
     assert compiled is not None
     assert compiled.fullmatch("my-function_1") is not None
+
+
+def _create_log_group(protocol: JsonProtocol, name: str) -> AwsError | None:
+    request = HttpRequest(
+        "POST",
+        "/",
+        "",
+        {"x-amz-target": "Logs_20140328.CreateLogGroup"},
+        orjson.dumps({"logGroupName": name}),
+    )
+    try:
+        protocol.parse(request)
+    except AwsError as error:
+        return error
+    return None
+
+
+def test_validation_error_code_is_the_services_own() -> None:
+    model = load_service_model("logs")
+    default = _create_log_group(JsonProtocol(model), "bad name!")
+    logs = JsonProtocol(model, validation_error_code="InvalidParameterException")
+    renamed = _create_log_group(logs, "bad name!")
+
+    assert default is not None and renamed is not None
+    assert (default.code, renamed.code) == ("ValidationException", "InvalidParameterException")
+    assert renamed.message == default.message
+    assert renamed.message.startswith("1 validation error detected: Value 'bad name!' at ")
+    assert renamed.status == 400
+    # a name that passed (and is remembered) does not let a bad one through afterwards
+    assert _create_log_group(logs, "good-name") is None
+    assert _create_log_group(logs, "good-name") is None
+    assert _create_log_group(logs, "bad name!") is not None

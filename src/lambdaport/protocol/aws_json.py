@@ -30,10 +30,14 @@ class _Operation:
 
 
 class JsonProtocol:
-    """Parses and serialises one ``json`` service, driven by its botocore model."""
+    """Parses and serialises one ``json`` service, driven by its botocore model. Parameters
+    that break the model's constraints are refused with ``validation_error_code``."""
 
     def __init__(
-        self, service_model: Any, query_error_codes: Mapping[str, str] | None = None
+        self,
+        service_model: Any,
+        query_error_codes: Mapping[str, str] | None = None,
+        validation_error_code: str = "ValidationException",
     ) -> None:
         self.service_name: str = service_model.service_name
         metadata = service_model.metadata
@@ -42,7 +46,7 @@ class JsonProtocol:
         self._query_compatible = "awsQueryCompatible" in metadata
         self._errors = index_error_shapes(service_model, query_error_codes)
         codec = JsonCodec(UNIX_TIMESTAMP)
-        validator = Validator()
+        validator = Validator(validation_error_code)
         self._operations: dict[str, _Operation] = {}
         for name in service_model.operation_names:
             operation = service_model.operation_model(name)

@@ -16,7 +16,7 @@ import orjson
 
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpRequest, HttpResponse
-from lambdaport.protocol.error_shapes import ErrorShape, default_error_shape, index_error_shapes
+from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
 from lambdaport.protocol.json_codec import Convert, JsonCodec
 from lambdaport.protocol.rest_binding import (
     RequestBinding,
@@ -212,6 +212,3 @@ class RestJsonProtocol:
         payload[shape.message_key] = error.message
         headers.extend(error.headers.items())
         return HttpResponse(error.status, headers, orjson.dumps(payload, default=str))
-
-    def error_shape(self, code: str) -> ErrorShape | None:
-        return self._errors.get(code)

@@ -24,8 +24,6 @@ from lambdaport.errors import AwsError
 from lambdaport.protocol.scalars import serialization_error
 
 Check = Callable[[Any, str, list[str]], None]
-
-_VALID_MEMO_SIZE = 1024
 Validate = Callable[[dict[str, Any]], None]
 
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -67,14 +65,12 @@ def describe(value: Any, path: str, constraint: str) -> str:
     return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
 
 
-def raise_if_invalid(errors: list[str]) -> None:
+def raise_if_invalid(errors: list[str], code: str = "ValidationException") -> None:
     if not errors:
         return
     count = len(errors)
     noun = "error" if count == 1 else "errors"
-    raise AwsError(
-        "ValidationException", f"{count} validation {noun} detected: " + "; ".join(errors), 400
-    )
+    raise AwsError(code, f"{count} validation {noun} detected: " + "; ".join(errors), 400)
 
 
 def _number(value: Any) -> str:
@@ -126,20 +122,23 @@ class _Limits:
 
 
 class Validator:
-    """Compiles and caches validation checks for the shapes of one service."""
+    """Compiles and caches validation checks for the shapes of one service. Violations are
+    raised with ``error_code`` (CloudWatch Logs says ``InvalidParameterException``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, error_code: str = "ValidationException") -> None:
+        self._error_code = error_code
         self._checks: dict[str, Check] = {}
         self._building: set[str] = set()
         self._patterns: dict[str, re.Pattern[str] | None] = {}
 
     def for_members(self, members: Iterable[tuple[str, Any]], required: Iterable[str]) -> Validate:
         check = self._struct_check(list(members), set(required))
+        code = self._error_code
 
         def validate(params: dict[str, Any]) -> None:
             errors: list[str] = []
             check(params, "", errors)
-            raise_if_invalid(errors)
+            raise_if_invalid(errors, code)
 
         return validate
 
@@ -237,7 +236,7 @@ class Validator:
 
             return check_type
 
-        if types == (str,):
+        if types == (str,) and limits.pattern is not None:
             return _string_check(limits, kind)
 
         def check(value: Any, path: str, errors: list[str]) -> None:
@@ -257,10 +256,15 @@ class Validator:
         return self._patterns[text]
 
 
+_VALID_MEMO_SIZE = 1024
+
+
 def _string_check(limits: _Limits, kind: str) -> Check:
-    """A constrained string member; values that passed are remembered (the same function
+    """A string member with a pattern; values that passed are remembered (the same function
     names and qualifiers come back on every invoke, and a pattern match costs more than a
-    set lookup). The set is emptied when it reaches ``_VALID_MEMO_SIZE``."""
+    set lookup). The set is emptied when it reaches ``_VALID_MEMO_SIZE``. Strings without a
+    pattern are not remembered: their checks are as cheap as the lookup, and they include
+    large one-off values (log event messages) the set would only hold on to."""
     valid: set[str] = set()
 
     def check(value: Any, path: str, errors: list[str]) -> None:

@@ -8,16 +8,18 @@ from collections.abc import Mapping
 
 from lambdaport.invoke.asynchronous.destinations import Delivery
 from lambdaport.services.interfaces import MessageAttribute
-from lambdaport.services.sqs import checks
+from lambdaport.services.sqs.batches import Batches
 from lambdaport.services.sqs.messages import Messages
-from lambdaport.services.sqs.models import OutgoingMessage, queue_does_not_exist
+from lambdaport.services.sqs.models import queue_does_not_exist
 
 
 class SqsQueueSink:
-    """Implements ``services.interfaces.QueueSink``."""
+    """Implements ``services.interfaces.QueueSink``: the message is checked as SendMessage
+    checks it (:meth:`Batches.outgoing`), sent by the queue's own account."""
 
     def __init__(self, messages: Messages) -> None:
         self._messages = messages
+        self._batches = Batches(messages)
 
     def queue_exists(self, queue_arn: str) -> bool:
         return self._messages.directory.find_arn(queue_arn) is not None
@@ -34,28 +36,21 @@ class SqsQueueSink:
         state = self._messages.directory.find_arn(queue_arn)
         if state is None:
             raise queue_does_not_exist()
-        raw = {
-            name: {
-                "DataType": value.data_type,
-                "StringValue": value.string_value,
-                "BinaryValue": value.binary_value,
-            }
-            for name, value in (attributes or {}).items()
+        params = {
+            "MessageBody": body,
+            "MessageAttributes": {
+                name: {
+                    "DataType": value.data_type,
+                    "StringValue": value.string_value,
+                    "BinaryValue": value.binary_value,
+                }
+                for name, value in (attributes or {}).items()
+            },
+            "MessageGroupId": message_group_id,
+            "MessageDeduplicationId": message_deduplication_id,
         }
-        checks.check_text(body)
         queue = state.queue
-        message = OutgoingMessage(
-            body,
-            checks.message_attributes(raw),
-            {},
-            None,
-            message_group_id,
-            message_deduplication_id,
-            queue.account_id,
-        )
-        checks.check_size(
-            checks.message_size(body, message.attributes), queue.number("MaximumMessageSize")
-        )
+        message = self._batches.outgoing(queue, params, queue.account_id)
         self._messages.check_for_queue(queue, message)
         return self._messages.send(state, [message])[0].message_id
 

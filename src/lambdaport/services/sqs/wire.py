@@ -19,9 +19,8 @@ from urllib.parse import quote
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
-from lambdaport.errors import AwsError
 from lambdaport.protocol import JsonProtocol, QueryProtocol
-from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.protocol.base import HttpRequest, ServiceProtocol
 
 QUERY_ERROR_CODES = {
     "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
@@ -141,13 +140,9 @@ def query_model() -> Any:
     return ServiceModel(query_model_document(), "sqs")
 
 
-class _QueueUrlFromPath:
+class _QueueUrlFromPath(QueryProtocol):
     """The query protocol, with the queue named by the request path when the form has no
     ``QueueUrl`` (legacy clients post to the queue URL)."""
-
-    def __init__(self, inner: QueryProtocol) -> None:
-        self._inner = inner
-        self.service_name = inner.service_name
 
     def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
         parts = [part for part in request.path.split("/") if part]
@@ -158,17 +153,7 @@ class _QueueUrlFromPath:
             request = HttpRequest(
                 request.method, request.path, query, request.headers, request.body, request.host
             )
-        return self._inner.parse(request, validate)
-
-    def serialize(
-        self, operation: str, result: Mapping[str, Any], request_id: str = ""
-    ) -> HttpResponse:
-        return self._inner.serialize(operation, result, request_id)
-
-    def serialize_error(
-        self, operation: str | None, error: AwsError, request_id: str = ""
-    ) -> HttpResponse:
-        return self._inner.serialize_error(operation, error, request_id)
+        return super().parse(request, validate)
 
 
 class SqsProtocols:
@@ -178,11 +163,9 @@ class SqsProtocols:
         json_model = ServiceModel(json_model_document(), "sqs")
         self.json: ServiceProtocol = JsonProtocol(json_model, query_error_codes=QUERY_ERROR_CODES)
         self.query: ServiceProtocol = _QueueUrlFromPath(
-            QueryProtocol(
-                query_model(),
-                xml_namespace="http://queue.amazonaws.com/doc/2012-11-05/",
-                query_error_codes=QUERY_ERROR_CODES,
-            )
+            query_model(),
+            xml_namespace="http://queue.amazonaws.com/doc/2012-11-05/",
+            query_error_codes=QUERY_ERROR_CODES,
         )
 
     def select(self, request: HttpRequest) -> ServiceProtocol:
