@@ -32,7 +32,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from clients import HANDLER, ROLE, build_zip, lambda_client, wait_active
+from clients import AUTHORIZATION, FunctionSpec, deploy, lambda_client
 from floor import FixedResponse, bare_http_spec
 from invoke import find_ministack_python
 from rich.console import Console
@@ -47,15 +47,14 @@ BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
 PARTS = ("lambdaport", "floor", "ministack")
 PAYLOAD = json.dumps({"data": "x" * 1000}).encode()  # ~1 KB
-SINK_SOURCE = """import os
+SINK = FunctionSpec(
+    "sink",
+    """import os
 
 def handler(event, context):
     with open(os.environ["OUT"], "a") as out:
         out.write(context.aws_request_id + "\\n")
-"""
-_AUTHORIZATION = (
-    "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, "
-    "SignedHeaders=host, Signature=" + "0" * 64
+""",
 )
 
 
@@ -73,7 +72,7 @@ class EventPoster:
     def __init__(self, port: int) -> None:
         self._connection = http.client.HTTPConnection(HOST, port, timeout=60)
         self._headers = {
-            "Authorization": _AUTHORIZATION,
+            "Authorization": AUTHORIZATION,
             "Content-Type": "application/json",
             "X-Amz-Invocation-Type": "Event",
         }
@@ -112,16 +111,7 @@ def measure_server(
     client = lambda_client(server.endpoint_url)
     name = f"async-bench-{uuid.uuid4().hex[:8]}"
     out = work_dir / f"{system}-delivered.txt"
-    client.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=ROLE,
-        Handler=HANDLER,
-        Code={"ZipFile": build_zip(SINK_SOURCE)},
-        Environment={"Variables": {"OUT": str(out)}},
-        Timeout=30,
-    )
-    wait_active(client, name)
+    deploy(client, name, SINK, Environment={"Variables": {"OUT": str(out)}})
     client.invoke(FunctionName=name, Payload=b"{}")  # warm, and counted below
     warm = _count_lines(out)
     poster = EventPoster(server.port)

@@ -14,15 +14,16 @@ then waits on `State == "Active"` with a deadline, never on a fixed sleep.
 from __future__ import annotations
 
 import http.client
-import io
 import time
-import zipfile
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import boto3
 from botocore.config import Config
 from mypy_boto3_lambda import LambdaClient
+
+from lambdaport.testing.server import zip_files
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::000000000000:role/lambda-role"
@@ -30,7 +31,7 @@ HANDLER = "app.handler"
 
 # A constant, unsigned SigV4-shaped header: neither server verifies signatures by default, but
 # both may route on the credential scope, as real SDK traffic carries it.
-_AUTHORIZATION = (
+AUTHORIZATION = (
     "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/lambda/aws4_request, "
     "SignedHeaders=host, Signature=0000000000000000000000000000000000000000000000000000000000000000"
 )
@@ -82,7 +83,7 @@ class RawInvoker:
 
     def __init__(self, host: str, port: int, timeout: float = 60.0) -> None:
         self._connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        self._headers = {"Authorization": _AUTHORIZATION, "Content-Type": "application/json"}
+        self._headers = {"Authorization": AUTHORIZATION, "Content-Type": "application/json"}
 
     def invoke(self, function_name: str) -> RawResponse:
         path = f"/2015-03-31/functions/{function_name}/invocations"
@@ -115,25 +116,17 @@ class RawInvoker:
         self.close()
 
 
-def build_zip(source: str) -> bytes:
-    """A deployment package holding `app.py` with `source`, built in memory."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        info = zipfile.ZipInfo("app.py", date_time=(2026, 1, 1, 0, 0, 0))
-        info.external_attr = 0o644 << 16
-        archive.writestr(info, source)
-    return buffer.getvalue()
-
-
-def create_function(client: LambdaClient, name: str, function: FunctionSpec) -> None:
+def create_function(client: LambdaClient, name: str, function: FunctionSpec, **config: Any) -> None:
+    """Create ``function`` as ``name``; ``config``: further CreateFunction members."""
     client.create_function(
         FunctionName=name,
         Runtime="python3.11",
         Role=ROLE,
         Handler=HANDLER,
-        Code={"ZipFile": build_zip(function.source)},
+        Code={"ZipFile": zip_files({"app.py": function.source})},
         Timeout=30,
         MemorySize=128,
+        **config,
     )
 
 
@@ -153,6 +146,6 @@ def wait_active(client: LambdaClient, name: str, timeout: float = 60.0) -> None:
     raise TimeoutError(f"function {name} not Active after {timeout:.0f} s (state {state})")
 
 
-def deploy(client: LambdaClient, name: str, function: FunctionSpec) -> None:
-    create_function(client, name, function)
+def deploy(client: LambdaClient, name: str, function: FunctionSpec, **config: Any) -> None:
+    create_function(client, name, function, **config)
     wait_active(client, name)

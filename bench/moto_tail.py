@@ -23,12 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from measure import Budget, Summary, measure
 from rich.console import Console
 from rich.table import Table
-from servers import LOG_DIR, ServerSpec, free_port, running
+from servers import running
+from services import client, moto_spec
 
 from lambdaport.services.moto_tail import MotoTail
 from lambdaport.services.moto_tail.wsgi import WsgiRequest, build_environ, call_wsgi
@@ -36,17 +35,6 @@ from lambdaport.testing.server import ServerProcess
 
 TABLE = "bench"
 KEY = {"pk": {"S": "a"}}
-
-
-def client(service: str, endpoint: str) -> Any:
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 0}),
-    )
 
 
 def prepare(endpoint: str) -> dict[str, Callable[[], object]]:
@@ -95,15 +83,7 @@ def over_http(budget: Budget) -> dict[str, dict[str, Summary]]:
     with tempfile.TemporaryDirectory() as scratch, ServerProcess(Path(scratch) / "d") as server:
         for name, call in prepare(server.endpoint).items():
             results.setdefault(name, {})["lambdaport"] = measure(call, budget)
-    port = free_port()
-    spec = ServerSpec(
-        name="moto",
-        argv=(str(Path(sys.executable).parent / "moto_server"), "-p", str(port)),
-        port=port,
-        health_path="/moto-api/data.json",
-        log_path=LOG_DIR / "moto_tail-moto.log",
-    )
-    with running(spec) as moto:
+    with running(moto_spec(str(Path(sys.executable).parent / "moto_server"))) as moto:
         for name, call in prepare(moto.endpoint_url).items():
             results.setdefault(name, {})["moto_server"] = measure(call, budget)
     return results

@@ -11,13 +11,14 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lambdaport.testing.server import free_port as free_port  # a free loopback port
 
 HOST = "127.0.0.1"
 # Each server's output of the latest run, kept after the run for a look when something fails.
@@ -59,14 +60,6 @@ class RunningServer:
 
 class ServerStartError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    """A TCP port on the loopback that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _healthy(port: int, path: str) -> bool:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -92,6 +93,21 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> No
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {condition}")
         await asyncio.sleep(0.01)
+
+
+def wait_async_drained(endpoint: str, function_arn: str, timeout: float = 30.0) -> None:
+    """Until the server's async queue holds nothing, queued or running, for the function:
+    after that, an event that was never delivered was never accepted."""
+
+    def drained() -> bool:
+        with urllib.request.urlopen(endpoint + "/_lambdaport/health", timeout=10) as response:
+            health = json.loads(response.read())
+        functions = health["asyncQueue"]["functions"]
+        return not any(
+            f["functionArn"] == function_arn and (f["depth"] or f["running"]) for f in functions
+        )
+
+    wait_for(drained, timeout, f"the async queue of {function_arn} to drain")
 
 
 def wait_active(client: LambdaClient, name: str) -> None:
@@ -281,15 +297,16 @@ class Recorders:
 
 
 def cli_env(**extra: str) -> dict[str, str]:
-    """This process's environment without its ``AWS_*`` variables, plus test credentials."""
+    """This process's environment without its ``AWS_*`` variables, plus test credentials
+    (``extra`` adds variables or replaces those)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
         AWS_ACCESS_KEY_ID="test",
         AWS_SECRET_ACCESS_KEY="test",
         AWS_DEFAULT_REGION=REGION,
         AWS_PAGER="",
-        **extra,
     )
+    env.update(extra)
     return env
 
 

@@ -11,7 +11,6 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,7 +261,6 @@ def test_dead_letter_queue_that_does_not_exist_fails_with_a_clear_log(
     )
     assert "DeadLetter" in async_server.log()
     assert "does not exist" in line.lower() or "NonExistentQueue" in line
-    assert line
     assert len(fn.runs_of(request_id)) == 1
 
 
@@ -332,8 +330,6 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
             return delivered >= set(accepted)
 
         wait_for(all_delivered, 60, "every accepted request id to be delivered")
-        counts = Counter(out.read_text().split())
-        assert all(counts[request_id] >= 1 for request_id in accepted)
         wait_for(lambda: health(second.endpoint)["asyncQueue"]["depth"] == 0, 20, "empty queue")
     finally:
         second.stop()

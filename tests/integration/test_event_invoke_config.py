@@ -3,15 +3,13 @@ Put overwrites, qualifiers, deleting the function, and the checks the model cann
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import zip_files
-from tests.helpers import RECORDER, ROLE, Recorders
+from tests.helpers import Recorders, create_function
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -55,17 +53,10 @@ def test_event_invoke_config_crud(lambda_client: LambdaClient, recorders: Record
 
 def test_deleting_a_function_deletes_its_configs(lambda_client: LambdaClient) -> None:
     lam = lambda_client
-    name = f"async-{uuid.uuid4().hex[:10]}"
-    common: dict[str, Any] = {
-        "Runtime": "python3.11",
-        "Role": ROLE,
-        "Handler": "app.handler",
-        "Code": {"ZipFile": zip_files({"app.py": RECORDER})},
-    }
-    lam.create_function(FunctionName=name, **common)
+    name = create_function(lam)
     lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     lam.delete_function(FunctionName=name)
-    lam.create_function(FunctionName=name, **common)
+    create_function(lam, name=name)
     try:
         with pytest.raises(ClientError) as missing:
             lam.get_function_event_invoke_config(FunctionName=name)

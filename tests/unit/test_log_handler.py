@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable
 
 from lambdaport.gateway.log_handler import BatchingStreamHandler
+from tests.helpers import wait_until
 
 
 class CountingStream(io.StringIO):
@@ -40,14 +40,6 @@ def _handler(
     return handler
 
 
-async def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met before the deadline"
-        await asyncio.sleep(0.005)
-
-
 def test_request_lines_in_a_loop_are_written_together_by_the_timer() -> None:
     stream = CountingStream()
     requests = _logger("test.requests", _handler(stream, delay_s=0.02))
@@ -56,7 +48,7 @@ def test_request_lines_in_a_loop_are_written_together_by_the_timer() -> None:
         for n in range(5):
             requests.info("request %d", n)
         assert stream.getvalue() == ""  # held, not yet written
-        await _wait_for(lambda: stream.getvalue() != "")
+        await wait_until(lambda: stream.getvalue() != "", timeout=5.0)
 
     asyncio.run(scenario())
     assert stream.getvalue() == "".join(f"INFO request {n}\n" for n in range(5))

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import ServerProcess
+from tests.helpers import aws_json, cli_env, client_options
 from tests.services.moto_tail.conftest import AwsClient
 
 
@@ -146,38 +143,21 @@ def test_service_nobody_serves_is_not_implemented(aws: AwsClient) -> None:
 
 
 def test_aws_cli_reaches_the_tail(server: ServerProcess, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "AWS_ACCESS_KEY_ID": "777788889999",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-    }
-    aws_cli = Path(sys.executable).parent / "aws"
-    result = subprocess.run(
-        [str(aws_cli), "--endpoint-url", server.endpoint, "sts", "get-caller-identity"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    env = cli_env(
+        AWS_ACCESS_KEY_ID="777788889999",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
     )
-    assert json.loads(result.stdout)["Account"] == "777788889999"
+    identity = aws_json(server.endpoint, "sts", "get-caller-identity", env=env)
+    assert identity["Account"] == "777788889999"
 
 
 def test_strict_auth_checks_tail_signatures_but_not_unsigned_operations(tmp_path: Path) -> None:
     with ServerProcess(tmp_path / "data", extra_args=("--strict-auth",)) as strict:
 
         def make(service: str, secret: str = "test") -> Any:
-            return boto3.client(
-                service,  # type: ignore[call-overload]
-                endpoint_url=strict.endpoint,
-                region_name="us-east-1",
-                aws_access_key_id="test",
-                aws_secret_access_key=secret,
-                config=Config(retries={"max_attempts": 0}),
-            )
+            options = {**client_options(strict.endpoint), "aws_secret_access_key": secret}
+            return boto3.client(service, **options)  # type: ignore[call-overload]
 
         assert make("sts").get_caller_identity()["Account"] == "000000000000"
         with pytest.raises(ClientError) as raised:
@@ -189,4 +169,5 @@ def test_strict_auth_checks_tail_signatures_but_not_unsigned_operations(tmp_path
             "UserPoolClient"
         ]["ClientId"]
         unsigned = make("cognito-idp", secret="wrong")  # SignUp is sent unsigned anyway
-        assert unsigned.sign_up(ClientId=client_id, Username="u", Password="Passw0rd!x")
+        signed_up = unsigned.sign_up(ClientId=client_id, Username="u", Password="Passw0rd!x")
+        assert signed_up["UserConfirmed"] is False

@@ -5,7 +5,7 @@ botocore's endpoint prefixes, then reviewed by hand: services whose host moto's 
 matches but whose API moto does not implement (Lambda's siblings, CloudHSM v1, Kinesis
 Analytics v1, the Kinesis Video data planes, ...) are left out, and the services moto's
 server tells apart by a special case rather than by host (SES v2, S3 Control, Budgets, ...)
-are added. ``tests/services/moto_tail/test_catalog.py`` fails when a moto upgrade changes
+are added. ``tests/services/moto_tail/test_service_names.py`` fails when a moto upgrade changes
 the index under this table. moto's own Lambda (``awslambda``) is never mounted.
 """
 
