@@ -194,20 +194,17 @@ def _string_operand(operator: str, operand: Any) -> str:
     return operand
 
 
-def _prefix(operand: Any, path: str) -> Matcher:
-    if isinstance(operand, Mapping) and set(operand) == {"equals-ignore-case"}:
-        text = _string_operand("prefix", operand["equals-ignore-case"]).casefold()
-        return lambda v: isinstance(v, str) and v.casefold().startswith(text)
-    text = _string_operand("prefix", operand)
-    return lambda v: isinstance(v, str) and v.startswith(text)
+def _affix(operator: str, test: Callable[[str, str], bool]) -> Callable[[Any, str], Matcher]:
+    """``prefix``/``suffix``: a string, or ``{"equals-ignore-case": s}`` to compare folded."""
 
+    def build(operand: Any, path: str) -> Matcher:
+        if isinstance(operand, Mapping) and set(operand) == {"equals-ignore-case"}:
+            folded = _string_operand(operator, operand["equals-ignore-case"]).casefold()
+            return lambda v: isinstance(v, str) and test(v.casefold(), folded)
+        text = _string_operand(operator, operand)
+        return lambda v: isinstance(v, str) and test(v, text)
 
-def _suffix(operand: Any, path: str) -> Matcher:
-    if isinstance(operand, Mapping) and set(operand) == {"equals-ignore-case"}:
-        text = _string_operand("suffix", operand["equals-ignore-case"]).casefold()
-        return lambda v: isinstance(v, str) and v.casefold().endswith(text)
-    text = _string_operand("suffix", operand)
-    return lambda v: isinstance(v, str) and v.endswith(text)
+    return build
 
 
 def _equals_ignore_case(operand: Any, path: str) -> Matcher:
@@ -309,8 +306,8 @@ def _cidr(operand: Any, path: str) -> Matcher:
 
 
 _OPERATORS: dict[str, Callable[[Any, str], Matcher]] = {
-    "prefix": _prefix,
-    "suffix": _suffix,
+    "prefix": _affix("prefix", str.startswith),
+    "suffix": _affix("suffix", str.endswith),
     "equals-ignore-case": _equals_ignore_case,
     "wildcard": _wildcard,
     "anything-but": _anything_but,

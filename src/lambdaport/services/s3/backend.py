@@ -3,6 +3,7 @@ lookups that turn a missing bucket, key or version into S3's error."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from urllib.parse import parse_qsl
 from lambdaport.errors import AwsError
 from lambdaport.services.s3.blobs import BlobStore
 from lambdaport.services.s3.call import S3Call
+from lambdaport.services.s3.conditions import check_write_conditions
 from lambdaport.services.s3.errors import (
     invalid_argument,
     invalid_tag,
@@ -24,8 +26,10 @@ from lambdaport.services.s3.ingest import stored_content_encoding
 from lambdaport.services.s3.models import (
     CONTENT_MEMBERS,
     DEFAULT_CONTENT_TYPE,
+    NULL_VERSION,
     Bucket,
     ObjectVersion,
+    new_version_id,
 )
 from lambdaport.store.s3 import S3Tables
 
@@ -38,6 +42,10 @@ class EventSink(Protocol):
     async def emit(
         self, call: S3Call, bucket: Bucket, event_name: str, obj: ObjectVersion
     ) -> None: ...
+
+
+def new_version_for(bucket: Bucket) -> str:
+    return new_version_id() if bucket.versioning == "Enabled" else NULL_VERSION
 
 
 def http_date(seconds: float) -> datetime:
@@ -156,6 +164,43 @@ class S3Backend:
             )
             raise error
         return obj
+
+    def check_write_conditions(self, params: Mapping[str, Any], bucket: Bucket, key: str) -> None:
+        """``If-Match``/``If-None-Match`` of a write against the key's current object."""
+        if params.get("IfMatch") is None and params.get("IfNoneMatch") is None:
+            return
+        current = self.tables.latest(bucket.name, key)
+        live = current is not None and not current.delete_marker
+        check_write_conditions(params, current.etag if live and current else None)
+
+    def put_version(
+        self,
+        bucket: Bucket,
+        key: str,
+        *,
+        size: int = 0,
+        etag: str = "",
+        blob: str = "",
+        attrs: Mapping[str, Any] | None = None,
+        delete_marker: bool = False,
+    ) -> ObjectVersion:
+        """Store a new version of ``key`` (a new version id when versioning is enabled, else
+        the null version it replaces), remove the blob files no longer referred to, and return
+        the version as stored."""
+        obj = ObjectVersion(
+            bucket=bucket.name,
+            key=key,
+            version_id=new_version_for(bucket),
+            last_modified=time.time(),
+            size=size,
+            etag=etag,
+            blob=blob,
+            delete_marker=delete_marker,
+            attrs=attrs or {},
+        )
+        stored, released = self.tables.put_version(obj)
+        self.release(released)
+        return stored
 
     def release(self, blobs: list[str]) -> None:
         self.blobs.remove(blobs)

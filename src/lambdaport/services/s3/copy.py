@@ -3,7 +3,6 @@ UploadPartCopy shares."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -13,7 +12,7 @@ from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.conditions import check_copy_source_conditions
 from lambdaport.services.s3.errors import invalid_argument, invalid_request
 from lambdaport.services.s3.models import ObjectVersion
-from lambdaport.services.s3.objects import checksum_result, new_version_for
+from lambdaport.services.s3.objects import checksum_result
 
 _SELF_COPY = (
     "This copy request is illegal because it is trying to copy an object to itself without "
@@ -81,18 +80,14 @@ class CopyService:
         if (source.bucket, source.key) == (bucket.name, key) and not changes:
             raise invalid_request(_SELF_COPY)
         blob = backend.blobs.link(source.blob) if source.blob else ""
-        obj = ObjectVersion(
-            bucket=bucket.name,
-            key=key,
-            version_id=new_version_for(bucket),
-            last_modified=time.time(),
+        stored = backend.put_version(
+            bucket,
+            key,
             size=source.size,
             etag=source.etag,
             blob=blob,
             attrs=_copied_attrs(source, params, call.headers),
         )
-        stored, released = backend.tables.put_version(obj)
-        backend.release(released)
         await backend.events.emit(call, bucket, "ObjectCreated:Copy", stored)
         copy_result: dict[str, Any] = {
             "ETag": stored.quoted_etag,

@@ -13,12 +13,11 @@ from lambdaport.services.s3.backend import S3Backend, check_key, http_date, obje
 from lambdaport.services.s3.buckets import owner
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.checksums import BodyDigests, composite, multipart_etag
-from lambdaport.services.s3.conditions import check_write_conditions, parse_range
+from lambdaport.services.s3.conditions import parse_range
 from lambdaport.services.s3.copy import copy_source
 from lambdaport.services.s3.errors import invalid_argument, invalid_request, no_such_upload
 from lambdaport.services.s3.ingest import receive_body
 from lambdaport.services.s3.models import ObjectVersion, Part, Upload, new_upload_id
-from lambdaport.services.s3.objects import new_version_for
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
@@ -223,10 +222,7 @@ class MultipartService:
         backend = self._backend
         upload = self._upload(params)
         bucket = backend.bucket(upload.bucket)
-        if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
-            current = backend.tables.latest(bucket.name, upload.key)
-            live = current is not None and not current.delete_marker
-            check_write_conditions(params, current.etag if live and current else None)
+        backend.check_write_conditions(params, bucket, upload.key)
         requested = (params.get("MultipartUpload") or {}).get("Parts") or []
         parts = _checked_parts(upload, backend.tables.parts(upload.upload_id), requested)
         blob = await asyncio.to_thread(backend.blobs.concatenate, [p.blob for p in parts])
@@ -240,18 +236,15 @@ class MultipartService:
             attrs["ChecksumType"] = "COMPOSITE"
         else:
             attrs.pop("ChecksumType", None)
-        obj = ObjectVersion(
-            bucket=bucket.name,
-            key=upload.key,
-            version_id=new_version_for(bucket),
-            last_modified=time.time(),
+        stored = backend.put_version(
+            bucket,
+            upload.key,
             size=sum(p.size for p in parts),
             etag=multipart_etag(p.etag for p in parts),
             blob=blob,
             attrs=attrs,
         )
-        stored, released = backend.tables.put_version(obj)
-        backend.release(released + backend.tables.delete_upload(upload.upload_id))
+        backend.release(backend.tables.delete_upload(upload.upload_id))
         await backend.events.emit(call, bucket, "ObjectCreated:CompleteMultipartUpload", stored)
         result: dict[str, Any] = {
             "Location": f"{call.ctx.endpoint}/{bucket.name}/{upload.key}",

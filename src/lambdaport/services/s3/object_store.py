@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 
 from lambdaport.request import RequestContext
 from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.call import S3Call
-from lambdaport.services.s3.models import ObjectVersion, new_host_id, new_request_id
-from lambdaport.services.s3.objects import new_version_for
+from lambdaport.services.s3.models import new_host_id, new_request_id
 
 
 class S3ObjectStore:
@@ -39,18 +37,14 @@ class S3ObjectStore:
         except BaseException:
             writer.discard()
             raise
-        obj = ObjectVersion(
-            bucket=found.name,
-            key=key,
-            version_id=new_version_for(found),
-            last_modified=time.time(),
+        stored = self._backend.put_version(
+            found,
+            key,
             size=len(body),
             etag=hashlib.md5(body).hexdigest(),
             blob=blob,
             attrs={"ContentType": content_type},
         )
-        stored, released = self._backend.tables.put_version(obj)
-        self._backend.release(released)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

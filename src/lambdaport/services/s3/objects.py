@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,15 +13,10 @@ from lambdaport.services.s3.backend import (
     object_attrs,
 )
 from lambdaport.services.s3.call import BodySource, S3Call, S3Reply
-from lambdaport.services.s3.conditions import (
-    NotModified,
-    check_read_conditions,
-    check_write_conditions,
-    parse_range,
-)
+from lambdaport.services.s3.conditions import NotModified, check_read_conditions, parse_range
 from lambdaport.services.s3.errors import malformed_xml
 from lambdaport.services.s3.ingest import receive_body
-from lambdaport.services.s3.models import NULL_VERSION, Bucket, ObjectVersion, new_version_id
+from lambdaport.services.s3.models import NULL_VERSION, Bucket, ObjectVersion
 
 _OVERRIDES = (
     ("ResponseContentType", "ContentType"),
@@ -32,10 +26,6 @@ _OVERRIDES = (
     ("ResponseContentDisposition", "ContentDisposition"),
     ("ResponseContentEncoding", "ContentEncoding"),
 )
-
-
-def new_version_for(bucket: Bucket) -> str:
-    return new_version_id() if bucket.versioning == "Enabled" else NULL_VERSION
 
 
 def checksum_result(obj: ObjectVersion) -> dict[str, Any]:
@@ -62,23 +52,16 @@ class ObjectService:
         bucket = backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
-        if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
-            current = backend.tables.latest(bucket.name, key)
-            live = current is not None and not current.delete_marker
-            check_write_conditions(params, current.etag if live and current else None)
+        backend.check_write_conditions(params, bucket, key)
         received = await receive_body(call, backend.blobs)
-        obj = ObjectVersion(
-            bucket=bucket.name,
-            key=key,
-            version_id=new_version_for(bucket),
-            last_modified=time.time(),
+        stored = backend.put_version(
+            bucket,
+            key,
             size=received.size,
             etag=received.md5_hex,
             blob=received.blob,
             attrs=object_attrs(params, call.headers, received.checksums),
         )
-        stored, released = backend.tables.put_version(obj)
-        backend.release(released)
         await backend.events.emit(call, bucket, "ObjectCreated:Put", stored)
         return S3Reply(write_result(bucket, stored))
 
@@ -156,15 +139,7 @@ class ObjectService:
                 result["DeleteMarker"] = True
             await backend.events.emit(call, bucket, "ObjectRemoved:Delete", removed)
             return result
-        marker = ObjectVersion(
-            bucket=bucket.name,
-            key=key,
-            version_id=new_version_for(bucket),
-            last_modified=time.time(),
-            delete_marker=True,
-        )
-        stored, released = backend.tables.put_version(marker)
-        backend.release(released)
+        stored = backend.put_version(bucket, key, delete_marker=True)
         await backend.events.emit(call, bucket, "ObjectRemoved:DeleteMarkerCreated", stored)
         return {"DeleteMarker": True, "VersionId": stored.version_id}
 

@@ -25,7 +25,6 @@ from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.checksums import BodyDigests
 from lambdaport.services.s3.errors import invalid_argument, malformed_xml
 from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, ObjectVersion
-from lambdaport.services.s3.objects import new_version_for
 
 MAX_FIELD = 64 * 1024
 _HEADER_FIELDS = {
@@ -233,18 +232,9 @@ class PostObjectService:
         attrs = object_attrs(params, {}, {})
         if tags:
             attrs["TagSet"] = tags
-        obj = ObjectVersion(
-            bucket=bucket.name,
-            key=key,
-            version_id=new_version_for(bucket),
-            last_modified=time.time(),
-            size=digests.size,
-            etag=digests.md5.hexdigest(),
-            blob=blob,
-            attrs=attrs,
+        stored = self._backend.put_version(
+            bucket, key, size=digests.size, etag=digests.md5.hexdigest(), blob=blob, attrs=attrs
         )
-        stored, released = self._backend.tables.put_version(obj)
-        self._backend.release(released)
         await self._backend.events.emit(call, bucket, "ObjectCreated:Post", stored)
         return self._reply(call, bucket, stored, lowered)
 

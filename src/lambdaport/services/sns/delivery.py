@@ -34,8 +34,7 @@ from lambdaport.services.sns.messages import (
 )
 from lambdaport.services.sns.models import arn_parts, is_true
 from lambdaport.services.sns.retry import MANAGED_POLICY, RetryPolicy, http_policy
-from lambdaport.services.sns.subscriptions import redrive_target
-from lambdaport.services.sns.topics import effective_delivery_policy
+from lambdaport.services.sns.subscriptions import http_delivery_policy, redrive_target
 from lambdaport.store.sns import DeliveryRow, SnsStore, SubscriptionRow, TopicRow
 
 logger = logging.getLogger("lambdaport.sns")
@@ -166,11 +165,7 @@ class Deliveries:
     def _policy(self, sub: SubscriptionRow, topic: TopicRow) -> RetryPolicy:
         if sub.protocol not in ("http", "https"):
             return MANAGED_POLICY
-        policy: dict[str, Any] = dict(effective_delivery_policy(topic)["http"])
-        own = sub.attributes.get("DeliveryPolicy")
-        if own:
-            policy.update(orjson.loads(own))
-        return http_policy(policy)
+        return http_policy(http_delivery_policy(topic, sub))
 
     async def _attempt(
         self, sub: SubscriptionRow, topic: TopicRow, message: Mapping[str, Any]
@@ -185,10 +180,16 @@ class Deliveries:
         if sub.protocol == "sqs":
             return self._send(sub, published, version)
         if sub.protocol in ("http", "https"):
-            envelope = self._envelopes.notification(published, sub.protocol, sub.arn, version)
             if is_true(sub.attributes.get("RawMessageDelivery")):
+                # The raw body carries no signature: only the headers' identity is needed.
+                identity = {
+                    "Type": "Notification",
+                    "MessageId": published.message_id,
+                    "TopicArn": published.topic_arn,
+                }
                 body = published.text_for(sub.protocol).encode()
-                return await self._post(sub, envelope, body, raw=True)
+                return await self._post(sub, identity, body, raw=True)
+            envelope = self._envelopes.notification(published, sub.protocol, sub.arn, version)
             return await self._post(sub, envelope, render(envelope).encode(), raw=False)
         return Outcome.FAILED, f"lambdaport does not deliver to {sub.protocol} endpoints"
 
@@ -217,13 +218,7 @@ class Deliveries:
     ) -> tuple[Outcome, str]:
         if self._queues is None:
             return Outcome.FAILED, "lambdaport has no SQS service wired to deliver to"
-        raw = is_true(sub.attributes.get("RawMessageDelivery"))
-        if raw:
-            body = published.text_for("sqs")
-            attributes: dict[str, MessageAttribute] | None = sqs_attributes(published)
-        else:
-            envelope = self._envelopes.notification(published, "sqs", sub.arn, version)
-            body, attributes = render(envelope), None
+        body, attributes = self._queue_message(sub, published, version)
         fifo_queue = sub.endpoint.endswith(".fifo")
         try:
             self._queues.send_message(
@@ -273,17 +268,23 @@ class Deliveries:
             return
         published = Published.from_json(row.message)
         version = topic.attributes.get("SignatureVersion", "1")
-        if is_true(sub.attributes.get("RawMessageDelivery")):
-            body, attributes = published.text_for(sub.protocol), sqs_attributes(published)
-        else:
-            envelope = self._envelopes.notification(published, sub.protocol, sub.arn, version)
-            body, attributes = render(envelope), None
+        body, attributes = self._queue_message(sub, published, version)
         try:
             self._queues.send_message(target, body, attributes)
         except AwsError as error:
             logger.warning("sns: cannot redrive to %s: %s", target, error.message)
             return
         logger.info("sns: message %s redriven to %s (%s)", published.message_id, target, reason)
+
+    def _queue_message(
+        self, sub: SubscriptionRow, published: Published, version: str
+    ) -> tuple[str, dict[str, MessageAttribute] | None]:
+        """What an SQS queue gets for ``sub`` (its endpoint or its dead-letter queue): the raw
+        message with its attributes, or the JSON envelope."""
+        if is_true(sub.attributes.get("RawMessageDelivery")):
+            return published.text_for(sub.protocol), sqs_attributes(published)
+        envelope = self._envelopes.notification(published, sub.protocol, sub.arn, version)
+        return render(envelope), None
 
 
 def sqs_attributes(published: Published) -> dict[str, MessageAttribute]:

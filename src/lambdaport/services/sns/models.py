@@ -32,7 +32,6 @@ PROTOCOLS = (
     "lambda",
     "firehose",
 )
-DELIVERED_PROTOCOLS = ("http", "https", "sqs", "lambda")
 RAW_PROTOCOLS = ("http", "https", "sqs", "firehose")
 
 

@@ -3,6 +3,7 @@ subscriptions (deliveries run in the background, off the Publish call)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 import uuid
@@ -126,6 +127,8 @@ class Publisher:
         self._store = store
         self._topics = topics
         self._fan_out = fan_out
+        # Subscriptions' policies, compiled once rather than at every Publish.
+        self._filter_policy = functools.lru_cache(maxsize=1024)(compile_filter_policy)
 
     def publish(self, topic_arn: str, item: PublishInput) -> dict[str, str]:
         topic = self._topics.get(topic_arn)
@@ -214,7 +217,7 @@ class Publisher:
                 continue
             policy_text = sub.attributes.get("FilterPolicy")
             scope = sub.attributes.get("FilterPolicyScope", "MessageAttributes")
-            policy = compile_filter_policy(policy_text, scope) if policy_text else None
+            policy = self._filter_policy(policy_text, scope) if policy_text else None
             for published in messages:
                 if policy is None or accepts(policy, scope, published, sub.protocol):
                     out.append((sub, published))

@@ -24,7 +24,7 @@ from lambdaport.services.sns.models import (
     subscription_not_found,
 )
 from lambdaport.services.sns.topics import Topics, effective_delivery_policy
-from lambdaport.store.sns import SnsStore, SubscriptionRow
+from lambdaport.store.sns import SnsStore, SubscriptionRow, TopicRow
 
 PAGE_SIZE = 100
 PENDING = "PendingConfirmation"
@@ -187,10 +187,7 @@ class Subscriptions:
             "SubscriptionPrincipal": f"arn:aws:iam::{sub.owner}:root",
         }
         if sub.protocol in ("http", "https"):
-            topic = self._topics.get(sub.topic_arn)
-            policy = effective_delivery_policy(topic)["http"]
-            if sub.attributes.get("DeliveryPolicy"):
-                policy = {**policy, **orjson.loads(sub.attributes["DeliveryPolicy"])}
+            policy = http_delivery_policy(self._topics.get(sub.topic_arn), sub)
             out["EffectiveDeliveryPolicy"] = orjson.dumps(policy).decode()
         out.update(sub.attributes)
         return out
@@ -241,6 +238,16 @@ def _check_redrive(value: str) -> None:
     parts = arn_parts(target)
     if len(parts) != 6 or parts[2] != "sqs":
         raise invalid_parameter("RedrivePolicy: deadLetterTargetArn is an invalid arn")
+
+
+def http_delivery_policy(topic: TopicRow, sub: SubscriptionRow) -> dict[str, Any]:
+    """An HTTP(S) subscription's delivery policy: the topic's, with the subscription's own
+    members over it."""
+    policy: dict[str, Any] = dict(effective_delivery_policy(topic)["http"])
+    own = sub.attributes.get("DeliveryPolicy")
+    if own:
+        policy.update(orjson.loads(own))
+    return policy
 
 
 def redrive_target(sub: SubscriptionRow) -> str | None:
