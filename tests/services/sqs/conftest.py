@@ -57,6 +57,14 @@ def sqs_query(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -
     return client
 
 
+@pytest.fixture(params=["json", "query"])
+def either(request: pytest.FixtureRequest) -> SQSClient:
+    """The json client, then the query client: a test run through both SQS protocols."""
+    name = "sqs" if request.param == "json" else "sqs_query"
+    client: SQSClient = request.getfixturevalue(name)
+    return client
+
+
 @pytest.fixture
 def make_queue(sqs: SQSClient) -> Iterator[MakeQueue]:
     """Create a queue with a unique name (``fifo=True`` for a FIFO queue); its URL."""
@@ -95,3 +103,13 @@ def form_post(url: str, params: dict[str, str]) -> tuple[int, str]:
 
 def error_code(error: Any) -> str:
     return str(error.response["Error"]["Code"])
+
+
+def error_of(error: Any) -> tuple[int, str, str]:
+    """(HTTP status, code, message) of a ClientError."""
+    response = error.response
+    return (
+        int(response["ResponseMetadata"]["HTTPStatusCode"]),
+        str(response["Error"]["Code"]),
+        str(response["Error"]["Message"]),
+    )

@@ -4,7 +4,7 @@ dead-letter queue on the receive that exceeds maxReceiveCount."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -113,13 +113,13 @@ def test_deduplication_scope_message_group(sqs: SQSClient, make_queue: MakeQueue
 
 def test_fifo_batch(sqs: SQSClient, make_queue: MakeQueue) -> None:
     url = make_queue(fifo=True, ContentBasedDeduplication="true")
-    result = sqs.send_message_batch(
-        QueueUrl=url,
-        Entries=[{"Id": str(i), "MessageBody": f"m{i}", "MessageGroupId": "g"} for i in range(5)]
-        + [{"Id": "nogroup", "MessageBody": "x"}],  # type: ignore[arg-type]
-    )
+    entries: list[Any] = [
+        {"Id": str(i), "MessageBody": f"m{i}", "MessageGroupId": "g"} for i in range(5)
+    ]
+    entries.append({"Id": "late", "MessageBody": "x", "MessageGroupId": "g", "DelaySeconds": 5})
+    result = sqs.send_message_batch(QueueUrl=url, Entries=entries)
     assert [e["Id"] for e in result["Successful"]] == ["0", "1", "2", "3", "4"]
-    assert result["Failed"][0]["Code"] == "MissingParameter"
+    assert [(e["Id"], e["Code"]) for e in result["Failed"]] == [("late", "InvalidParameterValue")]
     numbers = [int(e["SequenceNumber"]) for e in result["Successful"]]
     assert numbers == sorted(numbers)
     got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]

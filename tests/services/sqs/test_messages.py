@@ -252,7 +252,7 @@ def test_batch_refusals(
     ("arguments", "code"),
     [
         ({"MessageBody": "a\u0000b"}, "InvalidMessageContents"),
-        ({"MessageBody": ""}, "InvalidParameterValue"),
+        ({"MessageBody": ""}, "MissingParameter"),  # as AWS: empty is missing
         ({"MessageBody": "x" * 1_048_577}, "InvalidParameterValue"),
         (
             {"MessageBody": "x", "MessageAttributes": {"AWS.x": ATTRIBUTES["a"]}},

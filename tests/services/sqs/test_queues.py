@@ -216,7 +216,7 @@ def test_permissions(sqs: SQSClient, make_queue: MakeQueue) -> None:
         sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]["Policy"]
     )
     assert policy["Statement"][0]["Sid"] == "send"
-    assert policy["Statement"][0]["Action"] == ["SQS:SendMessage"]
+    assert policy["Statement"][0]["Action"] == "SQS:SendMessage"  # one action: a string
     sqs.remove_permission(QueueUrl=url, Label="send")
     assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
 

@@ -15,7 +15,7 @@ from lambdaport.services.sqs.api import SqsApi
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.queues import Clock, QueueDirectory, now_ms
 from lambdaport.services.sqs.sink import QueueDestination, SqsQueueSink
-from lambdaport.services.sqs.wire import SqsProtocols
+from lambdaport.services.sqs.wire import SqsProtocols, required_members
 from lambdaport.store import Store
 from lambdaport.store.sqs import SqsStore
 
@@ -28,7 +28,7 @@ class SqsService:
     def __init__(self, store: Store, default_endpoint: str, clock: Clock = now_ms) -> None:
         self.directory = QueueDirectory(SqsStore(store), clock)
         self.messages = Messages(self.directory)
-        self.api = SqsApi(self.directory, self.messages, default_endpoint)
+        self.api = SqsApi(self.directory, self.messages, default_endpoint, required_members())
         self.sink = SqsQueueSink(self.messages)
         self.destination = QueueDestination(self.sink)
         protocols = SqsProtocols()

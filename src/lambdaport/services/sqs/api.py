@@ -8,20 +8,20 @@ import base64
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import orjson
-
 from lambdaport.errors import AwsError
 from lambdaport.request import RequestContext
-from lambdaport.services.sqs import attributes, checks
+from lambdaport.services.sqs import attributes, checks, permissions
 from lambdaport.services.sqs.batches import Batches
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.models import (
     MAX_VISIBILITY_TIMEOUT,
     MAX_WAIT_SECONDS,
+    invalid_parameter,
     invalid_value,
+    missing_parameter,
     split_queue_url,
 )
-from lambdaport.services.sqs.queues import QueueDirectory
+from lambdaport.services.sqs.queues import QueueDirectory, check_tag_key, check_tags
 from lambdaport.services.sqs.rendering import MESSAGE_SYSTEM_ATTRIBUTE_NAMES, received_message
 from lambdaport.services.sqs.state import QueueState
 
@@ -29,15 +29,31 @@ Params = Mapping[str, Any]
 Result = dict[str, Any]
 Handler = Callable[[RequestContext, Params], Awaitable[Result]]
 
+# Required parameters SQS answers for with its own error rather than MissingParameter.
+_OWN_CHECKS = frozenset(
+    {
+        ("SendMessageBatch", "Entries"),  # EmptyBatchRequest
+        ("DeleteMessageBatch", "Entries"),
+        ("ChangeMessageVisibilityBatch", "Entries"),
+        ("UntagQueue", "TagKeys"),
+        ("AddPermission", "AWSAccountIds"),
+    }
+)
 
-def _page(names: list[str], params: Params) -> tuple[list[str], str | None]:
-    """One page of sorted names after ``NextToken``, ``MaxResults`` long (1 to 1000)."""
+
+def _check_page(params: Params) -> None:
     limit = params.get("MaxResults")
-    token = params.get("NextToken")
     if limit is not None and not 1 <= int(limit) <= 1000:
         raise invalid_value(
             "MaxResults", limit, "MaxResults must be an integer between 1 and 1000."
         )
+
+
+def _page(names: list[str], params: Params) -> tuple[list[str], str | None]:
+    """One page of sorted names after ``NextToken``, ``MaxResults`` long (1 to 1000)."""
+    _check_page(params)
+    limit = params.get("MaxResults")
+    token = params.get("NextToken")
     if token:
         try:
             after = base64.urlsafe_b64decode(str(token).encode()).decode()
@@ -51,8 +67,16 @@ def _page(names: list[str], params: Params) -> tuple[list[str], str | None]:
 
 
 class SqsApi:
+    """Every handler checks its parameters before it looks the queue up, as AWS does;
+    required parameters (``required``: botocore's model's, by operation) are checked first,
+    an empty value counting as a missing one (``MissingParameter``)."""
+
     def __init__(
-        self, directory: QueueDirectory, messages: Messages, default_endpoint: str
+        self,
+        directory: QueueDirectory,
+        messages: Messages,
+        default_endpoint: str,
+        required: Mapping[str, tuple[str, ...]],
     ) -> None:
         self.directory = directory
         self.messages = messages
@@ -61,6 +85,10 @@ class SqsApi:
         self._handlers: dict[str, Handler] = {
             name: getattr(self, f"_{name}") for name in _OPERATIONS
         }
+        self._required = {
+            name: tuple(m for m in members if (name, m) not in _OWN_CHECKS)
+            for name, members in required.items()
+        }
 
     async def dispatch(self, ctx: RequestContext, operation: str, params: Params) -> Result:
         handler = self._handlers.get(operation)
@@ -68,6 +96,9 @@ class SqsApi:
             raise AwsError(
                 "UnsupportedOperation", f"lambdaport does not implement {operation} yet.", 400
             )
+        for member in self._required.get(operation, ()):
+            if params.get(member) in (None, "", [], {}):
+                raise missing_parameter(member)
         return await handler(ctx, params)
 
     def _endpoint(self, ctx: RequestContext) -> str:
@@ -115,8 +146,8 @@ class SqsApi:
         return {}
 
     async def _GetQueueAttributes(self, ctx: RequestContext, params: Params) -> Result:
-        state = self._queue(ctx, params)
         names = attributes.expand_names(params.get("AttributeNames") or [])
+        state = self._queue(ctx, params)
         now = self.directory.clock()
 
         def counts() -> attributes.Counts:
@@ -127,7 +158,9 @@ class SqsApi:
         return {"Attributes": rendered} if rendered else {}
 
     async def _SetQueueAttributes(self, ctx: RequestContext, params: Params) -> Result:
-        self.directory.set_attributes(self._queue(ctx, params), params.get("Attributes") or {})
+        requested = params.get("Attributes") or {}
+        attributes.check_known(requested)
+        self.directory.set_attributes(self._queue(ctx, params), requested)
         return {}
 
     async def _PurgeQueue(self, ctx: RequestContext, params: Params) -> Result:
@@ -135,11 +168,18 @@ class SqsApi:
         return {}
 
     async def _TagQueue(self, ctx: RequestContext, params: Params) -> Result:
-        self.directory.tag(self._queue(ctx, params), params.get("Tags") or {})
+        tags = params.get("Tags") or {}
+        check_tags(tags)
+        self.directory.tag(self._queue(ctx, params), tags)
         return {}
 
     async def _UntagQueue(self, ctx: RequestContext, params: Params) -> Result:
-        self.directory.untag(self._queue(ctx, params), list(params.get("TagKeys") or []))
+        keys = [str(key) for key in params.get("TagKeys") or []]
+        if not keys:
+            raise invalid_parameter("Tag keys must be between 1 and 128 characters in length.")
+        for key in keys:
+            check_tag_key(key)
+        self.directory.untag(self._queue(ctx, params), keys)
         return {}
 
     async def _ListQueueTags(self, ctx: RequestContext, params: Params) -> Result:
@@ -147,6 +187,7 @@ class SqsApi:
         return {"Tags": tags} if tags else {}
 
     async def _ListDeadLetterSourceQueues(self, ctx: RequestContext, params: Params) -> Result:
+        _check_page(params)
         state = self._queue(ctx, params)
         endpoint = self._endpoint(ctx)
         urls = [queue.url(endpoint) for queue in self.directory.dead_letter_sources(state)]
@@ -157,52 +198,36 @@ class SqsApi:
         return result
 
     async def _AddPermission(self, ctx: RequestContext, params: Params) -> Result:
+        label = str(params["Label"])
+        account_ids = [str(a) for a in params.get("AWSAccountIds") or []]
+        actions = [str(a) for a in params["Actions"]]
+        permissions.check_label(label)
+        permissions.check_grant(account_ids, actions)
         state = self._queue(ctx, params)
-        policy = orjson.loads(state.queue.attributes.get("Policy") or '{"Version":"2012-10-17"}')
-        statements = [s for s in policy.get("Statement", []) if s.get("Sid") != params["Label"]]
-        if len(statements) != len(policy.get("Statement", [])):
-            raise invalid_value("Label", params["Label"], "Already exists.")
-        principals = [f"arn:aws:iam::{account}:root" for account in params["AWSAccountIds"]]
-        statements.append(
-            {
-                "Sid": params["Label"],
-                "Effect": "Allow",
-                "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-                "Action": [f"SQS:{action}" for action in params["Actions"]],
-                "Resource": state.queue.arn,
-            }
-        )
-        policy["Statement"] = statements
-        self.directory.set_attributes(state, {"Policy": orjson.dumps(policy).decode()})
+        policy = permissions.with_permission(state.queue, label, account_ids, actions)
+        self.directory.set_attributes(state, {"Policy": policy})
         return {}
 
     async def _RemovePermission(self, ctx: RequestContext, params: Params) -> Result:
         state = self._queue(ctx, params)
-        policy = orjson.loads(state.queue.attributes.get("Policy") or "{}")
-        before = policy.get("Statement", [])
-        after = [s for s in before if s.get("Sid") != params["Label"]]
-        if len(after) == len(before):
-            raise invalid_value("Label", params["Label"], "can't find label on existing policy.")
-        policy["Statement"] = after
-        text = orjson.dumps(policy).decode() if after else ""
-        self.directory.set_attributes(state, {"Policy": text})
+        policy = permissions.without_permission(state.queue, str(params["Label"]))
+        self.directory.set_attributes(state, {"Policy": policy})
         return {}
 
     # -- messages -----------------------------------------------------------------------
 
     async def _SendMessage(self, ctx: RequestContext, params: Params) -> Result:
+        message = self.batches.outgoing(params, ctx.account_id)
         state = self._queue(ctx, params)
-        message = self.batches.outgoing(state.queue, params, ctx.account_id)
         self.messages.check_for_queue(state.queue, message)
         return self.batches.send_result(self.messages.send(state, [message])[0])
 
     async def _SendMessageBatch(self, ctx: RequestContext, params: Params) -> Result:
-        state = self._queue(ctx, params)
-        return self.batches.send(state, list(params.get("Entries") or []), ctx.account_id)
+        entries = list(params.get("Entries") or [])
+        self.batches.check_entries(entries)
+        return self.batches.send(self._queue(ctx, params), entries, ctx.account_id)
 
     async def _ReceiveMessage(self, ctx: RequestContext, params: Params) -> Result:
-        state = self._queue(ctx, params)
-        queue = state.queue
         limit = params.get("MaxNumberOfMessages")
         if limit is not None and not 1 <= int(limit) <= 10:
             raise invalid_value(
@@ -216,6 +241,16 @@ class SqsApi:
         wait = params.get("WaitTimeSeconds")
         if wait is not None and not 0 <= int(wait) <= MAX_WAIT_SECONDS:
             raise invalid_value("WaitTimeSeconds", wait, "Must be >= 0 and <= 20, if provided.")
+        system_names = [
+            *(params.get("AttributeNames") or []),
+            *(params.get("MessageSystemAttributeNames") or []),
+        ]
+        for name in system_names:
+            if name not in MESSAGE_SYSTEM_ATTRIBUTE_NAMES:
+                raise attributes.invalid_attribute_name(name)
+        attribute_names = list(params.get("MessageAttributeNames") or [])
+        state = self._queue(ctx, params)
+        queue = state.queue
         received = await self.messages.receive(
             state,
             limit=int(limit or 1),
@@ -226,14 +261,6 @@ class SqsApi:
                 queue.number("ReceiveMessageWaitTimeSeconds") if wait is None else wait
             ),
         )
-        system_names = [
-            *(params.get("AttributeNames") or []),
-            *(params.get("MessageSystemAttributeNames") or []),
-        ]
-        for name in system_names:
-            if name not in MESSAGE_SYSTEM_ATTRIBUTE_NAMES:
-                raise attributes.invalid_attribute_name(name)
-        attribute_names = list(params.get("MessageAttributeNames") or [])
         if not received:
             return {}
         return {
@@ -247,25 +274,25 @@ class SqsApi:
         return {}
 
     async def _DeleteMessageBatch(self, ctx: RequestContext, params: Params) -> Result:
-        state = self._queue(ctx, params)
         entries = list(params.get("Entries") or [])
         checks.check_batch(entries, "DeleteMessageBatchRequestEntry")
+        state = self._queue(ctx, params)
         return self.batches.each(
             entries, lambda entry: self.messages.delete(state, str(entry["ReceiptHandle"]))
         )
 
     async def _ChangeMessageVisibility(self, ctx: RequestContext, params: Params) -> Result:
+        timeout = int(params["VisibilityTimeout"])
+        self.messages.check_visibility_timeout(timeout)
         self.messages.change_visibility(
-            self._queue(ctx, params),
-            str(params["ReceiptHandle"]),
-            int(params["VisibilityTimeout"]),
+            self._queue(ctx, params), str(params["ReceiptHandle"]), timeout
         )
         return {}
 
     async def _ChangeMessageVisibilityBatch(self, ctx: RequestContext, params: Params) -> Result:
-        state = self._queue(ctx, params)
         entries = list(params.get("Entries") or [])
         checks.check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry")
+        state = self._queue(ctx, params)
         return self.batches.each(
             entries,
             lambda entry: self.messages.change_visibility(

@@ -156,6 +156,32 @@ def _redrive_allow_policy(value: str) -> str:
     return orjson.dumps(out).decode()
 
 
+def check_known(requested: Mapping[str, str]) -> None:
+    """Names no queue has (checked before the queue is looked up)."""
+    for name in requested:
+        if name not in SETTABLE:
+            raise invalid_attribute_name(name)
+
+
+def check_names(requested: Mapping[str, str], *, fifo: bool, creating: bool) -> None:
+    """The attribute names (and FifoQueue's value) the queue's type allows."""
+    for name, value in requested.items():
+        if name == "FifoQueue":
+            if not fifo:  # a standard queue has no such attribute, not even "false"
+                raise invalid_attribute_name(name)
+            if not creating and value.lower() != "true":
+                raise invalid_attribute_value(name, "Modifying queue type is not supported.")
+        elif name not in SETTABLE:
+            raise invalid_attribute_name(name)
+        elif name in _FIFO_ONLY and not fifo:
+            if name == "ContentBasedDeduplication":
+                raise invalid_attribute_name(name)
+            raise AwsError(
+                "InvalidAttributeName",
+                f"You can specify the {name} only when FifoQueue is set to true.",
+            )
+
+
 def validate(
     requested: Mapping[str, str],
     *,
@@ -165,12 +191,9 @@ def validate(
     creating: bool,
 ) -> dict[str, str]:
     """Check and normalise attributes for CreateQueue or SetQueueAttributes."""
+    check_names(requested, fifo=fifo, creating=creating)
     out: dict[str, str] = {}
     for name, value in requested.items():
-        if name not in SETTABLE or (name == "FifoQueue" and not creating):
-            raise invalid_attribute_name(name)
-        if name in _FIFO_ONLY and not fifo:
-            raise invalid_attribute_name(name)
         if name == "RedrivePolicy":
             out[name] = _redrive_policy(value, queue_arn, fifo, find) if value else ""
         elif name == "RedriveAllowPolicy":

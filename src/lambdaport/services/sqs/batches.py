@@ -7,6 +7,7 @@ from typing import Any
 
 from lambdaport.errors import AwsError
 from lambdaport.services.sqs import checks
+from lambdaport.services.sqs.fifo import fifo_deduplication_message
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.models import (
     MAX_DELAY_SECONDS,
@@ -14,6 +15,8 @@ from lambdaport.services.sqs.models import (
     OutgoingMessage,
     Queue,
     SendResult,
+    check_message_token,
+    invalid_parameter,
     invalid_value,
     missing_parameter,
 )
@@ -35,18 +38,19 @@ class Batches:
     def __init__(self, messages: Messages) -> None:
         self.messages = messages
 
-    def outgoing(self, queue: Queue, params: Mapping[str, Any], sender_id: str) -> OutgoingMessage:
-        """A checked message from SendMessage's (or a batch entry's) parameters."""
+    @staticmethod
+    def outgoing(params: Mapping[str, Any], sender_id: str) -> OutgoingMessage:
+        """A checked message from SendMessage's (or a batch entry's) parameters: what can be
+        checked before the queue is looked up (the rest is ``Messages.check_for_queue``)."""
         body = params.get("MessageBody")
-        if body is None:
+        if body is None or body == "":
             raise missing_parameter("MessageBody")
         body = str(body)
-        if not body:
-            raise invalid_value("MessageBody", "", "Message must be at least one character.")
         checks.check_text(body)
         user = checks.message_attributes(params.get("MessageAttributes"))
         system = checks.system_attributes(params.get("MessageSystemAttributes"))
-        checks.check_size(checks.message_size(body, user), queue.number("MaximumMessageSize"))
+        check_message_token("MessageGroupId", params.get("MessageGroupId"))
+        check_message_token("MessageDeduplicationId", params.get("MessageDeduplicationId"))
         delay = params.get("DelaySeconds")
         if delay is not None and not 0 <= int(delay) <= MAX_DELAY_SECONDS:
             raise invalid_value("DelaySeconds", delay, "DelaySeconds must be >= 0 and <= 900.")
@@ -71,7 +75,9 @@ class Batches:
             out["SequenceNumber"] = result.sequence_number
         return out
 
-    def send(self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str) -> Result:
+    @staticmethod
+    def check_entries(entries: list[Mapping[str, Any]]) -> None:
+        """What refuses a whole SendMessageBatch before its queue is looked up."""
         checks.check_batch(entries, "SendMessageBatchRequestEntry")
         total = sum(
             len(str(entry.get("MessageBody") or "").encode())
@@ -88,12 +94,20 @@ class Batches:
                 f"You have sent {total} bytes.",
                 400,
             )
+
+    def send(self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str) -> Result:
+        """SendMessageBatch on its (found) queue; ``check_entries`` has passed. On a FIFO
+        queue an entry without a group id, or without a deduplication id where the queue
+        does not deduplicate by content, fails the whole request, as on AWS; every other
+        problem fails its entry only."""
+        if state.queue.fifo:
+            _check_fifo_entries(state.queue, entries)
         accepted: list[tuple[str, OutgoingMessage]] = []
         failed: list[dict[str, Any]] = []
         for entry in entries:
             try:
-                message = self.outgoing(state.queue, entry, sender_id)
-                self.messages.check_for_queue(state.queue, message)
+                message = self.outgoing(entry, sender_id)
+                self.messages.check_for_queue(state.queue, message, batch_entry=True)
             except AwsError as error:
                 failed.append(_failure(str(entry["Id"]), error))
                 continue
@@ -119,3 +133,11 @@ class Batches:
             else:
                 successful.append({"Id": entry["Id"]})
         return {"Successful": successful, "Failed": failed}
+
+
+def _check_fifo_entries(queue: Queue, entries: list[Mapping[str, Any]]) -> None:
+    for entry in entries:
+        if entry.get("MessageGroupId") is None:
+            raise invalid_parameter("The request must contain the parameter MessageGroupId.")
+        if entry.get("MessageDeduplicationId") is None and not queue.content_based_deduplication:
+            raise invalid_parameter(fifo_deduplication_message())

@@ -16,9 +16,8 @@ from lambdaport.services.sqs.models import (
 )
 
 _INVALID_CHARACTERS = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,256}$")
-_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\..{1,250})?$", re.DOTALL)
-_BATCH_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+_DATA_TYPE = re.compile(r"(String|Number|Binary)(\..{1,250})?", re.DOTALL)
+_BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _SYSTEM_ATTRIBUTES = ("AWSTraceHeader",)
 
 
@@ -36,10 +35,16 @@ def check_text(text: str) -> None:
         raise invalid_contents()
 
 
+def _name_character(character: str) -> bool:
+    # Letters and digits of any script (AWS takes "attr.1øßä"), "_", "-" and ".".
+    return character.isalnum() or character in "_.-"
+
+
 def _check_name(name: str) -> None:
     lowered = name.lower()
     if (
-        not _ATTRIBUTE_NAME.match(name)
+        not 1 <= len(name) <= 256
+        or not all(_name_character(c) for c in name)
         or name.startswith(".")
         or name.endswith(".")
         or ".." in name
@@ -57,7 +62,7 @@ def _value(name: str, raw: Mapping[str, Any]) -> AttributeValue:
     data_type = str(raw.get("DataType") or "")
     if not data_type:
         raise invalid_parameter(f"The message attribute '{name}' must contain a DataType.")
-    if not _DATA_TYPE.match(data_type):
+    if not _DATA_TYPE.fullmatch(data_type):
         raise invalid_parameter(
             f"The type of message (user) attribute '{name}' is invalid. You must use only the "
             "following supported type prefixes: Binary, Number, String."
@@ -74,11 +79,15 @@ def _value(name: str, raw: Mapping[str, Any]) -> AttributeValue:
     present = value.binary_value if kind == "Binary" else value.string_value
     if not present:
         raise invalid_parameter(
-            f"Message (user) attribute '{name}' must contain a non-empty message attribute "
-            f"value for message attribute type '{kind}'."
+            f"Message (user) attribute '{name}' must contain a non-empty value of type '{kind}'."
         )
-    if kind != "Binary":
-        check_text(str(value.string_value))
+    if kind != "Binary" and _INVALID_CHARACTERS.search(str(value.string_value)):
+        # In a body this is InvalidMessageContents; in an attribute, InvalidParameterValue.
+        raise invalid_parameter(
+            f"Message (user) attribute '{name}' contains invalid characters. Valid unicode "
+            "characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
+            "#x10000 to #x10FFFF"
+        )
     if kind == "Number":
         try:
             number = Decimal(str(value.string_value))
@@ -131,11 +140,11 @@ def message_size(body: str, attributes: Mapping[str, AttributeValue]) -> int:
     return size
 
 
-def check_size(size: int, limit: int) -> None:
+def check_size(size: int, limit: int, *, batch_entry: bool = False) -> None:
     if size > limit:
+        verdict = "cannot be validated" if batch_entry else "are invalid"
         raise invalid_parameter(
-            "One or more parameters are invalid. Reason: Message must be shorter than "
-            f"{limit} bytes."
+            f"One or more parameters {verdict}. Reason: Message must be shorter than {limit} bytes."
         )
 
 
@@ -157,7 +166,7 @@ def check_batch(entries: Sequence[Mapping[str, Any]], entry_shape: str) -> None:
     seen: set[str] = set()
     for entry in entries:
         entry_id = str(entry.get("Id", ""))
-        if not _BATCH_ID.match(entry_id):
+        if not _BATCH_ID.fullmatch(entry_id):
             raise AwsError(
                 "InvalidBatchEntryId",
                 "A batch entry id can only contain alphanumeric characters, hyphens and "

@@ -23,14 +23,18 @@ def sequence_number(seq: int) -> str:
     return str(10_000_000_000_000_000_000 + seq)
 
 
+def fifo_deduplication_message() -> str:
+    return (
+        "The queue should either have ContentBasedDeduplication enabled or "
+        "MessageDeduplicationId provided explicitly"
+    )
+
+
 def deduplication_id(queue: Queue, body: str, given: str | None) -> str:
     if given:
         return given
     if not queue.content_based_deduplication:
-        raise invalid_parameter(
-            "The queue should either have ContentBasedDeduplication enabled or "
-            "MessageDeduplicationId provided explicitly"
-        )
+        raise invalid_parameter(fifo_deduplication_message())
     return hashlib.sha256(body.encode()).hexdigest()
 
 

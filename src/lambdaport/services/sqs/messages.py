@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from lambdaport.errors import AwsError
-from lambdaport.services.sqs import fifo, receipts
+from lambdaport.services.sqs import checks, fifo, receipts
 from lambdaport.services.sqs.digest import md5_of_attributes, md5_of_body
 from lambdaport.services.sqs.models import (
     AttributeValue,
@@ -26,6 +26,7 @@ from lambdaport.services.sqs.models import (
     SendResult,
     invalid_parameter,
     invalid_value,
+    missing_parameter,
     queue_does_not_exist,
 )
 from lambdaport.services.sqs.queues import QueueDirectory
@@ -98,20 +99,22 @@ class Messages:
 
     # -- sending ------------------------------------------------------------------------
 
-    def check_for_queue(self, queue: Queue, message: OutgoingMessage) -> None:
-        """What depends on the queue's type: group ids, deduplication ids, delays."""
+    def check_for_queue(
+        self, queue: Queue, message: OutgoingMessage, *, batch_entry: bool = False
+    ) -> None:
+        """What depends on the queue: its maximum size; for FIFO queues group ids,
+        deduplication ids and delays. A standard queue takes a MessageGroupId (fair
+        queues, since 2025) but no MessageDeduplicationId."""
+        size = checks.message_size(message.body, message.attributes)
+        checks.check_size(size, queue.number("MaximumMessageSize"), batch_entry=batch_entry)
         if queue.fifo:
-            if not message.group_id:
-                raise AwsError(
-                    "MissingParameter",
-                    "The request must contain the parameter MessageGroupId.",
-                    400,
-                )
+            if message.group_id is None:
+                raise missing_parameter("MessageGroupId")
             if message.delay_seconds:
                 raise invalid_value(
                     "DelaySeconds",
                     message.delay_seconds,
-                    "The request include parameter that is not valid for this queue type",
+                    "The request include parameter that is not valid for this queue type.",
                 )
             fifo.deduplication_id(queue, message.body, message.deduplication_id)
         elif message.deduplication_id is not None:
@@ -310,10 +313,15 @@ class Messages:
         return row, receipt.nonce
 
     def delete(self, state: QueueState, handle: str) -> None:
-        """Delete with the latest receive's handle; an older handle succeeds and deletes
-        nothing, as in AWS; a deleted message's handle succeeds too."""
+        """Delete with the latest receive's handle. On a standard queue an older handle
+        succeeds and deletes nothing, as in AWS; on a FIFO queue a handle whose visibility
+        timeout has passed is refused as expired. A deleted message's handle succeeds."""
         row, nonce = self._received_row(state, handle)
-        if row is None or row.receipt != nonce:
+        if row is None:
+            return
+        if state.queue.fifo and (row.receipt != nonce or row.visible_at <= self.directory.clock()):
+            raise invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
+        if row.receipt != nonce:
             return
         self.store.delete_message(row.seq)
         state.counts.removed(row.seq)
@@ -321,11 +329,15 @@ class Messages:
             fifo.refresh_group(self.store, row.queue_id, row.group_id)
             state.doorbell.ring()
 
-    def change_visibility(self, state: QueueState, handle: str, timeout: int) -> None:
+    @staticmethod
+    def check_visibility_timeout(timeout: int) -> None:
         if not 0 <= timeout <= 43_200:
             raise invalid_value(
                 "VisibilityTimeout", timeout, "Must be >= 0 and <= 43200, if provided."
             )
+
+    def change_visibility(self, state: QueueState, handle: str, timeout: int) -> None:
+        self.check_visibility_timeout(timeout)
         row, nonce = self._received_row(state, handle)
         if row is None or row.receipt != nonce:
             raise invalid_value(

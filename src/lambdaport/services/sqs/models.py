@@ -20,8 +20,10 @@ DEDUPLICATION_WINDOW_MS = 5 * 60 * 1000
 PURGE_INTERVAL_MS = 60 * 1000
 MAX_MESSAGE_SIZE = 1_048_576
 
-_QUEUE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
-_FIFO_NAME = re.compile(r"^[A-Za-z0-9_-]{1,75}\.fifo$")
+_QUEUE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+_FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
+# MessageGroupId and MessageDeduplicationId: alphanumeric and punctuation, 1 to 128.
+_MESSAGE_TOKEN = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 def queue_does_not_exist() -> AwsError:
@@ -40,13 +42,23 @@ def missing_parameter(name: str) -> AwsError:
     return AwsError("MissingParameter", f"The request must contain the parameter {name}.", 400)
 
 
+def check_message_token(name: str, value: str | None) -> None:
+    """MessageGroupId / MessageDeduplicationId, when given, as AWS allows them."""
+    if value is not None and not _MESSAGE_TOKEN.fullmatch(value):
+        raise invalid_value(
+            name,
+            value,
+            f"{name} can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+        )
+
+
 def check_queue_name(name: str, fifo: bool) -> None:
-    if fifo and not _FIFO_NAME.match(name):
+    if fifo and not _FIFO_NAME.fullmatch(name):
         raise invalid_parameter(
             "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
             "underscores, must end with .fifo suffix and be 1 to 80 in length."
         )
-    if not fifo and not _QUEUE_NAME.match(name):
+    if not fifo and not _QUEUE_NAME.fullmatch(name):
         raise invalid_parameter(
             "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
         )

@@ -15,6 +15,7 @@ from lambdaport.services.sqs.models import (
     PURGE_INTERVAL_MS,
     Queue,
     check_queue_name,
+    invalid_parameter,
     queue_arn,
     queue_does_not_exist,
     split_queue_arn,
@@ -59,10 +60,25 @@ def _queue(row: StoredQueue) -> Queue:
     )
 
 
-def _check_tags(tags: Mapping[str, str]) -> None:
+def check_tags(tags: Mapping[str, str]) -> None:
+    """Tag keys and values as SQS takes them (TagQueue, CreateQueue's tags); their number
+    is checked with the queue's (:func:`check_tag_count`)."""
     for key, value in tags.items():
-        if not 1 <= len(key) <= 128 or len(value) > 256 or key.lower().startswith("aws:"):
-            raise AwsError("InvalidParameterValue", f"Tag key or value is invalid: {key}", 400)
+        check_tag_key(key)
+        if len(value) > 256:
+            raise invalid_parameter("Tag values must be at most 256 characters in length.")
+
+
+def check_tag_count(name: str, tags: Mapping[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise invalid_parameter(f"Too many tags added for queue {name}.")
+
+
+def check_tag_key(key: str) -> None:
+    if not 1 <= len(key) <= 128:
+        raise invalid_parameter("Tag keys must be between 1 and 128 characters in length.")
+    if key.lower().startswith("aws:"):
+        raise invalid_parameter(f"Tag key {key} is invalid: the aws: prefix is reserved.")
 
 
 class QueueDirectory:
@@ -125,14 +141,10 @@ class QueueDirectory:
         tags: Mapping[str, str],
     ) -> Queue:
         fifo = requested.get("FifoQueue", "false").lower() == "true"
-        check_queue_name(name, fifo or name.endswith(".fifo"))
-        if name.endswith(".fifo") and not fifo:
-            raise AwsError(
-                "InvalidParameterValue",
-                "Can only include alphanumeric characters, hyphens, or underscores. "
-                "1 to 80 in length",
-                400,
-            )
+        attributes.check_names(requested, fifo=fifo, creating=True)
+        check_queue_name(name, fifo)
+        check_tags(tags)
+        check_tag_count(name, tags)
         arn = queue_arn(region, account_id, name)
         given = attributes.validate(
             requested, fifo=fifo, queue_arn=arn, find=self.queue_by_arn, creating=True
@@ -148,7 +160,6 @@ class QueueDirectory:
                         400,
                     )
             return existing.queue
-        _check_tags(tags)
         defaults = attributes.FIFO_DEFAULTS if fifo else attributes.STANDARD_DEFAULTS
         now = self.clock() // 1000
         queue = Queue(
@@ -186,12 +197,9 @@ class QueueDirectory:
         return changed
 
     def tag(self, state: QueueState, tags: Mapping[str, str]) -> None:
-        _check_tags(tags)
+        """Add or overwrite tags (already checked with :func:`check_tags`)."""
         merged = {**state.queue.tags, **tags}
-        if len(merged) > MAX_TAGS:
-            raise AwsError(
-                "InvalidParameterValue", f"Too many tags added for queue {state.queue.name}.", 400
-            )
+        check_tag_count(state.queue.name, merged)
         self._retag(state, merged)
 
     def untag(self, state: QueueState, keys: list[str]) -> None:

@@ -50,7 +50,7 @@ class SqsQueueSink:
             "MessageDeduplicationId": message_deduplication_id,
         }
         queue = state.queue
-        message = self._batches.outgoing(queue, params, queue.account_id)
+        message = self._batches.outgoing(params, queue.account_id)
         self._messages.check_for_queue(queue, message)
         return self._messages.send(state, [message])[0].message_id
 

@@ -19,8 +19,9 @@ from urllib.parse import quote
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
+from lambdaport.errors import AwsError
 from lambdaport.protocol import JsonProtocol, QueryProtocol
-from lambdaport.protocol.base import HttpRequest, ServiceProtocol
+from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 
 QUERY_ERROR_CODES = {
     "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
@@ -100,21 +101,50 @@ _OWN_ENUMS = (
     "MessageSystemAttributeNameForSends",
 )
 
-_BATCH_REQUESTS = (
-    "SendMessageBatchRequest",
-    "DeleteMessageBatchRequest",
-    "ChangeMessageVisibilityBatchRequest",
-)
+# Errors SQS answers that botocore's model has no shape for: the json protocol names them
+# ``InvalidParameterValueException``/``MissingRequiredParameterException`` (botocore shows
+# that as QueryErrorCode), the query protocol and ``x-amzn-query-error`` by the code.
+_UNMODELLED_ERRORS = {
+    "InvalidParameterValueException": "InvalidParameterValue",
+    "MissingRequiredParameterException": "MissingParameter",
+}
+# What the query protocol says where its message differs from the json protocol's.
+QUERY_MESSAGES = {
+    "QueueDoesNotExist": "The specified queue does not exist for this wsdl version.",
+}
+
+
+def _botocore_model() -> dict[str, Any]:
+    return copy.deepcopy(dict(Loader().load_service_model("sqs", "service-2")))
+
+
+def required_members() -> dict[str, tuple[str, ...]]:
+    """Each operation's required top-level parameters, as botocore's model lists them."""
+    model = _botocore_model()
+    return {
+        name: tuple(model["shapes"][operation["input"]["shape"]].get("required", ()))
+        for name, operation in model["operations"].items()
+        if "input" in operation
+    }
 
 
 def json_model_document() -> dict[str, Any]:
-    """botocore's SQS model without the attribute-name enums (SQS checks those itself)."""
-    model = copy.deepcopy(dict(Loader().load_service_model("sqs", "service-2")))
+    """botocore's SQS model as SQS validates: without the attribute-name enums and without
+    required members (SQS checks both itself, answering ``InvalidAttributeName`` and
+    ``MissingParameter`` rather than ``ValidationException``), plus the errors it lacks."""
+    model = _botocore_model()
+    shapes = model["shapes"]
     for name in _OWN_ENUMS:
-        model["shapes"][name].pop("enum", None)
-    for name in _BATCH_REQUESTS:  # an empty batch is EmptyBatchRequest, not a missing member
-        shape = model["shapes"][name]
-        shape["required"] = [member for member in shape["required"] if member != "Entries"]
+        shapes[name].pop("enum", None)
+    for shape in shapes.values():
+        shape.pop("required", None)
+    for name, code in _UNMODELLED_ERRORS.items():
+        shapes[name] = {
+            "type": "structure",
+            "members": {"message": {"shape": "ExceptionMessage"}},
+            "error": {"code": code, "httpStatusCode": 400, "senderFault": True},
+            "exception": True,
+        }
     return model
 
 
@@ -154,6 +184,21 @@ class _QueueUrlFromPath(QueryProtocol):
                 request.method, request.path, query, request.headers, request.body, request.host
             )
         return super().parse(request, validate)
+
+    def serialize_error(
+        self, operation: str | None, error: AwsError, request_id: str = ""
+    ) -> HttpResponse:
+        message = QUERY_MESSAGES.get(error.code)
+        if message is not None:
+            error = AwsError(
+                error.code,
+                message,
+                error.status,
+                sender_fault=error.sender_fault,
+                fields=error.fields,
+                headers=error.headers,
+            )
+        return super().serialize_error(operation, error, request_id)
 
 
 class SqsProtocols:
