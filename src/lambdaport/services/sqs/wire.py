@@ -160,6 +160,8 @@ def query_model_document(service: Mapping[str, Any] | None = None) -> dict[str, 
     for shape, (key, value) in _MAP_ENTRIES.items():
         shapes[shape]["key"]["locationName"] = key
         shapes[shape]["value"]["locationName"] = value
+    for shape, code in QUERY_ERROR_CODES.items():  # as the query-era model named them
+        shapes[shape]["error"] = {**shapes[shape].get("error", {}), "code": code}
     for name, operation in model["operations"].items():
         if "output" in operation:
             operation["output"] = {**operation["output"], "resultWrapper": f"{name}Result"}
