@@ -92,9 +92,11 @@ class Node:
         return total
 
     def depth(self) -> int:
-        nested = [c.depth() for _, c in self.fields if isinstance(c, Node)]
+        """Object levels: a nested object adds one, ``$or`` branches stay on their level
+        (so ``{"$or": [{"a": [...]}, {"b": [...]}]}`` is one level deep)."""
+        nested = [1 + c.depth() for _, c in self.fields if isinstance(c, Node)]
         nested += [alt.depth() for group in self.alternatives for alt in group]
-        return 1 + max(nested, default=0)
+        return max(nested, default=1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,11 +71,49 @@ def subscribe(sns: Any, topic: str, protocol: str, endpoint: str, **attributes: 
     return arn
 
 
+def confirmed_subscription(sns: Any, topic: str, endpoint: Endpoint, **attributes: str) -> str:
+    """Subscribe the HTTP endpoint and confirm through the SubscribeURL it received."""
+    arn = subscribe(sns, topic, "http", endpoint.url, **attributes)
+    (confirmation,) = endpoint.wait("SubscriptionConfirmation")
+    with urllib.request.urlopen(confirmation.json()["SubscribeURL"], timeout=10) as response:
+        assert response.status == 200
+        assert arn in response.read().decode()
+    return arn
+
+
 @pytest.fixture
 def topic(sns: Any) -> Iterator[str]:
     arn: str = sns.create_topic(Name=f"t-{uuid.uuid4().hex[:10]}")["TopicArn"]
     yield arn
     sns.delete_topic(TopicArn=arn)
+
+
+Queue = tuple[str, str]  # (url, arn)
+
+
+@pytest.fixture(scope="session")
+def sqs(sns_server: ServerProcess) -> Any:
+    return boto3.client("sqs", **client_options(sns_server.endpoint))
+
+
+@pytest.fixture
+def queue(sqs: Any) -> Iterator[Callable[..., Queue]]:
+    """``queue(fifo=False)``: a new queue's (url, arn), deleted after the test."""
+    urls: list[str] = []
+
+    def make(fifo: bool = False) -> Queue:
+        name = f"q-{uuid.uuid4().hex[:10]}" + (".fifo" if fifo else "")
+        attributes = {"FifoQueue": "true"} if fifo else {}
+        url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        urls.append(url)
+        arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        return url, arn
+
+    yield make
+    for url in urls:
+        sqs.delete_queue(QueueUrl=url)
 
 
 @pytest.fixture

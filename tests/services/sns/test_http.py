@@ -15,17 +15,11 @@ from cryptography.exceptions import InvalidSignature
 
 from lambdaport.testing.server import ServerProcess
 from tests.helpers import wait_for
-from tests.services.sns.conftest import Endpoint, subscribe, verify_signature
-
-
-def confirmed_subscription(sns: Any, topic: str, endpoint: Endpoint, **attributes: str) -> str:
-    """Subscribe the endpoint and confirm through the SubscribeURL it received."""
-    arn = subscribe(sns, topic, "http", endpoint.url, **attributes)
-    (confirmation,) = endpoint.wait("SubscriptionConfirmation")
-    with urllib.request.urlopen(confirmation.json()["SubscribeURL"], timeout=10) as response:
-        assert response.status == 200
-        assert arn in response.read().decode()
-    return arn
+from tests.services.sns.conftest import (
+    Endpoint,
+    confirmed_subscription,
+    verify_signature,
+)
 
 
 def test_confirmation_flow_through_subscribe_url(

@@ -6,42 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import boto3
-import pytest
 from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
 
 from lambdaport.testing.server import ServerProcess
-from tests.helpers import Recorder, client_options, receive_messages, wait_for
-from tests.services.sns.conftest import verify_signature
-
-Queue = tuple[str, str]  # (url, arn)
-
-
-@pytest.fixture(scope="module")
-def sqs(sns_server: ServerProcess) -> Any:
-    return boto3.client("sqs", **client_options(sns_server.endpoint))
-
-
-@pytest.fixture
-def queue(sqs: Any) -> Iterator[Callable[..., Queue]]:
-    urls: list[str] = []
-
-    def make(fifo: bool = False) -> Queue:
-        name = f"q-{uuid.uuid4().hex[:10]}" + (".fifo" if fifo else "")
-        attributes = {"FifoQueue": "true"} if fifo else {}
-        url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        urls.append(url)
-        arn: str = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
-        return url, arn
-
-    yield make
-    for url in urls:
-        sqs.delete_queue(QueueUrl=url)
+from tests.helpers import Recorder, receive_messages, wait_for
+from tests.services.sns.conftest import Queue, verify_signature
 
 
 def test_envelope_delivery(sns: Any, sqs: Any, topic: str, queue: Callable[..., Queue]) -> None:

@@ -38,9 +38,12 @@ class Published:
     sequence_number: str | None = None
 
     def text_for(self, protocol: str) -> str:
+        """The text a subscription of ``protocol`` gets: with MessageStructure=json, the
+        protocol's own entry or else the ``default`` one."""
         if self.per_protocol is None:
             return self.message
-        return self.per_protocol.get(protocol, self.message)
+        entry = self.per_protocol.get(protocol)
+        return self.per_protocol["default"] if entry is None else entry
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,7 @@ from lambdaport.services.sns.models import (
     BATCH_ENTRY_ID,
     DEDUPLICATION_WINDOW,
     MAX_MESSAGE_BYTES,
+    Attribute,
     invalid_parameter,
     is_true,
     parse_attributes,
@@ -28,6 +29,7 @@ from lambdaport.services.sns.topics import Topics
 from lambdaport.store.sns import SnsStore, SubscriptionRow, TopicRow
 
 MAX_BATCH = 10
+MAX_BATCH_ENTRY_ID = 80
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ def _per_protocol(item: PublishInput) -> dict[str, str] | None:
         raise invalid_parameter("Message Structure - JSON message body failed to parse") from None
     if not isinstance(parsed, dict):
         raise invalid_parameter("Message Structure - JSON message body failed to parse")
-    if "default" not in parsed:
+    if not isinstance(parsed.get("default"), str):  # {"default": {...}} has none either
         raise invalid_parameter("Message Structure - No default entry in JSON message body")
     if not all(isinstance(v, str) for v in parsed.values()):
         raise invalid_parameter("Message Structure - all values must be strings")
@@ -115,6 +117,21 @@ def _check_fifo(topic: TopicRow, item: PublishInput) -> str | None:
     )
 
 
+def _check(
+    topic: TopicRow, item: PublishInput
+) -> tuple[dict[str, str] | None, dict[str, Attribute], str | None]:
+    """Publish's validation: the message by protocol, its attributes, the FIFO
+    deduplication id (None on standard topics)."""
+    if item.message is None or item.message == "":
+        raise invalid_parameter("Empty message")
+    if _message_size(item) > MAX_MESSAGE_BYTES:
+        raise invalid_parameter("Message too long")
+    _check_subject(item.subject)
+    per_protocol = _per_protocol(item)
+    attributes = parse_attributes(item.attributes)
+    return per_protocol, attributes, _check_fifo(topic, item)
+
+
 class Publisher:
     """Validates messages and hands accepted ones to ``fan_out``."""
 
@@ -140,39 +157,27 @@ class Publisher:
     def publish_batch(
         self, topic_arn: str, entries: Sequence[Mapping[str, Any]]
     ) -> dict[str, list[dict[str, Any]]]:
+        """Every entry is checked before any is accepted: as on AWS, an entry that Publish
+        would refuse (no group or deduplication id on a FIFO topic, no ``default`` entry,
+        a bad attribute...) fails the whole request, not just its entry."""
         topic = self._topics.get(topic_arn)
         _check_batch(entries)
+        items = [PublishInput.from_params(entry) for entry in entries]
+        for item in items:
+            _check(topic, item)
         successful: list[dict[str, Any]] = []
-        failed: list[dict[str, Any]] = []
         accepted: list[Published] = []
-        for entry in entries:
-            try:
-                published, duplicate = self._accept(topic, PublishInput.from_params(entry))
-            except AwsError as error:
-                failed.append(
-                    {
-                        "Id": entry["Id"],
-                        "Code": error.code,
-                        "Message": error.message,
-                        "SenderFault": error.sender_fault,
-                    }
-                )
-                continue
+        for entry, item in zip(entries, items, strict=True):
+            published, duplicate = self._accept(topic, item)
             if not duplicate:
                 accepted.append(published)
             successful.append({"Id": entry["Id"], **_result(published)})
         self._fan_out(self._matches(topic, accepted))
-        return {"Successful": successful, "Failed": failed}
+        return {"Successful": successful, "Failed": []}
 
     def _accept(self, topic: TopicRow, item: PublishInput) -> tuple[Published, bool]:
-        if item.message is None or item.message == "":
-            raise invalid_parameter("Empty message")
-        if _message_size(item) > MAX_MESSAGE_BYTES:
-            raise invalid_parameter("Message too long")
-        _check_subject(item.subject)
-        per_protocol = _per_protocol(item)
-        attributes = parse_attributes(item.attributes)
-        deduplication_id = _check_fifo(topic, item)
+        per_protocol, attributes, deduplication_id = _check(topic, item)
+        message = str(item.message)
         message_id = str(uuid.uuid4())
         sequence: str | None = None
         if deduplication_id is not None:
@@ -189,13 +194,13 @@ class Publisher:
             if seen is not None:
                 original_id, original_sequence = seen
                 duplicate = Published(
-                    original_id, topic.arn, item.message, "", sequence_number=original_sequence
+                    original_id, topic.arn, message, "", sequence_number=original_sequence
                 )
                 return duplicate, True
         published = Published(
             message_id=message_id,
             topic_arn=topic.arn,
-            message=item.message,
+            message=message,
             timestamp=sns_timestamp(),
             subject=item.subject,
             attributes=attributes,
@@ -237,7 +242,7 @@ def _check_batch(entries: Sequence[Mapping[str, Any]]) -> None:
     if len(entries) > MAX_BATCH:
         raise AwsError(
             "TooManyEntriesInBatchRequest",
-            f"The batch request contains more entries than permissible ({MAX_BATCH}).",
+            "The batch request contains more entries than permissible.",
             400,
         )
     ids = [str(entry.get("Id", "")) for entry in entries]
@@ -248,10 +253,17 @@ def _check_batch(entries: Sequence[Mapping[str, Any]]) -> None:
             400,
         )
     for entry_id in ids:
-        if not BATCH_ENTRY_ID.match(entry_id):
+        if len(entry_id) > MAX_BATCH_ENTRY_ID:
             raise AwsError(
                 "InvalidBatchEntryId",
-                "The Id of a batch entry in a batch request doesn't abide by the specification.",
+                f"The Id of a batch entry in the batch request is too long: {entry_id}",
+                400,
+            )
+        if not BATCH_ENTRY_ID.fullmatch(entry_id):
+            raise AwsError(
+                "InvalidBatchEntryId",
+                "The Id of a batch entry in the batch request contains an impermissible "
+                f"character: {entry_id}",
                 400,
             )
     total = sum(_message_size(PublishInput.from_params(entry)) for entry in entries)
