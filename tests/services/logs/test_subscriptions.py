@@ -204,3 +204,37 @@ def test_subscription_filter_operations(
     assert invalid.value.response["Error"]["Code"] == "InvalidParameterException"
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.describe_subscription_filters(logGroupName=f"{group}-missing")
+
+
+def test_empty_space_delimited_pattern_matches_every_event(
+    logs: CloudWatchLogsClient,
+    lambda_client: LambdaClient,
+    make_function: MakeFunction,
+    new_group: NewGroup,
+) -> None:
+    """``[]`` (no fields) is taken by PutSubscriptionFilter, FilterLogEvents and
+    TestMetricFilter alike, and selects every event, as AWS's subscription filters use it."""
+    subscriber = make_function(SUBSCRIBER)
+    group = new_group("s")
+    _allow_logs(lambda_client, subscriber, group)
+    logs.put_subscription_filter(
+        logGroupName=group,
+        filterName="all",
+        filterPattern="[]",
+        destinationArn=_function_arn(subscriber),
+    )
+    (described,) = logs.describe_subscription_filters(logGroupName=group)["subscriptionFilters"]
+    assert described["filterPattern"] == "[]"
+    messages = ["one word", '{"json": true}', "[bracketed] text  with   spaces"]
+    base = now_ms() - 1000
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": base + i, "message": m} for i, m in enumerate(messages)],
+    )
+    (decoded,) = _printed(logs, subscriber, "DECODED")
+    assert [e["message"] for e in decoded["logEvents"]] == messages
+    found = logs.filter_log_events(logGroupName=group, filterPattern="[]")["events"]
+    assert [e["message"] for e in found] == messages
+    tested = logs.test_metric_filter(filterPattern="[ ]", logEventMessages=messages)
+    assert [m["eventNumber"] for m in tested["matches"]] == [1, 2, 3]

@@ -3,7 +3,8 @@ or TestMetricFilter selects.
 
 ``compile_pattern(text)`` chooses the syntax by the pattern's first character:
 
-- ``""`` (or only spaces) matches every event;
+- ``""`` (or only spaces) matches every event, and so does ``[]``, the space-delimited
+  pattern with no fields (AWS takes it, as subscription filters often use it);
 - ``{ ... }``: a JSON pattern (``pattern_json``);
 - ``[ ... ]``: a space-delimited pattern (``pattern_fields``);
 - anything else is terms: every term must occur in the event (case-sensitive); a term in
@@ -97,5 +98,7 @@ def compile_pattern(text: str | None) -> FilterPattern:
     if stripped.startswith("{"):
         return JsonPattern.parse(stripped)
     if stripped.startswith("["):
+        if not stripped[1:-1].strip() and stripped.endswith("]"):
+            return MatchAll()
         return FieldsPattern.parse(stripped)
     return TermsPattern.parse(stripped)
