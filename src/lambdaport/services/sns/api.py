@@ -9,7 +9,13 @@ from typing import Any
 
 from lambdaport.errors import AwsError
 from lambdaport.request import RequestContext
-from lambdaport.services.sns.models import arn_parts, invalid_parameter, is_true, not_found
+from lambdaport.services.sns.models import (
+    arn_parts,
+    check_region,
+    invalid_parameter,
+    is_true,
+    not_found,
+)
 from lambdaport.services.sns.publishing import Publisher, PublishInput
 from lambdaport.services.sns.subscriptions import Subscriptions
 from lambdaport.services.sns.topics import Topics
@@ -59,6 +65,8 @@ class SnsApi:
                 f"lambdaport does not implement the SNS action {operation} yet.",
                 400,
             )
+        for parameter in ("TopicArn", "TargetArn"):
+            check_region(params.get(parameter), ctx.region, parameter)
         return handler(ctx, params)
 
     # -- topics ---------------------------------------------------------------------------

@@ -62,11 +62,30 @@ class TopicArn:
         return self.name.endswith(".fifo")
 
 
+def check_arn_elements(arn: str | None, parameter: str) -> list[str]:
+    """An ARN's colon-separated elements; fewer than six is AWS's own refusal."""
+    elements = (arn or "").split(":")
+    if len(elements) < 6:
+        raise invalid_parameter(
+            f"{parameter} Reason: An ARN must have at least 6 elements, not {len(elements)}"
+        )
+    return elements
+
+
 def parse_topic_arn(arn: str | None, parameter: str = "TopicArn") -> TopicArn:
-    match = TOPIC_ARN.match(arn or "")
+    check_arn_elements(arn, parameter)
+    match = TOPIC_ARN.fullmatch(arn or "")
     if match is None:
         raise invalid_parameter(parameter)
     return TopicArn(match.group(1), match.group(2), match.group(3))
+
+
+def check_region(arn: str | None, region: str, parameter: str = "TopicArn") -> None:
+    """A topic of another region is not reachable from this one (AWS: InvalidParameter)."""
+    elements = (arn or "").split(":")
+    sns = len(elements) >= 6 and elements[0] == "arn" and elements[2] == "sns"
+    if sns and elements[3] != region:
+        raise invalid_parameter(parameter)
 
 
 def topic_arn(region: str, account_id: str, name: str) -> str:

@@ -15,6 +15,7 @@ from lambdaport.services.sns.models import (
     PROTOCOLS,
     RAW_PROTOCOLS,
     arn_parts,
+    check_arn_elements,
     check_boolean,
     check_json_object,
     decode_token,
@@ -65,11 +66,8 @@ class Subscriptions:
         self._request_confirmation = request_confirmation
 
     def get(self, arn: str | None) -> SubscriptionRow:
-        parts = arn_parts(arn or "")
-        if len(parts) != 6:
-            raise invalid_parameter(
-                "SubscriptionArn Reason: An ARN must have at least 6 elements, not 1"
-            )
+        if len(check_arn_elements(arn, "SubscriptionArn")) < 7:
+            raise invalid_parameter("SubscriptionId")  # a topic's ARN: no subscription id
         sub = self._store.subscription(arn or "")
         if sub is None:
             raise subscription_not_found()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import orjson
+from botocore.loaders import Loader
 
 from lambdaport.errors import AwsError
 from lambdaport.services.sns.models import (
@@ -123,8 +125,16 @@ def _tags(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
         key = tag.get("Key", "")
         if not key or len(key) > 128:
             raise invalid_parameter("Tags Reason: Tag keys must be between 1 and 128 characters")
+        if key in out:
+            raise invalid_parameter("Duplicated keys are not allowed.")
         out[key] = tag.get("Value", "")
     return out
+
+
+@functools.cache
+def sns_actions() -> frozenset[str]:
+    """What AddPermission may grant: any SNS action (botocore's model's operations)."""
+    return frozenset(Loader().load_service_model("sns", "service-2")["operations"])
 
 
 class Topics:
@@ -239,6 +249,8 @@ class Topics:
         statements: list[dict[str, Any]] = policy.setdefault("Statement", [])
         if any(s.get("Sid") == label for s in statements):
             raise invalid_parameter("Statement already exists")
+        if not set(actions) <= sns_actions():
+            raise invalid_parameter("Policy statement action out of service scope!")
         principals = [f"arn:aws:iam::{account}:root" for account in accounts]
         statements.append(
             {
