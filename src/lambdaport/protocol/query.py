@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpRequest, HttpResponse
@@ -20,7 +20,7 @@ from lambdaport.protocol.error_shapes import default_error_shape, index_error_sh
 from lambdaport.protocol.rest_binding import parse_query
 from lambdaport.protocol.scalars import ISO8601, text_reader
 from lambdaport.protocol.validation import Validate, Validator
-from lambdaport.protocol.xml_codec import XmlCodec, member_xml_name
+from lambdaport.protocol.xml_codec import XmlCodec, member_xml_name, xml_text
 
 XML_CONTENT_TYPE = "text/xml"
 Node = dict[str, Any]  # a tree of dotted parameter names; a node's own value sits under ""
@@ -209,14 +209,14 @@ class QueryProtocol:
         shape = self._errors.get(error.code) or default_error_shape(error.code)
         fault = "Sender" if error.sender_fault else "Receiver"
         extra = "".join(
-            f"<{key}>{escape(str(value))}</{key}>"
+            f"<{key}>{xml_text(str(value))}</{key}>"
             for key, value in error.fields.items()
             if value is not None and key not in ("Type", "Code", "Message")
         )
         body = (
             f"<ErrorResponse xmlns={quoteattr(self.xml_namespace)}><Error><Type>{fault}</Type>"
-            f"<Code>{escape(shape.query_code)}</Code><Message>{escape(error.message)}</Message>"
-            f"{extra}</Error><RequestId>{escape(request_id or str(uuid.uuid4()))}</RequestId>"
+            f"<Code>{xml_text(shape.query_code)}</Code><Message>{xml_text(error.message)}</Message>"
+            f"{extra}</Error><RequestId>{xml_text(request_id or str(uuid.uuid4()))}</RequestId>"
             "</ErrorResponse>"
         )
         headers = [("Content-Type", XML_CONTENT_TYPE), *error.headers.items()]
@@ -224,5 +224,5 @@ class QueryProtocol:
 
 
 def _metadata(request_id: str) -> str:
-    rid = escape(request_id or str(uuid.uuid4()))
+    rid = xml_text(request_id or str(uuid.uuid4()))
     return f"<ResponseMetadata><RequestId>{rid}</RequestId></ResponseMetadata>"

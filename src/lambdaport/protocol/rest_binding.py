@@ -14,6 +14,7 @@ from urllib.parse import unquote_plus
 
 import orjson
 
+from lambdaport.errors import AwsError
 from lambdaport.protocol.routing import Route
 from lambdaport.protocol.scalars import (
     ISO8601,
@@ -22,7 +23,6 @@ from lambdaport.protocol.scalars import (
     TextWriter,
     decode_base64,
     encode_base64,
-    serialization_error,
     text_reader,
     text_writer,
 )
@@ -100,6 +100,30 @@ def _header_writer(shape: Any) -> TextWriter:
     return text_writer(shape, RFC822)
 
 
+class InvalidMemberValue(AwsError):
+    """A URI label, query parameter or header whose text is not of its member's type.
+
+    Carries the wire name and the text, for protocols (S3's rest-xml) that name the argument
+    in their error."""
+
+    def __init__(self, wire: str, text: str, message: str) -> None:
+        super().__init__("SerializationException", message, 400)
+        self.wire = wire
+        self.text = text
+
+
+def _lenient(read: TextReader) -> TextReader:
+    """A reader that answers None (the member is absent) for text it cannot convert."""
+
+    def read_or_none(text: str) -> Any:
+        try:
+            return read(text)
+        except (AwsError, ValueError, TypeError, OverflowError):
+            return None
+
+    return read_or_none
+
+
 def _location(shape: Any) -> str | None:
     location = shape.serialization.get("location")
     return str(location) if location else None
@@ -117,7 +141,9 @@ class RequestBinding:
     required_query: tuple[str, ...] = ()
 
     @classmethod
-    def from_shape(cls, shape: Any) -> RequestBinding:
+    def from_shape(cls, shape: Any, *, ignore_bad_header_dates: bool = False) -> RequestBinding:
+        """``ignore_bad_header_dates``: a timestamp header that does not parse is taken as
+        absent (HTTP's rule for conditional dates) instead of refusing the request."""
         uri, query, query_lists, headers = [], [], [], []
         query_maps: list[tuple[str, bool]] = []
         header_maps: list[tuple[str, str]] = []
@@ -138,7 +164,10 @@ class RequestBinding:
             if location == "querystring" and name in needed and member.type_name != "map":
                 required_query.append(wire)
             elif location == "header":
-                headers.append((name, wire.lower(), _header_reader(member)))
+                read = _header_reader(member)
+                if ignore_bad_header_dates and member.type_name == "timestamp":
+                    read = _lenient(read)
+                headers.append((name, wire.lower(), read))
                 if name in needed:
                     required.append(wire.lower())
             elif location == "headers":
@@ -162,19 +191,18 @@ class RequestBinding:
         literal_query: tuple[tuple[str, str | None], ...],
         out: dict[str, Any],
     ) -> None:
-        try:
-            for name, wire, read in self.uri:
-                value = labels.get(wire)
-                if value is not None:
-                    out[name] = read(value)
-            if query:
-                self._bind_query(query, literal_query, out)
-            for name, wire, read in self.headers:
-                text = headers.get(wire)
-                if text is not None:
-                    out[name] = read(text)
-        except (ValueError, TypeError) as exc:
-            raise serialization_error(str(exc)) from exc
+        for name, wire, read in self.uri:
+            value = labels.get(wire)
+            if value is not None:
+                out[name] = _convert(read, wire, value)
+        if query:
+            self._bind_query(query, literal_query, out)
+        for name, wire, read in self.headers:
+            text = headers.get(wire)
+            if text is not None:
+                converted = _convert(read, wire, text)
+                if converted is not None:
+                    out[name] = converted
         for name, prefix in self.header_maps:
             found = {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix)}
             if found:
@@ -186,11 +214,11 @@ class RequestBinding:
         for name, wire, read in self.query:
             values = query.get(wire)
             if values:
-                out[name] = read(values[-1])
+                out[name] = _convert(read, wire, values[-1])
         for name, wire, read in self.query_lists:
             values = query.get(wire)
             if values:
-                out[name] = [read(v) for v in values]
+                out[name] = [_convert(read, wire, v) for v in values]
         if self.query_maps:
             claimed = {wire for _, wire, _ in self.query + self.query_lists}
             claimed.update(key for key, _ in literal_query)
@@ -198,6 +226,17 @@ class RequestBinding:
             for name, as_lists in self.query_maps:
                 if rest:
                     out[name] = rest if as_lists else {k: v[-1] for k, v in rest.items()}
+
+
+def _convert(read: TextReader, wire: str, text: str) -> Any:
+    try:
+        return read(text)
+    except InvalidMemberValue:
+        raise
+    except AwsError as exc:
+        raise InvalidMemberValue(wire, text, exc.message) from exc
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidMemberValue(wire, text, str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpRequest, HttpResponse
@@ -25,7 +24,14 @@ from lambdaport.protocol.rest_binding import (
 )
 from lambdaport.protocol.routing import Route, Router
 from lambdaport.protocol.validation import Validate, Validator
-from lambdaport.protocol.xml_codec import Reader, XmlCodec, namespace_attr, parse_xml
+from lambdaport.protocol.xml_codec import (
+    Reader,
+    XmlCodec,
+    malformed_xml,
+    namespace_attr,
+    parse_xml,
+    xml_text,
+)
 
 XML_CONTENT_TYPE = "application/xml"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
@@ -39,6 +45,8 @@ class _Input:
     payload_kind: str  # "blob", "string", "structure" or ""
     body: Reader | None
     validate: Validate | None
+    root: str | None = None  # the root element a structure payload must have
+    body_required: bool = False  # a required structure payload: an empty body is malformed
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +95,27 @@ class RestXmlProtocol:
             )
         payload, kind = _payload(shape)
         body: Reader | None = None
+        root: str | None = None
         if kind == "structure":
-            body = self._xml.reader(shape.members[payload])
+            member = shape.members[payload]
+            body = self._xml.reader(member)
+            root = str(member.serialization.get("name", payload))
         elif payload is None:
             members = [(n, m) for n, m in shape.members.items() if not has_location(m)]
             body = self._xml.members_reader(members) if members else None
         validate = self._validator.for_members(shape.members.items(), shape.required_members)
+        # S3 ignores a conditional date it cannot parse (RFC 9110 13.1.3), as it ignores an
+        # Expires it cannot read, rather than refusing the request.
+        binding = RequestBinding.from_shape(shape, ignore_bad_header_dates=True)
         return _Input(
-            operation.name, RequestBinding.from_shape(shape), payload, kind, body, validate
+            operation.name,
+            binding,
+            payload,
+            kind,
+            body,
+            validate,
+            root,
+            kind == "structure" and payload in shape.required_members,
         )
 
     def _plan_output(self, operation: Any) -> _Output:
@@ -121,7 +142,15 @@ class RestXmlProtocol:
     def operation_names(self) -> list[str]:
         return list(self._inputs)
 
-    def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
+    def requires_body(self, operation: str) -> bool:
+        """The operation's input is a required XML document (PutBucketTagging...)."""
+        return self._inputs[operation].body_required
+
+    def parse(
+        self, request: HttpRequest, validate: bool = True, body_read: bool = True
+    ) -> tuple[str, dict[str, Any]]:
+        """``body_read=False``: the request's body is not read yet (S3 routes on the method,
+        path, query and headers first), so a missing required document is not an error."""
         query = parse_query(request.query)
         match = self._router.match(request.method, request.path, query, request.headers)
         if match is None:
@@ -139,11 +168,13 @@ class RestXmlProtocol:
             if plan.payload_kind == "blob":
                 params[plan.payload] = body
             elif plan.payload_kind == "string":
-                params[plan.payload] = body.decode()
+                params[plan.payload] = body.decode(errors="replace")
             elif plan.body is not None:
-                params[plan.payload] = plan.body(parse_xml(body))
+                params[plan.payload] = plan.body(parse_xml(body, plan.root))
         elif plan.body is not None and body:
             params.update(plan.body(parse_xml(body)))
+        elif plan.body_required and body_read:
+            raise malformed_xml()
         if validate and plan.validate is not None:
             plan.validate(params)
         return plan.name, params
@@ -195,14 +226,14 @@ class RestXmlProtocol:
     ) -> HttpResponse:
         shape = self._errors.get(error.code) or default_error_shape(error.code)
         extra = "".join(
-            f"<{key}>{escape(str(value))}</{key}>"
+            f"<{key}>{xml_text(str(value))}</{key}>"
             for key, value in error.fields.items()
             if value is not None and key not in ("Code", "Message", "RequestId")
         )
         body = (
-            f"{_XML_DECLARATION}<Error><Code>{escape(shape.query_code)}</Code>"
-            f"<Message>{escape(error.message)}</Message>{extra}"
-            f"<RequestId>{escape(request_id or str(uuid.uuid4()))}</RequestId></Error>"
+            f"{_XML_DECLARATION}<Error><Code>{xml_text(shape.query_code)}</Code>"
+            f"<Message>{xml_text(error.message)}</Message>{extra}"
+            f"<RequestId>{xml_text(request_id or str(uuid.uuid4()))}</RequestId></Error>"
         )
         headers = [("Content-Type", XML_CONTENT_TYPE), *error.headers.items()]
         return HttpResponse(error.status, headers, body.encode())

@@ -9,6 +9,7 @@ attributes, timestamps in ISO 8601 and blobs in base64.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 from xml.etree import ElementTree
@@ -20,6 +21,17 @@ from lambdaport.protocol.scalars import ISO8601, text_reader, text_writer
 Writer = Callable[[Any, str, list[str]], None]
 Reader = Callable[[Any], Any]  # an Element, or a list of Elements for flattened members
 Member = tuple[str, Any]
+
+
+# Characters XML 1.0 does not allow in a document, even as character references.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` as element text that keeps the document well-formed: escaped, and without
+    the control characters XML 1.0 cannot carry (they are dropped, so a client can still
+    read an error that echoes them)."""
+    return escape(_NOT_XML.sub("", value))
 
 
 def local_name(tag: str) -> str:
@@ -43,16 +55,24 @@ def namespace_attr(shape: Any, fallback: str = "") -> str:
     return f" xmlns={quoteattr(fallback)}" if fallback else ""
 
 
-def parse_xml(body: bytes) -> ElementTree.Element:
+def malformed_xml() -> AwsError:
+    return AwsError(
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+        400,
+    )
+
+
+def parse_xml(body: bytes, root: str | None = None) -> ElementTree.Element:
+    """The document's root element; MalformedXML when it is not XML or (``root`` given) its
+    root element has another name."""
     try:
-        return ElementTree.fromstring(body)
+        document = ElementTree.fromstring(body)
     except ElementTree.ParseError as exc:
-        raise AwsError(
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our "
-            "published schema",
-            400,
-        ) from exc
+        raise malformed_xml() from exc
+    if root is not None and local_name(document.tag) != root:
+        raise malformed_xml()
+    return document
 
 
 class XmlCodec:

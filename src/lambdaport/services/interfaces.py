@@ -25,7 +25,8 @@ class QueueSink(Protocol):
     """Implemented by SQS: put a message on a queue named by its ARN.
 
     Raises ``AwsError`` (for example ``AWS.SimpleQueueService.NonExistentQueue``) when the
-    queue does not exist or the message is refused. Returns the message id.
+    queue does not exist or the message is refused. Returns the message id. ``trace_header``
+    (an X-Ray trace header) becomes the message's ``AWSTraceHeader`` system attribute.
     """
 
     def send_message(
@@ -36,6 +37,7 @@ class QueueSink(Protocol):
         *,
         message_group_id: str | None = None,
         message_deduplication_id: str | None = None,
+        trace_header: str | None = None,
     ) -> str: ...
 
     def queue_exists(self, queue_arn: str) -> bool: ...

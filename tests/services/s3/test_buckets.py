@@ -1,5 +1,5 @@
 """Buckets through boto3: create (names, LocationConstraint, re-create), list, head, location,
-delete (BucketNotEmpty), versioning status, bucket tagging and ACLs."""
+delete (BucketNotEmpty), versioning status and bucket tagging."""
 
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ def test_versioning_status(s3: S3Client, bucket: str) -> None:
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
 
 
-def test_bucket_tagging_and_acl(s3: S3Client, make_bucket: MakeBucket) -> None:
+def test_bucket_tagging(s3: S3Client, make_bucket: MakeBucket) -> None:
     bucket = make_bucket()
     with pytest.raises(ClientError) as none:
         s3.get_bucket_tagging(Bucket=bucket)
@@ -102,9 +102,6 @@ def test_bucket_tagging_and_acl(s3: S3Client, make_bucket: MakeBucket) -> None:
     s3.delete_bucket_tagging(Bucket=bucket)
     with pytest.raises(ClientError):
         s3.get_bucket_tagging(Bucket=bucket)
-    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-    grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
-    assert [g["Permission"] for g in grants] == ["FULL_CONTROL", "READ"]
 
 
 def test_list_buckets_pages_and_expected_owner(s3: S3Client, make_bucket: MakeBucket) -> None:

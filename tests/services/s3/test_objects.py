@@ -164,7 +164,7 @@ def test_copy_object_with_directives(s3: S3Client, bucket: str, make_bucket: obj
         s3.copy_object(Bucket=bucket, Key="d4", CopySource=f"{bucket}/none")
 
 
-def test_tagging_and_acl(s3: S3Client, bucket: str) -> None:
+def test_object_tagging(s3: S3Client, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="t", Body=b"x", Tagging="a=1&b=two%20words")
     assert s3.get_object(Bucket=bucket, Key="t")["TagCount"] == 2
     tags = s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"]
@@ -177,10 +177,6 @@ def test_tagging_and_acl(s3: S3Client, bucket: str) -> None:
     ]
     s3.delete_object_tagging(Bucket=bucket, Key="t")
     assert s3.get_object_tagging(Bucket=bucket, Key="t")["TagSet"] == []
-    s3.put_object_acl(Bucket=bucket, Key="t", ACL="public-read")
-    acl = s3.get_object_acl(Bucket=bucket, Key="t")
-    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL", "READ"]
-    assert acl["Owner"]["ID"] == s3.list_buckets()["Owner"]["ID"]
     with pytest.raises(s3.exceptions.NoSuchKey):
         s3.get_object_tagging(Bucket=bucket, Key="missing")
 

@@ -49,6 +49,7 @@ class Delivery:
     region: str
     body: bytes
     attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+    trace_header: str | None = None  # the invocation's X-Ray trace header, passed on as AWS does
 
 
 class DestinationTarget(Protocol):

@@ -311,6 +311,7 @@ class AsyncDispatcher:
             region=event.region,
             body=body,
             attributes=attributes,
+            trace_header=event.trace_header,
         )
 
     def _record(

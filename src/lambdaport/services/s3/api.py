@@ -21,6 +21,7 @@ from lambdaport.errors import AwsError
 from lambdaport.gateway.asgi import Receive, Scope, Send
 from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.rest_binding import InvalidMemberValue
 from lambdaport.protocol.rest_xml import RestXmlProtocol
 from lambdaport.request import RequestContext
 from lambdaport.services.s3.addressing import check_presigned_expiry, path_style
@@ -29,13 +30,15 @@ from lambdaport.services.s3.bucket_config import BucketConfigService
 from lambdaport.services.s3.buckets import BucketService
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.copy import CopyService
-from lambdaport.services.s3.errors import not_implemented
+from lambdaport.services.s3.deletes import DeleteService
+from lambdaport.services.s3.errors import invalid_value, not_implemented
 from lambdaport.services.s3.listing import ListingService
 from lambdaport.services.s3.models import S3_NAMESPACE, new_host_id, new_request_id
 from lambdaport.services.s3.multipart import MultipartService
 from lambdaport.services.s3.notification_api import NotificationService
 from lambdaport.services.s3.objects import ObjectService
 from lambdaport.services.s3.post_object import PostObjectService
+from lambdaport.services.s3.storage import RestoreService
 from lambdaport.services.s3.subresources import SubresourceService
 from lambdaport.services.s3.triggers import Notifier
 
@@ -50,6 +53,7 @@ def operations(backend: S3Backend, notifier: Notifier) -> dict[str, Operation]:
     """The implemented operations, by their botocore names."""
     buckets = BucketService(backend)
     objects = ObjectService(backend)
+    deletes = DeleteService(backend)
     listing = ListingService(backend)
     multipart = MultipartService(backend)
     sub = SubresourceService(backend)
@@ -70,8 +74,9 @@ def operations(backend: S3Backend, notifier: Notifier) -> dict[str, Operation]:
         "PutObject": objects.put_object,
         "GetObject": objects.get_object,
         "HeadObject": objects.head_object,
-        "DeleteObject": objects.delete_object,
-        "DeleteObjects": objects.delete_objects,
+        "DeleteObject": deletes.delete_object,
+        "DeleteObjects": deletes.delete_objects,
+        "RestoreObject": RestoreService(backend).restore_object,
         "CopyObject": CopyService(backend).copy_object,
         "ListObjects": listing.list_objects,
         "ListObjectsV2": listing.list_objects_v2,
@@ -207,7 +212,7 @@ class S3Api:
                 operation = "PostObject"
                 reply = await self._posts.post_object(call, *form)
             else:
-                operation, params = self._protocol.parse(request, validate=False)
+                operation, params = self._parse(request, body_read=False)
                 reply = await self._run(call, request, operation, params, body)
             response = self._render(operation, reply, call)
             await self._send(send, response, reply, call, head, body.unread)
@@ -234,7 +239,7 @@ class S3Api:
     ) -> S3Reply:
         if operation not in STREAMING_INPUT:
             data = await _read_body(body)
-            if data:
+            if data or self._protocol.requires_body(operation):
                 request = HttpRequest(
                     request.method,
                     request.path,
@@ -243,12 +248,18 @@ class S3Api:
                     data,
                     request.host,
                 )
-                operation, params = self._protocol.parse(request, validate=False)
+                operation, params = self._parse(request)
         handler = self._operations.get(operation)
         if handler is None:
             raise not_implemented(operation)
         self._check_expected_owner(params)
         return await handler(call, params)
+
+    def _parse(self, request: HttpRequest, body_read: bool = True) -> tuple[str, dict[str, Any]]:
+        try:
+            return self._protocol.parse(request, validate=False, body_read=body_read)
+        except InvalidMemberValue as error:
+            raise invalid_value(error.wire, error.text) from error
 
     def _check_expected_owner(self, params: Mapping[str, Any]) -> None:
         """``x-amz-expected-bucket-owner``: 403 when the bucket belongs to another account."""
@@ -326,8 +337,6 @@ class S3Api:
         headers += self._standard_headers(call, unread)
         body = b"" if head else response.body
         headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        if head:
-            headers = [(k, v) for k, v in headers if k.lower() != b"content-type"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": error.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -40,7 +40,13 @@ class EventSink(Protocol):
     """Where operations report the events S3 notifications are made of (``triggers``)."""
 
     async def emit(
-        self, call: S3Call, bucket: Bucket, event_name: str, obj: ObjectVersion
+        self,
+        call: S3Call,
+        bucket: Bucket,
+        event_name: str,
+        obj: ObjectVersion,
+        *,
+        restore: Mapping[str, str] | None = None,
     ) -> None: ...
 
 
@@ -104,7 +110,7 @@ def object_attrs(
         attrs["Metadata"] = {str(k).lower(): str(v) for k, v in metadata.items()}
     if params.get("Tagging"):
         attrs["TagSet"] = parse_tagging(str(params["Tagging"]))
-    for member in ("StorageClass", "ACL", "ServerSideEncryption"):
+    for member in ("StorageClass", "ServerSideEncryption"):
         if params.get(member):
             attrs[member] = str(params[member])
     if checksums:

@@ -7,6 +7,7 @@ a replaced or deleted version's file is unlinked after the row that named it is 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -107,3 +108,11 @@ class BlobStore:
         if not name:
             return b""
         return self.path(name).read_bytes()
+
+    def md5_hex(self, name: str) -> str:
+        """The MD5 of a whole body (a single-part ETag)."""
+        digest = hashlib.md5()
+        with self.path(name).open("rb") as source:
+            while chunk := source.read(READ_CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()

@@ -6,15 +6,32 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from lambdaport.errors import AwsError
+from lambdaport.protocol import load_service_model
+from lambdaport.services.s3.acl import (
+    check_settable,
+    ownership,
+    requested_policy,
+    required_policy,
+    stored_policy,
+)
+from lambdaport.services.s3.arguments import max_buckets
 from lambdaport.services.s3.backend import S3Backend, http_date
 from lambdaport.services.s3.call import S3Call, S3Reply
-from lambdaport.services.s3.errors import bucket_error, invalid_tag, malformed_xml
+from lambdaport.services.s3.errors import (
+    bucket_error,
+    invalid_argument,
+    invalid_tag,
+    malformed_xml,
+)
 from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, canonical_user_id
 
 US_EAST_1 = "us-east-1"
+EU_WEST_1 = "eu-west-1"
+OBJECT_OWNERSHIPS = frozenset({"BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"})
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
 
@@ -32,50 +49,75 @@ def check_bucket_name(name: str) -> None:
         raise bucket_error("InvalidBucketName", "The specified bucket is not valid.", 400, name)
 
 
+@cache
+def location_constraints() -> frozenset[str]:
+    """What the global endpoint takes as a LocationConstraint (botocore's enum)."""
+    return frozenset(load_service_model("s3").shape_for("BucketLocationConstraint").enum)
+
+
 def owner(account_id: str) -> dict[str, str]:
-    return {"ID": canonical_user_id(account_id), "DisplayName": "lambdaport"}
+    """An owner as S3 names it now: the canonical user id (S3 no longer returns display
+    names)."""
+    return {"ID": canonical_user_id(account_id)}
 
 
-def acl_result(owner_account: str, canned: str | None) -> dict[str, Any]:
-    """An AccessControlPolicy: the owner's FULL_CONTROL, plus the canned ACL's grants."""
-    who = owner(owner_account)
-    grants: list[dict[str, Any]] = [
-        {"Grantee": {"Type": "CanonicalUser", **who}, "Permission": "FULL_CONTROL"}
-    ]
-    everyone = "http://acs.amazonaws.com/groups/global/AllUsers"
-    if canned in ("public-read", "public-read-write"):
-        grants.append({"Grantee": {"Type": "Group", "URI": everyone}, "Permission": "READ"})
-    if canned == "public-read-write":
-        grants.append({"Grantee": {"Type": "Group", "URI": everyone}, "Permission": "WRITE"})
-    return {"Owner": who, "Grants": grants}
-
-
-def _location(params: Mapping[str, Any], region: str) -> str:
+def _location(params: Mapping[str, Any], region: str) -> tuple[str, str | None]:
+    """The bucket's region and the LocationConstraint to keep (GetBucketLocation answers
+    ``EU`` for a bucket made with it). The global endpoint (us-east-1) takes any other
+    region S3 knows and makes the bucket there; a regional endpoint takes its own region
+    only (eu-west-1's also ``EU``)."""
     constraint = (params.get("CreateBucketConfiguration") or {}).get("LocationConstraint")
-    if constraint is None:
+    if not constraint:
         if region != US_EAST_1:
+            raise _illegal_constraint("unspecified")
+        return US_EAST_1, None
+    constraint = str(constraint)
+    if region == US_EAST_1:
+        if constraint not in location_constraints():
             raise AwsError(
-                "IllegalLocationConstraintException",
-                "The unspecified location constraint is incompatible for the region specific "
-                "endpoint this request was sent to.",
+                "InvalidLocationConstraint",
+                "The specified location-constraint is not valid",
+                400,
+                fields={"LocationConstraint": constraint},
+            )
+    elif constraint != region and not (region == EU_WEST_1 and constraint == "EU"):
+        raise _illegal_constraint(constraint)
+    return (EU_WEST_1 if constraint == "EU" else constraint), constraint
+
+
+def _illegal_constraint(constraint: str) -> AwsError:
+    return AwsError(
+        "IllegalLocationConstraintException",
+        f"The {constraint} location constraint is incompatible for the region specific "
+        "endpoint this request was sent to.",
+        400,
+    )
+
+
+def _creation_config(params: Mapping[str, Any], account_id: str) -> dict[str, Any]:
+    """The ownership setting and ACL a new bucket starts with."""
+    config: dict[str, Any] = {}
+    object_ownership = params.get("ObjectOwnership")
+    if object_ownership is not None:
+        if object_ownership not in OBJECT_OWNERSHIPS:
+            raise invalid_argument(
+                f"Invalid x-amz-object-ownership header: {object_ownership}",
+                "x-amz-object-ownership",
+            )
+        config["OwnershipControls"] = {"Rules": [{"ObjectOwnership": str(object_ownership)}]}
+    policy = requested_policy(params, account_id)
+    if policy is not None:
+        if ownership(config) == "BucketOwnerEnforced" and any(
+            g["Permission"] != "FULL_CONTROL" or g["Grantee"].get("Type") != "CanonicalUser"
+            for g in policy["Grants"]
+        ):
+            raise AwsError(
+                "InvalidBucketAclWithObjectOwnership",
+                "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
                 400,
             )
-        return US_EAST_1
-    if constraint == US_EAST_1:
-        raise AwsError(
-            "InvalidLocationConstraint",
-            "The specified location-constraint is not valid",
-            400,
-            fields={"LocationConstraint": constraint},
-        )
-    if constraint != region:
-        raise AwsError(
-            "IllegalLocationConstraintException",
-            f"The {constraint} location constraint is incompatible for the region specific "
-            "endpoint this request was sent to.",
-            400,
-        )
-    return str(constraint)
+        config["ACL"] = policy
+    return config
 
 
 class BucketService:
@@ -85,7 +127,10 @@ class BucketService:
     async def create_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         name = str(params["Bucket"])
         check_bucket_name(name)
-        region = _location(params, call.ctx.region)
+        region, constraint = _location(params, call.ctx.region)
+        config = _creation_config(params, call.account_id)
+        if constraint == "EU":
+            config["LocationConstraint"] = constraint
         existing = self._backend.tables.bucket(name)
         if existing is not None:
             if existing.account_id != call.account_id:
@@ -105,9 +150,6 @@ class BucketService:
                     name,
                 )
             return S3Reply({"Location": f"/{name}"})
-        config: dict[str, Any] = {}
-        if params.get("ACL"):
-            config["ACL"] = str(params["ACL"])
         self._backend.tables.put_bucket(
             Bucket(name, call.account_id, region, time.time(), config=config)
         )
@@ -132,7 +174,7 @@ class BucketService:
             buckets = [b for b in buckets if b.region == region]
         after = str(params.get("ContinuationToken") or "")
         buckets = [b for b in buckets if b.name > after]
-        limit = int(params.get("MaxBuckets") or 10_000)
+        limit = max_buckets(params)
         page = buckets[:limit]
         listed = [
             {"Name": b.name, "CreationDate": http_date(b.created), "BucketRegion": b.region}
@@ -151,7 +193,8 @@ class BucketService:
 
     async def get_bucket_location(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         bucket = self._backend.bucket(params["Bucket"])
-        region = "" if bucket.region == US_EAST_1 else bucket.region
+        region = str(bucket.config.get("LocationConstraint") or bucket.region)
+        region = "" if region == US_EAST_1 else region
         xml = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n'
             f'<LocationConstraint xmlns="{S3_NAMESPACE}">{region}</LocationConstraint>'
@@ -214,12 +257,14 @@ class BucketService:
         return S3Reply(status=204)
 
     async def put_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        """Accepted and kept (canned ACLs show in GetBucketAcl); not enforced."""
+        """Kept and returned by GetBucketAcl; not enforced on requests."""
         bucket = self._backend.bucket(params["Bucket"])
-        self._save_config(bucket, ACL=params.get("ACL") or "private")
+        policy = required_policy(params, bucket.account_id, bucket.account_id)
+        check_settable(policy, bucket.config, bucket.account_id)
+        self._save_config(bucket, ACL=policy)
         return S3Reply()
 
     async def get_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         bucket = self._backend.bucket(params["Bucket"])
-        result = acl_result(bucket.account_id, bucket.config.get("ACL"))
+        result = stored_policy(bucket.config.get("ACL"), bucket.account_id)
         return S3Reply(result, root="AccessControlPolicy")

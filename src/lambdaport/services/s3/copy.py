@@ -3,16 +3,19 @@ UploadPartCopy shares."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
+from lambdaport.services.s3.acl import acl_attrs
 from lambdaport.services.s3.backend import S3Backend, check_key, http_date, object_attrs
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.conditions import check_copy_source_conditions
 from lambdaport.services.s3.errors import invalid_argument, invalid_request
 from lambdaport.services.s3.models import ObjectVersion
 from lambdaport.services.s3.objects import checksum_result
+from lambdaport.services.s3.storage import check_readable, check_storage_class
 
 _SELF_COPY = (
     "This copy request is illegal because it is trying to copy an object to itself without "
@@ -35,10 +38,25 @@ def parse_copy_source(text: str) -> tuple[str, str, str | None]:
     return bucket, key, version_id
 
 
+# What a copy does not take from its source: the copy is one part, gets STANDARD unless
+# the request names a class, its own ACL and owner, and no restore.
+_NOT_COPIED = (
+    "TagSet",
+    "PartsCount",
+    "PartSizes",
+    "StorageClass",
+    "ACL",
+    "OwnerAccount",
+    "Restore",
+    "CompletedUpload",
+)
+
+
 def copy_source(backend: S3Backend, params: Mapping[str, Any]) -> ObjectVersion:
     bucket_name, key, version_id = parse_copy_source(str(params["CopySource"]))
     bucket = backend.bucket(bucket_name)
     source = backend.current(bucket, key, version_id)
+    check_readable(source, source=True)
     check_copy_source_conditions(params, source.etag, source.last_modified)
     return source
 
@@ -46,10 +64,14 @@ def copy_source(backend: S3Backend, params: Mapping[str, Any]) -> ObjectVersion:
 def _copied_attrs(
     source: ObjectVersion, params: Mapping[str, Any], headers: Mapping[str, str]
 ) -> dict[str, Any]:
+    checksums = {} if source.attrs.get("ChecksumType") == "COMPOSITE" else source.checksums
     if params.get("MetadataDirective", "COPY") == "REPLACE":
-        attrs = object_attrs({**params, "Tagging": None}, headers, source.checksums)
+        attrs = object_attrs({**params, "Tagging": None}, headers, checksums)
     else:
-        attrs = {k: v for k, v in source.attrs.items() if k not in ("TagSet", "PartsCount")}
+        attrs = {k: v for k, v in source.attrs.items() if k not in _NOT_COPIED}
+        if not checksums:
+            attrs.pop("Checksums", None)
+            attrs.pop("ChecksumType", None)
         for member in ("StorageClass", "ServerSideEncryption"):
             if params.get(member):
                 attrs[member] = str(params[member])
@@ -59,8 +81,6 @@ def _copied_attrs(
             attrs["TagSet"] = object_attrs({"Tagging": params["Tagging"]}, {}, {})["TagSet"]
     elif source.tags:
         attrs["TagSet"] = source.tags
-    if "PartsCount" in source.attrs:
-        attrs["PartsCount"] = source.attrs["PartsCount"]
     return attrs
 
 
@@ -70,23 +90,28 @@ class CopyService:
 
     async def copy_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
+        check_storage_class(params.get("StorageClass"))
         bucket = backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
         source = copy_source(backend, params)
+        acl = acl_attrs(params, bucket, call.account_id)
         changes = params.get("MetadataDirective") == "REPLACE" or any(
             params.get(m) for m in ("StorageClass", "WebsiteRedirectLocation", "SSEKMSKeyId")
         )
         if (source.bucket, source.key) == (bucket.name, key) and not changes:
             raise invalid_request(_SELF_COPY)
         blob = backend.blobs.link(source.blob) if source.blob else ""
+        etag = source.etag
+        if "-" in etag:  # a copy of a multipart object is one part: its ETag is its MD5
+            etag = await asyncio.to_thread(backend.blobs.md5_hex, source.blob)
         stored = backend.put_version(
             bucket,
             key,
             size=source.size,
-            etag=source.etag,
+            etag=etag,
             blob=blob,
-            attrs=_copied_attrs(source, params, call.headers),
+            attrs={**_copied_attrs(source, params, call.headers), **acl},
         )
         await backend.events.emit(call, bucket, "ObjectCreated:Copy", stored)
         copy_result: dict[str, Any] = {

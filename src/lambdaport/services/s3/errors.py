@@ -42,6 +42,24 @@ def invalid_argument(message: str, name: str | None = None, value: str | None = 
     return AwsError("InvalidArgument", message, 400, fields=fields)
 
 
+# Arguments S3 names in its message when their text is not an integer.
+_INTEGER_ARGUMENTS = frozenset(
+    {"max-keys", "max-uploads", "max-parts", "part-number-marker", "max-buckets"}
+)
+PART_NUMBER_RANGE = "Part number must be an integer between 1 and 10000, inclusive"
+
+
+def invalid_value(wire: str, text: str) -> AwsError:
+    """A query parameter or header whose text is not of its type (``max-keys=ten``)."""
+    if wire in _INTEGER_ARGUMENTS:
+        message = f"Provided {wire} not an integer or within integer range"
+    elif wire == "partNumber":
+        message = PART_NUMBER_RANGE
+    else:
+        message = f"Invalid value for {wire}"
+    return invalid_argument(message, wire, text)
+
+
 def invalid_tag(message: str) -> AwsError:
     return AwsError("InvalidTag", message, 400)
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import orjson
 
+from lambdaport.services.s3.arguments import page_size
 from lambdaport.services.s3.backend import S3Backend, http_date
 from lambdaport.services.s3.buckets import owner
 from lambdaport.services.s3.call import S3Call, S3Reply
@@ -97,13 +98,8 @@ def _encoder(params: Mapping[str, Any]) -> Callable[[str], str]:
     return lambda text: quote(text, safe="/")
 
 
-def _max_keys(params: Mapping[str, Any]) -> int:
-    value = params.get("MaxKeys")
-    if value is None:
-        return MAX_KEYS
-    if int(value) < 0:
-        raise invalid_argument("max-keys cannot be negative", "max-keys", str(value))
-    return min(int(value), MAX_KEYS)
+def _max_keys(params: Mapping[str, Any], negative: tuple[str, str] | None = None) -> int:
+    return page_size(params, "MaxKeys", "max-keys", MAX_KEYS, negative=negative)
 
 
 def _content(
@@ -213,7 +209,7 @@ class ListingService:
         bucket = self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")
-        max_keys = _max_keys(params)
+        max_keys = _max_keys(params, negative=("max-keys cannot be negative", "maxKeys"))
         key_marker = str(params.get("KeyMarker") or "")
         seq = self._marker_seq(bucket.name, key_marker, params.get("VersionIdMarker"))
         tables = self._backend.tables

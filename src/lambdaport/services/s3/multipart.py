@@ -9,15 +9,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambdaport.errors import AwsError
+from lambdaport.services.s3.acl import acl_attrs
+from lambdaport.services.s3.arguments import INT32_MAX, page_size
 from lambdaport.services.s3.backend import S3Backend, check_key, http_date, object_attrs
 from lambdaport.services.s3.buckets import owner
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.checksums import BodyDigests, composite, multipart_etag
 from lambdaport.services.s3.conditions import parse_range
 from lambdaport.services.s3.copy import copy_source
-from lambdaport.services.s3.errors import invalid_argument, invalid_request, no_such_upload
+from lambdaport.services.s3.errors import (
+    invalid_argument,
+    invalid_request,
+    malformed_xml,
+    no_such_upload,
+)
 from lambdaport.services.s3.ingest import receive_body
-from lambdaport.services.s3.models import ObjectVersion, Part, Upload, new_upload_id
+from lambdaport.services.s3.models import Bucket, ObjectVersion, Part, Upload, new_upload_id
+from lambdaport.services.s3.storage import check_storage_class
 
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
@@ -82,6 +90,33 @@ def _checked_parts(upload: Upload, stored: list[Part], requested: list[Any]) -> 
     return chosen
 
 
+def _part_list(parts: list[Part]) -> list[list[Any]]:
+    return [[part.part_number, part.etag] for part in parts]
+
+
+def _requested_list(requested: list[Any]) -> list[list[Any]]:
+    return [
+        [int(item.get("PartNumber") or 0), str(item.get("ETag") or "").strip('"')]
+        for item in requested
+    ]
+
+
+def _completion(call: S3Call, bucket: Bucket, stored: ObjectVersion) -> S3Reply:
+    result: dict[str, Any] = {
+        "Location": f"{call.ctx.endpoint}/{bucket.name}/{stored.key}",
+        "Bucket": bucket.name,
+        "Key": stored.key,
+        "ETag": stored.quoted_etag,
+        "ServerSideEncryption": "AES256",
+    }
+    if bucket.versioned:
+        result["VersionId"] = stored.version_id
+    for name, value in stored.checksums.items():
+        result[f"Checksum{name}"] = value
+        result["ChecksumType"] = "COMPOSITE"
+    return S3Reply(result, root="CompleteMultipartUploadResult")
+
+
 def _part_checksums(part: Part) -> dict[str, Any]:
     return {f"Checksum{name}": value for name, value in part.checksums.items()}
 
@@ -98,10 +133,14 @@ class MultipartService:
         return upload
 
     async def create_multipart_upload(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        check_storage_class(params.get("StorageClass"))
         bucket = self._backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
-        attrs = object_attrs(params, call.headers, {})
+        attrs = {
+            **object_attrs(params, call.headers, {}),
+            **acl_attrs(params, bucket, call.account_id),
+        }
         algorithm = params.get("ChecksumAlgorithm")
         if algorithm:
             attrs["ChecksumAlgorithm"] = str(algorithm).upper()
@@ -185,8 +224,8 @@ class MultipartService:
 
     async def list_parts(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         upload = self._upload(params)
-        marker = int(params.get("PartNumberMarker") or 0)
-        max_parts = min(int(params.get("MaxParts") or 1000), 1000)
+        marker = page_size(params, "PartNumberMarker", "part-number-marker", 0, cap=INT32_MAX)
+        max_parts = page_size(params, "MaxParts", "max-parts", 1000)
         parts = [p for p in self._backend.tables.parts(upload.upload_id) if p.part_number > marker]
         page = parts[:max_parts]
         who = owner(call.account_id)
@@ -220,14 +259,20 @@ class MultipartService:
 
     async def complete_multipart_upload(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
-        upload = self._upload(params)
-        bucket = backend.bucket(upload.bucket)
+        if "MultipartUpload" not in params:
+            raise malformed_xml()
+        requested = params["MultipartUpload"].get("Parts") or []
+        bucket = backend.bucket(params["Bucket"])
+        upload = backend.tables.upload(str(params["UploadId"]))
+        if upload is None or (upload.bucket, upload.key) != (bucket.name, params["Key"]):
+            return self._completed_before(call, bucket, params, requested)
         backend.check_write_conditions(params, bucket, upload.key)
-        requested = (params.get("MultipartUpload") or {}).get("Parts") or []
         parts = _checked_parts(upload, backend.tables.parts(upload.upload_id), requested)
         blob = await asyncio.to_thread(backend.blobs.concatenate, [p.blob for p in parts])
         attrs = {k: v for k, v in upload.attrs.items() if k != "ChecksumAlgorithm"}
         attrs["PartsCount"] = len(parts)
+        attrs["PartSizes"] = [p.size for p in parts]
+        attrs["CompletedUpload"] = {"UploadId": upload.upload_id, "Parts": _part_list(parts)}
         algorithm = upload.checksum_algorithm
         attrs.pop("Checksums", None)
         if algorithm and all(algorithm in p.checksums for p in parts):
@@ -246,19 +291,24 @@ class MultipartService:
         )
         backend.release(backend.tables.delete_upload(upload.upload_id))
         await backend.events.emit(call, bucket, "ObjectCreated:CompleteMultipartUpload", stored)
-        result: dict[str, Any] = {
-            "Location": f"{call.ctx.endpoint}/{bucket.name}/{upload.key}",
-            "Bucket": bucket.name,
-            "Key": upload.key,
-            "ETag": stored.quoted_etag,
-            "ServerSideEncryption": "AES256",
-        }
-        if bucket.versioned:
-            result["VersionId"] = stored.version_id
-        for name, value in stored.checksums.items():
-            result[f"Checksum{name}"] = value
-            result["ChecksumType"] = "COMPOSITE"
-        return S3Reply(result, root="CompleteMultipartUploadResult")
+        return _completion(call, bucket, stored)
+
+    def _completed_before(
+        self, call: S3Call, bucket: Bucket, params: Mapping[str, Any], requested: list[Any]
+    ) -> S3Reply:
+        """A CompleteMultipartUpload repeated (a client's retry): while the object it made
+        is the key's current version, the same parts get the same answer, as S3 gives."""
+        upload_id = str(params["UploadId"])
+        current = self._backend.tables.latest(bucket.name, str(params["Key"]))
+        completed = current.attrs.get("CompletedUpload") if current is not None else None
+        if (
+            current is None
+            or not isinstance(completed, Mapping)
+            or completed.get("UploadId") != upload_id
+            or completed.get("Parts") != _requested_list(requested)
+        ):
+            raise no_such_upload(upload_id)
+        return _completion(call, bucket, current)
 
     async def abort_multipart_upload(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         upload = self._upload(params)
@@ -271,7 +321,7 @@ class MultipartService:
         delimiter = str(params.get("Delimiter") or "")
         key_marker = str(params.get("KeyMarker") or "")
         id_marker = str(params.get("UploadIdMarker") or "")
-        max_uploads = min(int(params.get("MaxUploads") or 1000), 1000)
+        max_uploads = page_size(params, "MaxUploads", "max-uploads", 1000)
         uploads: list[Upload] = []
         prefixes: list[str] = []
         truncated = False

@@ -10,6 +10,7 @@ from lambdaport.request import RequestContext
 from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.call import S3Call
 from lambdaport.services.s3.models import new_host_id, new_request_id
+from lambdaport.services.s3.storage import check_readable
 
 
 class S3ObjectStore:
@@ -24,6 +25,7 @@ class S3ObjectStore:
         """Raises ``AwsError`` ``NoSuchBucket``/``NoSuchKey``/``NoSuchVersion``."""
         found = self._backend.bucket(bucket)
         obj = self._backend.current(found, key, version_id)
+        check_readable(obj)
         return self._backend.blobs.read_all(obj.blob)
 
     def put_object_bytes(

@@ -1,10 +1,13 @@
-"""PutObject, GetObject, HeadObject, DeleteObject and DeleteObjects."""
+"""PutObject, GetObject and HeadObject (whole, a byte range, or one part of a multipart
+object with ``partNumber``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from lambdaport.errors import AwsError
+from lambdaport.services.s3.acl import acl_attrs
 from lambdaport.services.s3.backend import (
     S3Backend,
     check_key,
@@ -13,10 +16,16 @@ from lambdaport.services.s3.backend import (
     object_attrs,
 )
 from lambdaport.services.s3.call import BodySource, S3Call, S3Reply
-from lambdaport.services.s3.conditions import NotModified, check_read_conditions, parse_range
-from lambdaport.services.s3.errors import malformed_xml
+from lambdaport.services.s3.conditions import (
+    ByteRange,
+    NotModified,
+    check_read_conditions,
+    parse_range,
+)
+from lambdaport.services.s3.errors import PART_NUMBER_RANGE, invalid_argument, invalid_request
 from lambdaport.services.s3.ingest import receive_body
-from lambdaport.services.s3.models import NULL_VERSION, Bucket, ObjectVersion
+from lambdaport.services.s3.models import Bucket, ObjectVersion
+from lambdaport.services.s3.storage import check_readable, check_storage_class, restore_header
 
 _OVERRIDES = (
     ("ResponseContentType", "ContentType"),
@@ -43,16 +52,46 @@ def write_result(bucket: Bucket, obj: ObjectVersion) -> dict[str, Any]:
     return result
 
 
+def _part_number(params: Mapping[str, Any]) -> int | None:
+    """GET/HEAD ``partNumber``, checked before the object is looked up."""
+    number = params.get("PartNumber")
+    if number is None:
+        return None
+    if params.get("Range") is not None:
+        raise invalid_request("Cannot specify both Range header and partNumber query parameter")
+    if not 1 <= int(number) <= 10_000:
+        raise invalid_argument(PART_NUMBER_RANGE, "partNumber", str(number))
+    return int(number)
+
+
+def part_range(obj: ObjectVersion, number: int) -> ByteRange | None:
+    """The bytes of part ``number`` (an object that was not uploaded in parts is one part);
+    None for an empty object. 416 ``InvalidPartNumber`` beyond the last part."""
+    sizes = [int(size) for size in obj.attrs.get("PartSizes") or [obj.size]]
+    if number > len(sizes):
+        raise AwsError(
+            "InvalidPartNumber",
+            "The requested partnumber is not satisfiable",
+            416,
+            fields={"PartNumberRequested": number, "ActualPartCount": len(sizes)},
+        )
+    start = sum(sizes[: number - 1])
+    length = sizes[number - 1]
+    return ByteRange(start, start + length - 1) if length else None
+
+
 class ObjectService:
     def __init__(self, backend: S3Backend) -> None:
         self._backend = backend
 
     async def put_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
+        check_storage_class(params.get("StorageClass"))
         bucket = backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
         backend.check_write_conditions(params, bucket, key)
+        acl = acl_attrs(params, bucket, call.account_id)
         received = await receive_body(call, backend.blobs)
         stored = backend.put_version(
             bucket,
@@ -60,15 +99,20 @@ class ObjectService:
             size=received.size,
             etag=received.md5_hex,
             blob=received.blob,
-            attrs=object_attrs(params, call.headers, received.checksums),
+            attrs={**object_attrs(params, call.headers, received.checksums), **acl},
         )
         await backend.events.emit(call, bucket, "ObjectCreated:Put", stored)
         return S3Reply(write_result(bucket, stored))
 
-    def _read(self, params: Mapping[str, Any]) -> tuple[Bucket, ObjectVersion, dict[str, Any]]:
+    def _read(
+        self, params: Mapping[str, Any], head: bool
+    ) -> tuple[ObjectVersion, dict[str, Any], int | None]:
         backend = self._backend
+        part = _part_number(params)
         bucket = backend.bucket(params["Bucket"])
         obj = backend.current(bucket, str(params["Key"]), params.get("VersionId"))
+        if not head:
+            check_readable(obj)
         result: dict[str, Any] = {
             "LastModified": http_date(obj.last_modified),
             "ETag": obj.quoted_etag,
@@ -82,27 +126,34 @@ class ObjectService:
             result["TagCount"] = len(obj.tags)
         if obj.storage_class != "STANDARD":
             result["StorageClass"] = obj.storage_class
-        if "PartsCount" in obj.attrs and params.get("PartNumber"):
+        restore = restore_header(obj)
+        if restore is not None:
+            result["Restore"] = restore
+        if "PartsCount" in obj.attrs and part is not None:
             result["PartsCount"] = obj.attrs["PartsCount"]
         for param, member in _OVERRIDES:
             if params.get(param) is not None:
                 result[member] = params[param]
-        return bucket, obj, result
+        return obj, result, part
 
     def _answer(self, params: Mapping[str, Any], head: bool) -> S3Reply:
-        _, obj, result = self._read(params)
+        obj, result, part = self._read(params, head)
         try:
             check_read_conditions(params, obj.etag, obj.last_modified)
         except NotModified:
             kept = {k: result[k] for k in ("ETag", "LastModified", "VersionId") if k in result}
             return S3Reply(kept, status=304)
-        byte_range = parse_range(params.get("Range"), obj.size)
-        if params.get("ChecksumMode") == "ENABLED" and byte_range is None:
+        if part is None:
+            byte_range = parse_range(params.get("Range"), obj.size)
+        else:
+            byte_range = part_range(obj, part)
+        whole = byte_range is None or (part is not None and "PartsCount" not in obj.attrs)
+        if params.get("ChecksumMode") == "ENABLED" and whole:
             result.update(checksum_result(obj))
+        status = 206 if part is not None and obj.size else 200
         if byte_range is None:
             result["ContentLength"] = obj.size
             body = BodySource(obj.blob, 0, obj.size)
-            status = 200
         else:
             result["ContentLength"] = byte_range.length
             result["ContentRange"] = byte_range.content_range(obj.size)
@@ -115,54 +166,3 @@ class ObjectService:
 
     async def head_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         return self._answer(params, head=True)
-
-    async def delete_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
-        result = await self.delete_one(call, bucket, str(params["Key"]), params.get("VersionId"))
-        return S3Reply(result, status=204)
-
-    async def delete_one(
-        self, call: S3Call, bucket: Bucket, key: str, version_id: str | None
-    ) -> dict[str, Any]:
-        """Delete a version for good, or (versioned bucket, no version id) add a delete
-        marker; returns DeleteObject's output members."""
-        backend = self._backend
-        if version_id is not None or not bucket.versioned:
-            removed = backend.tables.delete_version(bucket.name, key, version_id or NULL_VERSION)
-            result: dict[str, Any] = {}
-            if version_id is not None:
-                result["VersionId"] = version_id
-            if removed is None:
-                return result
-            backend.release([removed.blob])
-            if removed.delete_marker:
-                result["DeleteMarker"] = True
-            await backend.events.emit(call, bucket, "ObjectRemoved:Delete", removed)
-            return result
-        stored = backend.put_version(bucket, key, delete_marker=True)
-        await backend.events.emit(call, bucket, "ObjectRemoved:DeleteMarkerCreated", stored)
-        return {"DeleteMarker": True, "VersionId": stored.version_id}
-
-    async def delete_objects(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
-        request = params.get("Delete") or {}
-        objects = request.get("Objects") or []
-        if not objects or len(objects) > 1000:
-            raise malformed_xml()
-        deleted: list[dict[str, Any]] = []
-        for item in objects:
-            key = str(item["Key"])
-            version_id = item.get("VersionId")
-            outcome = await self.delete_one(call, bucket, key, version_id)
-            entry: dict[str, Any] = {"Key": key}
-            if version_id is not None:
-                entry["VersionId"] = version_id
-            if outcome.get("DeleteMarker"):
-                entry["DeleteMarker"] = True
-                if version_id is None:
-                    entry["DeleteMarkerVersionId"] = outcome["VersionId"]
-            deleted.append(entry)
-        result: dict[str, Any] = {}
-        if not request.get("Quiet"):
-            result["Deleted"] = deleted
-        return S3Reply(result, root="DeleteResult")

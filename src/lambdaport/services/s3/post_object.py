@@ -20,11 +20,13 @@ from xml.sax.saxutils import escape
 import orjson
 
 from lambdaport.errors import AwsError
+from lambdaport.services.s3.acl import acl_attrs
 from lambdaport.services.s3.backend import S3Backend, check_key, object_attrs
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.checksums import BodyDigests
 from lambdaport.services.s3.errors import invalid_argument, malformed_xml
 from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, ObjectVersion
+from lambdaport.services.s3.storage import check_storage_class
 
 MAX_FIELD = 64 * 1024
 _HEADER_FIELDS = {
@@ -211,6 +213,8 @@ class PostObjectService:
             )
         key = lowered["key"].replace("${filename}", filename)
         check_key(key)
+        check_storage_class(lowered.get("x-amz-storage-class"))
+        acl = acl_attrs({"ACL": lowered.get("acl")}, bucket, call.account_id)
         digests = BodyDigests()
         writer = self._backend.blobs.writer()
         try:
@@ -229,7 +233,7 @@ class PostObjectService:
             k[len("x-amz-meta-") :]: v for k, v in lowered.items() if k.startswith("x-amz-meta-")
         }
         tags = _tags(lowered.get("tagging"))
-        attrs = object_attrs(params, {}, {})
+        attrs = {**object_attrs(params, {}, {}), **acl}
         if tags:
             attrs["TagSet"] = tags
         stored = self._backend.put_version(

@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lambdaport.services.s3.acl import (
+    check_settable,
+    object_owner,
+    required_policy,
+    stored_policy,
+)
 from lambdaport.services.s3.backend import S3Backend, check_tags
-from lambdaport.services.s3.buckets import acl_result
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.models import Bucket, ObjectVersion
 
@@ -46,14 +51,16 @@ class SubresourceService:
         return S3Reply(self._version_result(bucket, obj), status=204)
 
     async def put_object_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        """Accepted and kept (a canned ACL shows in GetObjectAcl); not enforced."""
+        """Kept and returned by GetObjectAcl; not enforced on requests."""
         bucket, obj = self._object(params)
-        attrs = {**obj.attrs, "ACL": str(params.get("ACL") or "private")}
-        updated = self._backend.tables.update_attrs(obj, attrs)
+        owner = object_owner(bucket, call.account_id, obj)
+        policy = required_policy(params, owner, bucket.account_id)
+        check_settable(policy, bucket.config, bucket.account_id)
+        updated = self._backend.tables.update_attrs(obj, {**obj.attrs, "ACL": policy})
         await self._backend.events.emit(call, bucket, "ObjectAcl:Put", updated)
-        return S3Reply()
+        return S3Reply(self._version_result(bucket, obj))
 
     async def get_object_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         bucket, obj = self._object(params)
-        result = acl_result(bucket.account_id, obj.attrs.get("ACL"))
-        return S3Reply(result, root="AccessControlPolicy")
+        result = stored_policy(obj.attrs.get("ACL"), object_owner(bucket, bucket.account_id, obj))
+        return S3Reply({**result, **self._version_result(bucket, obj)}, root="AccessControlPolicy")

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote_plus
@@ -29,6 +29,7 @@ from lambdaport.services.s3.notifications import Destination, destinations
 logger = logging.getLogger("lambdaport.s3.triggers")
 
 SUBJECT = "Amazon S3 Notification"
+EMPTY_MD5 = hashlib.md5(b"").hexdigest()
 S3_PRINCIPAL = "s3.amazonaws.com"
 _VERSION_2_3 = (
     "ObjectTagging:",
@@ -94,19 +95,35 @@ class ObjectEvent:
     source_ip: str
     request_id: str
     host_id: str
+    trace_header: str | None = None  # the request's X-Amzn-Trace-Id
+    # ObjectRestore:Completed: lifecycleRestorationExpiryTime, lifecycleRestoreStorageClass
+    restore: Mapping[str, str] | None = None
+
+
+def describe_object(event: ObjectEvent) -> dict[str, Any]:
+    """The record's ``s3.object``: what S3 tells of the object for this kind of event. New
+    and restored objects have their size and ETag; removals have neither (a new delete
+    marker has the ETag of nothing); tagging and ACL changes have the ETag but no size and
+    no sequencer."""
+    bucket, obj = event.bucket, event.obj
+    described: dict[str, Any] = {"key": encode_key(obj.key)}
+    if event.name.startswith(("ObjectCreated:", "ObjectRestore:")):
+        described["size"] = obj.size
+        described["eTag"] = obj.etag
+    elif event.name.startswith(("ObjectTagging:", "ObjectAcl:")):
+        described["eTag"] = obj.etag
+    elif event.name == "ObjectRemoved:DeleteMarkerCreated":
+        described["eTag"] = EMPTY_MD5
+    if bucket.versioned:
+        described["versionId"] = obj.version_id
+    if not event.name.startswith(("ObjectTagging:", "ObjectAcl:")):
+        described["sequencer"] = event.sequencer
+    return described
 
 
 def build_record(event: ObjectEvent, configuration_id: str) -> dict[str, Any]:
-    bucket, obj = event.bucket, event.obj
-    described: dict[str, Any] = {"key": encode_key(obj.key)}
-    if not event.name.startswith(("ObjectRemoved:", "LifecycleExpiration:")):
-        described["size"] = obj.size
-        described["eTag"] = obj.etag
-    if bucket.versioned:
-        described["versionId"] = obj.version_id
-    if event.name.startswith(("ObjectCreated:", "ObjectRemoved:")):
-        described["sequencer"] = event.sequencer
-    return {
+    bucket = event.bucket
+    record = {
         "eventVersion": event_version(event.name),
         "eventSource": "aws:s3",
         "awsRegion": bucket.region,
@@ -123,9 +140,12 @@ def build_record(event: ObjectEvent, configuration_id: str) -> dict[str, Any]:
                 "ownerIdentity": {"principalId": principal_id(bucket.account_id)},
                 "arn": bucket.arn,
             },
-            "object": described,
+            "object": describe_object(event),
         },
     }
+    if event.restore is not None:
+        record["glacierEventData"] = {"restoreEventData": dict(event.restore)}
+    return record
 
 
 def test_event(bucket: Bucket, request_id: str, host_id: str) -> str:
@@ -159,7 +179,18 @@ class Notifier:
         self._topics = topics
         self._sequencer = Sequencer()
 
-    async def emit(self, call: S3Call, bucket: Bucket, event_name: str, obj: ObjectVersion) -> None:
+    async def emit(
+        self,
+        call: S3Call,
+        bucket: Bucket,
+        event_name: str,
+        obj: ObjectVersion,
+        *,
+        restore: Mapping[str, str] | None = None,
+    ) -> None:
+        """Deliver the event to every destination configured for it. ``restore`` (for
+        ``ObjectRestore:Completed``) is the record's ``restoreEventData``: the restore is
+        S3's own doing, so the record names the bucket owner, not the caller."""
         matched = [
             d
             for d in destinations(bucket.config.get("Notification"))
@@ -167,21 +198,26 @@ class Notifier:
         ]
         if not matched:
             return
+        principal = user_principal(call)
+        if restore is not None:
+            principal = f"AmazonCustomer:{principal_id(bucket.account_id)}"
         event = ObjectEvent(
             name=event_name,
             time=time.time(),
             bucket=bucket,
             obj=obj,
             sequencer=self._sequencer.next(),
-            principal=user_principal(call),
+            principal=principal,
             source_ip=call.source_ip,
             request_id=call.request_id,
             host_id=call.host_id,
+            trace_header=call.headers.get("x-amzn-trace-id") or None,
+            restore=restore,
         )
         for destination in matched:
             body = orjson.dumps({"Records": [build_record(event, destination.configuration_id)]})
             try:
-                await self._deliver(destination, bucket, body)
+                await self._deliver(destination, bucket, body, event.trace_header)
             except Exception:
                 logger.warning(
                     "S3 event %s on %s/%s not delivered to %s",
@@ -192,15 +228,20 @@ class Notifier:
                     exc_info=True,
                 )
 
-    async def _deliver(self, destination: Destination, bucket: Bucket, body: bytes) -> None:
+    async def _deliver(
+        self, destination: Destination, bucket: Bucket, body: bytes, trace_header: str | None
+    ) -> None:
+        """``trace_header`` travels on as X-Ray does: the invocation's trace, and an SQS
+        message's ``AWSTraceHeader`` system attribute."""
         if destination.kind == "lambda":
             if self._invoker is None:
                 raise RuntimeError("no invoker wired")
-            await self._invoker.invoke(self._invoke_request(destination.arn, bucket, body, "Event"))
+            request = self._invoke_request(destination.arn, bucket, body, "Event")
+            await self._invoker.invoke(replace(request, trace_header=trace_header))
         elif destination.kind == "queue":
             if self._queues is None:
                 raise RuntimeError("no SQS wired")
-            self._queues.send_message(destination.arn, body.decode())
+            self._queues.send_message(destination.arn, body.decode(), trace_header=trace_header)
         else:
             if self._topics is None:
                 raise RuntimeError("no SNS wired")

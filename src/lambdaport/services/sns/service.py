@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.xml_codec import xml_text
 from lambdaport.request import RequestContext
 from lambdaport.services.interfaces import MessageAttribute, QueueSink
 from lambdaport.services.sns.api import SnsApi
@@ -141,7 +142,7 @@ class SnsService:
 def _xml_error(status: int, code: str, message: str) -> HttpResponse:
     body = (
         f'<ErrorResponse xmlns="{_NAMESPACE}"><Error><Type>Sender</Type>'
-        f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+        f"<Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message></Error>"
         "<RequestId>lambdaport</RequestId></ErrorResponse>"
     )
     return HttpResponse(status, [("content-type", "text/xml")], body.encode())

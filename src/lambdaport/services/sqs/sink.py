@@ -5,6 +5,7 @@ invocation destinations and dead-letter queues)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from lambdaport.invoke.asynchronous.destinations import Delivery
 from lambdaport.services.interfaces import MessageAttribute
@@ -32,11 +33,12 @@ class SqsQueueSink:
         *,
         message_group_id: str | None = None,
         message_deduplication_id: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
         state = self._messages.directory.find_arn(queue_arn)
         if state is None:
             raise queue_does_not_exist()
-        params = {
+        params: dict[str, Any] = {
             "MessageBody": body,
             "MessageAttributes": {
                 name: {
@@ -49,6 +51,10 @@ class SqsQueueSink:
             "MessageGroupId": message_group_id,
             "MessageDeduplicationId": message_deduplication_id,
         }
+        if trace_header:
+            params["MessageSystemAttributes"] = {
+                "AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}
+            }
         queue = state.queue
         message = self._batches.outgoing(params, queue.account_id)
         self._messages.check_for_queue(queue, message)
@@ -68,4 +74,9 @@ class QueueDestination:
             name: MessageAttribute(value.data_type, value.string_value)
             for name, value in delivery.attributes.items()
         }
-        self._sink.send_message(delivery.destination_arn, delivery.body.decode(), attributes)
+        self._sink.send_message(
+            delivery.destination_arn,
+            delivery.body.decode(),
+            attributes,
+            trace_header=delivery.trace_header,
+        )
