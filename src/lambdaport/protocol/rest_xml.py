@@ -68,6 +68,15 @@ def _payload(shape: Any) -> tuple[str | None, str]:
     return str(name), kind if kind in ("blob", "string") else "structure"
 
 
+def _read_document(read: Reader, document: Any) -> Any:
+    """A document's members; one whose text does not fit the schema (``<Days>ten</Days>``)
+    is MalformedXML, as S3 answers."""
+    try:
+        return read(document)
+    except (AwsError, ValueError, TypeError, AttributeError, IndexError, OverflowError) as exc:
+        raise malformed_xml() from exc
+
+
 class RestXmlProtocol:
     """Parses and serialises one ``rest-xml`` service, driven by its botocore model."""
 
@@ -170,9 +179,9 @@ class RestXmlProtocol:
             elif plan.payload_kind == "string":
                 params[plan.payload] = body.decode(errors="replace")
             elif plan.body is not None:
-                params[plan.payload] = plan.body(parse_xml(body, plan.root))
+                params[plan.payload] = _read_document(plan.body, parse_xml(body, plan.root))
         elif plan.body is not None and body:
-            params.update(plan.body(parse_xml(body)))
+            params.update(_read_document(plan.body, parse_xml(body)))
         elif plan.body_required and body_read:
             raise malformed_xml()
         if validate and plan.validate is not None:

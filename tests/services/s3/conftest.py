@@ -4,9 +4,11 @@ unique names, emptied (every version) and deleted after each test."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import unquote
 
 import boto3
 import pytest
@@ -34,13 +36,32 @@ def s3_client_for(
     return boto3.client("s3", **options)
 
 
+def raw_request(
+    server: ServerProcess,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    """One plain HTTP request to the server: (status, lower-cased headers, body)."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
 def empty_bucket(client: S3Client, bucket: str) -> None:
     paginator = client.get_paginator("list_object_versions")
     for page in paginator.paginate(Bucket=bucket):
         for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
             client.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
-    for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
-        client.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+    uploads = client.list_multipart_uploads(Bucket=bucket, EncodingType="url")
+    for upload in uploads.get("Uploads", []):
+        key = unquote(upload["Key"])  # any key, even one XML cannot carry
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
 
 
 @pytest.fixture(scope="session")

@@ -118,3 +118,50 @@ def test_list_buckets_pages_and_expected_owner(s3: S3Client, make_bucket: MakeBu
     with pytest.raises(ClientError) as other:
         s3.put_object(Bucket=names[0], Key="k", Body=b"x", ExpectedBucketOwner="111122223333")
     assert other.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_location_constraints_as_aws_takes_them(server: ServerProcess, s3: S3Client) -> None:
+    """The global endpoint (us-east-1) makes a bucket in any other region it is told (``EU``
+    is eu-west-1); it refuses its own name and unknown regions; a regional endpoint takes
+    only its own region (eu-west-1's also ``EU``)."""
+    made: list[tuple[S3Client, str]] = []
+    try:
+        west = f"bkt-{uuid.uuid4().hex[:16]}"
+        s3.create_bucket(Bucket=west, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        made.append((s3, west))
+        assert s3.head_bucket(Bucket=west)["BucketRegion"] == "us-west-2"
+        assert s3.get_bucket_location(Bucket=west)["LocationConstraint"] == "us-west-2"
+        eu = f"bkt-{uuid.uuid4().hex[:16]}"
+        s3.create_bucket(Bucket=eu, CreateBucketConfiguration={"LocationConstraint": "EU"})
+        made.append((s3, eu))
+        assert s3.head_bucket(Bucket=eu)["BucketRegion"] == "eu-west-1"
+        assert s3.get_bucket_location(Bucket=eu)["LocationConstraint"] == "EU"
+        for constraint in ("us-east-1", "foo", "aws-global"):
+            with pytest.raises(ClientError) as invalid:
+                s3.create_bucket(
+                    Bucket=f"bkt-{uuid.uuid4().hex[:16]}",
+                    CreateBucketConfiguration={"LocationConstraint": constraint},  # type: ignore[typeddict-item]
+                )
+            error = invalid.value.response["Error"]
+            assert error["Code"] == "InvalidLocationConstraint"
+            assert error["Message"] == "The specified location-constraint is not valid"
+            assert error["LocationConstraint"] == constraint  # type: ignore[typeddict-item]
+        regional = s3_client_for(server.endpoint, region="us-east-2")
+        with pytest.raises(ClientError) as mismatch:
+            regional.create_bucket(
+                Bucket=f"bkt-{uuid.uuid4().hex[:16]}",
+                CreateBucketConfiguration={"LocationConstraint": "us-west-1"},
+            )
+        error = mismatch.value.response["Error"]
+        assert error["Code"] == "IllegalLocationConstraintException"
+        assert error["Message"] == (
+            "The us-west-1 location constraint is incompatible for the region specific "
+            "endpoint this request was sent to."
+        )
+        ireland = s3_client_for(server.endpoint, region="eu-west-1")
+        eu_too = f"bkt-{uuid.uuid4().hex[:16]}"
+        ireland.create_bucket(Bucket=eu_too, CreateBucketConfiguration={"LocationConstraint": "EU"})
+        made.append((ireland, eu_too))
+    finally:
+        for client, name in made:
+            client.delete_bucket(Bucket=name)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
+
+from tests.services.s3.conftest import MakeBucket
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -120,3 +122,33 @@ def test_abort_and_part_copy(s3: S3Client, bucket: str) -> None:
     with pytest.raises(ClientError) as number:
         s3.upload_part(Bucket=bucket, Key="c", UploadId=aborted, PartNumber=10001, Body=b"y")
     assert _code(number) in ("InvalidArgument", "NoSuchUpload")
+
+
+def test_complete_is_idempotent(s3: S3Client, make_bucket: MakeBucket) -> None:
+    """A retried CompleteMultipartUpload (same parts) answers 200 with the same ETag and
+    version, as S3 does; other parts, or an upload never made, are NoSuchUpload."""
+    bucket = make_bucket(versioned=True)
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="m", UploadId=upload, PartNumber=1, Body=b"one")[
+        "ETag"
+    ]
+    parts: Any = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    first = s3.complete_multipart_upload(
+        Bucket=bucket, Key="m", UploadId=upload, MultipartUpload=parts
+    )
+    again = s3.complete_multipart_upload(
+        Bucket=bucket, Key="m", UploadId=upload, MultipartUpload=parts, IfNoneMatch="*"
+    )
+    assert again["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert (again["ETag"], again["VersionId"]) == (first["ETag"], first["VersionId"])
+    assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 1  # nothing new written
+    other: Any = {"Parts": [{"PartNumber": 1, "ETag": '"0123"'}]}
+    with pytest.raises(ClientError) as different:
+        s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId=upload, MultipartUpload=other)
+    assert _code(different) == "NoSuchUpload"
+    with pytest.raises(ClientError) as unknown:
+        s3.complete_multipart_upload(Bucket=bucket, Key="m", UploadId="nope", MultipartUpload=parts)
+    assert _code(unknown) == "NoSuchUpload"
+    with pytest.raises(ClientError) as upload_after:
+        s3.upload_part(Bucket=bucket, Key="m", UploadId=upload, PartNumber=2, Body=b"late")
+    assert _code(upload_after) == "NoSuchUpload"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import io
 import urllib.error
 import urllib.request
@@ -23,27 +22,12 @@ from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum, Sha256Checks
 
 from lambdaport.testing.server import ServerProcess
 from tests.helpers import REGION, wait_for
+from tests.services.s3.conftest import raw_request as _raw
 from tests.services.s3.conftest import s3_client_for
 from tests.services.s3.forms import multipart_form
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-
-
-def _raw(
-    server: ServerProcess,
-    method: str,
-    path: str,
-    body: bytes = b"",
-    headers: dict[str, str] | None = None,
-) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
 
 
 def test_presigned_get_and_put(s3: S3Client, bucket: str) -> None:

@@ -89,7 +89,8 @@ def _common_prefix(key: str, prefix: str, delimiter: str) -> str | None:
     return None if index < 0 else key[: index + len(delimiter)]
 
 
-def _encoder(params: Mapping[str, Any]) -> Callable[[str], str]:
+def key_encoder(params: Mapping[str, Any]) -> Callable[[str], str]:
+    """``encoding-type=url``: keys in listings URL-encoded (the only encoding S3 knows)."""
     encoding = params.get("EncodingType")
     if encoding is None:
         return lambda text: text
@@ -178,7 +179,7 @@ class ListingService:
         return result
 
     async def list_objects(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        encode = _encoder(params)
+        encode = key_encoder(params)
         marker = str(params.get("Marker") or "")
         bucket, page, max_keys = self._page(params, marker)
         result = self._common(params, page, max_keys, encode, True, bucket.account_id)
@@ -188,7 +189,7 @@ class ListingService:
         return S3Reply(result, root="ListBucketResult")
 
     async def list_objects_v2(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        encode = _encoder(params)
+        encode = key_encoder(params)
         token = params.get("ContinuationToken")
         start_after = str(params.get("StartAfter") or "")
         after = _untoken(str(token)) if token else start_after
@@ -205,7 +206,7 @@ class ListingService:
         return S3Reply(result, root="ListBucketResult")
 
     async def list_object_versions(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        encode = _encoder(params)
+        encode = key_encoder(params)
         bucket = self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")

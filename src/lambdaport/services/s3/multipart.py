@@ -24,6 +24,7 @@ from lambdaport.services.s3.errors import (
     no_such_upload,
 )
 from lambdaport.services.s3.ingest import receive_body
+from lambdaport.services.s3.listing import key_encoder
 from lambdaport.services.s3.models import Bucket, ObjectVersion, Part, Upload, new_upload_id
 from lambdaport.services.s3.storage import check_storage_class
 
@@ -316,6 +317,7 @@ class MultipartService:
         return S3Reply(status=204)
 
     async def list_multipart_uploads(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
+        encode = key_encoder(params)
         bucket = self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")
@@ -343,15 +345,15 @@ class MultipartService:
         who = owner(bucket.account_id)
         result: dict[str, Any] = {
             "Bucket": bucket.name,
-            "KeyMarker": key_marker,
+            "KeyMarker": encode(key_marker),
             "UploadIdMarker": id_marker,
-            "Prefix": prefix,
+            "Prefix": encode(prefix),
             "MaxUploads": max_uploads,
             "IsTruncated": truncated,
             "Uploads": [
                 {
                     "UploadId": u.upload_id,
-                    "Key": u.key,
+                    "Key": encode(u.key),
                     "Initiated": http_date(u.initiated),
                     "StorageClass": u.attrs.get("StorageClass", "STANDARD"),
                     "Owner": who,
@@ -359,11 +361,13 @@ class MultipartService:
                 }
                 for u in uploads
             ],
-            "CommonPrefixes": [{"Prefix": p} for p in prefixes],
+            "CommonPrefixes": [{"Prefix": encode(p)} for p in prefixes],
         }
         if delimiter:
-            result["Delimiter"] = delimiter
+            result["Delimiter"] = encode(delimiter)
+        if params.get("EncodingType"):
+            result["EncodingType"] = params["EncodingType"]
         if truncated and uploads:
-            result["NextKeyMarker"] = uploads[-1].key
+            result["NextKeyMarker"] = encode(uploads[-1].key)
             result["NextUploadIdMarker"] = uploads[-1].upload_id
         return S3Reply(result, root="ListMultipartUploadsResult")
