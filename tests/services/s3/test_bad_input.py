@@ -173,3 +173,14 @@ def test_unreadable_conditional_date_is_ignored(
         server, "GET", f"/{bucket}/k", headers={"If-Modified-Since": "soon"}
     )
     assert (status, body) == (200, b"x")
+
+
+def test_tagging_header_with_a_duplicate_key(s3: S3Client, bucket: str) -> None:
+    with pytest.raises(ClientError) as duplicate:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="a=1&a=2")
+    error = duplicate.value.response["Error"]
+    assert error["Code"] == "InvalidArgument"
+    assert error["Message"] == (
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+        "parameters without tag name duplicates."
+    )

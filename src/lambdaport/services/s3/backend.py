@@ -71,6 +71,13 @@ def check_key(key: str) -> None:
 def parse_tagging(text: str) -> list[dict[str, str]]:
     """The ``x-amz-tagging`` header (a URL query string) as a TagSet."""
     tags = [{"Key": k, "Value": v} for k, v in parse_qsl(text, keep_blank_values=True)]
+    if len({tag["Key"] for tag in tags}) != len(tags):
+        raise invalid_argument(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+            "parameters without tag name duplicates.",
+            "x-amz-tagging",
+            text,
+        )
     check_tags(tags)
     return tags
 
