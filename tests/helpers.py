@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import zip_files
 
@@ -62,6 +63,20 @@ def client_options(
 def client_for(endpoint: str, account: str = "test") -> LambdaClient:
     """A Lambda client; ``account`` is the access key (12 digits make it the account id)."""
     return boto3.client("lambda", **client_options(endpoint, access_key=account, read_timeout=120))
+
+
+def client_error(call: Callable[..., object], *args: Any, **kwargs: Any) -> tuple[str, str, int]:
+    """The AWS error ``call(*args, **kwargs)`` fails with: its code, message, HTTP status."""
+    try:
+        call(*args, **kwargs)
+    except ClientError as error:
+        response = error.response
+        return (
+            response["Error"]["Code"],
+            response["Error"].get("Message", ""),
+            response["ResponseMetadata"]["HTTPStatusCode"],
+        )
+    raise AssertionError(f"{call} did not fail")
 
 
 # -- waiting ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from lambdaport.invoke.asynchronous import (
     Destinations,
     LambdaTarget,
 )
+from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.api import LambdaApi
 from lambdaport.lambda_.code import CodeStore
@@ -36,6 +37,7 @@ from lambdaport.lambda_.policy import PolicyService
 from lambdaport.lambda_.registry import FunctionRegistry
 from lambdaport.lambda_.resolver import Resolver
 from lambdaport.lambda_.versions import VersionService
+from lambdaport.lambda_.wire import LambdaProtocol
 from lambdaport.protocol import load_protocol
 from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.pool import RuntimePool
@@ -147,8 +149,9 @@ class LambdaportApp:
             AccountService(self.registry, settings.account_concurrency_limit),
             self.invoker,
             self.event_invoke_configs,
+            FunctionAccess(self.registry),
         )
-        services = {"lambda": ServiceEndpoint(load_protocol("lambda"), lambda_api.dispatch)}
+        services = {"lambda": ServiceEndpoint(LambdaProtocol(), lambda_api.dispatch)}
         services["logs"] = ServiceEndpoint(LogsProtocol(), LogsApi(self.logs).dispatch)
         services["sns"] = ServiceEndpoint(load_protocol("sns"), self.sns.dispatch)
         services["s3"] = self.s3.endpoint

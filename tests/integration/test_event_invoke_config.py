@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.helpers import Recorders, create_function
+from tests.helpers import Recorders, client_error, create_function
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -123,3 +123,66 @@ def test_event_invoke_config_validation(lambda_client: LambdaClient, recorders: 
         DestinationConfig={"OnFailure": {"Destination": "arn:aws:s3:::bucket"}},
     )
     assert s3_failure["DestinationConfig"]["OnFailure"] == {"Destination": "arn:aws:s3:::bucket"}
+
+
+def test_event_invoke_config_answers_as_aws(
+    lambda_client: LambdaClient, recorders: Recorders
+) -> None:
+    lam = lambda_client
+    fn, other = recorders(), recorders()
+    missing = "eic-nope"
+    assert client_error(lam.put_function_event_invoke_config, FunctionName=missing) == (
+        "InvalidParameterValueException",  # the parameters are checked before the function
+        "You must specify at least one of error handling or destination setting.",
+        400,
+    )
+    for name, qualifier in ((missing, None), (fn.name, "nope")):
+        extra = {} if qualifier is None else {"Qualifier": qualifier}
+        writers: tuple[Callable[..., object], ...] = (
+            lam.put_function_event_invoke_config,
+            lam.update_function_event_invoke_config,
+        )
+        for write in writers:
+            assert client_error(write, FunctionName=name, MaximumRetryAttempts=1, **extra) == (
+                "ResourceNotFoundException",
+                "The function doesn't exist.",
+                404,
+            )
+    no_config = f"The function {fn.arn.replace(fn.name, missing)}:$LATEST doesn't have an "
+    readers: tuple[Callable[..., object], ...] = (
+        lam.get_function_event_invoke_config,
+        lam.delete_function_event_invoke_config,
+    )
+    for read in readers:
+        assert client_error(read, FunctionName=missing)[1] == no_config + "EventInvokeConfig"
+    assert client_error(lam.list_function_event_invoke_configs, FunctionName=missing)[1] == (
+        "The function doesn't exist."
+    )
+
+    def destination(arn: str, member: str = "OnSuccess") -> tuple[str, str, int]:
+        return client_error(
+            lam.put_function_event_invoke_config,
+            FunctionName=fn.name,
+            DestinationConfig={member: {"Destination": arn}},
+        )
+
+    nowhere = fn.arn.replace(fn.name, missing)
+    assert destination(nowhere) == (
+        "InvalidParameterValueException",
+        f"The destination ARN {nowhere} is invalid.",
+        400,
+    )
+    for itself in (fn.arn, f"{fn.arn}:$LATEST"):
+        assert destination(itself, "OnFailure")[1] == (
+            "You can't specify the function as a destination for itself."
+        )
+    iam = fn.arn.replace(":lambda:", ":iam:")
+    assert destination(iam)[1] == (
+        f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination="
+        f"{iam}), onFailure=null) is invalid."
+    )
+    assert destination("arn:aws:s3:::bucket")[0] == "InvalidParameterValueException"
+    accepted = lam.put_function_event_invoke_config(
+        FunctionName=fn.name, DestinationConfig={"OnSuccess": {"Destination": other.arn}}
+    )
+    assert accepted["DestinationConfig"]["OnSuccess"] == {"Destination": other.arn}

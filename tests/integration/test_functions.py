@@ -228,7 +228,7 @@ def test_account_from_access_key(
     mine.create_function(
         FunctionName="account-fn",
         Runtime="python3.11",
-        Role=ROLE,
+        Role="arn:aws:iam::111122223333:role/lambda-role",
         Handler="app.handler",
         Code={"ZipFile": zip_files({"app.py": ""})},
     )

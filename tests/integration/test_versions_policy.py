@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import zip_files
 from tests.conftest import MakeFunction
+from tests.helpers import client_error
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -23,6 +24,12 @@ def publish(client: LambdaClient, name: str, tag: str) -> str:
     )
     client.get_waiter("function_updated_v2").wait(FunctionName=name)
     return client.publish_version(FunctionName=name, Description=tag)["Version"]
+
+
+def two_versions(client: LambdaClient, make_function: MakeFunction) -> tuple[str, str, str]:
+    """A function with versions 1 (tag "a") and 2 (tag "b"): its name and both numbers."""
+    name = make_function(SOURCE.format(tag="a"))
+    return name, client.publish_version(FunctionName=name)["Version"], publish(client, name, "b")
 
 
 def test_versions_are_frozen(lambda_client: LambdaClient, make_function: MakeFunction) -> None:
@@ -49,9 +56,7 @@ def test_versions_are_frozen(lambda_client: LambdaClient, make_function: MakeFun
 def test_aliases_and_weighted_routing(
     lambda_client: LambdaClient, make_function: MakeFunction
 ) -> None:
-    name = make_function(SOURCE.format(tag="a"))
-    v1 = lambda_client.publish_version(FunctionName=name)["Version"]
-    v2 = publish(lambda_client, name, "b")
+    name, v1, v2 = two_versions(lambda_client, make_function)
     alias = lambda_client.create_alias(FunctionName=name, Name="live", FunctionVersion=v1)
     assert alias["AliasArn"].endswith(f":function:{name}:live")
     out = lambda_client.invoke(FunctionName=name, Qualifier="live")
@@ -181,3 +186,50 @@ def test_qualified_policy_and_missing_policy(
     with pytest.raises(ClientError):
         lambda_client.get_policy(FunctionName=name)
     assert lambda_client.get_policy(FunctionName=name, Qualifier="1")["RevisionId"]
+
+
+def test_alias_routing_is_refused_as_aws_refuses_it(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    name, v1, v2 = two_versions(lambda_client, make_function)
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+
+    def create(version: str, weights: dict[str, float]) -> tuple[str, str, int]:
+        return client_error(
+            lambda_client.create_alias,
+            FunctionName=name,
+            Name="routed",
+            FunctionVersion=version,
+            RoutingConfig={"AdditionalVersionWeights": weights},
+        )
+
+    assert create("$LATEST", {v1: 0.5}) == (
+        "InvalidParameterValueException",
+        "$LATEST is not supported for an alias pointing to more than 1 version",
+        400,
+    )
+    assert create(v1, {v1: 0.5, v2: 0.2})[1] == (
+        "Number of items in AdditionalVersionWeights cannot be greater than 1"
+    )
+    assert create(v1, {v1: 0.5})[1] == (
+        f"Invalid function version {v1}. Function version {v1} is already included in routing "
+        "configuration."
+    )
+    assert create(v1, {"7": 0.5}) == (
+        "ResourceNotFoundException",
+        f"Function not found: {arn}:7",
+        404,
+    )
+    lambda_client.create_alias(FunctionName=name, Name="plain", FunctionVersion="$LATEST")
+    assert client_error(
+        lambda_client.update_alias,
+        FunctionName=name,
+        Name="plain",
+        RoutingConfig={"AdditionalVersionWeights": {v2: 0.5}},
+    )[1] == ("$LATEST is not supported for an alias pointing to more than 1 version")
+    assert client_error(lambda_client.update_alias, FunctionName=name, Name="nope") == (
+        "ResourceNotFoundException",
+        f"Alias not found: {arn}:nope",
+        404,
+    )
+    assert lambda_client.get_alias(FunctionName=name, Name="plain")["FunctionVersion"] == "$LATEST"

@@ -23,9 +23,9 @@ def s3_statement(**extra: str) -> dict[str, object]:
 def test_service_needs_a_matching_statement() -> None:
     caller = Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "000000000000")
     with pytest.raises(AwsError) as excinfo:
-        check_invoke_permission([], caller, ARN)
+        check_invoke_permission([], caller, ARN, "000000000000", "000000000000")
     assert (excinfo.value.code, excinfo.value.status) == ("AccessDeniedException", 403)
-    check_invoke_permission([s3_statement()], caller, ARN)
+    check_invoke_permission([s3_statement()], caller, ARN, "000000000000", "000000000000")
 
 
 def test_conditions_source_arn_wildcards_and_account() -> None:
@@ -47,4 +47,20 @@ def test_other_principal_is_not_allowed() -> None:
 
 
 def test_api_callers_are_allowed_by_identity_policy() -> None:
-    check_invoke_permission([], Caller(), ARN)
+    check_invoke_permission([], Caller(), ARN, "000000000000", "000000000000")
+
+
+def test_another_account_needs_a_statement_for_it() -> None:
+    with pytest.raises(AwsError) as excinfo:
+        check_invoke_permission([], Caller(), ARN, "111122223333", "000000000000")
+    assert (excinfo.value.code, excinfo.value.status) == ("AccessDeniedException", 403)
+    for principal, action in (("111122223333", "lambda:InvokeFunction"), ("*", "lambda:*")):
+        params = {"StatementId": "x", "Action": action, "Principal": principal}
+        check_invoke_permission(
+            [build_statement(ARN, params)], Caller(), ARN, "111122223333", "000000000000"
+        )
+    other = build_statement(
+        ARN, {"StatementId": "x", "Action": "lambda:InvokeFunction", "Principal": "444455556666"}
+    )
+    with pytest.raises(AwsError):
+        check_invoke_permission([other], Caller(), ARN, "111122223333", "000000000000")

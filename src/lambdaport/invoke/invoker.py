@@ -119,8 +119,14 @@ class Invoker:
             request.account_id, request.region, request.function_name, request.qualifier
         )
         _check_active(resolved)
-        check_invoke_permission(resolved.policy_statements, request.caller, resolved.invoked_arn)
         spec = resolved.spec
+        check_invoke_permission(
+            resolved.policy_statements,
+            request.caller,
+            resolved.invoked_arn,
+            request.account_id,
+            spec.account_id,
+        )
         payload = (
             _check_json(request.payload) if spec.runtime.startswith("python") else request.payload
         )

@@ -3,7 +3,10 @@
 Callers from the function's own account through the Lambda API are allowed by their
 identity policy (lambdaport does not model IAM identity policies). An AWS service principal
 is allowed only by a statement that names it, covers ``lambda:InvokeFunction`` and whose
-every condition holds for the caller's source ARN, source account and tokens.
+every condition holds for the caller's source ARN, source account and tokens. A caller of
+another account is allowed only by a statement whose ``AWS`` principal is that account (its
+root or, as lambdaport does not tell the identities of an account apart, any of its IAM
+ARNs) or ``*``, for the action asked: AWS's cross-account access to a function.
 """
 
 from __future__ import annotations
@@ -36,6 +39,41 @@ def _principal_matches(principal: Any, caller: Caller) -> bool:
 def _action_matches(action: Any) -> bool:
     actions = [action] if isinstance(action, str) else list(action)
     return any(a in _INVOKE_ACTIONS for a in actions)
+
+
+def _account_principal_matches(principal: Any, account_id: str) -> bool:
+    if principal == "*":
+        return True
+    aws = principal.get("AWS") if isinstance(principal, Mapping) else None
+    names = [aws] if isinstance(aws, str) else list(aws or ())
+    return any(n in ("*", account_id) or n.split(":")[4:5] == [account_id] for n in names)
+
+
+def _action_covers(action: Any, wanted: str) -> bool:
+    actions = [action] if isinstance(action, str) else list(action)
+    return any(fnmatch.fnmatchcase(wanted, pattern) for pattern in actions)
+
+
+def account_allowed(statements: Sequence[Mapping[str, Any]], account_id: str, action: str) -> bool:
+    """Whether a statement lets IAM identities of ``account_id`` perform ``action``."""
+    return any(
+        s.get("Effect") == "Allow"
+        and _account_principal_matches(s.get("Principal"), account_id)
+        and _action_covers(s.get("Action", ""), action)
+        and not s.get("Condition")  # no condition key of an account caller is known here
+        for s in statements
+    )
+
+
+def access_denied(account_id: str, action: str, resource: str, reason: str = "") -> AwsError:
+    because = reason or f"because no resource-based policy allows the {action} action"
+    return AwsError(
+        "AccessDeniedException",
+        f"User: arn:aws:iam::{account_id}:root is not authorized to perform: {action} on "
+        f"resource: {resource} {because}",
+        403,
+        fields={"Type": "User"},
+    )
 
 
 def _condition_value(key: str, caller: Caller) -> str | None:
@@ -79,10 +117,18 @@ def statement_allows(statement: Mapping[str, Any], caller: Caller) -> bool:
 
 
 def check_invoke_permission(
-    statements: Sequence[Mapping[str, Any]], caller: Caller, invoked_arn: str
+    statements: Sequence[Mapping[str, Any]],
+    caller: Caller,
+    invoked_arn: str,
+    caller_account: str,
+    owner_account: str,
 ) -> None:
     if not caller.is_service:
-        return
+        if caller_account == owner_account or account_allowed(
+            statements, caller_account, "lambda:InvokeFunction"
+        ):
+            return
+        raise access_denied(caller_account, "lambda:InvokeFunction", invoked_arn)
     if any(statement_allows(s, caller) for s in statements):
         return
     raise AwsError(

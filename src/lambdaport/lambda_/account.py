@@ -9,12 +9,13 @@ from typing import Any
 
 from lambdaport.errors import invalid_parameter, resource_not_found
 from lambdaport.lambda_.functions import ref_of
-from lambdaport.lambda_.names import parse_function_ref
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
+from lambdaport.lambda_.names import LATEST, parse_function_ref
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, not_found
+from lambdaport.lambda_.validation import check_tag_count
 from lambdaport.request import RequestContext
 
 MIN_UNRESERVED = 100
-_FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[^:]+$")
+_FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:")
 
 
 class AccountService:
@@ -24,12 +25,29 @@ class AccountService:
 
     # -- concurrency --------------------------------------------------------------------
 
+    def _function(
+        self, ctx: RequestContext, params: Mapping[str, Any], missing: str | None = None
+    ) -> FunctionEntry:
+        """Reserved concurrency is function-level: a qualified name is refused. ``missing``
+        is the qualifier a 404 names (PutFunctionConcurrency's says ``$LATEST``)."""
+        ref = ref_of(ctx, params)
+        if ref.qualifier is not None:
+            raise invalid_parameter(
+                "This operation is permitted on Lambda functions only. Aliases and versions do "
+                "not support this operation. Please specify either a function name or an "
+                "unqualified function ARN."
+            )
+        entry = self._registry.find(ref)
+        if entry is None:
+            raise not_found(ref, missing)
+        return entry
+
     def put_function_concurrency(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        entry = self._registry.entry(ref_of(ctx, params))
+        entry = self._function(ctx, params, missing=LATEST)
         reserved = int(params["ReservedConcurrentExecutions"])
-        others = self._registry.reserved_total(ctx.account_id, ctx.region) - (
+        others = self._registry.reserved_total(entry.latest.account_id, entry.latest.region) - (
             entry.settings.reserved_concurrency or 0
         )
         if others + reserved > self.account_limit - MIN_UNRESERVED:
@@ -43,14 +61,14 @@ class AccountService:
     def get_function_concurrency(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        entry = self._registry.entry(ref_of(ctx, params))
+        entry = self._function(ctx, params)
         reserved = entry.settings.reserved_concurrency
         return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
 
     def delete_function_concurrency(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        entry = self._registry.entry(ref_of(ctx, params))
+        entry = self._function(ctx, params)
         self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=None))
         return {}
 
@@ -81,14 +99,23 @@ class AccountService:
         if not _FUNCTION_ARN.match(resource):
             raise invalid_parameter(f"Resource {resource} is not a valid function ARN.")
         ref = parse_function_ref(resource, ctx.account_id, ctx.region)
+        if ref.qualifier is not None:
+            raise invalid_parameter(
+                "Tags on function aliases and versions are not supported. Please specify a "
+                "function ARN."
+            )
         entry = self._registry.find(ref)
         if entry is None:
             raise resource_not_found(f"Function not found: {resource}")
         return entry
 
     def tag_resource(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
+        given = dict(params["Tags"])
+        if not given:
+            raise invalid_parameter("An error occurred and the request cannot be processed.")
         entry = self._tagged(ctx, params)
-        tags = {**entry.settings.tags, **dict(params["Tags"])}
+        tags = {**entry.settings.tags, **given}
+        check_tag_count(len(tags))
         self._registry.set_settings(entry, replace(entry.settings, tags=tags))
         return {}
 

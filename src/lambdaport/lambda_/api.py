@@ -12,6 +12,7 @@ from typing import Any
 
 from lambdaport.errors import AwsError
 from lambdaport.invoke import Invoker, InvokeRequest
+from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
 from lambdaport.lambda_.functions import FunctionService
@@ -45,8 +46,10 @@ class LambdaApi:
         account: AccountService,
         invoker: Invoker,
         event_invoke_configs: EventInvokeConfigService,
+        access: FunctionAccess,
     ) -> None:
         self._invoker = invoker
+        self._access = access
         self.handlers: dict[str, Handler] = {
             "CreateFunction": functions.create_function,
             "GetFunction": functions.get_function,
@@ -92,6 +95,7 @@ class LambdaApi:
         handler = self.handlers.get(operation)
         if handler is None:
             raise not_implemented(operation)
+        self._access.check(ctx, operation, params)
         result = handler(ctx, params)
         if inspect.isawaitable(result):
             return await result
@@ -111,11 +115,9 @@ class LambdaApi:
                 request_id=ctx.request_id,
             )
         )
-        result: Result = {
-            "StatusCode": response.status_code,
-            "ExecutedVersion": response.executed_version,
-        }
-        if response.status_code == 200:
+        result: Result = {"StatusCode": response.status_code}
+        if response.status_code == 200:  # Event (202) and DryRun (204) name no version
+            result["ExecutedVersion"] = response.executed_version
             result["Payload"] = response.payload
         if response.function_error is not None:
             result["FunctionError"] = response.function_error

@@ -11,15 +11,14 @@ is configured, that the qualifier exists).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
-from lambdaport.errors import invalid_parameter, resource_not_found
+from lambdaport.errors import AwsError, invalid_parameter, resource_not_found
 from lambdaport.invoke.model import EventInvokeConfig
 from lambdaport.lambda_.functions import ref_of
-from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn
+from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn, parse_function_ref
 from lambdaport.lambda_.paging import paginate
 from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
 from lambdaport.request import RequestContext
@@ -27,35 +26,14 @@ from lambdaport.store import Store
 
 KIND = "event_invoke_config"
 Key = tuple[str, str, str, str]  # account, region, function name, qualifier
-_DESTINATION = re.compile(r"^arn:aws[a-zA-Z-]*:(sqs|sns|lambda|events|s3):[a-z0-9-]*:(\d{12})?:.+$")
-_ON_SUCCESS_SERVICES = frozenset({"sqs", "sns", "lambda", "events"})
-_ON_FAILURE_SERVICES = _ON_SUCCESS_SERVICES | {"s3"}
+_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+_SERVICES = {"OnSuccess": {"sqs", "sns", "lambda", "events"}}
+_SERVICES["OnFailure"] = _SERVICES["OnSuccess"] | {"s3"}
 
 
 def _destination(config: Mapping[str, Any], member: str) -> str | None:
     value = (config.get(member) or {}).get("Destination")
     return str(value) if value else None
-
-
-def _check_destinations(destinations: Mapping[str, Any]) -> None:
-    for member, services in (
-        ("OnSuccess", _ON_SUCCESS_SERVICES),
-        ("OnFailure", _ON_FAILURE_SERVICES),
-    ):
-        arn = _destination(destinations, member)
-        if arn is None:
-            continue
-        match = _DESTINATION.match(arn)
-        if match is None or match[1] not in services or len(arn) > 350:
-            raise invalid_parameter(
-                f"The provided destination config DestinationConfig({member}={arn}) is invalid: "
-                f"{member} destinations must be the ARN of "
-                + (
-                    "an SQS queue, SNS topic, Lambda function, EventBridge bus or S3 bucket."
-                    if member == "OnFailure"
-                    else "an SQS queue, SNS topic, Lambda function or EventBridge bus."
-                )
-            )
 
 
 def _normalized(destinations: Mapping[str, Any]) -> dict[str, Any]:
@@ -64,6 +42,31 @@ def _normalized(destinations: Mapping[str, Any]) -> dict[str, Any]:
         arn = _destination(destinations, member)
         result[member] = {"Destination": arn} if arn else {}
     return result
+
+
+def _function_missing() -> AwsError:
+    return resource_not_found("The function doesn't exist.")
+
+
+def _no_config(key: Key) -> AwsError:
+    arn = function_arn(key[1], key[0], key[2], key[3])
+    return resource_not_found(f"The function {arn} doesn't have an EventInvokeConfig")
+
+
+def _described(arns: Mapping[str, str | None]) -> str:
+    """``DestinationConfig(onSuccess=OnSuccess(destination=arn), onFailure=null)``."""
+    parts = [
+        f"{member[0].lower()}{member[1:]}=" + (f"{member}(destination={arn})" if arn else "null")
+        for member, arn in arns.items()
+    ]
+    return f"DestinationConfig({', '.join(parts)})"
+
+
+def _check_settings(params: Mapping[str, Any]) -> None:
+    if not any(params.get(member) is not None for member in _SETTINGS):
+        raise invalid_parameter(
+            "You must specify at least one of error handling or destination setting."
+        )
 
 
 class EventInvokeConfigService:
@@ -100,18 +103,42 @@ class EventInvokeConfigService:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _target(self, ctx: RequestContext, params: Mapping[str, Any]) -> tuple[FunctionRef, Key]:
+    def _reference(self, ctx: RequestContext, params: Mapping[str, Any]) -> Key:
         ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
-        qualifier = ref.qualifier or LATEST
-        self._check_qualifier(entry, ref, qualifier)
-        return ref, (ref.account_id, ref.region, ref.name, qualifier)
+        return (ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
 
-    @staticmethod
-    def _check_qualifier(entry: FunctionEntry, ref: FunctionRef, qualifier: str) -> None:
-        if qualifier == LATEST or qualifier in entry.versions or qualifier in entry.aliases:
-            return
-        raise resource_not_found(f"Function not found: {ref.arn}:{qualifier}")
+    def _existing_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> Key:
+        """Put and Update: the function and qualifier must exist."""
+        key = self._reference(ctx, params)
+        entry = self._registry.find(FunctionRef(key[0], key[1], key[2], None))
+        if entry is None or not _has_qualifier(entry, key[3]):
+            raise _function_missing()
+        return key
+
+    def _check_destinations(self, key: Key, destinations: Mapping[str, Any]) -> None:
+        """Each destination names a service that takes it (the model checked the ARN's
+        form); a Lambda destination is an existing function other than this one."""
+        arns = {member: _destination(destinations, member) for member in _SERVICES}
+        for member, arn in arns.items():
+            if arn is None:
+                continue
+            service = arn.split(":")[2] if arn.startswith("arn:") else ""
+            if service not in _SERVICES[member]:
+                raise invalid_parameter(
+                    f"The provided destination config {_described(arns)} is invalid."
+                )
+            if service == "lambda":
+                self._check_function_destination(key, arn)
+
+    def _check_function_destination(self, key: Key, arn: str) -> None:
+        try:
+            ref = parse_function_ref(arn, key[0], key[1])
+        except AwsError:
+            ref = None
+        if ref is None or self._registry.find(ref) is None:
+            raise invalid_parameter(f"The destination ARN {arn} is invalid.")
+        if (ref.account_id, ref.region, ref.name) == key[:3]:
+            raise invalid_parameter("You can't specify the function as a destination for itself.")
 
     @staticmethod
     def _response(key: Key, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,11 +153,10 @@ class EventInvokeConfigService:
         result["DestinationConfig"] = _normalized(body.get("DestinationConfig") or {})
         return result
 
-    def _existing(self, ref: FunctionRef, key: Key) -> dict[str, Any]:
+    def _existing(self, key: Key) -> dict[str, Any]:
         body = self._configs.get(key)
         if body is None:
-            arn = function_arn(key[1], key[0], key[2], key[3])
-            raise resource_not_found(f"The function {arn} doesn't have an EventInvokeConfig")
+            raise _no_config(key)
         return body
 
     def _save(self, key: Key, body: dict[str, Any]) -> dict[str, Any]:
@@ -143,32 +169,29 @@ class EventInvokeConfigService:
     def put_function_event_invoke_config(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        _, key = self._target(ctx, params)
-        members = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
-        if not any(params.get(m) is not None for m in members):
-            raise invalid_parameter(
-                "You must specify at least one of error handling or destination setting."
-            )
+        _check_settings(params)
+        key = self._existing_function(ctx, params)
+        destinations = params.get("DestinationConfig") or {}
+        self._check_destinations(key, destinations)
         body: dict[str, Any] = {"LastModified": time.time()}
-        for member in members[:2]:
+        for member in _SETTINGS[:2]:
             if params.get(member) is not None:
                 body[member] = int(params[member])
-        destinations = params.get("DestinationConfig") or {}
-        _check_destinations(destinations)
         body["DestinationConfig"] = _normalized(destinations)
         return self._save(key, body)
 
     def update_function_event_invoke_config(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        ref, key = self._target(ctx, params)
-        body = dict(self._existing(ref, key))
-        for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+        _check_settings(params)
+        key = self._existing_function(ctx, params)
+        body = dict(self._existing(key))
+        for member in _SETTINGS[:2]:
             if params.get(member) is not None:
                 body[member] = int(params[member])
         given = params.get("DestinationConfig")
         if given is not None:
-            _check_destinations(given)
+            self._check_destinations(key, given)
             merged = dict(body.get("DestinationConfig") or {})
             for member in ("OnSuccess", "OnFailure"):
                 if member in given:
@@ -180,14 +203,14 @@ class EventInvokeConfigService:
     def get_function_event_invoke_config(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        ref, key = self._target(ctx, params)
-        return self._response(key, self._existing(ref, key))
+        key = self._reference(ctx, params)
+        return self._response(key, self._existing(key))
 
     def delete_function_event_invoke_config(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        ref, key = self._target(ctx, params)
-        self._existing(ref, key)
+        key = self._reference(ctx, params)
+        self._existing(key)
         del self._configs[key]
         self._store.delete(KIND, key)
         return {}
@@ -196,16 +219,21 @@ class EventInvokeConfigService:
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
+        entry = self._registry.find(ref)
+        if entry is None:
+            raise _function_missing()
         prefix = (ref.account_id, ref.region, ref.name)
         configs = [
             self._response(key, body)
             for key, body in sorted(self._configs.items())
-            if key[:3] == prefix
-            and (key[3] == LATEST or key[3] in entry.versions or key[3] in entry.aliases)
+            if key[:3] == prefix and _has_qualifier(entry, key[3])
         ]
         page, marker = paginate(configs, params.get("Marker"), params.get("MaxItems"), 50)
         result: dict[str, Any] = {"FunctionEventInvokeConfigs": page}
         if marker:
             result["NextMarker"] = marker
         return result
+
+
+def _has_qualifier(entry: FunctionEntry, qualifier: str) -> bool:
+    return qualifier == LATEST or qualifier in entry.versions or qualifier in entry.aliases

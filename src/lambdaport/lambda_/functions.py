@@ -12,19 +12,24 @@ from typing import Any
 from lambdaport.errors import AwsError, invalid_parameter, resource_conflict
 from lambdaport.lambda_.code import HOT_RELOAD_BUCKET, CodeStore
 from lambdaport.lambda_.models import Code, FunctionSettings, FunctionVersion, now_timestamp
-from lambdaport.lambda_.names import LATEST, FunctionRef, parse_function_ref
+from lambdaport.lambda_.names import ALIAS_NAME, LATEST, FunctionRef, parse_function_ref
 from lambdaport.lambda_.paging import paginate
 from lambdaport.lambda_.registry import (
     FunctionEntry,
     FunctionRegistry,
     activated,
+    not_found,
     revision_mismatch,
 )
 from lambdaport.lambda_.validation import (
     check_environment,
+    check_function_name,
     check_handler,
+    check_layers,
     check_memory,
+    check_role,
     check_runtime,
+    check_tag_count,
     check_timeout,
 )
 from lambdaport.request import RequestContext
@@ -150,46 +155,72 @@ class FunctionService:
         ref = ref_of(ctx, params)
         if ref.qualifier is not None:
             raise invalid_parameter("Function name cannot contain a qualifier on create.")
+        check_function_name(str(params["FunctionName"]), ref.name)
         if params.get("PackageType", "Zip") != "Zip":
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
+        runtime = check_runtime(params.get("Runtime"))
+        handler = check_handler(params.get("Handler"), runtime)
+        role = check_role(str(params["Role"]), ref.account_id)
+        timeout = check_timeout(int(params.get("Timeout", 3)))
+        memory_size = check_memory(int(params.get("MemorySize", 128)))
+        environment = check_environment(params.get("Environment"))
+        check_layers(params.get("Layers") or ())
+        tags = dict(params.get("Tags") or {})
+        check_tag_count(len(tags))
         if self._registry.find(ref) is not None:
             raise resource_conflict(f"Function already exist: {ref.name}")
-        runtime = check_runtime(params.get("Runtime"))
         version = FunctionVersion(
             account_id=ref.account_id,
             region=ref.region,
             name=ref.name,
             version=LATEST,
             runtime=runtime,
-            role=str(params["Role"]),
-            handler=check_handler(params.get("Handler"), runtime),
+            role=role,
+            handler=handler,
             code=self._code_from(params.get("Code") or {}),
             description=str(params.get("Description", "")),
-            timeout=check_timeout(int(params.get("Timeout", 3))),
-            memory_size=check_memory(int(params.get("MemorySize", 128))),
-            environment=check_environment(params.get("Environment")),
+            timeout=timeout,
+            memory_size=memory_size,
+            environment=environment,
             revision_id=str(uuid.uuid4()),
             extra=_extra(params, {}),
         )
-        entry = FunctionEntry(
-            latest=version, settings=FunctionSettings(tags=dict(params.get("Tags") or {}))
-        )
+        entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=tags))
         self._registry.save_function(entry)
+        config = version.configuration()
+        del config["LastUpdateStatus"]  # not yet: the function is being created
         if params.get("Publish"):
             from lambdaport.lambda_.versions import publish
 
-            publish(self._registry, entry, activated(version), "")
+            # AWS answers $LATEST's configuration with the number of the version published.
+            config["Version"] = publish(self._registry, entry, activated(version), "").version
         self._settle(entry)
-        return version.configuration()
+        return config
+
+    def _found(self, ref: FunctionRef) -> FunctionEntry:
+        """The function, or 404 naming the reference as asked (with its qualifier)."""
+        entry = self._registry.find(ref)
+        if entry is None:
+            raise not_found(ref, ref.qualifier)
+        return entry
+
+    def _configuration(
+        self, ref: FunctionRef
+    ) -> tuple[FunctionEntry, FunctionVersion, dict[str, Any]]:
+        """The version a reference names and its configuration, whose ``FunctionArn`` is the
+        ARN as referenced: unqualified, ``:$LATEST``, ``:version`` or the alias's."""
+        entry = self._found(ref)
+        version = self._registry.version(entry, ref, ref.qualifier or LATEST)
+        config = version.configuration()
+        config["FunctionArn"] = ref.qualified_arn
+        return entry, version, config
 
     def get_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
-        version = self._registry.version(entry, ref, ref.qualifier or LATEST)
+        entry, version, config = self._configuration(ref_of(ctx, params))
         code: dict[str, Any] = {"RepositoryType": "S3"}
         if version.code.zip_hex:  # a hot-reload directory has no package to download
             code["Location"] = f"{ctx.endpoint}/_lambdaport/code/{version.code.zip_hex}.zip"
-        result: dict[str, Any] = {"Configuration": version.configuration(), "Code": code}
+        result: dict[str, Any] = {"Configuration": config, "Code": code}
         if entry.settings.tags:
             result["Tags"] = dict(entry.settings.tags)
         if entry.settings.reserved_concurrency is not None:
@@ -201,9 +232,7 @@ class FunctionService:
     def get_function_configuration(
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
-        return self._registry.version(entry, ref, ref.qualifier or LATEST).configuration()
+        return self._configuration(ref_of(ctx, params))[2]
 
     def update_function_code(
         self, ctx: RequestContext, params: Mapping[str, Any]
@@ -235,13 +264,17 @@ class FunctionService:
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         ref = ref_of(ctx, params)
+        if "Runtime" in params:  # parameters first, then the function (as AWS validates)
+            check_runtime(params["Runtime"])
+        if "Role" in params:
+            check_role(str(params["Role"]), ref.account_id)
+        check_layers(params.get("Layers") or ())
         entry = self._registry.entry(ref)
         self._check_updatable(entry)
         self._check_revision(entry, params)
         current = entry.latest
-        runtime = check_runtime(params["Runtime"]) if "Runtime" in params else current.runtime
         changes: dict[str, Any] = {
-            "runtime": runtime,
+            "runtime": params.get("Runtime", current.runtime),
             "handler": params.get("Handler", current.handler),
             "role": params.get("Role", current.role),
             "description": params.get("Description", current.description),
@@ -265,29 +298,27 @@ class FunctionService:
 
     def delete_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
         ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
-        if ref.qualifier is None:
-            self._registry.delete_function(entry)
-            self._retire(entry.latest.arn, None)
-            return {"StatusCode": 204}
-        if ref.qualifier == LATEST:
+        qualifier = ref.qualifier
+        if qualifier == LATEST:
             raise invalid_parameter(
                 "$LATEST version cannot be deleted without deleting the function."
             )
-        if not ref.qualifier.isdigit() or ref.qualifier not in entry.versions:
-            raise AwsError(
-                "ResourceNotFoundException",
-                f"Function not found: {ref.qualified_arn}",
-                404,
-                fields={"Type": "User"},
-            )
-        using = [a.name for a in entry.aliases.values() if a.function_version == ref.qualifier]
+        if qualifier is not None and ALIAS_NAME.match(qualifier):
+            raise invalid_parameter("Deletion of aliases is not currently supported.")
+        entry = self._registry.entry(ref)
+        if qualifier is None:
+            self._registry.delete_function(entry)
+            self._retire(entry.latest.arn, None)
+            return {"StatusCode": 204}
+        if qualifier not in entry.versions:
+            return {"StatusCode": 204}  # AWS: deleting a version that is not there succeeds
+        using = [a.name for a in entry.aliases.values() if a.function_version == qualifier]
         if using:
             raise resource_conflict(
                 f"Unable to delete version because the following aliases reference it: {using}"
             )
-        self._registry.delete_version(entry, ref.qualifier)
-        self._retire(entry.latest.arn, ref.qualifier)
+        self._registry.delete_version(entry, qualifier)
+        self._retire(entry.latest.arn, qualifier)
         return {"StatusCode": 204}
 
     def list_functions(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -99,6 +99,9 @@ class FunctionVersion:
         if self.state != "Active":
             config["StateReason"] = self.state_reason
             config["StateReasonCode"] = self.state_reason_code
+        if self.last_update_status == "InProgress":  # AWS's words for an update under way
+            config["LastUpdateStatusReason"] = "The function is being created."
+            config["LastUpdateStatusReasonCode"] = "Creating"
         config.update(self.extra)
         return config
 

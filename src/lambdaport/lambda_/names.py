@@ -16,7 +16,6 @@ _FUNCTION_REF = re.compile(
     r"(?P<name>[a-zA-Z0-9\-_]+)"
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9\-_]+))?$"
 )
-FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9\-_]{1,64}$")
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9\-_]{1,128})$")
 VERSION = re.compile(r"^(\$LATEST|[0-9]+)$")
 
@@ -58,12 +57,6 @@ def parse_function_ref(
             r"(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?",
         )
     name = match["name"]
-    if len(name) > 64:
-        raise AwsError(
-            "ValidationException",
-            f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy "
-            "constraint: Member must have length less than or equal to 64",
-        )
     derived = match["qualifier"]
     if derived is not None and qualifier is not None and derived != qualifier:
         raise invalid_parameter(

@@ -1,9 +1,13 @@
-"""AddPermission, RemovePermission and GetPolicy: statements exactly as AWS writes them."""
+"""AddPermission, RemovePermission and GetPolicy: statements exactly as AWS writes them.
+
+A policy's ``RevisionId`` is its resource's: the function's (``$LATEST``) when unqualified,
+else the version's or the alias's, so the RevisionId GetFunction, GetAlias or GetPolicy
+answered is the one AddPermission and RemovePermission accept.
+"""
 
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,12 +15,15 @@ import orjson
 
 from lambdaport.errors import AwsError, invalid_parameter, resource_conflict, resource_not_found
 from lambdaport.lambda_.functions import ref_of
-from lambdaport.lambda_.names import LATEST
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy
+from lambdaport.lambda_.names import LATEST, FunctionRef
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy, revision_mismatch
 from lambdaport.request import RequestContext
 
 POLICY_LIMIT = 20 * 1024
 _ACCOUNT = re.compile(r"^\d{12}$")
+_IAM_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:(iam|sts)::\d{12}:\S+$")
+# Service principals: s3.amazonaws.com, logs.us-east-1.amazonaws.com, alexa-appkit.amazon.com.
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)$")
 
 
 def _principal(value: str) -> Any:
@@ -24,9 +31,9 @@ def _principal(value: str) -> Any:
         return "*"
     if _ACCOUNT.match(value):
         return {"AWS": f"arn:aws:iam::{value}:root"}
-    if value.startswith("arn:"):
+    if _IAM_ARN.match(value):
         return {"AWS": value}
-    if "." in value:
+    if _SERVICE.match(value):
         return {"Service": value}
     raise invalid_parameter(
         "The provided principal was invalid. Please check the principal and try again."
@@ -63,18 +70,6 @@ def build_statement(resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return statement
 
 
-def _check_revision(policy: Policy, revision: str | None) -> None:
-    if revision is not None and revision != policy.revision_id:
-        raise AwsError(
-            "PreconditionFailedException",
-            "The RevisionId provided does not match the latest RevisionId for the Lambda "
-            "function or alias. Call the GetFunction or the GetAlias API to retrieve the "
-            "latest RevisionId for your resource.",
-            412,
-            fields={"Type": "User"},
-        )
-
-
 def policy_document(policy: Policy) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Id": "default", "Statement": policy.statements}
 
@@ -83,31 +78,47 @@ class PolicyService:
     def __init__(self, registry: FunctionRegistry) -> None:
         self._registry = registry
 
-    def _target(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> tuple[FunctionEntry, str, str]:
+    @staticmethod
+    def _reference(ctx: RequestContext, params: Mapping[str, Any]) -> tuple[FunctionRef, str]:
         ref = ref_of(ctx, params)
-        entry = self._registry.entry(ref)
         qualifier = ref.qualifier or ""
         if qualifier == LATEST:
             raise invalid_parameter("We currently do not support adding policies for $LATEST.")
-        if qualifier:
-            self._registry.version(entry, ref, qualifier)  # raises when it does not exist
-        return entry, qualifier, ref.qualified_arn if qualifier else entry.latest.arn
+        return ref, qualifier
+
+    def _revision(self, entry: FunctionEntry, ref: FunctionRef, qualifier: str) -> str:
+        """The RevisionId of the policy's resource; 404 (as AWS words it) when it is not
+        there: ``Cannot find alias arn`` for an alias, ``Function not found`` for a version."""
+        if not qualifier:
+            return entry.latest.revision_id
+        if qualifier.isdigit():
+            return self._registry.version(entry, ref, qualifier).revision_id
+        alias = entry.aliases.get(qualifier)
+        if alias is None:
+            raise resource_not_found(f"Cannot find alias arn: {ref.qualified_arn}")
+        return alias.revision_id
 
     def add_permission(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry, qualifier, resource = self._target(ctx, params)
+        ref, qualifier = self._reference(ctx, params)
+        statement = build_statement(ref.qualified_arn if qualifier else ref.arn, params)
+        entry = self._registry.entry(ref)
+        revision = self._revision(entry, ref, qualifier)
+        if params.get("RevisionId") is not None and params["RevisionId"] != revision:
+            raise AwsError(
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. Call the "
+                "GetPolicy API to retrieve the latest Revision Id",
+                412,
+                fields={"Type": "User"},
+            )
         policy = entry.policies.get(qualifier) or Policy()
-        revision = params.get("RevisionId")
-        _check_revision(policy, revision)
         sid = str(params["StatementId"])
         if any(s["Sid"] == sid for s in policy.statements):
             raise resource_conflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new "
                 "statement id, or remove the existing statement."
             )
-        statement = build_statement(resource, params)
-        updated = Policy([*policy.statements, statement], str(uuid.uuid4()))
+        updated = Policy([*policy.statements, statement])
         if len(orjson.dumps(policy_document(updated))) > POLICY_LIMIT:
             raise AwsError(
                 "PolicyLengthExceededException",
@@ -119,23 +130,30 @@ class PolicyService:
         return {"Statement": orjson.dumps(statement).decode()}
 
     def remove_permission(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry, qualifier, _ = self._target(ctx, params)
-        policy = entry.policies.get(qualifier) or Policy()
+        ref, qualifier = self._reference(ctx, params)
+        entry = self._registry.find(ref)
+        if entry is None:
+            raise resource_not_found(f"No policy found for: {ref.qualified_arn}")
+        revision = self._revision(entry, ref, qualifier)
+        if params.get("RevisionId") is not None and params["RevisionId"] != revision:
+            raise revision_mismatch()
+        policy = entry.policies.get(qualifier)
+        if policy is None or not policy.statements:
+            raise resource_not_found("No policy is associated with the given resource.")
         sid = str(params["StatementId"])
-        revision = params.get("RevisionId")
-        _check_revision(policy, revision)
         remaining = [s for s in policy.statements if s["Sid"] != sid]
         if len(remaining) == len(policy.statements):
             raise resource_not_found(f"Statement {sid} is not found in resource policy.")
-        self._registry.save_policy(entry, qualifier, Policy(remaining, str(uuid.uuid4())))
+        self._registry.save_policy(entry, qualifier, Policy(remaining))
         return {}
 
     def get_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry, qualifier, _ = self._target(ctx, params)
-        policy = entry.policies.get(qualifier)
-        if policy is None or not policy.statements:
+        ref, qualifier = self._reference(ctx, params)
+        entry = self._registry.find(ref)
+        policy = entry.policies.get(qualifier) if entry is not None else None
+        if entry is None or policy is None or not policy.statements:
             raise resource_not_found("The resource you requested does not exist.")
         return {
             "Policy": orjson.dumps(policy_document(policy)).decode(),
-            "RevisionId": policy.revision_id,
+            "RevisionId": self._revision(entry, ref, qualifier),
         }

@@ -21,7 +21,6 @@ AccountKey = tuple[str, str]  # (account, region)
 @dataclass(slots=True)
 class Policy:
     statements: list[dict[str, Any]] = field(default_factory=list)
-    revision_id: str = ""
 
 
 @dataclass(slots=True)
@@ -36,6 +35,11 @@ class FunctionEntry:
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.latest.account_id, self.latest.region, self.latest.name)
+
+    def policy_for(self, qualifier: str | None) -> Policy | None:
+        """The resource-based policy governing a reference: that of the version or alias it
+        names, else (unqualified or ``$LATEST``) the function's."""
+        return self.policies.get("" if qualifier in (None, LATEST) else str(qualifier))
 
 
 def revision_mismatch() -> AwsError:
@@ -80,7 +84,7 @@ class FunctionRegistry:
             for (_, _, _, alias), record in store.scan("alias", prefix):
                 entry.aliases[alias] = Alias.from_record(record)
             for (_, _, _, qualifier), record in store.scan("policy", prefix):
-                entry.policies[qualifier] = Policy(record["statements"], record["revision_id"])
+                entry.policies[qualifier] = Policy(record["statements"])
             self._functions[prefix] = entry
             self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
 
@@ -124,9 +128,7 @@ class FunctionRegistry:
         key = (*entry.key, qualifier)
         if policy.statements:
             entry.policies[qualifier] = policy
-            self._store.put(
-                "policy", key, {"statements": policy.statements, "revision_id": policy.revision_id}
-            )
+            self._store.put("policy", key, {"statements": policy.statements})
         else:
             entry.policies.pop(qualifier, None)
             self._store.delete("policy", key)

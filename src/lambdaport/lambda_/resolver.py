@@ -13,7 +13,7 @@ from lambdaport.invoke.model import (
 from lambdaport.lambda_.code import CodeStore
 from lambdaport.lambda_.models import FunctionVersion
 from lambdaport.lambda_.names import LATEST, FunctionRef, parse_function_ref
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, not_found
 from lambdaport.runtime.spec import FunctionSpec
 
 # Parsed references kept per resolver (parsing is pure; the invoke path repeats the same few).
@@ -95,15 +95,17 @@ class Resolver:
         self, account_id: str, region: str, function_name: str, qualifier: str | None
     ) -> ResolvedFunction:
         ref, invoked_arn = self._parse(account_id, region, function_name, qualifier)
-        entry = self._registry.entry(ref)
         name = ref.qualifier
+        entry = self._registry.find(ref)
+        if entry is None:
+            raise not_found(ref, name or LATEST)  # AWS's Invoke names $LATEST
         if name is None or name == LATEST:
             version = entry.latest
         elif name in entry.aliases:
             version = self._registry.version(entry, ref, self._route(entry, name))
         else:
             version = self._registry.version(entry, ref, name)
-        policy = entry.policies.get(name or "") if name != LATEST else entry.policies.get("")
+        policy = entry.policy_for(name)
         return ResolvedFunction(
             spec=self._spec(version),
             invoked_arn=invoked_arn,

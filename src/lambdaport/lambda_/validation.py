@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import orjson
 
 from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.lambda_.wire import runtime_enum
 from lambdaport.runtime.env_vars import RESERVED
 
+# The runtimes lambdaport runs (nodejs, java, dotnet and ruby are refused until they land).
 SUPPORTED_RUNTIMES = (
     "python3.9",
     "python3.10",
@@ -21,13 +24,39 @@ SUPPORTED_RUNTIMES = (
     "provided.al2",
     "provided.al2023",
 )
+# Runtimes AWS no longer accepts for new or updated functions (the "Block function create"
+# dates of AWS's runtime deprecation table: not part of botocore's model).
 DEPRECATED_RUNTIMES = frozenset(
-    {"python2.7", "python3.6", "python3.7", "python3.8", "provided", "go1.x"}
+    {
+        "nodejs",
+        "nodejs4.3",
+        "nodejs4.3-edge",
+        "nodejs6.10",
+        "nodejs8.10",
+        "nodejs10.x",
+        "nodejs12.x",
+        "nodejs14.x",
+        "java8",
+        "python2.7",
+        "python3.6",
+        "python3.7",
+        "python3.8",
+        "dotnetcore1.0",
+        "dotnetcore2.0",
+        "dotnetcore2.1",
+        "dotnetcore3.1",
+        "go1.x",
+        "ruby2.5",
+        "ruby2.7",
+        "provided",
+    }
 )
 ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 ENV_LIMIT = 4096
 MIN_TIMEOUT, MAX_TIMEOUT = 1, 900
 MIN_MEMORY, MAX_MEMORY = 128, 10240
+MAX_FUNCTION_NAME = 64  # the model allows 140 characters: a name inside an ARN
+MAX_TAGS = 50
 
 
 def _constraint(value: object, member: str, constraint: str) -> AwsError:
@@ -38,9 +67,58 @@ def _constraint(value: object, member: str, constraint: str) -> AwsError:
     )
 
 
+def check_function_name(value: str, name: str) -> None:
+    """CreateFunction's name (``value`` as given: a name or an ARN holding ``name``)."""
+    if len(name) > MAX_FUNCTION_NAME:
+        raise invalid_parameter(
+            f"1 validation error detected: Value '{value}' at 'functionName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {MAX_FUNCTION_NAME}"
+        )
+
+
+def check_role(role: str, account_id: str) -> str:
+    """The execution role is passed to Lambda (``iam:PassRole``), which IAM allows only for
+    roles of the account the function is created in; the model checked the ARN's form."""
+    if role.split(":")[4] != account_id:
+        raise AwsError(
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{account_id}:root is not authorized to perform: iam:PassRole "
+            f"on resource: {role}: a function's execution role must be a role of its own "
+            f"account ({account_id})",
+            403,
+            fields={"Type": "User"},
+        )
+    return role
+
+
+def check_layers(layers: Sequence[str]) -> None:
+    """No layer version exists yet: lambdaport has no PublishLayerVersion (a later issue)."""
+    if layers:
+        raise invalid_parameter(
+            f"Layer version {layers[0]} does not exist. (lambdaport does not implement layers "
+            "yet: PublishLayerVersion and functions using layers are a later issue.)"
+        )
+
+
+def check_tag_count(count: int) -> None:
+    if count > MAX_TAGS:
+        raise invalid_parameter("Number of tags exceeds resource tag limit.")
+
+
+@cache
+def _runtime_set() -> str:
+    """AWS's answer lists the runtimes it accepts: botocore's enum less the deprecated."""
+    return "[" + ", ".join(r for r in runtime_enum() if r not in DEPRECATED_RUNTIMES) + "]"
+
+
 def check_runtime(runtime: str | None) -> str:
     if runtime is None:
         raise invalid_parameter("Runtime is required for .zip deployment packages.")
+    if runtime not in runtime_enum():
+        raise invalid_parameter(
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
+            f"enum value set: {_runtime_set()} or be a valid ARN"
+        )
     if runtime in DEPRECATED_RUNTIMES:
         raise invalid_parameter(
             f"The runtime parameter of {runtime} is no longer supported for creating or "

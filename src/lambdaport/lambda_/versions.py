@@ -71,7 +71,9 @@ class VersionService:
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         entry = self._registry.entry(ref_of(ctx, params))
-        configs = [entry.latest.configuration()] + [
+        latest = entry.latest.configuration()
+        latest["FunctionArn"] = entry.latest.qualified_arn  # listed as ...:$LATEST
+        configs = [latest] + [
             entry.versions[v].configuration() for v in sorted(entry.versions, key=int)
         ]
         page, marker = paginate(configs, params.get("Marker"), params.get("MaxItems"), 50)
@@ -86,20 +88,32 @@ class VersionService:
         if version != LATEST and version not in entry.versions:
             raise resource_not_found(f"Function not found: {entry.latest.arn}:{version}")
 
-    def _routing(self, entry: FunctionEntry, params: Mapping[str, Any]) -> dict[str, float]:
+    def _routing(
+        self, entry: FunctionEntry, version: str, params: Mapping[str, Any]
+    ) -> dict[str, float]:
+        """The alias's additional version weights (the model checked each weight's range and
+        that each key is a version number), as AWS refuses them."""
         routing = params.get("RoutingConfig") or {}
         weights = {
             str(k): float(v) for k, v in (routing.get("AdditionalVersionWeights") or {}).items()
         }
-        for version, weight in weights.items():
-            if not 0.0 <= weight <= 1.0:
-                raise invalid_parameter(f"Invalid weight {weight} for version {version}.")
-            if version == LATEST or version not in entry.versions:
-                raise invalid_parameter(
-                    f"Routing config version {version} must be a published version."
-                )
+        if not weights:
+            return weights
         if len(weights) > 1:
-            raise invalid_parameter("Only one additional version can be used in routing config.")
+            raise invalid_parameter(
+                "Number of items in AdditionalVersionWeights cannot be greater than 1"
+            )
+        if version == LATEST:
+            raise invalid_parameter(
+                "$LATEST is not supported for an alias pointing to more than 1 version"
+            )
+        for additional in weights:
+            self._check_target(entry, additional)
+            if additional == version:
+                raise invalid_parameter(
+                    f"Invalid function version {version}. Function version {version} is "
+                    "already included in routing configuration."
+                )
         return weights
 
     def create_alias(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,14 +121,12 @@ class VersionService:
         name = str(params["Name"])
         if not ALIAS_NAME.match(name):
             raise invalid_parameter(f"Invalid alias name: {name}")
+        version = str(params["FunctionVersion"])
+        self._check_target(entry, version)
+        weights = self._routing(entry, version, params)
         if name in entry.aliases:
             arn = function_arn(ctx.region, ctx.account_id, entry.latest.name, name)
             raise resource_conflict(f"Alias already exists: {arn}")
-        version = str(params["FunctionVersion"])
-        self._check_target(entry, version)
-        weights = self._routing(entry, params)
-        if version in weights:
-            raise invalid_parameter("The primary version cannot also be a routing version.")
         alias = Alias(
             account_id=entry.latest.account_id,
             region=entry.latest.region,
@@ -140,14 +152,17 @@ class VersionService:
         name = str(params["Name"])
         alias = entry.aliases.get(name)
         if alias is None:
-            raise _alias_not_found(entry, name)
+            raise resource_not_found(f"Alias not found: {entry.latest.arn}:{name}")
         if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
             raise revision_mismatch()
         version = str(params.get("FunctionVersion", alias.function_version))
         self._check_target(entry, version)
-        weights = (
-            self._routing(entry, params) if "RoutingConfig" in params else alias.routing_weights
+        routing = (
+            params
+            if "RoutingConfig" in params
+            else {"RoutingConfig": {"AdditionalVersionWeights": alias.routing_weights}}
         )
+        weights = self._routing(entry, version, routing)
         updated = replace(
             alias,
             function_version=version,

@@ -13,7 +13,7 @@ Tables
                                                        tags, reserved concurrency, code location
     version       account, region, name, version       a published version's configuration
     alias         account, region, name, alias         an alias (version, routing config)
-    policy        account, region, name, qualifier     resource-based policy {Statement, RevisionId}
+    policy        account, region, name, qualifier     resource-based policy {statements}
                                                        (qualifier '' = the unqualified function)
     event_invoke  account, region, name, qualifier     asynchronous invocation config (retries,
     _config                                            maximum event age, destinations; qualifier
