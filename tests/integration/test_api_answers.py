@@ -29,7 +29,8 @@ def create(client: LambdaClient, **overrides: object) -> object:
         "Code": CODE,
         **overrides,
     }
-    return client.create_function(**params)  # type: ignore[arg-type]
+    given = {k: v for k, v in params.items() if v is not None}  # None: left out
+    return client.create_function(**given)  # type: ignore[arg-type]
 
 
 def arn_of(name: str, qualifier: str | None = None) -> str:
@@ -57,6 +58,14 @@ def test_an_unknown_runtime_lists_the_runtimes_of_botocores_model(
     code, message, _ = client_error(create, lambda_client, Runtime="nodejs22.x")
     assert code == "InvalidParameterValueException"
     assert "nodejs22.x is not supported by lambdaport" in message
+    mandatory = (
+        "InvalidParameterValueException",
+        "Runtime and Handler are mandatory parameters for functions created with deployment "
+        "packages.",
+        400,
+    )
+    assert client_error(create, lambda_client, Runtime=None) == mandatory
+    assert client_error(create, lambda_client, Handler=None) == mandatory
 
 
 def test_layers_that_do_not_exist_are_refused(
@@ -284,3 +293,57 @@ def test_update_in_progress_says_why(
         "Creating",
     )
     assert re.fullmatch(r"[0-9a-f-]{36}", updated["RevisionId"])
+
+
+def test_architectures_and_logging_config_are_reported_as_set(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    name = make_function(Architectures=["arm64"], LoggingConfig={"LogFormat": "JSON"})
+    config = lambda_client.get_function_configuration(FunctionName=name)
+    assert config["Architectures"] == ["arm64"]
+    assert config["LoggingConfig"] == {
+        "LogFormat": "JSON",
+        "ApplicationLogLevel": "INFO",
+        "SystemLogLevel": "INFO",
+        "LogGroup": f"/aws/lambda/{name}",
+    }
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    partial = lambda_client.update_function_configuration(
+        FunctionName=name, LoggingConfig={"ApplicationLogLevel": "DEBUG"}
+    )
+    assert partial["LoggingConfig"]["ApplicationLogLevel"] == "DEBUG"
+    assert partial["LoggingConfig"]["SystemLogLevel"] == "INFO"
+    lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
+    text = lambda_client.update_function_configuration(
+        FunctionName=name, LoggingConfig={"LogFormat": "Text", "LogGroup": "shared"}
+    )
+    assert text["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "shared"}
+    assert client_error(
+        lambda_client.update_function_code, FunctionName=name, ImageUri="repo/image:1"
+    ) == (
+        "InvalidParameterValueException",
+        "Please don't provide ImageUri when updating a function with packageType Zip.",
+        400,
+    )
+
+
+def test_alias_parameters_are_checked_before_the_function(lambda_client: LambdaClient) -> None:
+    assert (
+        client_error(
+            lambda_client.create_alias,
+            FunctionName="answers-nope",
+            Name="live",
+            FunctionVersion="$LATEST",
+            RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+        )[1]
+        == "$LATEST is not supported for an alias pointing to more than 1 version"
+    )
+    assert (
+        client_error(
+            lambda_client.create_alias,
+            FunctionName="answers-nope",
+            Name="live",
+            FunctionVersion="1",
+        )[1]
+        == f"Function not found: {arn_of('answers-nope')}"
+    )

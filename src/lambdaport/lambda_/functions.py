@@ -46,6 +46,7 @@ PASS_THROUGH = (
     "ImageConfig",
     "EphemeralStorage",
     "LoggingConfig",
+    "Architectures",
 )
 
 RetireHook = Callable[[str, str | None], None]
@@ -66,8 +67,19 @@ def _extra(params: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]
                 value = [{"Arn": arn, "CodeSize": 0} for arn in value]
             if member == "VpcConfig":
                 value = {"VpcId": "", **value}
+            if member == "LoggingConfig":
+                value = _logging_config(base.get(member) or {}, value)
             extra[member] = value
     return extra
+
+
+def _logging_config(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
+    """A LoggingConfig update changes what it names; back to Text, the log levels go."""
+    merged = {**current, **given}
+    if merged.get("LogFormat", "Text") == "Text":
+        merged.pop("ApplicationLogLevel", None)
+        merged.pop("SystemLogLevel", None)
+    return merged
 
 
 class FunctionService:
@@ -238,13 +250,21 @@ class FunctionService:
         self, ctx: RequestContext, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         ref = ref_of(ctx, params)
+        if params.get("ImageUri") is not None:
+            raise invalid_parameter(
+                "Please don't provide ImageUri when updating a function with packageType Zip."
+            )
         entry = self._registry.entry(ref)
         self._check_updatable(entry)
         self._check_revision(entry, params)
         code = self._code_from(params)
+        extra = dict(entry.latest.extra)
+        if "Architectures" in params:
+            extra["Architectures"] = params["Architectures"]
         latest = replace(
             entry.latest,
             code=code,
+            extra=extra,
             last_modified=now_timestamp(),
             revision_id=str(uuid.uuid4()),
             last_update_status="InProgress",

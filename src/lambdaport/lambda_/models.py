@@ -92,7 +92,7 @@ class FunctionVersion:
             "Architectures": ["x86_64"],
             "EphemeralStorage": {"Size": 512},
             "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": self.log_group},
+            "LoggingConfig": self.logging_config(),
         }
         if self.environment:
             config["Environment"] = {"Variables": dict(self.environment)}
@@ -102,7 +102,17 @@ class FunctionVersion:
         if self.last_update_status == "InProgress":  # AWS's words for an update under way
             config["LastUpdateStatusReason"] = "The function is being created."
             config["LastUpdateStatusReasonCode"] = "Creating"
-        config.update(self.extra)
+        config.update((k, v) for k, v in self.extra.items() if k != "LoggingConfig")
+        return config
+
+    def logging_config(self) -> dict[str, Any]:
+        """LoggingConfig as AWS reports it: the log group always; JSON logs have levels."""
+        given = self.extra.get("LoggingConfig") or {}
+        log_format = str(given.get("LogFormat", "Text"))
+        config: dict[str, Any] = {"LogFormat": log_format, "LogGroup": self.log_group}
+        if log_format == "JSON":
+            config["ApplicationLogLevel"] = given.get("ApplicationLogLevel", "INFO")
+            config["SystemLogLevel"] = given.get("SystemLogLevel", "INFO")
         return config
 
     def to_record(self) -> dict[str, Any]:

@@ -57,6 +57,9 @@ MIN_TIMEOUT, MAX_TIMEOUT = 1, 900
 MIN_MEMORY, MAX_MEMORY = 128, 10240
 MAX_FUNCTION_NAME = 64  # the model allows 140 characters: a name inside an ARN
 MAX_TAGS = 50
+MANDATORY = (
+    "Runtime and Handler are mandatory parameters for functions created with deployment packages."
+)
 
 
 def _constraint(value: object, member: str, constraint: str) -> AwsError:
@@ -113,7 +116,7 @@ def _runtime_set() -> str:
 
 def check_runtime(runtime: str | None) -> str:
     if runtime is None:
-        raise invalid_parameter("Runtime is required for .zip deployment packages.")
+        raise invalid_parameter(MANDATORY)
     if runtime not in runtime_enum():
         raise invalid_parameter(
             f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy "
@@ -137,7 +140,7 @@ def check_handler(handler: str | None, runtime: str) -> str:
     if handler is None:
         if runtime.startswith("provided"):
             return "bootstrap"
-        raise invalid_parameter("Handler is required for .zip deployment packages.")
+        raise invalid_parameter(MANDATORY)
     return handler
 
 

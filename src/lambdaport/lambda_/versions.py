@@ -41,6 +41,22 @@ def _alias_not_found(entry: FunctionEntry, name: str) -> AwsError:
     return resource_not_found(f"Cannot find alias arn: {arn}")
 
 
+def _weights(version: str, routing: Mapping[str, Any] | None) -> dict[str, float]:
+    """An alias's additional version weights, refused as AWS refuses them before it looks
+    the versions up (the model checked each weight's range and that keys are numbers)."""
+    given = (routing or {}).get("AdditionalVersionWeights") or {}
+    weights = {str(k): float(v) for k, v in given.items()}
+    if len(weights) > 1:
+        raise invalid_parameter(
+            "Number of items in AdditionalVersionWeights cannot be greater than 1"
+        )
+    if weights and version == LATEST:
+        raise invalid_parameter(
+            "$LATEST is not supported for an alias pointing to more than 1 version"
+        )
+    return weights
+
+
 class VersionService:
     def __init__(self, registry: FunctionRegistry) -> None:
         self._registry = registry
@@ -88,25 +104,9 @@ class VersionService:
         if version != LATEST and version not in entry.versions:
             raise resource_not_found(f"Function not found: {entry.latest.arn}:{version}")
 
-    def _routing(
-        self, entry: FunctionEntry, version: str, params: Mapping[str, Any]
-    ) -> dict[str, float]:
-        """The alias's additional version weights (the model checked each weight's range and
-        that each key is a version number), as AWS refuses them."""
-        routing = params.get("RoutingConfig") or {}
-        weights = {
-            str(k): float(v) for k, v in (routing.get("AdditionalVersionWeights") or {}).items()
-        }
-        if not weights:
-            return weights
-        if len(weights) > 1:
-            raise invalid_parameter(
-                "Number of items in AdditionalVersionWeights cannot be greater than 1"
-            )
-        if version == LATEST:
-            raise invalid_parameter(
-                "$LATEST is not supported for an alias pointing to more than 1 version"
-            )
+    def _check_routed(
+        self, entry: FunctionEntry, version: str, weights: Mapping[str, float]
+    ) -> None:
         for additional in weights:
             self._check_target(entry, additional)
             if additional == version:
@@ -114,16 +114,17 @@ class VersionService:
                     f"Invalid function version {version}. Function version {version} is "
                     "already included in routing configuration."
                 )
-        return weights
 
     def create_alias(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry = self._registry.entry(ref_of(ctx, params))
+        ref = ref_of(ctx, params)
         name = str(params["Name"])
         if not ALIAS_NAME.match(name):
             raise invalid_parameter(f"Invalid alias name: {name}")
         version = str(params["FunctionVersion"])
+        weights = _weights(version, params.get("RoutingConfig"))
+        entry = self._registry.entry(ref)
         self._check_target(entry, version)
-        weights = self._routing(entry, version, params)
+        self._check_routed(entry, version, weights)
         if name in entry.aliases:
             arn = function_arn(ctx.region, ctx.account_id, entry.latest.name, name)
             raise resource_conflict(f"Alias already exists: {arn}")
@@ -156,13 +157,10 @@ class VersionService:
         if params.get("RevisionId") and params["RevisionId"] != alias.revision_id:
             raise revision_mismatch()
         version = str(params.get("FunctionVersion", alias.function_version))
+        routing = params.get("RoutingConfig", {"AdditionalVersionWeights": alias.routing_weights})
+        weights = _weights(version, routing)
         self._check_target(entry, version)
-        routing = (
-            params
-            if "RoutingConfig" in params
-            else {"RoutingConfig": {"AdditionalVersionWeights": alias.routing_weights}}
-        )
-        weights = self._routing(entry, version, routing)
+        self._check_routed(entry, version, weights)
         updated = replace(
             alias,
             function_version=version,
