@@ -129,6 +129,10 @@ def test_names_longer_than_64_characters(lambda_client: LambdaClient) -> None:
         "satisfy constraint: Member must have length less than or equal to 64",
         400,
     )
+    dotted = "no.such.function"  # a name reads may use, though no function can have it
+    assert client_error(lambda_client.get_function, FunctionName=dotted)[0] == (
+        "ResourceNotFoundException"
+    )
     assert client_error(lambda_client.get_function, FunctionName=long_name) == (
         "ResourceNotFoundException",
         f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:{long_name}",

@@ -13,7 +13,7 @@ _FUNCTION_REF = re.compile(
     r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?"
     r"(?:(?P<account>\d{12}):)?"
     r"(?:function:)?"
-    r"(?P<name>[a-zA-Z0-9\-_]+)"
+    r"(?P<name>[a-zA-Z0-9\-_.]+)"  # reads accept dots (NamespacedFunctionName); creates do not
     r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9\-_]+))?$"
 )
 ALIAS_NAME = re.compile(r"^(?!^[0-9]+$)([a-zA-Z0-9\-_]{1,128})$")
