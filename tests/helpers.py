@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,10 +19,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import zip_files
+from lambdaport.testing import aws as testing_aws
+from lambdaport.testing.aws import ACCOUNT as ACCOUNT  # the account of any non-numeric key
+from lambdaport.testing.aws import REGION as REGION
+from lambdaport.testing.aws import ROLE as ROLE
+from lambdaport.testing.aws import client_options as client_options
+from lambdaport.testing.aws import wait_active as wait_active
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -32,32 +35,11 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-ACCOUNT = "000000000000"  # the account of any non-numeric access key
-REGION = "us-east-1"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/lambda-role"
 ECHO = "def handler(event, context):\n    return event\n"
 AWS_CLI = Path(sys.executable).parent / "aws"  # AWS CLI v1, installed with the dev tools
 
 
 # -- clients ----------------------------------------------------------------------------------
-
-
-def client_options(
-    endpoint: str,
-    *,
-    region: str = REGION,
-    access_key: str = "test",
-    read_timeout: int = 60,
-    **config: Any,
-) -> dict[str, Any]:
-    """``boto3.client(service, **client_options(endpoint))``: any credentials, no retries."""
-    return {
-        "endpoint_url": endpoint,
-        "region_name": region,
-        "aws_access_key_id": access_key,
-        "aws_secret_access_key": "test",
-        "config": Config(retries={"max_attempts": 0}, read_timeout=read_timeout, **config),
-    }
 
 
 def client_for(endpoint: str, account: str = "test") -> LambdaClient:
@@ -115,23 +97,12 @@ def wait_async_drained(endpoint: str, function_arn: str, timeout: float = 30.0) 
     after that, an event that was never delivered was never accepted."""
 
     def drained() -> bool:
-        with urllib.request.urlopen(endpoint + "/_lambdaport/health", timeout=10) as response:
-            health = json.loads(response.read())
-        functions = health["asyncQueue"]["functions"]
+        functions = testing_aws.health(endpoint)["asyncQueue"]["functions"]
         return not any(
             f["functionArn"] == function_arn and (f["depth"] or f["running"]) for f in functions
         )
 
     wait_for(drained, timeout, f"the async queue of {function_arn} to drain")
-
-
-def wait_active(client: LambdaClient, name: str) -> None:
-    client.get_waiter("function_active_v2").wait(
-        FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30}
-    )
-
-
-# -- functions --------------------------------------------------------------------------------
 
 
 def create_function(
@@ -145,18 +116,10 @@ def create_function(
 ) -> str:
     """Create a function from ``app.py``'s source (or a mapping of files) and wait until it is
     Active; its name (``fn-<random>`` unless given)."""
-    files = {"app.py": source} if isinstance(source, str) else source
-    function_name = name or f"fn-{uuid.uuid4().hex[:12]}"
-    client.create_function(
-        FunctionName=function_name,
-        Runtime=runtime,
-        Role=ROLE,
-        Handler=handler,
-        Code={"ZipFile": zip_files(files)},
-        **config,
+    created = testing_aws.create_function(
+        client, source, name=name, handler=handler, runtime=runtime, role=ROLE, **config
     )
-    wait_active(client, function_name)
-    return function_name
+    return created.name
 
 
 def allow_invoke(
@@ -179,6 +142,19 @@ def allow_invoke(
         SourceArn=source_arn,
         **extra,
     )
+
+
+# Runs until the file named by the event's "until" exists (or 60 s pass): an invocation that
+# is held running until the test lets it go.
+HOLD_UNTIL_FILE = """
+import os, time
+
+def handler(event, context):
+    deadline = time.monotonic() + 60
+    while not os.path.exists(event["until"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("released")
+"""
 
 
 # -- a recording function ---------------------------------------------------------------------

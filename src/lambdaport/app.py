@@ -186,6 +186,8 @@ class LambdaportApp:
         return {
             "functions": sum(1 for _ in self.registry.all_functions()),
             "asyncQueue": self.async_queue.status(),
+            "sns": self.sns.status(),
+            "logs": self.logs.status(),
         }
 
     async def startup(self) -> None:

@@ -84,6 +84,14 @@ class LogsService:
             batches.append(AppendedBatch(key, stream, events, function_arn))
         self.events.append(batches)
 
+    def status(self) -> dict[str, int]:
+        """For the health document: function lines not stored yet, and subscription
+        deliveries not yet handed to the invoker's async queue."""
+        return {
+            "eventsPending": sum(len(events) for events in self._pending.values()),
+            "subscriptionDeliveriesPending": self.subscriptions.pending,
+        }
+
     # -- background work --------------------------------------------------------------------
 
     def start(self) -> None:

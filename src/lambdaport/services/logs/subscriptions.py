@@ -98,6 +98,7 @@ class SubscriptionFilters:
         self._invoke = invoke
         self._filters: dict[GroupKey, dict[str, tuple[SubscriptionFilter, FilterPattern]]] = {}
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
+        self._delivering = 0  # taken off the queue, not yet handed to the invoker
         for (account_id, region, group, _), body in store.scan(KIND):
             try:
                 self._remember((account_id, region, group), SubscriptionFilter(**body))
@@ -240,10 +241,13 @@ class SubscriptionFilters:
     async def run(self) -> None:
         while True:
             delivery = await self._queue.get()
+            self._delivering += 1
             try:
                 await self._deliver(delivery)
             except Exception:
                 logger.exception("subscription delivery to %s failed", delivery.destination_arn)
+            finally:
+                self._delivering -= 1
 
     async def drain(self) -> None:
         """Deliver everything still queued (a clean shutdown)."""
@@ -252,7 +256,8 @@ class SubscriptionFilters:
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        """Deliveries queued or on their way to the invoker (the health document)."""
+        return self._queue.qsize() + self._delivering
 
 
 def _body(subscription: SubscriptionFilter) -> dict[str, Any]:
