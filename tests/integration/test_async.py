@@ -279,7 +279,7 @@ def test_health_and_status_report_the_queue(
     assert entry["oldestEventAgeSeconds"] >= 0
     result = CliRunner().invoke(main, ["status", "--endpoint", async_server.endpoint])
     assert result.exit_code == 0, result.output
-    assert "Async queue" in result.output
+    assert "async queue" in result.output
     assert fn.name in result.output
 
 

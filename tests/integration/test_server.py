@@ -1,12 +1,10 @@
-"""The server process: health, unknown services, restart persistence, clean shutdown, CLI."""
+"""The server process: health, unknown services, restart persistence, clean shutdown."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,11 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdaport.testing.server import ServerProcess
-from tests.conftest import MakeFunction
 from tests.helpers import client_for, client_options, create_function
 
 if TYPE_CHECKING:
-    from mypy_boto3_lambda import LambdaClient
+    pass
 
 
 def get(url: str) -> tuple[int, bytes]:
@@ -123,65 +120,6 @@ def test_ephemeral_leaves_nothing(tmp_path: Path) -> None:
         client = client_for(server.endpoint)
         assert client.list_functions()["Functions"] == []
     assert not (tmp_path / "unused").exists()
-
-
-def run_cli(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "lambdaport", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LAMBDAPORT_ENDPOINT": endpoint, "COLUMNS": "200"},
-        timeout=120,
-        check=False,
-    )
-
-
-def test_cli_invoke_functions_logs(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
-) -> None:
-    name = make_function(
-        "def handler(e, c):\n    print('cli-line', e.get('n'))\n"
-        "    if e.get('fail'):\n        raise RuntimeError('nope')\n    return {'n': e['n']}\n"
-    )
-    ok = run_cli(server.endpoint, "invoke", name, "--payload", '{"n": 5}')
-    assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout) == {"n": 5}
-    assert "cli-line 5" in ok.stderr and "REPORT RequestId" in ok.stderr
-    payload_file = tmp_path / "event.json"
-    payload_file.write_text('{"n": 1, "fail": true}')
-    failed = run_cli(server.endpoint, "invoke", name, "--payload", f"@{payload_file}")
-    assert failed.returncode == 1
-    assert json.loads(failed.stdout)["errorType"] == "RuntimeError"
-    listed = run_cli(server.endpoint, "functions")
-    assert listed.returncode == 0 and name in listed.stdout
-    logs = run_cli(server.endpoint, "logs", name)
-    assert logs.returncode == 0
-    assert "cli-line 5" in logs.stdout and "START RequestId" in logs.stdout
-    status = run_cli(server.endpoint, "status")
-    assert status.returncode == 0 and '"lambda"' in status.stdout
-
-
-def test_cli_logs_follow_sees_new_lines(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
-) -> None:
-    name = make_function("def handler(e, c):\n    print('followed', e['i'])\n")
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "lambdaport", "logs", name, "--follow"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "LAMBDAPORT_ENDPOINT": server.endpoint},
-    )
-    try:
-        lambda_client.invoke(FunctionName=name, Payload=b'{"i": 42}')
-        assert follower.stdout is not None
-        for line in follower.stdout:  # blocks until the follower prints; pytest-timeout guards
-            if "followed 42" in line:
-                break
-    finally:
-        follower.terminate()
-        follower.wait(10)
-        if follower.stdout is not None:
-            follower.stdout.close()
 
 
 def test_strict_auth_checks_signatures(tmp_path: Path) -> None:

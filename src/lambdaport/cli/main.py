@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import sys
-import urllib.error
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,12 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from lambdaport.cli.client import DEFAULT_ENDPOINT, get_json, lambda_client
+from lambdaport.cli.client import get_json, lambda_client
+from lambdaport.cli.errors import FAILED, endpoint_option
+from lambdaport.cli.status import print_status
 
 console = Console()
 err_console = Console(stderr=True)
-
-endpoint_option = click.option(
-    "--endpoint",
-    envvar="LAMBDAPORT_ENDPOINT",
-    default=DEFAULT_ENDPOINT,
-    show_default=True,
-    help="The lambdaport server (env LAMBDAPORT_ENDPOINT).",
-)
 
 
 @click.group()
@@ -118,7 +111,10 @@ def _payload(value: str | None) -> bytes:
     if value is None:
         return b"{}"
     if value.startswith("@"):
-        return Path(value[1:]).read_bytes()
+        try:
+            return Path(value[1:]).read_bytes()
+        except OSError as error:
+            raise click.BadParameter(f"cannot read {value[1:]}: {error.strerror}") from None
     return value.encode()
 
 
@@ -128,23 +124,21 @@ def _payload(value: str | None) -> bytes:
 @click.option("--qualifier", default=None, help="A version or alias.")
 @endpoint_option
 def invoke(name: str, payload: str | None, qualifier: str | None, endpoint: str) -> None:
-    """Invoke a function synchronously and print its result and log tail."""
+    """Invoke a function synchronously and print its result and log tail (exit 1 when the
+    function fails)."""
+    body = _payload(payload)
     client = lambda_client(endpoint)
-    kwargs: dict[str, Any] = {"FunctionName": name, "Payload": _payload(payload), "LogType": "Tail"}
+    kwargs: dict[str, Any] = {"FunctionName": name, "Payload": body, "LogType": "Tail"}
     if qualifier:
         kwargs["Qualifier"] = qualifier
-    try:
-        response = client.invoke(**kwargs)
-    except client.exceptions.ClientError as error:
-        err_console.print(f"[red]{error}[/red]")
-        sys.exit(2)
+    response = client.invoke(**kwargs)
     log = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
     if log:
         err_console.print(log.rstrip("\n"), style="dim", markup=False, highlight=False)
-    body = response["Payload"].read().decode(errors="replace")
-    console.print(body, markup=False, highlight=False, soft_wrap=True)
+    result = response["Payload"].read().decode(errors="replace")
+    console.print(result, markup=False, highlight=False, soft_wrap=True)
     if response.get("FunctionError"):
-        sys.exit(1)
+        sys.exit(FAILED)
 
 
 @main.command()
@@ -162,7 +156,7 @@ def functions(endpoint: str) -> None:
                 str(fn.get("MemorySize", "")),
                 str(fn.get("Timeout", "")),
                 fn.get("State", ""),
-                fn.get("LastModified", ""),
+                fn.get("LastModified", "")[:19].replace("T", " "),
             )
     console.print(table)
 
@@ -182,10 +176,13 @@ def _print_events(events: list[dict[str, Any]]) -> None:
 @endpoint_option
 def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
     """Print a function's log (START/END/REPORT lines and its output)."""
-    query = {"function": name, "after": str(-lines)}
+    answer = get_json(endpoint, "/_lambdaport/logs", {"function": name, "after": str(-lines)})
+    if not answer["events"]:
+        # Nothing logged yet, or no such function: say which (a deleted function's log
+        # group outlives it, so this is asked only when there is nothing to show).
+        lambda_client(endpoint).get_function_configuration(FunctionName=name)
+    _print_events(answer["events"])
     try:
-        answer = get_json(endpoint, "/_lambdaport/logs", query)
-        _print_events(answer["events"])
         while follow:
             answer = get_json(
                 endpoint,
@@ -193,31 +190,18 @@ def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
                 {"function": name, "after": str(answer["last"]), "wait": "20"},
             )
             _print_events(answer["events"])
-    except urllib.error.URLError as error:
-        err_console.print(f"[red]cannot reach lambdaport at {endpoint}: {error}[/red]")
-        sys.exit(2)
     except KeyboardInterrupt:
         pass
 
 
 @main.command()
+@click.option("--services", "list_services", is_flag=True, help="List the services too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the raw health document.")
 @endpoint_option
-def status(endpoint: str) -> None:
-    """Show the server's health and status."""
-    try:
-        health = get_json(endpoint, "/_lambdaport/health")
-    except urllib.error.URLError as error:
-        err_console.print(f"[red]cannot reach lambdaport at {endpoint}: {error}[/red]")
-        sys.exit(2)
-    console.print_json(orjson.dumps(health).decode())
-    queued = (health.get("asyncQueue") or {}).get("functions") or []
-    if queued:
-        table = Table("Async queue: function", "Depth", "Running", "Oldest event age (s)")
-        for entry in queued:
-            table.add_row(
-                str(entry["functionArn"]),
-                str(entry["depth"]),
-                str(entry["running"]),
-                f"{entry['oldestEventAgeSeconds']:.3f}",
-            )
-        console.print(table)
+def status(list_services: bool, as_json: bool, endpoint: str) -> None:
+    """Show the server's version, uptime, functions, async queues and services."""
+    health = get_json(endpoint, "/_lambdaport/health")
+    if as_json:
+        click.echo(orjson.dumps(health, option=orjson.OPT_INDENT_2).decode())
+        return
+    print_status(console, health, endpoint, list_services=list_services)
