@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -299,6 +300,19 @@ def cli_env(**extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def aws_cli_v2() -> str | None:
+    """An AWS CLI v2: ``LAMBDAPORT_AWS_CLI_V2`` (``make test`` sets ``/usr/bin/aws``, Debian
+    12's 2.9) or ``aws`` on PATH when it is version 2."""
+    candidates = [os.environ.get("LAMBDAPORT_AWS_CLI_V2", ""), shutil.which("aws") or ""]
+    for candidate in filter(None, candidates):
+        version = subprocess.run(
+            [candidate, "--version"], capture_output=True, text=True, check=False, timeout=60
+        )
+        if version.stdout.startswith("aws-cli/2."):
+            return candidate
+    return None
 
 
 def aws(

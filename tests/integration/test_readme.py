@@ -1,5 +1,7 @@
 """The README's examples, run as written against a fresh server (only the port differs): the
-quickstart (AWS CLI and boto3) and the Services section's upload that triggers a function."""
+quickstart with the AWS CLI (with the venv's v1 and with the system's v2, Debian 12's 2.9,
+which reads no ``AWS_ENDPOINT_URL``) followed by lambdaport's own CLI in the same shell, the
+boto3 quickstart, and the Services section's upload that triggers a function."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lambdaport.testing.server import ServerProcess
-from tests.helpers import wait_for
+from tests.helpers import AWS_CLI, aws_cli_v2, wait_for
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_ENDPOINT = "http://127.0.0.1:4566"
+VENV = Path(sys.executable).parent.parent
 
 
 def block_after(heading: str, language: str) -> str:
@@ -24,27 +29,65 @@ def block_after(heading: str, language: str) -> str:
     return match.group(1)
 
 
-def run_sh(script: str, cwd: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
-    """Run a README shell block with the venv's tools (its ``aws`` too) first on PATH."""
-    venv_bin = str(Path(sys.executable).parent)
+def quickstart_shell() -> str:
+    """The quickstart's first paragraph: the shell every later block assumes."""
+    return block_after("### With the AWS CLI", "sh").split("\n\n")[0]
+
+
+@pytest.fixture(params=["v1", "v2"])
+def aws_cli(request: pytest.FixtureRequest) -> str:
+    """The AWS CLI a README block runs with: the venv's v1 (from PyPI) or the system's v2."""
+    if request.param == "v1":
+        return str(AWS_CLI)
+    found = aws_cli_v2()
+    if found is None:
+        pytest.skip("no AWS CLI v2 (LAMBDAPORT_AWS_CLI_V2, /usr/bin/aws on Debian 12)")
+    return found
+
+
+def run_sh(
+    script: str, cwd: Path, server: ServerProcess, aws_cli: str
+) -> subprocess.CompletedProcess[str]:
+    """Run a README shell block in ``cwd`` with ``aws_cli`` as ``aws`` and the venv as
+    ``.venv`` (its tools next on PATH), none of this process's ``AWS_*`` variables."""
+    tools = cwd / ".tools"
+    tools.mkdir(exist_ok=True)
+    if not (tools / "aws").exists():
+        (tools / "aws").symlink_to(aws_cli)
+    if not (cwd / ".venv").exists():
+        (cwd / ".venv").symlink_to(VENV)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAMBDAPORT_"))}
+    env["PATH"] = f"{tools}:{VENV / 'bin'}:{os.environ['PATH']}"
+    env["LAMBDAPORT_ENDPOINT"] = server.endpoint  # the README's CLI uses the default endpoint
     return subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script.replace(README_ENDPOINT, endpoint)],
+        ["bash", "-euo", "pipefail", "-c", script.replace(README_ENDPOINT, server.endpoint)],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env={**os.environ, "PATH": f"{venv_bin}:{os.environ['PATH']}"},
-        timeout=180,
+        env=env,
+        timeout=240,
         check=False,
     )
 
 
-def test_quickstart_with_the_aws_cli(tmp_path: Path) -> None:
+def test_the_quickstart_then_lambdaport_s_cli(tmp_path: Path, aws_cli: str) -> None:
+    quickstart = block_after("### With the AWS CLI", "sh")
+    own_cli = block_after("### With lambdaport's own CLI", "sh")
     with ServerProcess(tmp_path / "data") as server:
-        result = run_sh(block_after("### With the AWS CLI", "sh"), tmp_path, server.endpoint)
-        assert result.returncode == 0, result.stderr
-        assert "hello from hello" in result.stdout
-        assert "REPORT RequestId" in result.stdout
-        assert '{"greeting": "hello lambdaport"}' in result.stdout
+        result = run_sh(f"{quickstart}\n{own_cli}", tmp_path, server, aws_cli)
+    assert result.returncode == 0, result.stderr
+    version = "aws-cli/1." if aws_cli == str(AWS_CLI) else "aws-cli/2."
+    assert result.stdout.startswith(version) or result.stderr.startswith(version)
+    assert "hello from hello" in result.stdout
+    assert "REPORT RequestId" in result.stdout
+    assert '{"greeting": "hello lambdaport"}' in result.stdout  # out.json
+    # lambdaport's CLI: the table, the two invokes (the second through the prod alias), the
+    # log and the status summary.
+    assert re.search(r"│ hello\s+│ python3\.12", result.stdout), result.stdout
+    assert '{"greeting": "hello you"}' in result.stdout
+    assert result.stdout.count('{"greeting": "hello lambdaport"}') == 2
+    assert "START RequestId" in result.stdout
+    assert re.search(r"^functions\s+1$", result.stdout, re.MULTILINE), result.stdout
 
 
 def test_quickstart_with_boto3(tmp_path: Path) -> None:
@@ -62,19 +105,17 @@ def test_quickstart_with_boto3(tmp_path: Path) -> None:
         assert result.stdout.strip() == "b'{\"sum\": 5}'"
 
 
-def test_services_an_upload_triggers_a_function(tmp_path: Path) -> None:
-    """In the quickstart's shell (its exports); the block's last command reads the function's
-    log, which the asynchronous invocation fills a moment later: it is repeated until then."""
-    exports = "\n".join(
-        line for line in block_after("### With the AWS CLI", "sh").splitlines() if "export" in line
-    )
+def test_services_an_upload_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
+    """In the quickstart's shell; the block's last command reads the function's log, which
+    the asynchronous invocation fills a moment later: it is repeated until then."""
+    shell = quickstart_shell()
     setup, _, check = block_after("## Services", "sh").rpartition("\naws logs ")
     with ServerProcess(tmp_path / "data") as server:
-        result = run_sh(f"{exports}\n{setup}", tmp_path, server.endpoint)
+        result = run_sh(f"{shell}\n{setup}", tmp_path, server, aws_cli)
         assert result.returncode == 0, result.stderr
 
         def logged() -> str | None:
-            found = run_sh(f"{exports}\naws logs {check}", tmp_path, server.endpoint)
+            found = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
             return found.stdout if found.returncode == 0 and "uploaded" in found.stdout else None
 
         output = wait_for(logged, 60, "the function's log line", interval=0.5)

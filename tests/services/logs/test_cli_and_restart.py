@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from tests.helpers import (
     REGION,
     allow_invoke,
     aws,
+    aws_cli_v2,
     cli_env,
     client_for,
     create_function,
@@ -80,26 +80,10 @@ def test_aws_cli_operations(server: ServerProcess) -> None:
     assert "The specified log group does not exist." in missing.stderr
 
 
-def _aws_cli_v2() -> str | None:
-    """An AWS CLI v2 (`aws logs tail` exists only there): LAMBDAPORT_AWS_CLI_V2 or `aws` on
-    PATH when it is version 2."""
-    import os
-    import subprocess
-
-    candidates = [os.environ.get("LAMBDAPORT_AWS_CLI_V2", ""), shutil.which("aws") or ""]
-    for candidate in filter(None, candidates):
-        version = subprocess.run(
-            [candidate, "--version"], capture_output=True, text=True, check=False, timeout=60
-        )
-        if version.stdout.startswith("aws-cli/2."):
-            return candidate
-    return None
-
-
 def test_aws_logs_tail_follow(
     server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
 ) -> None:
-    cli = _aws_cli_v2()
+    cli = aws_cli_v2()
     if cli is None:
         pytest.skip("`aws logs tail` is an AWS CLI v2 command; no v2 (LAMBDAPORT_AWS_CLI_V2)")
     name = make_function("def handler(e, c):\n    print('tail me', e)\n")
