@@ -83,6 +83,16 @@ def wait_for(
         time.sleep(interval)  # the polling interval, bounded by the deadline above
 
 
+def process_gone(pid: int) -> bool:
+    """True once ``pid`` no longer runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as status:
+            state = status.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state in ("Z", "X")
+
+
 async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     """Inside an event loop: poll ``condition`` until it holds; fail after ``timeout``."""
     loop = asyncio.get_running_loop()

@@ -94,6 +94,7 @@ class LambdaportApp:
                 data_dir=settings.data_dir,
                 cache_dir=settings.cache_dir,
                 keep_alive_s=settings.keep_alive_seconds,
+                adopt_orphans=True,
             ),
             self.logs,
         )

@@ -20,6 +20,7 @@ import pytest
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, LogEvent
+from tests.helpers import process_gone
 
 T = TypeVar("T")
 
@@ -101,11 +102,7 @@ def make_function(
 
 def pid_exists(pid: int) -> bool:
     """True while a process (not a zombie) with this pid exists."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rpartition(")")[2].split()[0] != "Z"
-    except OSError:
-        return False
+    return not process_gone(pid)
 
 
 @pytest.fixture(scope="session")

@@ -229,9 +229,20 @@ def test_unsupported_runtime_is_not_implemented(harness: Harness, tmp_path: Path
         harness.invoke(spec)
 
 
-def test_worker_processes_are_children_of_a_zygote(harness: Harness, tmp_path: Path) -> None:
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("PPid:"))
+    return int(line.split()[1])
+
+
+def test_workers_run_below_a_keeper_forked_from_a_zygote(harness: Harness, tmp_path: Path) -> None:
     spec = make_function(tmp_path, SOURCE)
     body = json.loads(harness.invoke(spec).payload)
-    assert body["ppid"] != os.getpid()
-    with open(f"/proc/{body['ppid']}/status") as status:
-        assert f"PPid:\t{os.getpid()}\n" in status.read()
+    keeper = body["ppid"]
+    zygote = _parent(keeper)
+    assert zygote not in (keeper, os.getpid())
+    assert _parent(zygote) == os.getpid()
+    # The worker and its keeper each lead a session of their own, apart from the zygote's.
+    assert os.getsid(body["pid"]) == body["pid"]
+    assert os.getsid(keeper) == keeper
+    assert os.getsid(zygote) == zygote

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from lambdaport.runtime.custom import CustomEnvironment, start_custom_environment
+from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation
 
@@ -72,23 +73,17 @@ def with_environment(
     """Start an environment, run ``scenario`` on it, always stop it."""
 
     async def main() -> T:
-        environment = await start_custom_environment(spec, settings)
+        interpreters = PythonInterpreters(settings)
         try:
-            return await scenario(environment)
+            environment = await start_custom_environment(spec, settings, interpreters.launcher)
+            try:
+                return await scenario(environment)
+            finally:
+                await environment.stop()
         finally:
-            await environment.stop()
+            await interpreters.stop()
 
     return asyncio.run(main())
-
-
-def process_gone(pid: int) -> bool:
-    """True once ``pid`` no longer runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as status:
-            state = status.read().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return state in ("Z", "X")
 
 
 def read_pid(path: Path) -> int:

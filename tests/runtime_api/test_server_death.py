@@ -1,4 +1,4 @@
-"""A bootstrap does not outlive a server that is killed outright (PR_SET_PDEATHSIG)."""
+"""A bootstrap does not outlive a server that is killed outright (the zygote ends it)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import wait_until
-from tests.runtime_api.helpers import process_gone, write_executable
+from tests.helpers import process_gone, wait_until
+from tests.runtime_api.helpers import write_executable
 
 SERVER = """
 import asyncio, sys
 from pathlib import Path
 from lambdaport.runtime.custom import start_custom_environment
+from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec
 
@@ -25,7 +26,7 @@ async def main() -> None:
                         "provided.al2023", "h", code_dir, "r", 128, 3, "us-east-1",
                         "123456789012", "/aws/lambda/fn")
     settings = RuntimeSettings("http://127.0.0.1:4566", Path(code_dir), Path(code_dir))
-    env = await start_custom_environment(spec, settings)
+    env = await start_custom_environment(spec, settings, PythonInterpreters(settings).launcher)
     print(env._process.pid, flush=True)
     await asyncio.Event().wait()
 
@@ -38,7 +39,7 @@ sleep 300
 """
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signals are Linux's")
 def test_bootstrap_dies_with_a_killed_server(tmp_path: Path) -> None:
     write_executable(tmp_path / "bootstrap", BOOTSTRAP)
     server = subprocess.Popen(

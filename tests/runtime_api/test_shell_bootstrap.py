@@ -13,14 +13,13 @@ import pytest
 from lambdaport.runtime.custom import CustomEnvironment
 from lambdaport.runtime.runtime_api import RESPONSE_SIZE_LIMIT
 from lambdaport.runtime.spec import FunctionSpec, InvocationResult
-from tests.helpers import wait_until
+from tests.helpers import process_gone, wait_until
 from tests.runtime_api.bootstraps import SHELL_BOOTSTRAP
 from tests.runtime_api.helpers import (
     make_invocation,
     make_settings,
     make_spec,
     pid_file_written,
-    process_gone,
     read_pid,
     with_environment,
     write_executable,

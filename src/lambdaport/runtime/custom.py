@@ -8,9 +8,10 @@ the bootstrap wrote up to that post, which is already in the log pipe by then.
 
 Failures come back as results, never exceptions (AWS-SEMANTICS.md A.2): a missing or
 unexecutable bootstrap is ``Runtime.InvalidEntrypoint``, an ``/init/error`` post is the first
-invocation's error, an exit is ``Runtime.ExitError``, a timeout kills the process group and
-is ``Sandbox.Timedout``. A fresh environment stays ``alive`` until its first invocation has
-reported any such init failure, so the pool always gets to return that error to a caller.
+invocation's error, an exit is ``Runtime.ExitError``, a timeout kills the environment (the
+bootstrap and everything it started) and is ``Sandbox.Timedout``. A fresh environment stays
+``alive`` until its first invocation has reported any such init failure, so the pool always
+gets to return that error to a caller.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import time
 import uuid
 from asyncio import FIRST_COMPLETED
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +31,27 @@ from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
 from lambdaport.runtime.runtime_api import PendingInvocation, RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
+from lambdaport.runtime.zygote import Zygote
 
 INIT_TIMEOUT_S = 10.0  # AWS's limit on the init phase of an on-demand function
 STOP_TIMEOUT_S = 5.0
 BOOTSTRAP_NAME = "bootstrap"
+
+Launcher = Callable[[], Awaitable[Zygote]]
 
 
 class CustomEnvironment:
     """One execution environment of a ``provided.*`` function. Start it with ``start()``."""
 
     def __init__(
-        self, spec: FunctionSpec, settings: RuntimeSettings, memory: MemoryWatch | None = None
+        self,
+        spec: FunctionSpec,
+        settings: RuntimeSettings,
+        launcher: Launcher,
+        memory: MemoryWatch | None = None,
     ) -> None:
         self.spec = spec
+        self._launcher = launcher
         self.memory_limit_kb = spec.memory_size * 1024
         self._memory = memory
         self._out_of_memory = False
@@ -105,8 +115,12 @@ class CustomEnvironment:
         )
         started = self._loop.time()
         try:
-            self._process = BootstrapProcess.spawn(
-                str(path), cwd=self.spec.code_dir, env=env, output_fd=logs.write_fd
+            self._process = await BootstrapProcess.spawn(
+                await self._launcher(),
+                str(path),
+                cwd=self.spec.code_dir,
+                env=env,
+                output_fd=logs.write_fd,
             )
         except OSError as exc:
             self._entrypoint_error = f"fork/exec {path}: {_lower_first(exc.strerror or str(exc))}"
@@ -159,7 +173,8 @@ class CustomEnvironment:
         return report.line_terminated(before), report.line_terminated(during)
 
     async def stop(self) -> None:
-        """Kill the bootstrap's process group, close the Runtime API and the log pipe."""
+        """End the environment (the bootstrap and all it started), close the Runtime API and
+        the log pipe."""
         self._stopped = True
         await self._stop_process()
         if self._api is not None:
@@ -213,8 +228,8 @@ class CustomEnvironment:
     def _exit_failure(self, request_id: str, process: BootstrapProcess) -> report.Ending:
         code = signal_number = None
         if process.exited.done():
-            returncode = process.exited.result()
-            code, signal_number = (returncode, None) if returncode >= 0 else (None, -returncode)
+            status = process.exited.result()
+            code, signal_number = status.code, status.signal
         return report.runtime_exited(
             request_id, code, signal_number, out_of_memory=self._out_of_memory
         )
@@ -238,12 +253,16 @@ def _lower_first(text: str) -> str:
 
 
 async def start_custom_environment(
-    spec: FunctionSpec, settings: RuntimeSettings, memory: MemoryWatch | None = None
+    spec: FunctionSpec,
+    settings: RuntimeSettings,
+    launcher: Launcher,
+    memory: MemoryWatch | None = None,
 ) -> CustomEnvironment:
     """The pool's factory for ``provided.*`` runtimes: a started environment, init done.
-    With ``memory``, the bootstrap's resident memory is held to the function's MemorySize
-    while it serves an invocation."""
-    environment = CustomEnvironment(spec, settings, memory)
+    ``launcher`` gives the zygote that executes the bootstrap
+    (``PythonInterpreters.launcher``). With ``memory``, the bootstrap's resident memory is
+    held to the function's MemorySize while it serves an invocation."""
+    environment = CustomEnvironment(spec, settings, launcher, memory)
     try:
         await environment.start()
     except BaseException:

@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,14 +154,25 @@ def provision_boto3(interpreter: Interpreter, cache_dir: Path) -> str | None:
     return str(target)
 
 
+_LAUNCHER = "launcher"  # the key of the zygote that executes custom runtimes' bootstraps
+
+
 class PythonInterpreters:
-    """The zygote of each interpreter in use, started on first need and restarted if it died."""
+    """The zygote of each interpreter in use, started on first need and restarted if it died,
+    and the launcher: a zygote of the server's interpreter without preloaded modules, which
+    starts custom runtimes' bootstraps in environments of their own."""
 
     def __init__(self, settings: RuntimeSettings) -> None:
         self._settings = settings
         self._interpreters: dict[str, Interpreter] = {}
         self._zygotes: dict[str, Zygote] = {}
+        self._starting: dict[str, Zygote] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+
+    def owns(self, pid: int) -> bool:
+        """Whether ``pid`` is one of the zygote processes (running or starting)."""
+        zygotes = (*self._zygotes.values(), *self._starting.values())
+        return any(zygote.pid == pid for zygote in zygotes)
 
     async def interpreter(self, runtime: str) -> Interpreter:
         found = self._interpreters.get(runtime)
@@ -177,25 +188,46 @@ class PythonInterpreters:
         zygote = self._zygotes.get(interpreter.executable)
         if zygote is not None and zygote.alive:
             return zygote
-        lock = self._locks.setdefault(interpreter.executable, asyncio.Lock())
+
+        async def start() -> Zygote:
+            cache_dir = self._settings.cache_dir
+            support = await asyncio.to_thread(provision_boto3, interpreter, cache_dir)
+            return Zygote.open(
+                interpreter.executable, support_path=[support] if support else [], preload=PRELOAD
+            )
+
+        return await self._running(interpreter.executable, start)
+
+    async def launcher(self) -> Zygote:
+        """The running zygote that launches custom runtimes' bootstraps."""
+        zygote = self._zygotes.get(_LAUNCHER)
+        if zygote is not None and zygote.alive:
+            return zygote
+
+        async def start() -> Zygote:
+            return Zygote.open(sys.executable, support_path=[], preload=[])
+
+        return await self._running(_LAUNCHER, start)
+
+    async def _running(self, key: str, start: Callable[[], Awaitable[Zygote]]) -> Zygote:
+        lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
-            zygote = self._zygotes.get(interpreter.executable)
+            zygote = self._zygotes.get(key)
             if zygote is not None and zygote.alive:
                 return zygote
             if zygote is not None:
+                del self._zygotes[key]
                 await zygote.stop()
-            cache_dir = self._settings.cache_dir
-            support = await asyncio.to_thread(provision_boto3, interpreter, cache_dir)
-            zygote = await Zygote.start(
-                interpreter.executable,
-                support_path=[support] if support else [],
-                preload=PRELOAD,
-            )
-            self._zygotes[interpreter.executable] = zygote
+            self._starting[key] = zygote = await start()
+            try:
+                await zygote.wait_ready()
+            finally:
+                self._starting.pop(key, None)
+            self._zygotes[key] = zygote
             return zygote
 
     async def stop(self) -> None:
-        zygotes = list(self._zygotes.values())
+        zygotes = [*self._zygotes.values(), *self._starting.values()]
         self._zygotes.clear()
         with contextlib.suppress(Exception):
             await asyncio.gather(*(zygote.stop() for zygote in zygotes))

@@ -6,6 +6,10 @@ invocation, sends its log lines to the log sink and puts a live environment back
 environments are stopped after ``keep_alive_s``; ``retire`` stops a function's environments
 (idle ones now, busy ones when their invocation ends). Concurrency limits are the invoker's
 business: the pool runs whatever it is given.
+
+Stopping an environment kills every process it started (``worker/keeper.py``). With
+``adopt_orphans`` (the server) the process is also the child subreaper of all of them
+(``subreaper.py``), and no process started by a function outlives ``stop``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from lambdaport.runtime.spec import (
     LogEvent,
     LogSink,
 )
+from lambdaport.runtime.subreaper import Subreaper
 
 logger = logging.getLogger("lambdaport.runtime")
 
@@ -59,6 +64,7 @@ class RuntimePool:
         self._log_sink = log_sink
         self._interpreters = PythonInterpreters(settings)
         self._memory = MemoryWatch()
+        self._subreaper = Subreaper(self._interpreters.owns) if settings.adopt_orphans else None
         self._idle: dict[EnvironmentKey, list[_Slot]] = {}
         self._busy: set[_Slot] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -75,6 +81,8 @@ class RuntimePool:
         """Start the background reaper and memory watch, and warm the server's zygote."""
         self._stopped = False
         self._loop = asyncio.get_running_loop()
+        if self._subreaper is not None:
+            self._subreaper.start()
         self._memory.start()
         self._reaper = self._loop.create_task(self._reap_idle())
         own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
@@ -102,6 +110,8 @@ class RuntimePool:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._memory.stop()
         await self._interpreters.stop()
+        if self._subreaper is not None:
+            await self._subreaper.stop()
 
     def _background(self, work: Awaitable[None]) -> None:
         loop = self._loop or asyncio.get_running_loop()
@@ -168,7 +178,9 @@ class RuntimePool:
                 spec, self._settings, self._interpreters, self._memory
             )
         if spec.runtime.startswith("provided"):
-            return await start_custom_environment(spec, self._settings, self._memory)
+            return await start_custom_environment(
+                spec, self._settings, self._interpreters.launcher, self._memory
+            )
         raise NotImplementedError(f"runtime {spec.runtime} is not supported")
 
     def _emit_log(self, spec: FunctionSpec, stream_name: str, result: InvocationResult) -> None:

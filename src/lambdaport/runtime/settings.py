@@ -15,3 +15,6 @@ class RuntimeSettings:
     keep_alive_s: float = 600.0  # idle environments are reaped after this
     # "python3.12" -> "/path/to/python3.12"; empty means discover on PATH and under pyenv.
     python_executables: Mapping[str, str] = field(default_factory=dict)
+    # The server: be the child subreaper of every process functions start, so none of them
+    # outlives it (runtime/subreaper.py). Off where the pool runs inside another program.
+    adopt_orphans: bool = False

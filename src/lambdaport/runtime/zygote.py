@@ -1,8 +1,9 @@
-"""The server's side of a zygote: start it, ask it to fork workers, learn how they exited.
+"""The server's side of a zygote: start it, ask it to fork environments, learn how they ended.
 
 The zygote process itself is ``runtime/worker/zygote.py`` (its docstring has the control
 protocol). One zygote runs per interpreter; forking from it gives a cold start of a few
-milliseconds because the runtime bootstrap and boto3 are already imported.
+milliseconds because the runtime bootstrap and boto3 are already imported. A zygote without
+preloaded modules launches custom runtimes' bootstraps, so they too run below a keeper.
 """
 
 from __future__ import annotations
@@ -58,6 +59,14 @@ KILLED = ExitStatus(code=None, signal=signal.SIGKILL)
 
 
 @dataclass(frozen=True, slots=True)
+class LaunchedProcess:
+    """A program started in an environment of its own: its pid and its exit."""
+
+    pid: int
+    exited: asyncio.Future[ExitStatus]
+
+
+@dataclass(frozen=True, slots=True)
 class SpawnedWorker:
     """A forked worker: its pid, the server's ends of its pipes, and its exit."""
 
@@ -93,6 +102,14 @@ class Zygote:
 
     @classmethod
     async def start(cls, executable: str, *, support_path: list[str], preload: list[str]) -> Zygote:
+        """Start a zygote and wait until it is ready."""
+        zygote = cls.open(executable, support_path=support_path, preload=preload)
+        await zygote.wait_ready()
+        return zygote
+
+    @classmethod
+    def open(cls, executable: str, *, support_path: list[str], preload: list[str]) -> Zygote:
+        """Start the zygote process (``pid`` is known from here on); ``wait_ready`` next."""
         server_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {
             "control_fd": zygote_end.fileno(),
@@ -113,15 +130,17 @@ class Zygote:
         finally:
             zygote_end.close()
         server_end.setblocking(False)
-        zygote = cls(executable, process, server_end)
+        return cls(executable, process, server_end)
+
+    async def wait_ready(self) -> None:
+        """Until the zygote has imported its modules; stopped and ZygoteError if it cannot."""
         try:
-            ready = await asyncio.wait_for(asyncio.shield(zygote._ready), _START_TIMEOUT_S)
+            ready = await asyncio.wait_for(asyncio.shield(self._ready), _START_TIMEOUT_S)
         except (TimeoutError, ZygoteError) as e:
-            await zygote.stop()
-            raise ZygoteError(f"zygote of {executable} did not start: {e}") from e
-        zygote.version = (ready["version"][0], ready["version"][1])
-        zygote.preloaded = list(ready["preloaded"])
-        return zygote
+            await self.stop()
+            raise ZygoteError(f"zygote of {self.executable} did not start: {e}") from e
+        self.version = (ready["version"][0], ready["version"][1])
+        self.preloaded = list(ready["preloaded"])
 
     @property
     def pid(self) -> int:
@@ -151,13 +170,24 @@ class Zygote:
             if exited is not None and not exited.done():
                 exited.set_result(ExitStatus(message["code"], message["signal"]))
         elif op == "spawned":
-            pid: int = message["pid"]
-            self._exits[pid] = self._loop.create_future()
-            spawned = self._spawns.pop(message["id"], None)
-            if spawned is not None and not spawned.done():
-                spawned.set_result(pid)
+            self._on_spawned(message)
         elif op == "ready" and not self._ready.done():
             self._ready.set_result(message)
+
+    def _on_spawned(self, message: dict[str, Any]) -> None:
+        spawned = self._spawns.pop(message["id"], None)
+        pid: int | None = message.get("pid")
+        if pid is not None:
+            self._exits[pid] = self._loop.create_future()
+        if spawned is None or spawned.done():  # its caller gave up: end it right away
+            if pid is not None:
+                self.kill(pid)
+        elif pid is not None:
+            spawned.set_result(pid)
+        elif message.get("errno"):
+            spawned.set_exception(OSError(message["errno"], os.strerror(message["errno"])))
+        else:
+            spawned.set_exception(ZygoteError("the execution environment could not start"))
 
     def _on_closed(self) -> None:
         self._loop.remove_reader(self._control.fileno())
@@ -197,48 +227,60 @@ class Zygote:
             except OSError as e:
                 raise ZygoteError(f"zygote of {self.executable} is gone: {e}") from e
 
+    async def _spawn(self, message: dict[str, Any], fds: list[int]) -> int:
+        """Send a spawn request with ``fds`` (closed here either way); the worker's pid."""
+        spawn_id = next(self._ids)
+        spawned: asyncio.Future[int] = self._loop.create_future()
+        self._spawns[spawn_id] = spawned
+        try:
+            if not self.alive:
+                raise ZygoteError(f"zygote of {self.executable} exited")
+            await self._send({"op": "spawn", "id": spawn_id, **message}, fds)
+            return await spawned
+        finally:
+            self._spawns.pop(spawn_id, None)
+            for fd in fds:
+                os.close(fd)
+
+    def _exit_of(self, pid: int) -> asyncio.Future[ExitStatus]:
+        exited = self._exits.get(pid)
+        if exited is None:  # the zygote closed between "spawned" and now
+            exited = self._loop.create_future()
+            exited.set_result(KILLED)
+        return exited
+
     async def spawn(
         self, *, env: dict[str, str], code_dir: str, handler: str, path: list[str]
     ) -> SpawnedWorker:
-        if not self.alive:
-            raise ZygoteError(f"zygote of {self.executable} exited")
+        """A Python worker serving ``handler`` from ``code_dir``, in an environment of its own."""
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         log_r, log_w = os.pipe()
         _enlarge_pipe(request_w)
         _enlarge_pipe(response_w)
-        spawn_id = next(self._ids)
-        spawned: asyncio.Future[int] = self._loop.create_future()
-        self._spawns[spawn_id] = spawned
-        message = {
-            "op": "spawn",
-            "id": spawn_id,
-            "env": env,
-            "code_dir": code_dir,
-            "handler": handler,
-            "path": path,
-        }
+        message = {"env": env, "code_dir": code_dir, "handler": handler, "path": path}
         try:
-            await self._send(message, [request_r, response_w, log_w])
-            pid = await spawned
+            pid = await self._spawn(message, [request_r, response_w, log_w])
         except BaseException:
-            self._spawns.pop(spawn_id, None)
             for fd in (request_w, response_r, log_r):
                 os.close(fd)
             raise
-        finally:
-            for fd in (request_r, response_w, log_w):
-                os.close(fd)
         for fd in (request_w, response_r, log_r):
             os.set_blocking(fd, False)
-        exited = self._exits.get(pid)
-        if exited is None:  # the zygote closed between "spawned" and now
-            exited = self._loop.create_future()
-            exited.set_result(KILLED)
-        return SpawnedWorker(pid, request_w, response_r, log_r, exited)
+        return SpawnedWorker(pid, request_w, response_r, log_r, self._exit_of(pid))
+
+    async def launch(
+        self, program: str, *, cwd: str, env: dict[str, str], output_fd: int
+    ) -> LaunchedProcess:
+        """Execute ``program`` in an environment of its own, stdout and stderr on ``output_fd``
+        (the caller keeps its copy); OSError when it cannot be executed."""
+        message = {"env": env, "exec": program, "cwd": cwd}
+        pid = await self._spawn(message, [os.dup(output_fd)])
+        return LaunchedProcess(pid, self._exit_of(pid))
 
     def kill(self, pid: int) -> None:
-        """SIGKILL a worker (through the zygote, which knows it has not been reaped)."""
+        """End a worker's environment: the worker and everything it started are killed
+        (by its keeper, which the zygote knows has not been reaped)."""
         if not (self.alive and pid in self._exits):
             return
         message = {"op": "kill", "pid": pid}
@@ -252,7 +294,7 @@ class Zygote:
             pass
 
     async def stop(self) -> None:
-        """Kill every worker and the zygote, and reap it."""
+        """End every environment, stop the zygote, and reap it."""
         if self.alive:
             with contextlib.suppress(OSError):
                 self._control.shutdown(socket.SHUT_WR)

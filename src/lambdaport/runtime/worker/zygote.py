@@ -1,4 +1,4 @@
-"""The zygote: one process per interpreter that forks workers on request (stdlib only).
+"""The zygote: one process per interpreter that forks execution environments (stdlib only).
 
 Started by the server as ``python3.X -I -c <loader> <worker dir> <config JSON>``. It imports the
 runtime bootstrap and the preloaded modules (boto3) once, then waits on its control socket
@@ -6,21 +6,26 @@ runtime bootstrap and the preloaded modules (boto3) once, then waits on its cont
 
 server -> zygote
   ``{"op": "spawn", "id", "env", "code_dir", "handler", "path"}`` with three file descriptors
-  (SCM_RIGHTS): request pipe (read end), response pipe (write end), log pipe (write end).
-  ``{"op": "kill", "pid"}`` SIGKILLs a worker that has not been reaped yet.
+  (SCM_RIGHTS): request pipe (read end), response pipe (write end), log pipe (write end):
+  a Python worker that serves invocations with the runtime bootstrap.
+  ``{"op": "spawn", "id", "env", "exec", "cwd"}`` with one descriptor, the log pipe (write
+  end): a worker that executes the program ``exec`` (a custom runtime's bootstrap).
+  ``{"op": "kill", "pid"}`` ends a worker's environment: every process in it is killed.
 zygote -> server
   ``{"op": "ready", "pid", "version", "preloaded"}`` once, at start.
-  ``{"op": "spawned", "id", "pid"}`` after each fork.
-  ``{"op": "exited", "pid", "code", "signal"}`` when a worker has been reaped.
+  ``{"op": "spawned", "id", "pid"}`` after each spawn, or ``{"op": "spawned", "id", "errno"}``
+  when the program could not be executed (``errno`` null: the environment could not start).
+  ``{"op": "exited", "pid", "code", "signal"}`` when a worker's environment has ended.
 
-End of file on the control socket (the server stopped or died) makes the zygote kill every
-worker, reap them and exit. Workers die with the zygote (PR_SET_PDEATHSIG).
+Each environment is a keeper process (``keeper.py``) with the worker below it; everything the
+worker starts stays below the keeper and dies with the environment. End of file on the control
+socket or SIGTERM (the server stopped or died: SIGTERM is the zygote's parent-death signal)
+makes the zygote end every environment, reap the keepers and exit.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import importlib
 import io
@@ -31,18 +36,36 @@ import signal
 import socket
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
-from . import bootstrap
+from . import bootstrap, keeper, tree
 
-_PR_SET_PDEATHSIG = 1
 _MAX_PACKET = 1 << 20
+# Dispositions Python changes at start (or the zygote does) that a program gets back on exec.
+_RESET_ON_EXEC = (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT)
 
 
-def set_parent_death_signal() -> None:
-    """Ask the kernel to SIGKILL this process when its parent dies (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+class _Keeper:
+    """One environment's keeper as the zygote tracks it: its worker and its status pipe."""
+
+    def __init__(self, status_fd: int) -> None:
+        self.status_fd = status_fd
+        self.worker = 0
+        self._buffer = b""
+
+    def read_report(self) -> dict[str, Any] | None:
+        """The keeper's next status line (blocking), None if it exited without one."""
+        while b"\n" not in self._buffer:
+            try:
+                chunk = os.read(self.status_fd, 4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        report: dict[str, Any] = json.loads(line)
+        return report
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -60,12 +83,14 @@ class Zygote:
         self.control = control
         self.support_path = support_path
         self.base_path = list(sys.path)
-        self.children: set[int] = set()
+        self.keepers: dict[int, _Keeper] = {}  # by keeper pid
         self.pid = os.getpid()
+        self.terminating = False
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_w, False)
         os.set_blocking(self._wake_r, False)
         signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+        signal.signal(signal.SIGTERM, self._on_terminate)
         signal.set_wakeup_fd(self._wake_w)
         self.selector = selectors.DefaultSelector()
         self.selector.register(control, selectors.EVENT_READ, "control")
@@ -74,14 +99,17 @@ class Zygote:
     def send(self, message: dict[str, Any]) -> None:
         self.control.send(json.dumps(message).encode())
 
+    def _on_terminate(self, signum: int, frame: object) -> None:
+        self.terminating = True
+
     def serve(self) -> None:
-        while True:
+        while not self.terminating:
             for key, _ in self.selector.select():
                 if key.data == "child":
                     self._reap()
                 elif not self._on_control():
-                    self._shutdown()
-                    return
+                    self.terminating = True
+        self._shutdown()
 
     def _on_control(self) -> bool:
         data, fds, _flags, _addr = socket.recv_fds(self.control, _MAX_PACKET, 3)
@@ -96,44 +124,64 @@ class Zygote:
             finally:
                 for fd in fds:
                     os.close(fd)
-        elif message["op"] == "kill" and message["pid"] in self.children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(message["pid"], signal.SIGKILL)
+        elif message["op"] == "kill":
+            for pid, kept in self.keepers.items():
+                if kept.worker == message["pid"]:
+                    os.kill(pid, signal.SIGTERM)  # not reaped yet: the pid is still the keeper's
         return True
 
     def _spawn(self, message: dict[str, Any], fds: list[int]) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
+        status_r, status_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            self._run_child(message, fds)  # never returns
-        self.children.add(pid)
-        self.send({"op": "spawned", "id": message["id"], "pid": pid})
+            os.close(status_r)
+            self._run_keeper(message, fds, status_w)  # never returns
+        os.close(status_w)
+        kept = _Keeper(status_r)
+        report = kept.read_report() or {"errno": None}
+        if "pid" in report:
+            kept.worker = report["pid"]
+            self.keepers[pid] = kept
+            self.send({"op": "spawned", "id": message["id"], "pid": kept.worker})
+            return
+        os.close(status_r)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        self.send({"op": "spawned", "id": message["id"], "errno": report.get("errno")})
 
     def _reap(self) -> None:
         with contextlib.suppress(OSError):
             while os.read(self._wake_r, 4096):
                 pass
-        while self.children:
+        while self.keepers:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            self.children.discard(pid)
-            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-            sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-            self.send({"op": "exited", "pid": pid, "code": code, "signal": sig})
+            self._ended(pid)
+
+    def _ended(self, pid: int) -> None:
+        """A keeper was reaped: its environment is over; tell the server how the worker ended."""
+        kept = self.keepers.pop(pid, None)
+        if kept is None:
+            return
+        report = kept.read_report() or {"code": None, "signal": int(signal.SIGKILL)}
+        os.close(kept.status_fd)
+        with contextlib.suppress(OSError):  # the server is gone
+            self.send({"op": "exited", "pid": kept.worker, **report})
 
     def _shutdown(self) -> None:
-        for pid in self.children:
+        for pid in self.keepers:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        for pid in list(self.children):
+                os.kill(pid, signal.SIGTERM)
+        for pid in list(self.keepers):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        self.children.clear()
+            self._ended(pid)
 
     def _close_in_child(self) -> None:
         signal.set_wakeup_fd(-1)
@@ -142,14 +190,29 @@ class Zygote:
         self.control.close()
         os.close(self._wake_r)
         os.close(self._wake_w)
+        for kept in self.keepers.values():
+            os.close(kept.status_fd)
+
+    def _run_keeper(self, message: dict[str, Any], fds: list[int], status_fd: int) -> NoReturn:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            self._close_in_child()
+            executable = message.get("exec")
+            keeper.run(
+                status_fd,
+                self.pid,
+                (lambda errors_fd: _execute(message, fds[0], errors_fd))
+                if executable
+                else (lambda errors_fd: self._run_child(message, fds)),
+                inherited=fds,
+                executes=bool(executable),
+            )
+        finally:
+            os._exit(1)
 
     def _run_child(self, message: dict[str, Any], fds: list[int]) -> None:
         code = 1
         try:
-            set_parent_death_signal()
-            if os.getppid() != self.pid:
-                os._exit(1)
-            self._close_in_child()
             request_fd, response_fd, log_fd = fds
             self._prepare_child(message, log_fd)
             bootstrap.serve(request_fd, response_fd, message["handler"])
@@ -181,6 +244,22 @@ class Zygote:
         sys.argv = [bootstrap.__file__ or "bootstrap"]
 
 
+def _execute(message: dict[str, Any], log_fd: int, errors_fd: int) -> NoReturn:
+    """Execute the program of an ``exec`` spawn; on failure write the errno to ``errors_fd``."""
+    program: str = message["exec"]
+    try:
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        os.chdir(message["cwd"])
+        for signum in _RESET_ON_EXEC:
+            signal.signal(signum, signal.SIG_DFL)
+        os.execve(program, [program], message["env"])
+    except OSError as e:
+        os.write(errors_fd, str(e.errno or 0).encode())
+    os._exit(127)
+
+
 def _log_stream(fd: int) -> io.TextIOWrapper:
     return open(fd, "w", buffering=1, encoding="utf-8", errors="backslashreplace", closefd=False)
 
@@ -208,7 +287,7 @@ def _forget_shadowed_modules(code_dir: str, support_path: list[str]) -> None:
 
 
 def main(config: dict[str, Any]) -> None:
-    set_parent_death_signal()
+    tree.set_parent_death_signal(signal.SIGTERM)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     support_path: list[str] = config.get("support_path", [])
     sys.path[:0] = support_path
