@@ -2,8 +2,9 @@
 
 An uploaded package is kept as ``code/<sha256-hex>.zip`` and extracted once into
 ``code/<sha256-hex>/``. Extraction refuses entries that would land outside that directory
-(absolute paths, ``..``) and symbolic links whose target escapes it. File modes from the zip
-are kept, so a custom runtime's ``bootstrap`` stays executable.
+(absolute paths, ``..``) and symbolic links whose target escapes it. The permission bits of
+each file are kept, so a custom runtime's ``bootstrap`` stays executable; setuid, setgid and
+sticky bits are dropped, so no package can install a program that runs as its extractor.
 
 Hot reload: ``Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path"}`` runs the function
 straight from a local directory; edits there are picked up on the next cold start (lambdaport
@@ -142,5 +143,5 @@ def _extract_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, root: Path)
             shutil.copyfileobj(source, sink, 1024 * 1024)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
         raise _bad_zip() from None
-    permissions = stat.S_IMODE(mode)
+    permissions = stat.S_IMODE(mode) & 0o777  # never setuid, setgid or sticky
     destination.chmod(permissions | 0o444 if permissions else 0o644)
