@@ -31,10 +31,16 @@ RESERVED = frozenset(
     }
 )
 
-# Dummy credentials: boto3 inside a function must sign requests, lambdaport does not check.
-ACCESS_KEY_ID = "LAMBDAPORTACCESSKEY"
-SECRET_ACCESS_KEY = "lambdaport-secret-access-key"
-SESSION_TOKEN = "lambdaport-session-token"
+# A function's credentials, as AWS gives it its execution role's temporary credentials: the
+# access key is the function's account, which lambdaport reads as the account of every call
+# made with it (a 12-digit access key, gateway/identity.py), so the function's SDK calls land
+# in its own account; the secret is the one the gateway verifies every access key with under
+# --strict-auth (gateway/sigv4.py); the session token is not checked.
+SECRET_ACCESS_KEY = "test"
+
+
+def session_token(account_id: str) -> str:
+    return f"lambdaport-session-{account_id}"
 
 
 def function_environment(
@@ -67,10 +73,10 @@ def function_environment(
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream_name,
-            "AWS_ACCESS_KEY": ACCESS_KEY_ID,
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_ACCESS_KEY": spec.account_id,
+            "AWS_ACCESS_KEY_ID": spec.account_id,
             "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
-            "AWS_SESSION_TOKEN": SESSION_TOKEN,
+            "AWS_SESSION_TOKEN": session_token(spec.account_id),
             "LAMBDA_TASK_ROOT": spec.code_dir,
             "LAMBDA_RUNTIME_DIR": spec.code_dir,
         }
