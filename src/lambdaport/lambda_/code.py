@@ -8,7 +8,11 @@ sticky bits are dropped, so no package can install a program that runs as its ex
 
 Hot reload: ``Code={"S3Bucket": "hot-reload", "S3Key": "/absolute/path"}`` runs the function
 straight from a local directory; edits there are picked up on the next cold start (lambdaport
-retires warm environments when the directory changes).
+retires warm environments when the directory changes, ``hot_reload.py``). The directory is
+watched whole, symbolic links followed, so ``/`` and trees of more than
+``HOT_RELOAD_FILE_LIMIT`` files and directories are refused: a function's code is far smaller
+(AWS unpacks at most 250 MB), and a watch of a home directory or a disk would cost the machine
+a kernel watch per directory and tell the function about every write anywhere in it.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from lambdaport.lambda_.models import Code
 HOT_RELOAD_BUCKET = "hot-reload"
 ZIP_UPLOAD_LIMIT = 50 * 1024 * 1024  # direct upload, zipped
 UNZIPPED_LIMIT = 262_144_000  # 250 MB
+HOT_RELOAD_FILE_LIMIT = 50_000  # files and directories below a hot-reload directory
 
 
 def _bad_zip() -> AwsError:
@@ -75,10 +80,19 @@ class CodeStore:
             raise invalid_parameter(
                 f"Hot reload needs an absolute path of an existing directory as S3Key: {directory}"
             )
+        resolved = path.resolve()
+        if resolved == Path(resolved.anchor):
+            raise invalid_parameter(
+                f"Hot reload cannot watch the root directory {resolved}: give the directory of "
+                "the function's code as S3Key."
+            )
+        if _count_entries(resolved, HOT_RELOAD_FILE_LIMIT) > HOT_RELOAD_FILE_LIMIT:
+            raise invalid_parameter(
+                f"Hot reload watches at most {HOT_RELOAD_FILE_LIMIT} files and directories, and "
+                f"{directory} has more: give the directory of the function's code as S3Key."
+            )
         digest = hashlib.sha256(str(path).encode()).digest()
-        return Code(
-            sha256=base64.b64encode(digest).decode(), size=0, hot_reload_dir=str(path.resolve())
-        )
+        return Code(sha256=base64.b64encode(digest).decode(), size=0, hot_reload_dir=str(resolved))
 
     def _extract(self, data: bytes, target: Path) -> None:
         staging = target.with_name(target.name + f".tmp{os.getpid()}")
@@ -96,6 +110,31 @@ class CodeStore:
             staging.rename(target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _count_entries(root: Path, limit: int) -> int:
+    """Files and directories below ``root`` (symbolic links followed, as the watch follows
+    them, each directory once); counting stops once past ``limit``."""
+    count = 0
+    seen: set[tuple[int, int]] = set()
+    pending = [str(root)]
+    while pending:
+        directory = pending.pop()
+        try:
+            info = os.stat(directory)
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    count += 1
+                    if count > limit:
+                        return count
+                    if entry.is_dir():
+                        pending.append(entry.path)
+        except OSError:  # unreadable, or gone meanwhile: not watched either
+            continue
+    return count
 
 
 def _check_sizes(archive: zipfile.ZipFile) -> None:
