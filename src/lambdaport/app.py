@@ -16,6 +16,7 @@ from typing import Any
 
 from lambdaport.config import Settings
 from lambdaport.gateway.asgi import Gateway, Receive, Scope, Send, ServiceEndpoint
+from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
 from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
@@ -174,6 +175,8 @@ class LambdaportApp:
             default_region=settings.default_region,
             unserved=_unserved_protocol,
             strict_auth=settings.strict_auth,
+            browsers=BrowserPolicy(settings.allowed_origins, settings.allowed_hosts, settings.host),
+            idle_timeout=settings.request_idle_timeout,
         )
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -31,6 +31,14 @@ class Settings:
     # Multiplies every asynchronous-invocation delay (retry delays, throttle backoff and the
     # maximum event age): 0.01 makes the 1-minute retry 0.6 s for local development and tests.
     async_delay_scale: float = 1.0
+    # Browser origins allowed besides localhost's own (comma-separated; "*" allows every
+    # origin) and Host names allowed besides loopback, localhost and the hosts lambdaport
+    # routes itself: see gateway/browsers.py for why the others are refused.
+    allowed_origins: str = ""
+    allowed_hosts: str = ""
+    # Seconds a request body may stall (announced and not sent) before the request is
+    # answered with RequestTimeout and the connection closed; about AWS's own idle timeout.
+    request_idle_timeout: float = 20.0
 
     @property
     def endpoint_url(self) -> str:
@@ -50,6 +58,9 @@ _ENV_NAMES = {
     "cache_dir": "LAMBDAPORT_CACHE_DIR",
     "log_level": "LAMBDAPORT_LOG_LEVEL",
     "async_delay_scale": "LAMBDAPORT_ASYNC_DELAY_SCALE",
+    "allowed_origins": "LAMBDAPORT_ALLOWED_ORIGINS",
+    "allowed_hosts": "LAMBDAPORT_ALLOWED_HOSTS",
+    "request_idle_timeout": "LAMBDAPORT_REQUEST_IDLE_TIMEOUT",
 }
 
 
@@ -65,6 +76,8 @@ def _coerce(name: str, value: Any) -> Any:
         return float(value)
     if isinstance(default, Path):
         return Path(str(value)).expanduser()
+    if isinstance(value, list):  # a TOML list for a comma-separated setting
+        return ",".join(str(item) for item in value)
     return str(value)
 
 

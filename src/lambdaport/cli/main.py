@@ -45,6 +45,23 @@ def main() -> None:
     help="Multiply async retry delays, backoff and maximum event age (0.01: 1 min -> 0.6 s) "
     "[default: 1].",
 )
+@click.option(
+    "--allowed-origins",
+    default=None,
+    help="Browser origins allowed besides localhost's, comma-separated; '*' allows all.",
+)
+@click.option(
+    "--allowed-hosts",
+    default=None,
+    help="Host names allowed besides loopback, localhost and AWS-style virtual hosts, "
+    "comma-separated ('*.example.test' patterns; '*' allows all).",
+)
+@click.option(
+    "--request-idle-timeout",
+    type=float,
+    default=None,
+    help="Seconds a request body may stall before RequestTimeout [default: 20].",
+)
 def up(
     host: str | None,
     port: int | None,
@@ -54,6 +71,9 @@ def up(
     config_file: Path | None,
     log_level: str | None,
     async_delay_scale: float | None,
+    allowed_origins: str | None,
+    allowed_hosts: str | None,
+    request_idle_timeout: float | None,
 ) -> None:
     """Start the server (Ctrl-C or SIGTERM stops it cleanly)."""
     import uvicorn
@@ -71,6 +91,9 @@ def up(
             "strict_auth": strict_auth,
             "log_level": log_level,
             "async_delay_scale": async_delay_scale,
+            "allowed_origins": allowed_origins,
+            "allowed_hosts": allowed_hosts,
+            "request_idle_timeout": request_idle_timeout,
         },
         config_file=config_file,
     )

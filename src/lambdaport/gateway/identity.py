@@ -51,6 +51,7 @@ class Identity:
     account_id: str
     region: str
     access_key: str
+    signed: bool = False  # the request names a SigV4 credential scope (header or query)
 
 
 def _scope_from_authorization(header: str) -> list[str] | None:
@@ -89,7 +90,8 @@ def _service_from_host(host: str) -> str | None:
     if any(_is_s3_label(label) for label in labels[:-1]):
         return "s3"
     if len(labels) >= 3 and labels[-2:] == ["amazonaws", "com"]:
-        return labels[0]
+        # API Gateway's data plane: <api-id>.execute-api.<region>.amazonaws.com
+        return "execute-api" if "execute-api" in labels else labels[0]
     return None
 
 
@@ -152,4 +154,10 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
     if service is None:
         service = _unclaimed_service(path, query, headers)
     account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
-    return Identity(service=service, account_id=account, region=region, access_key=access_key)
+    return Identity(
+        service=service,
+        account_id=account,
+        region=region,
+        access_key=access_key,
+        signed=scope is not None,
+    )

@@ -9,8 +9,11 @@ derives them again and fails when botocore and this file disagree).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from types import MappingProxyType
+
+from botocore.loaders import Loader
 
 # Signing names that are not a client name. Where several clients share one (ELB and ELBv2,
 # the Lex APIs), the entry is the client the signing name alone most likely means.
@@ -247,3 +250,14 @@ PATH_PREFIX_SERVICES: tuple[tuple[str, str, str], ...] = (
     ("s3", "/v20180820/", "s3control"),
     ("es", "/2021-01-01/", "opensearch"),
 )
+
+
+@functools.cache
+def _client_names() -> frozenset[str]:
+    return frozenset(Loader().list_available_services("service-2"))
+
+
+def is_aws_service(name: str) -> bool:
+    """Whether ``name`` (a client name, as identification gives it) is an AWS service:
+    botocore has a model of it, or it is API Gateway's data plane (``execute-api``)."""
+    return name == "execute-api" or name in _client_names()

@@ -17,6 +17,7 @@ from lambdaport.services.interfaces import QueueSink, TopicSink
 from lambdaport.services.s3.api import S3Api
 from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.blobs import BlobStore
+from lambdaport.services.s3.cors import BucketCors
 from lambdaport.services.s3.destination import BucketDestination
 from lambdaport.services.s3.object_store import S3ObjectStore
 from lambdaport.services.s3.triggers import InvokeDoor, Notifier
@@ -46,7 +47,7 @@ def build_s3(
     notifier = Notifier(invoker, queues, topics)
     backend = S3Backend(S3Tables(store), BlobStore(store.data_dir / "s3"), notifier)
     api = S3Api(protocol, backend, notifier, strict_auth=strict_auth)
-    endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api)
+    endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api, cors=BucketCors(backend.tables))
     objects = S3ObjectStore(backend)
     return S3Service(endpoint, objects, notifier, api, BucketDestination(objects))
 

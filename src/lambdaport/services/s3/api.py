@@ -19,6 +19,7 @@ from botocore.auth import S3SigV4Auth
 
 from lambdaport.errors import AwsError
 from lambdaport.gateway.asgi import Receive, Scope, Send
+from lambdaport.gateway.body import IDLE_MESSAGE, RequestTimeout
 from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 from lambdaport.protocol.rest_binding import InvalidMemberValue
@@ -46,7 +47,11 @@ logger = logging.getLogger("lambdaport.s3")
 
 Operation = Callable[[S3Call, Mapping[str, Any]], Awaitable[S3Reply]]
 STREAMING_INPUT = frozenset({"PutObject", "UploadPart"})
-MAX_XML_BODY = 20 * 1024 * 1024
+MAX_XML_BODY = 20 * 1024 * 1024  # configuration and DeleteObjects bodies, read whole
+
+
+def _too_big() -> AwsError:
+    return AwsError("MaxMessageLengthExceeded", "Your request was too big.", 400)
 
 
 def operations(backend: S3Backend, notifier: Notifier) -> dict[str, Operation]:
@@ -99,7 +104,12 @@ def operations(backend: S3Backend, notifier: Notifier) -> dict[str, Operation]:
     }
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
+    """A non-upload body, whole; one announced or grown past ``MAX_XML_BODY`` is refused
+    without reading on."""
+    length = headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_XML_BODY:
+        raise _too_big()
     chunks: list[bytes] = []
     size = 0
     more = True
@@ -110,7 +120,7 @@ async def _read_body(receive: Receive) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_XML_BODY:
-            raise AwsError("MaxMessageLengthExceeded", "Your request was too big.", 400)
+            raise _too_big()
         chunks.append(chunk)
         more = bool(message.get("more_body", False))
     return b"".join(chunks)
@@ -216,6 +226,10 @@ class S3Api:
                 reply = await self._run(call, request, operation, params, body)
             response = self._render(operation, reply, call)
             await self._send(send, response, reply, call, head, body.unread)
+        except RequestTimeout:
+            # S3's own answer to a stalled body (botocore retries it as a timeout).
+            timeout = AwsError("RequestTimeout", IDLE_MESSAGE, 400)
+            await self._send_error(send, operation, timeout, call, head, body.unread)
         except AwsError as error:
             await self._send_error(send, operation, error, call, head, body.unread)
         except Exception:
@@ -238,7 +252,7 @@ class S3Api:
         body: RequestBody,
     ) -> S3Reply:
         if operation not in STREAMING_INPUT:
-            data = await _read_body(body)
+            data = await _read_body(body, request.headers)
             if data or self._protocol.requires_body(operation):
                 request = HttpRequest(
                     request.method,

@@ -59,6 +59,16 @@ def requested_algorithms(headers: Mapping[str, str], upload_algorithm: str | Non
     return names
 
 
+def entity_too_large(size: int) -> AwsError:
+    """A body past S3's 5 GiB for one PUT or POST."""
+    return AwsError(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        400,
+        fields={"ProposedSize": size, "MaxSizeAllowed": MAX_OBJECT_SIZE},
+    )
+
+
 def _expected_length(headers: Mapping[str, str], chunked: bool) -> int | None:
     text = headers.get("x-amz-decoded-content-length") if chunked else None
     text = text or (None if chunked else headers.get("content-length"))
@@ -68,16 +78,25 @@ def _expected_length(headers: Mapping[str, str], chunked: bool) -> int | None:
         raise invalid_request("Invalid content length.")
     length = int(text)
     if length > MAX_OBJECT_SIZE:
-        raise AwsError(
-            "EntityTooLarge",
-            "Your proposed upload exceeds the maximum allowed size",
-            400,
-            fields={"ProposedSize": length, "MaxSizeAllowed": MAX_OBJECT_SIZE},
-        )
+        raise entity_too_large(length)
     return length
 
 
-async def _pump(call: S3Call, writer: BlobWriter, digests: BodyDigests) -> dict[str, str]:
+def _incomplete() -> AwsError:
+    return AwsError(
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header",
+        400,
+    )
+
+
+async def _pump(
+    call: S3Call, writer: BlobWriter, digests: BodyDigests, expected: int | None
+) -> dict[str, str]:
+    """Stream the body into ``writer``; stop as soon as it passes the announced length (an
+    aws-chunked body's decoded length) or, announced by nothing (chunked transfer
+    encoding), 5 GiB."""
+    limit = MAX_OBJECT_SIZE if expected is None else expected
     decoder = ChunkedDecoder() if is_aws_chunked(call.headers) else None
     more = True
     while more:
@@ -89,6 +108,9 @@ async def _pump(call: S3Call, writer: BlobWriter, digests: BodyDigests) -> dict[
         if decoder is not None:
             data = decoder.feed(data)
         if data:
+            size = digests.size + len(data)
+            if size > limit:
+                raise entity_too_large(size) if expected is None else _incomplete()
             digests.update(data)
             writer.write(data)
     if decoder is None:
@@ -141,14 +163,9 @@ async def receive_body(
     )
     writer = blobs.writer()
     try:
-        trailers = await _pump(call, writer, digests)
+        trailers = await _pump(call, writer, digests, expected)
         if expected is not None and digests.size != expected:
-            raise AwsError(
-                "IncompleteBody",
-                "You did not provide the number of bytes specified by the Content-Length "
-                "HTTP header",
-                400,
-            )
+            raise _incomplete()
         _check(call, digests, trailers)
         name = writer.commit()
     except BaseException:

@@ -25,6 +25,7 @@ from lambdaport.services.s3.backend import S3Backend, check_key, object_attrs
 from lambdaport.services.s3.call import S3Call, S3Reply
 from lambdaport.services.s3.checksums import BodyDigests
 from lambdaport.services.s3.errors import invalid_argument, malformed_xml
+from lambdaport.services.s3.ingest import MAX_OBJECT_SIZE, entity_too_large
 from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, ObjectVersion
 from lambdaport.services.s3.storage import check_storage_class
 
@@ -219,6 +220,8 @@ class PostObjectService:
         writer = self._backend.blobs.writer()
         try:
             async for chunk in form.chunks():
+                if digests.size + len(chunk) > MAX_OBJECT_SIZE:
+                    raise entity_too_large(digests.size + len(chunk))
                 digests.update(chunk)
                 writer.write(chunk)
             check_policy(lowered.get("policy"), {**lowered, "bucket": bucket.name}, digests.size)
