@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -125,7 +126,8 @@ def test_timeout_kills_the_environment_and_its_children(tmp_path: Path) -> None:
     assert result.function_error == "Unhandled"
     assert result.error_type == "Sandbox.Timedout"
     assert result.duration_ms >= 1000
-    assert f"{invocation.request_id} Task timed out after 1.0" in result.log
+    # AWS reports the time the invocation ran, which a loaded machine stretches past 1.0x s.
+    assert re.search(rf"{invocation.request_id} Task timed out after 1\.\d\d seconds", result.log)
     assert "handling " in section(result.log, invocation.request_id)
     assert result.log.splitlines()[-1].endswith("\tStatus: timeout\t")
 
