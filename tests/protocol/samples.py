@@ -80,8 +80,9 @@ def _emit(tokens: Any, reps: int) -> str:
             out.append(_emit(arg[-1], reps))
         elif name == "ATOMIC_GROUP":
             out.append(_emit(arg, reps))
-        elif name == "BRANCH":
-            out.append(_emit(arg[1][0], reps))
+        elif name == "BRANCH":  # the first alternative that says something
+            options = [_emit(branch, reps) for branch in arg[1]]
+            out.append(next((option for option in options if option), ""))
         elif name == "CATEGORY":
             out.append(_pick_char(lambda c, cat=str(arg): _category(cat, c)))
     return "".join(out)
@@ -103,7 +104,8 @@ def sample_string(shape: Any) -> str:
     if pattern is None:
         return _fit_length("sample", low, high)
     parsed = _PARSER.parse(pattern_text)
-    for reps in (1, 2, 3, 5, 8, 16, 32, 64):
+    lengths = {1, 2, 3, 5, 8, 16, 32, 64, low, *(() if high is None else (high,))}
+    for reps in sorted(n for n in lengths if n > 0):
         candidate = _emit(parsed, reps)
         if high is not None and len(candidate) > high:
             break
@@ -203,15 +205,18 @@ def _distinct_keys(shape: Any, first: str, count: int) -> list[str]:
 
 
 def normalise(value: Any) -> Any:
-    """A comparable form: datetimes as epoch seconds, bytes as text, empty maps dropped."""
+    """A comparable form: datetimes as epoch seconds, bytes as text, empty maps dropped (and
+    lists holding only empty maps: EC2's serialiser writes nothing for them)."""
     if isinstance(value, dict):
-        return {
-            k: normalise(v)
-            for k, v in value.items()
-            if k != "ResponseMetadata" and v is not None and v != {}
-        }
+        out = {}
+        for k, v in value.items():
+            item = normalise(v)
+            if k != "ResponseMetadata" and item is not None and item != {} and item != []:
+                out[k] = item
+        return out
     if isinstance(value, list | tuple):
-        return [normalise(v) for v in value]
+        items = [normalise(v) for v in value]
+        return [] if items and all(item == {} for item in items) else items
     if isinstance(value, datetime):
         return round(value.timestamp(), 3)
     if isinstance(value, bytes | bytearray):

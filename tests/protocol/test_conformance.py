@@ -24,6 +24,10 @@ SERVICES = [
     ("sns", "query"),
     ("s3", "rest-xml"),
     ("logs", "json"),
+    ("ec2", "ec2"),
+    ("route53", "rest-xml"),
+    ("cloudfront", "rest-xml"),
+    ("iam", "query"),
 ]
 
 

@@ -22,6 +22,11 @@ def s3() -> RestXmlProtocol:
     return RestXmlProtocol(load_service_model("s3"))
 
 
+@pytest.fixture(scope="module")
+def appconfig() -> RestJsonProtocol:
+    return RestJsonProtocol(load_service_model("appconfig"))
+
+
 def _get(path: str, query: str = "", headers: dict[str, str] | None = None) -> HttpRequest:
     return HttpRequest("GET", path, query, headers or {}, b"")
 
@@ -130,3 +135,35 @@ def test_router_orders_literal_mixed_label_greedy() -> None:
     assert op("/files/a/b") == ("Greedy", {"Path": "a/b"})
     assert op("/files/a/b/meta") == ("GreedyWithSuffix", {"Path": "a/b"})
     assert op("/other") is None
+
+
+def test_routes_sharing_a_label_read_it_by_their_own_name() -> None:
+    # AppConfig: /applications/{ApplicationId}/... and /applications/{Application}/... share
+    # the trie node of the first label; each route binds the label its template names.
+    router = Router(
+        [
+            Route("GetApplication", "GET", "/applications/{ApplicationId}"),
+            Route("GetConfiguration", "GET", "/applications/{Application}/configurations/{Id}"),
+            Route("GetObject", "GET", "/applications/{ApplicationId}/objects/{Key+}"),
+        ]
+    )
+
+    configuration = router.match("GET", "/applications/app/configurations/c", {}, {})
+    key = router.match("GET", "/applications/app/objects/a/b", {}, {})
+
+    assert configuration is not None and key is not None
+    assert dict(configuration.labels) == {"Application": "app", "Id": "c"}
+    assert dict(key.labels) == {"ApplicationId": "app", "Key": "a/b"}
+
+
+def test_appconfig_get_configuration_binds_its_application(
+    appconfig: RestJsonProtocol,
+) -> None:
+    name, params = appconfig.parse(
+        _get("/applications/app/environments/env/configurations/conf", "client_id=c")
+    )
+    assert (name, params["Application"], params["Environment"]) == (
+        "GetConfiguration",
+        "app",
+        "env",
+    )

@@ -1,4 +1,4 @@
-"""AWS wire protocols driven by botocore's service models.
+"""AWS wire protocols driven by botocore's service models (rest-json, json, query, rest-xml, ec2).
 
 ``load_protocol("lambda")`` gives the service's own protocol; ``load_protocol("sqs",
 "query")`` serves a service in another protocol it is compatible with (SQS's legacy query
@@ -13,12 +13,18 @@ from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
 from lambdaport.protocol.aws_json import JsonProtocol
-from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.protocol.base import (
+    HttpRequest,
+    HttpResponse,
+    ServiceProtocol,
+    UnknownOperationError,
+)
+from lambdaport.protocol.ec2 import Ec2Protocol
 from lambdaport.protocol.query import QueryProtocol
 from lambdaport.protocol.rest_json import RestJsonProtocol
 from lambdaport.protocol.rest_xml import RestXmlProtocol
 
-PROTOCOLS = ("rest-json", "json", "query", "rest-xml")
+PROTOCOLS = ("rest-json", "json", "query", "rest-xml", "ec2")
 
 
 def load_service_model(service_name: str, loader: Any = None) -> Any:
@@ -49,6 +55,8 @@ def protocol_for_model(service_model: Any, protocol: str | None = None) -> Servi
         return JsonProtocol(service_model)
     if name == "query":
         return QueryProtocol(service_model)
+    if name == "ec2":
+        return Ec2Protocol(service_model)
     return RestXmlProtocol(service_model)
 
 
@@ -59,6 +67,7 @@ def load_protocol(service_name: str, protocol: str | None = None) -> ServiceProt
 
 __all__ = [
     "PROTOCOLS",
+    "Ec2Protocol",
     "HttpRequest",
     "HttpResponse",
     "JsonProtocol",
@@ -66,6 +75,7 @@ __all__ = [
     "RestJsonProtocol",
     "RestXmlProtocol",
     "ServiceProtocol",
+    "UnknownOperationError",
     "load_protocol",
     "load_service_model",
     "protocol_for_model",

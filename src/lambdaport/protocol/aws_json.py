@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse, Plans, UnknownOperationError
 from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
 from lambdaport.protocol.json_codec import Convert, JsonCodec
 from lambdaport.protocol.scalars import UNIX_TIMESTAMP, encode_base64, serialization_error
@@ -45,30 +45,33 @@ class JsonProtocol:
         self.content_type = f"application/x-amz-json-{metadata.get('jsonVersion', '1.0')}"
         self._query_compatible = "awsQueryCompatible" in metadata
         self._errors = index_error_shapes(service_model, query_error_codes)
-        codec = JsonCodec(UNIX_TIMESTAMP)
-        validator = Validator(validation_error_code)
-        self._operations: dict[str, _Operation] = {}
-        for name in service_model.operation_names:
-            operation = service_model.operation_model(name)
-            shape_in, shape_out = operation.input_shape, operation.output_shape
-            self._operations[name] = _Operation(
-                name,
-                codec.struct_decoder(shape_in.members.items()) if shape_in else None,
-                validator.for_members(shape_in.members.items(), shape_in.required_members)
-                if shape_in
-                else None,
-                codec.struct_encoder(shape_out.members.items()) if shape_out else None,
-            )
+        self._model = service_model
+        self._codec = JsonCodec(UNIX_TIMESTAMP)
+        self._validator = Validator(validation_error_code)
+        self._operations = Plans(service_model.operation_names, self._plan)
+
+    def _plan(self, name: str) -> _Operation:
+        operation = self._model.operation_model(name)
+        shape_in, shape_out = operation.input_shape, operation.output_shape
+        codec, validator = self._codec, self._validator
+        return _Operation(
+            name,
+            codec.struct_decoder(shape_in.members.items()) if shape_in else None,
+            validator.for_members(shape_in.members.items(), shape_in.required_members)
+            if shape_in
+            else None,
+            codec.struct_encoder(shape_out.members.items()) if shape_out else None,
+        )
 
     def operation_names(self) -> list[str]:
-        return list(self._operations)
+        return self._operations.names()
 
     def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
         target = request.headers.get("x-amz-target", "")
         prefix, _, name = target.rpartition(".")
         operation = self._operations.get(name) if prefix == self._target_prefix else None
         if operation is None:
-            raise AwsError(
+            raise UnknownOperationError(
                 "UnknownOperationException", f"Unknown operation {target or '(none)'}", 400
             )
         params: dict[str, Any] = {}

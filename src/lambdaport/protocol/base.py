@@ -6,11 +6,51 @@ back, driven by botocore's service model. It knows nothing about what operations
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from lambdaport.errors import AwsError
+
+T = TypeVar("T")
+# Plans are compiled under one lock: the compilers' caches (shared by a protocol's plans)
+# are not thread-safe, and compiling happens once per operation.
+_COMPILING = threading.RLock()
+
+
+class Plans(Generic[T]):
+    """Each operation's plan (decoders, validator, encoders), built on first use: a model
+    has up to hundreds of operations, and a service is mostly called with a few of them."""
+
+    def __init__(self, names: Iterable[str], build: Callable[[str], T]) -> None:
+        self._names = tuple(names)
+        self._known = frozenset(self._names)
+        self._build = build
+        self._built: dict[str, T] = {}
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def get(self, name: str) -> T | None:
+        plan = self._built.get(name)
+        if plan is None and name in self._known:
+            with _COMPILING:
+                plan = self._built.get(name)
+                if plan is None:
+                    plan = self._built[name] = self._build(name)
+        return plan
+
+    def __getitem__(self, name: str) -> T:
+        plan = self.get(name)
+        if plan is None:
+            raise KeyError(name)
+        return plan
+
+
+class UnknownOperationError(AwsError):
+    """The request names no operation of the service (an unknown ``X-Amz-Target`` or
+    ``Action``, a path no route matches): each protocol raises it with its own code."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,16 +15,14 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse, Plans, UnknownOperationError
 from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
+from lambdaport.protocol.form import Decode, FormDecoders, tree
 from lambdaport.protocol.rest_binding import parse_query
-from lambdaport.protocol.scalars import ISO8601, text_reader
 from lambdaport.protocol.validation import Validate, Validator
-from lambdaport.protocol.xml_codec import XmlCodec, member_xml_name, xml_text
+from lambdaport.protocol.xml_codec import XmlCodec, xml_text
 
 XML_CONTENT_TYPE = "text/xml"
-Node = dict[str, Any]  # a tree of dotted parameter names; a node's own value sits under ""
-Decode = Callable[[Node], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,101 +34,25 @@ class _Operation:
     result_wrapper: str
 
 
-def _tree(params: Mapping[str, list[str]]) -> Node:
-    root: Node = {}
-    for key, values in params.items():
-        node = root
-        for part in key.split("."):
-            node = node.setdefault(part, {})
-        node[""] = values[-1]
-    return root
-
-
-def _indexed(node: Node) -> list[Node]:
-    items = [(int(k), v) for k, v in node.items() if k.isdigit()]
-    return [v for _, v in sorted(items, key=lambda pair: pair[0])]
-
-
-class _FormDecoders:
-    """Compiles decoders from a parameter tree to the shapes' values."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Decode] = {}
-
-    def decoder(self, shape: Any) -> Decode:
-        kind = shape.type_name
-        if kind == "structure":
-            return self._cached(shape, self._structure)
-        if kind == "list":
-            return self._cached(shape, self._list)
-        if kind == "map":
-            return self._cached(shape, self._map)
-        convert = text_reader(shape, ISO8601)
-        return lambda node: convert(node.get("", ""))
-
-    def _cached(self, shape: Any, build: Callable[[Any], Decode]) -> Decode:
-        name = f"{shape.name}/flat" if shape.serialization.get("flattened") else str(shape.name)
-        if name not in self._cache:
-            cache = self._cache
-            cache[name] = lambda node: cache[name](node)  # recursion placeholder
-            cache[name] = build(shape)
-        return self._cache[name]
-
-    def structure(self, members: Any) -> Decode:
-        plan = [(name, member_xml_name(name, s), self.decoder(s)) for name, s in members]
-
-        def decode(node: Node) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for name, key, convert in plan:
-                child = node.get(key)
-                if child is not None:
-                    out[name] = convert(child)
-            return out
-
-        return decode
-
-    def _structure(self, shape: Any) -> Decode:
-        return self.structure(shape.members.items())
-
-    def _list(self, shape: Any) -> Decode:
-        item = self.decoder(shape.member)
-        flattened = bool(shape.serialization.get("flattened"))
-        item_key = str(shape.member.serialization.get("name", "member"))
-
-        def decode(node: Node) -> list[Any]:
-            holder = node if flattened else node.get(item_key, {})
-            return [item(child) for child in _indexed(holder)]
-
-        return decode
-
-    def _map(self, shape: Any) -> Decode:
-        read_key, read_value = self.decoder(shape.key), self.decoder(shape.value)
-        key_name = str(shape.key.serialization.get("name", "key"))
-        value_name = str(shape.value.serialization.get("name", "value"))
-        flattened = bool(shape.serialization.get("flattened"))
-
-        def decode(node: Node) -> dict[Any, Any]:
-            holder = node if flattened else node.get("entry", {})
-            out: dict[Any, Any] = {}
-            for entry in _indexed(holder):
-                if key_name in entry:
-                    value = entry.get(value_name)
-                    out[read_key(entry[key_name])] = (
-                        read_value(value) if value is not None else None
-                    )
-            return out
-
-        return decode
-
-
 class QueryProtocol:
-    """Parses and serialises one service in the ``query`` protocol."""
+    """Parses and serialises one service in the ``query`` protocol. Parameters that break
+    the model's constraints are refused with ``validation_error_code`` (and missing ones
+    with ``missing_parameter_code``, when the service answers those EC2's way); without
+    ``constraints`` only required members and types are checked."""
+
+    # The protocol's own error for an Action the service does not have ({} is the action).
+    unknown_action = "The action {} is not valid for this endpoint."
+    ec2_names = False
 
     def __init__(
         self,
         service_model: Any,
         xml_namespace: str | None = None,
         query_error_codes: Mapping[str, str] | None = None,
+        *,
+        validation_error_code: str = "ValidationException",
+        missing_parameter_code: str | None = None,
+        constraints: bool = True,
     ) -> None:
         self.service_name: str = service_model.service_name
         metadata = service_model.metadata
@@ -141,26 +63,32 @@ class QueryProtocol:
             f"/doc/{metadata.get('apiVersion', '')}/"
         )
         self._errors = index_error_shapes(service_model, query_error_codes)
-        decoders, validator, xml = _FormDecoders(), Validator(), XmlCodec()
-        self._operations: dict[str, _Operation] = {}
-        for name in service_model.operation_names:
-            operation = service_model.operation_model(name)
-            shape_in, shape_out = operation.input_shape, operation.output_shape
-            wrapper = f"{name}Result"
-            if shape_out is not None:
-                wrapper = str(shape_out.serialization.get("resultWrapper", wrapper))
-            self._operations[name] = _Operation(
-                name,
-                decoders.structure(shape_in.members.items()) if shape_in else None,
-                validator.for_members(shape_in.members.items(), shape_in.required_members)
-                if shape_in
-                else None,
-                xml.members_writer(shape_out.members.items()) if shape_out else None,
-                wrapper,
-            )
+        self._model = service_model
+        self._decoders = FormDecoders(ec2=self.ec2_names)
+        self._validator = Validator(
+            validation_error_code, missing_parameter_code, constraints=constraints
+        )
+        self._xml = XmlCodec()
+        self._operations = Plans(service_model.operation_names, self._plan)
+
+    def _plan(self, name: str) -> _Operation:
+        operation = self._model.operation_model(name)
+        shape_in, shape_out = operation.input_shape, operation.output_shape
+        wrapper = f"{name}Result"
+        if shape_out is not None:
+            wrapper = str(shape_out.serialization.get("resultWrapper", wrapper))
+        return _Operation(
+            name,
+            self._decoders.structure(shape_in.members.items()) if shape_in else None,
+            self._validator.for_members(shape_in.members.items(), shape_in.required_members)
+            if shape_in
+            else None,
+            self._xml.members_writer(shape_out.members.items()) if shape_out else None,
+            wrapper,
+        )
 
     def operation_names(self) -> list[str]:
-        return list(self._operations)
+        return self._operations.names()
 
     def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
         params = dict(parse_query(request.query))
@@ -173,15 +101,13 @@ class QueryProtocol:
         params.pop("Version", None)
         operation = self._operations.get(action)
         if operation is None:
-            raise AwsError(
-                "InvalidAction",
-                f"The action {action or '(none)'} is not valid for this endpoint.",
-                400,
+            raise UnknownOperationError(
+                "InvalidAction", self.unknown_action.format(action or "(none)"), 400
             )
         result: dict[str, Any] = {}
         if operation.decode is not None:
             try:
-                result = operation.decode(_tree(params))
+                result = operation.decode(tree(params))
             except (ValueError, TypeError, AttributeError) as exc:
                 raise AwsError("MalformedQueryString", str(exc), 400) from exc
         if validate and operation.validate is not None:

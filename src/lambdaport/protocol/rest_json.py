@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse, Plans, UnknownOperationError
 from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
 from lambdaport.protocol.json_codec import Convert, JsonCodec
 from lambdaport.protocol.rest_binding import (
@@ -59,7 +59,10 @@ def _payload(shape: Any) -> tuple[str | None, str]:
     name = shape.serialization.get("payload")
     if name is None:
         return None, ""
-    kind = shape.members[name].type_name
+    member = shape.members[name]
+    if member.serialization.get("eventstream"):
+        return str(name), "blob"  # an input event stream travels as the raw body
+    kind = member.type_name
     return str(name), kind if kind in ("blob", "string") else "structure"
 
 
@@ -80,16 +83,23 @@ class RestJsonProtocol:
             if "InvalidRequestContentException" in self._errors
             else "SerializationException"
         )
-        self._inputs: dict[str, _Input] = {}
-        self._outputs: dict[str, _Output] = {}
+        # Routes are needed up front; each operation's plans when it is first called.
+        self._bindings: dict[str, RequestBinding] = {}
         routes: list[Route] = []
         for name in service_model.operation_names:
             operation = service_model.operation_model(name)
-            plan = self._plan_input(operation)
-            self._inputs[name] = plan
-            self._outputs[name] = self._plan_output(operation)
-            routes.append(route_for(operation, plan.binding))
+            shape = operation.input_shape
+            binding = RequestBinding.from_shape(shape) if shape is not None else _NO_SHAPE_BINDING
+            self._bindings[name] = binding
+            routes.append(route_for(operation, binding))
         self._router = Router(routes)
+        model = service_model
+        self._inputs = Plans(
+            model.operation_names, lambda name: self._plan_input(model.operation_model(name))
+        )
+        self._outputs = Plans(
+            model.operation_names, lambda name: self._plan_output(model.operation_model(name))
+        )
 
     # -- planning ------------------------------------------------------------------
 
@@ -105,10 +115,11 @@ class RestJsonProtocol:
             body = self._codec.struct_decoder(_body_members(shape))
         else:
             body = None
-        validate = self._validator.for_members(shape.members.items(), shape.required_members)
-        return _Input(
-            operation.name, RequestBinding.from_shape(shape), payload, kind, body, validate
-        )
+        members = [
+            (n, m) for n, m in shape.members.items() if not m.serialization.get("eventstream")
+        ]
+        validate = self._validator.for_members(members, shape.required_members)
+        return _Input(operation.name, self._bindings[operation.name], payload, kind, body, validate)
 
     def _plan_output(self, operation: Any) -> _Output:
         status = int(operation.http.get("responseCode", 200))
@@ -128,13 +139,13 @@ class RestJsonProtocol:
     # -- requests ------------------------------------------------------------------
 
     def operation_names(self) -> list[str]:
-        return list(self._inputs)
+        return self._inputs.names()
 
     def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
         query = parse_query(request.query)
         match = self._router.match(request.method, request.path, query, request.headers)
         if match is None:
-            raise AwsError(
+            raise UnknownOperationError(
                 "UnknownOperationException",
                 f"No operation matches {request.method} {request.path}",
                 404,
@@ -150,7 +161,7 @@ class RestJsonProtocol:
                     params[plan.payload] = body
             elif plan.payload_kind == "string":
                 if body:
-                    params[plan.payload] = body.decode()
+                    params[plan.payload] = body.decode(errors="replace")
             elif body and plan.body is not None:
                 params[plan.payload] = plan.body(self._load_json(body))
             elif body:

@@ -2,7 +2,9 @@
 
 Virtual-host bucket addressing is the gateway's business: it hands this protocol a
 path-style path (``/bucket/key``). Streaming blobs (object bodies) travel as raw bytes.
-Errors are S3's ``<Error><Code/><Message/>...<RequestId/></Error>``.
+Errors are S3's ``<Error><Code/><Message/>...<RequestId/></Error>`` for S3 and S3 Control,
+and ``<ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>``
+for the others (Route 53, CloudFront).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse, Plans, UnknownOperationError
 from lambdaport.protocol.error_shapes import default_error_shape, index_error_shapes
 from lambdaport.protocol.rest_binding import (
     RequestBinding,
@@ -35,6 +38,9 @@ from lambdaport.protocol.xml_codec import (
 
 XML_CONTENT_TYPE = "application/xml"
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+_NO_SHAPE_BINDING = RequestBinding((), (), (), (), (), (), ())
+_S3_ERROR_ELEMENTS = frozenset({"Code", "Message", "RequestId"})
+_ERROR_RESPONSE_ELEMENTS = _S3_ERROR_ELEMENTS | {"Type"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,30 +84,55 @@ def _read_document(read: Reader, document: Any) -> Any:
 
 
 class RestXmlProtocol:
-    """Parses and serialises one ``rest-xml`` service, driven by its botocore model."""
+    """Parses and serialises one ``rest-xml`` service, driven by its botocore model.
+    Parameters that break the model's constraints are refused with
+    ``validation_error_code``, documents that are not XML (or not the operation's) with
+    ``malformed_xml_code`` (S3 says ``MalformedXML``; Route 53 ``MalformedInput``)."""
 
-    def __init__(self, service_model: Any) -> None:
+    def __init__(
+        self,
+        service_model: Any,
+        *,
+        validation_error_code: str = "ValidationException",
+        malformed_xml_code: str = "MalformedXML",
+    ) -> None:
         self.service_name: str = service_model.service_name
         self._xml = XmlCodec()
-        self._validator = Validator()
+        self._validator = Validator(validation_error_code)
+        self._malformed_xml_code = malformed_xml_code
         self._errors = index_error_shapes(service_model)
-        self._inputs: dict[str, _Input] = {}
-        self._outputs: dict[str, _Output] = {}
+        metadata = service_model.metadata
+        prefix = str(metadata.get("endpointPrefix", self.service_name))
+        self._s3_errors = metadata.get("signingName", prefix) == "s3"
+        self._error_namespace = f"https://{prefix}.amazonaws.com/doc/{metadata['apiVersion']}/"
+        # Routes are needed up front; each operation's plans when it is first called.
+        # S3 ignores a conditional date it cannot parse (RFC 9110 13.1.3), as it ignores an
+        # Expires it cannot read, rather than refusing the request.
+        self._bindings: dict[str, RequestBinding] = {}
         routes: list[Route] = []
         for name in service_model.operation_names:
             operation = service_model.operation_model(name)
-            plan = self._plan_input(operation)
-            self._inputs[name] = plan
-            self._outputs[name] = self._plan_output(operation)
-            routes.append(route_for(operation, plan.binding))
+            shape = operation.input_shape
+            binding = (
+                RequestBinding.from_shape(shape, ignore_bad_header_dates=True)
+                if shape is not None
+                else _NO_SHAPE_BINDING
+            )
+            self._bindings[name] = binding
+            routes.append(route_for(operation, binding))
         self._router = Router(routes)
+        model = service_model
+        self._inputs = Plans(
+            model.operation_names, lambda name: self._plan_input(model.operation_model(name))
+        )
+        self._outputs = Plans(
+            model.operation_names, lambda name: self._plan_output(model.operation_model(name))
+        )
 
     def _plan_input(self, operation: Any) -> _Input:
         shape = operation.input_shape
         if shape is None:
-            return _Input(
-                operation.name, RequestBinding((), (), (), (), (), (), ()), None, "", None, None
-            )
+            return _Input(operation.name, _NO_SHAPE_BINDING, None, "", None, None)
         payload, kind = _payload(shape)
         body: Reader | None = None
         root: str | None = None
@@ -113,12 +144,9 @@ class RestXmlProtocol:
             members = [(n, m) for n, m in shape.members.items() if not has_location(m)]
             body = self._xml.members_reader(members) if members else None
         validate = self._validator.for_members(shape.members.items(), shape.required_members)
-        # S3 ignores a conditional date it cannot parse (RFC 9110 13.1.3), as it ignores an
-        # Expires it cannot read, rather than refusing the request.
-        binding = RequestBinding.from_shape(shape, ignore_bad_header_dates=True)
         return _Input(
             operation.name,
-            binding,
+            self._bindings[operation.name],
             payload,
             kind,
             body,
@@ -149,7 +177,7 @@ class RestXmlProtocol:
         )
 
     def operation_names(self) -> list[str]:
-        return list(self._inputs)
+        return self._inputs.names()
 
     def requires_body(self, operation: str) -> bool:
         """The operation's input is a required XML document (PutBucketTagging...)."""
@@ -163,7 +191,7 @@ class RestXmlProtocol:
         query = parse_query(request.query)
         match = self._router.match(request.method, request.path, query, request.headers)
         if match is None:
-            raise AwsError(
+            raise UnknownOperationError(
                 "MethodNotAllowed",
                 "The specified method is not allowed against this resource.",
                 405,
@@ -179,14 +207,24 @@ class RestXmlProtocol:
             elif plan.payload_kind == "string":
                 params[plan.payload] = body.decode(errors="replace")
             elif plan.body is not None:
-                params[plan.payload] = _read_document(plan.body, parse_xml(body, plan.root))
+                params[plan.payload] = self._read(plan.body, body, plan.root)
         elif plan.body is not None and body:
-            params.update(_read_document(plan.body, parse_xml(body)))
+            params.update(self._read(plan.body, body, None))
         elif plan.body_required and body_read:
-            raise malformed_xml()
+            raise self._malformed()
         if validate and plan.validate is not None:
             plan.validate(params)
         return plan.name, params
+
+    def _read(self, read: Reader, body: bytes, root: str | None) -> Any:
+        try:
+            return _read_document(read, parse_xml(body, root))
+        except AwsError as error:  # both raise only MalformedXML: worded as this service
+            raise self._malformed() from error
+
+    def _malformed(self) -> AwsError:
+        error = malformed_xml()
+        return AwsError(self._malformed_xml_code, error.message, error.status)
 
     def serialize(
         self,
@@ -234,15 +272,22 @@ class RestXmlProtocol:
         self, operation: str | None, error: AwsError, request_id: str = ""
     ) -> HttpResponse:
         shape = self._errors.get(error.code) or default_error_shape(error.code)
+        reserved = _S3_ERROR_ELEMENTS if self._s3_errors else _ERROR_RESPONSE_ELEMENTS
         extra = "".join(
             f"<{key}>{xml_text(str(value))}</{key}>"
             for key, value in error.fields.items()
-            if value is not None and key not in ("Code", "Message", "RequestId")
+            if value is not None and key not in reserved
         )
-        body = (
-            f"{_XML_DECLARATION}<Error><Code>{xml_text(shape.query_code)}</Code>"
-            f"<Message>{xml_text(error.message)}</Message>{extra}"
-            f"<RequestId>{xml_text(request_id or str(uuid.uuid4()))}</RequestId></Error>"
-        )
+        code, message = xml_text(shape.query_code), xml_text(error.message)
+        fields = f"<Code>{code}</Code><Message>{message}</Message>"
+        rid = f"<RequestId>{xml_text(request_id or str(uuid.uuid4()))}</RequestId>"
+        if self._s3_errors:
+            body = f"{_XML_DECLARATION}<Error>{fields}{extra}{rid}</Error>"
+        else:
+            fault = "Sender" if error.sender_fault else "Receiver"
+            body = (
+                f"{_XML_DECLARATION}<ErrorResponse xmlns={quoteattr(self._error_namespace)}>"
+                f"<Error><Type>{fault}</Type>{fields}{extra}</Error>{rid}</ErrorResponse>"
+            )
         headers = [("Content-Type", XML_CONTENT_TYPE), *error.headers.items()]
         return HttpResponse(error.status, headers, body.encode())

@@ -31,6 +31,7 @@ class Route:
     deprecated: bool = False
     path: tuple[str, ...] = field(init=False)
     query: tuple[tuple[str, str | None], ...] = field(init=False)
+    labels: tuple[str, ...] = field(init=False)  # the template's label names, in order
 
     def __post_init__(self) -> None:
         path, _, query = self.request_uri.partition("?")
@@ -43,6 +44,8 @@ class Route:
             literal_query.append((unquote(key), unquote(value) if eq else None))
         object.__setattr__(self, "path", tuple(segments))
         object.__setattr__(self, "query", tuple(literal_query))
+        names = tuple(name.rstrip("+") for name in _LABEL.findall(path))
+        object.__setattr__(self, "labels", names)
 
     def query_matches(self, query: Mapping[str, list[str]]) -> bool:
         for key, value in self.query:
@@ -63,9 +66,9 @@ class _Node:
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
-        self.mixed: list[tuple[re.Pattern[str], tuple[str, ...], _Node]] = []
-        self.label: tuple[str, _Node] | None = None
-        self.greedy: tuple[str, _Node] | None = None
+        self.mixed: list[tuple[re.Pattern[str], _Node]] = []
+        self.label: _Node | None = None  # routes name a label by their own templates
+        self.greedy: _Node | None = None
         self.routes: list[Route] = []
 
     def child(self, segment: str) -> _Node:
@@ -73,23 +76,17 @@ class _Node:
         if found is None and "{" not in segment:
             return self.literal.setdefault(segment, _Node())
         if found is not None:
-            name = found.group(1)
-            greedy = name.endswith("+")
-            slot = self.greedy if greedy else self.label
-            if slot is None:
-                slot = (name.rstrip("+"), _Node())
-                if greedy:
-                    self.greedy = slot
-                else:
-                    self.label = slot
-            return slot[1]
-        names = tuple(_LABEL.findall(segment))
+            if found.group(1).endswith("+"):
+                self.greedy = self.greedy or _Node()
+                return self.greedy
+            self.label = self.label or _Node()
+            return self.label
         regex = "".join(
             re.escape(part) if i % 2 == 0 else "(.+?)"
             for i, part in enumerate(_LABEL.split(segment))
         )
         node = _Node()
-        self.mixed.append((re.compile(regex), names, node))
+        self.mixed.append((re.compile(regex), node))
         return node
 
 
@@ -147,11 +144,14 @@ class Router:
         if root is None:
             return None
         segments = path[1:].split("/") if path.startswith("/") else path.split("/")
-        labels: list[tuple[str, str]] = []
-        route = _walk(root, segments, 0, labels, query, headers)
+        values: list[str] = []
+        route = _walk(root, segments, 0, values, query, headers)
         if route is None:
             return None
-        return RouteMatch(route, MappingProxyType({name: _decode(v) for name, v in labels}))
+        # Routes sharing a trie node may name its label differently ({ApplicationId} and
+        # {Application}): the values are read in order and named by the route's template.
+        labels = zip(route.labels, map(_decode, values), strict=True)
+        return RouteMatch(route, MappingProxyType(dict(labels)))
 
 
 def _decode(value: str) -> str:
@@ -178,7 +178,7 @@ def _walk(
     node: _Node,
     segments: list[str],
     index: int,
-    labels: list[tuple[str, str]],
+    labels: list[str],  # the label values read so far
     query: Mapping[str, list[str]],
     headers: Mapping[str, str],
 ) -> Route | None:
@@ -208,25 +208,24 @@ def _walk_labels(
     node: _Node,
     segments: list[str],
     index: int,
-    labels: list[tuple[str, str]],
+    labels: list[str],  # the label values read so far
     query: Mapping[str, list[str]],
     headers: Mapping[str, str],
 ) -> Route | None:
     segment = segments[index]
     depth = len(labels)
-    for regex, names, child in node.mixed:
+    for regex, child in node.mixed:
         hit = regex.fullmatch(segment)
         if hit is None:
             continue
-        labels.extend(zip(names, hit.groups(), strict=True))
+        labels.extend(hit.groups())
         found = _walk(child, segments, index + 1, labels, query, headers)
         if found is not None:
             return found
         del labels[depth:]
     if node.label is not None:
-        name, child = node.label
-        labels.append((name, segment))
-        found = _walk(child, segments, index + 1, labels, query, headers)
+        labels.append(segment)
+        found = _walk(node.label, segments, index + 1, labels, query, headers)
         if found is not None:
             return found
         del labels[depth:]
@@ -237,13 +236,13 @@ def _walk_greedy(
     node: _Node,
     segments: list[str],
     index: int,
-    labels: list[tuple[str, str]],
+    labels: list[str],  # the label values read so far
     query: Mapping[str, list[str]],
     headers: Mapping[str, str],
 ) -> Route | None:
     if node.greedy is None:
         return None
-    name, child = node.greedy
+    child = node.greedy
     depth = len(labels)
     # Consume as little as possible first, so a literal suffix ("{Key+}/meta") can match;
     # a trailing slash belongs to the greedy value ("dir/" is an S3 key).
@@ -254,7 +253,7 @@ def _walk_greedy(
         value = "/".join(segments[index:end])
         if not value:
             continue
-        labels.append((name, value))
+        labels.append(value)
         found = _walk(child, segments, end, labels, query, headers)
         if found is not None:
             return found

@@ -40,14 +40,16 @@ def parse_timestamp(value: Any) -> datetime:
     if isinstance(value, bool):
         raise serialization_error(f"Cannot convert {value!r} to a timestamp")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=UTC)
+        return _from_epoch(value)
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     text = str(value).strip()
     try:
-        return datetime.fromtimestamp(float(text), tz=UTC)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        return _from_epoch(seconds)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -56,6 +58,13 @@ def parse_timestamp(value: Any) -> datetime:
         except (TypeError, ValueError, IndexError) as exc:
             raise serialization_error(f"Cannot convert '{text}' to a timestamp") from exc
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _from_epoch(seconds: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as exc:  # out of datetime's range, NaN
+        raise serialization_error(f"Cannot convert {seconds!r} to a timestamp") from exc
 
 
 def to_datetime(value: Any) -> datetime | None:

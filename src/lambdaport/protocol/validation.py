@@ -8,6 +8,8 @@ patterns. Violations are collected and raised as one ``ValidationException``::
 
 Member paths are lowerCamelCase; list elements read ``subnetIds.1.member``. A value of the
 wrong type is not a validation error but a ``SerializationException``, raised at once.
+Services that answer a missing member EC2's way (``MissingParameter``: "The request must
+contain the parameter ImageId") get that error, for the first missing member, instead.
 Botocore's patterns are Java regexes: those Python compiles (without warnings) are
 enforced with a full match, the rest are skipped.
 """
@@ -82,15 +84,15 @@ class _Limits:
 
     __slots__ = ("enum", "enum_text", "hi", "is_length", "lo", "pattern", "pattern_text")
 
-    def __init__(self, shape: Any, pattern: re.Pattern[str] | None) -> None:
-        meta = shape.metadata
+    def __init__(self, shape: Any, pattern: re.Pattern[str] | None, enforced: bool = True) -> None:
+        meta = shape.metadata if enforced else {}
         self.lo: float | None = meta.get("min")
         self.hi: float | None = meta.get("max")
         self.is_length = shape.type_name not in ("integer", "long", "double", "float")
         enum = meta.get("enum")
         self.enum: frozenset[str] | None = frozenset(enum) if enum else None
         self.enum_text = "[" + ", ".join(enum) + "]" if enum else ""
-        self.pattern = pattern
+        self.pattern = pattern if enforced else None
         self.pattern_text = meta.get("pattern", "")
 
     @property
@@ -123,10 +125,21 @@ class _Limits:
 
 class Validator:
     """Compiles and caches validation checks for the shapes of one service. Violations are
-    raised with ``error_code`` (CloudWatch Logs says ``InvalidParameterException``)."""
+    raised with ``error_code`` (CloudWatch Logs says ``InvalidParameterException``); with
+    ``missing_code``, a missing required member is raised at once with that code. Without
+    ``constraints``, only required members and types are checked (EC2 does not enforce the
+    lengths, ranges and patterns of its botocore model)."""
 
-    def __init__(self, error_code: str = "ValidationException") -> None:
+    def __init__(
+        self,
+        error_code: str = "ValidationException",
+        missing_code: str | None = None,
+        *,
+        constraints: bool = True,
+    ) -> None:
         self._error_code = error_code
+        self._missing_code = missing_code
+        self._constraints = constraints
         self._checks: dict[str, Check] = {}
         self._building: set[str] = set()
         self._patterns: dict[str, re.Pattern[str] | None] = {}
@@ -171,6 +184,7 @@ class Validator:
 
     def _struct_check(self, members: list[tuple[str, Any]], required: set[str]) -> Check:
         plan = [(name, lower_camel(name), self.check(s), name in required) for name, s in members]
+        missing_code = self._missing_code
 
         def check(value: Any, path: str, errors: list[str]) -> None:
             if type(value) is not dict:
@@ -179,13 +193,17 @@ class Validator:
                 item = value.get(name)
                 if item is not None:
                     member_check(item, _join(path, label), errors)
+                elif needed and missing_code is not None:
+                    raise AwsError(
+                        missing_code, f"The request must contain the parameter {name}", 400
+                    )
                 elif needed:
                     errors.append(describe(None, _join(path, label), "Member must not be null"))
 
         return check
 
     def _list_check(self, shape: Any) -> Check:
-        limits = _Limits(shape, None)
+        limits = _Limits(shape, None, self._constraints)
         item_check = self.check(shape.member)
 
         def check(value: Any, path: str, errors: list[str]) -> None:
@@ -200,8 +218,8 @@ class Validator:
         return check
 
     def _map_check(self, shape: Any) -> Check:
-        limits = _Limits(shape, None)
-        key_limits = _Limits(shape.key, self._pattern(shape.key))
+        limits = _Limits(shape, None, self._constraints)
+        key_limits = _Limits(shape.key, self._pattern(shape.key), self._constraints)
         value_check = self.check(shape.value)
 
         def check(value: Any, path: str, errors: list[str]) -> None:
@@ -224,8 +242,10 @@ class Validator:
         kind = shape.type_name
         types = _TYPES.get(kind, (object,))
         if shape.serialization.get("jsonvalue"):
-            types = (object,)  # a JSON document carried in a header: any JSON value
-        limits = _Limits(shape, self._pattern(shape) if kind == "string" else None)
+            # A JSON document carried as a string: any JSON value, its text unconstrained.
+            return lambda value, path, errors: None
+        pattern = self._pattern(shape) if kind == "string" else None
+        limits = _Limits(shape, pattern, self._constraints)
         exact_int = kind in ("integer", "long")
 
         if limits.empty:
