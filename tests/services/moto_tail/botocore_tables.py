@@ -72,6 +72,23 @@ def target_prefix_services(services: list[ServiceMetadata]) -> dict[str, str]:
     return {target: names[0] for target, names in by_target.items() if len(names) == 1}
 
 
+def shared_signing_names(
+    services: list[ServiceMetadata], served: Mapping[str, str], named: Mapping[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """For each served client the gateway names a signing name by (``named``: signing name
+    -> client), the other clients of that signing name: served ones first, by name."""
+    by_signing: dict[str, list[str]] = defaultdict(list)
+    for service in services:
+        by_signing[service.signing_name].append(service.name)
+    table: dict[str, tuple[str, ...]] = {}
+    for signing_name, names in by_signing.items():
+        client = named.get(signing_name, signing_name)
+        if client in served and len(names) > 1:
+            others = sorted((n for n in names if n != client), key=lambda n: (n not in served, n))
+            table[client] = tuple(others)
+    return table
+
+
 def moto_host_index(services: list[ServiceMetadata]) -> dict[str, str]:
     """client name -> the moto backend whose URL pattern matches the client's host."""
     from moto.backends import get_service_from_url

@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 import pytest
 
 from lambdaport.errors import AwsError
+from lambdaport.protocol import load_protocol
 from lambdaport.services.moto_tail import MotoTail, hooks
+from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import WsgiRequest, WsgiResponse
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -104,6 +106,14 @@ def test_moto_exceptions_leave_the_app_and_become_service_errors(tail: MotoTail)
     assert (raised.value.code, raised.value.status) == ("NotImplementedException", 501)
 
 
+def template_call(
+    operation: str, params: dict[str, str], service: str = "cloudformation"
+) -> MotoCall:
+    body = urlencode({"Action": operation, **params}).encode()
+    request = WsgiRequest("POST", "/", "", (("content-type", FORM),), body)
+    return MotoCall(service, operation, params, request, load_protocol("cloudformation"))
+
+
 @pytest.mark.parametrize(
     ("kind", "properties"),
     [
@@ -114,14 +124,31 @@ def test_moto_exceptions_leave_the_app_and_become_service_errors(tail: MotoTail)
 )
 def test_templates_declaring_functions_are_refused(kind: str, properties: dict[str, str]) -> None:
     template = json.dumps({"Resources": {"F": {"Type": kind, "Properties": properties}}})
-    body = urlencode({"Action": "CreateStack", "StackName": "s", "TemplateBody": template})
+    call = template_call("CreateStack", {"StackName": "s", "TemplateBody": template})
     with pytest.raises(AwsError) as raised:
-        hooks.refuse_functions_in_moto("cloudformation", body.encode(), "")
+        hooks.refuse_functions_in_moto(call)
     assert raised.value.code == "ValidationError"
 
 
 def test_templates_without_functions_pass() -> None:
     template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-    body = urlencode({"Action": "CreateStack", "StackName": "s", "TemplateBody": template})
-    hooks.refuse_functions_in_moto("cloudformation", body.encode(), "")
-    hooks.refuse_functions_in_moto("sts", b"AWS::Lambda::Function", "")
+    hooks.refuse_functions_in_moto(
+        template_call("CreateStack", {"StackName": "s", "TemplateBody": template})
+    )
+    lambda_template = json.dumps({"Resources": {"F": {"Type": "AWS::Lambda::Function"}}})
+    hooks.refuse_functions_in_moto(
+        template_call("ValidateTemplate", {"TemplateBody": lambda_template})
+    )
+    hooks.refuse_functions_in_moto(
+        template_call("GetCallerIdentity", {"TemplateBody": lambda_template}, service="sts")
+    )
+
+
+def test_operations_moto_has_no_route_for_get_flasks_page(tail: MotoTail) -> None:
+    # Hook 5: a REST path no rule of moto's app matches is Flask's HTML 404 page (the tail
+    # answers NotImplementedException; botocore's model knows the operation).
+    headers = (("authorization", authorization("test", "us-east-1", "account")),)
+    request = WsgiRequest("GET", "/getAccountInformation", "", headers, b"")
+    response = tail.call("account", request, {})
+    assert hooks.lacks_route(response)
+    assert not hooks.lacks_route(WsgiResponse(404, (), b'{"__type": "NotFound"}'))

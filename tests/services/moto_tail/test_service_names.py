@@ -6,11 +6,12 @@ import pytest
 
 from lambdaport.gateway.identity import identify
 from lambdaport.gateway.service_names import SIGNING_NAME_SERVICES, TARGET_PREFIX_SERVICES
-from lambdaport.services.moto_tail.catalog import MOTO_APPS
+from lambdaport.services.moto_tail.catalog import MOTO_APPS, SHARED_SIGNING_NAMES
 from tests.services.moto_tail.botocore_tables import (
     ServiceMetadata,
     load_metadata,
     moto_host_index,
+    shared_signing_names,
     signing_name_services,
     target_prefix_services,
 )
@@ -66,6 +67,11 @@ def test_catalog_matches_moto_url_index(metadata: list[ServiceMetadata]) -> None
     expected = {k: v for k, v in moto_host_index(metadata).items() if k not in NOT_MOUNTED}
     expected.update(SPECIAL_CASES)
     assert dict(MOTO_APPS) == dict(sorted(expected.items()))
+
+
+def test_shared_signing_names_match_botocore(metadata: list[ServiceMetadata]) -> None:
+    derived = shared_signing_names(metadata, MOTO_APPS, SIGNING_NAME_SERVICES)
+    assert dict(SHARED_SIGNING_NAMES) == dict(sorted(derived.items()))
 
 
 def test_catalog_apps_are_moto_modules() -> None:

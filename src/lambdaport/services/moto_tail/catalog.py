@@ -7,6 +7,9 @@ Analytics v1, the Kinesis Video data planes, ...) are left out, and the services
 server tells apart by a special case rather than by host (SES v2, S3 Control, Budgets, ...)
 are added. ``tests/services/moto_tail/test_service_names.py`` fails when a moto upgrade changes
 the index under this table. moto's own Lambda (``awslambda``) is never mounted.
+
+``SHARED_SIGNING_NAMES`` lists, for a client the gateway names a request by, the clients that
+sign with the same name: the tail reads a request as each in turn (``protocol``).
 """
 
 from __future__ import annotations
@@ -181,5 +184,72 @@ MOTO_APPS: Mapping[str, str] = MappingProxyType(
         "workspaces": "workspaces",
         "workspaces-web": "workspacesweb",
         "xray": "xray",
+    }
+)
+
+
+# Clients that share their signing name with a client of the table above, which is what the
+# gateway names their requests by (it tells only some apart, by path or X-Amz-Target): the
+# tail reads such a request as the named client first, then as these, in this order (those
+# moto serves first; a request only a client moto does not serve can read is answered 501).
+# ``tests/services/moto_tail/test_service_names.py`` derives this table again from botocore.
+SHARED_SIGNING_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "apigateway": ("apigatewayv2",),
+        "appconfig": ("appconfigdata",),
+        "bedrock": (
+            "bedrock-agent",
+            "bedrock-runtime",
+            "bedrock-agent-runtime",
+            "bedrock-data-automation",
+            "bedrock-data-automation-runtime",
+        ),
+        "bedrock-agentcore": ("bedrock-agentcore-control",),
+        "connect": ("connect-contact-lens", "connectscheduling"),
+        "connectcampaigns": ("connectcampaignsv2",),
+        "dynamodb": ("dynamodbstreams",),
+        "elbv2": ("elb",),
+        "es": ("opensearch",),
+        "events": ("eventbridgev2",),
+        "forecast": ("forecastquery",),
+        "greengrass": ("greengrassv2",),
+        "iam": ("iam-toolbox",),
+        "ivs": ("ivs-realtime",),
+        "kinesisvideo": (
+            "kinesis-video-archived-media",
+            "kinesis-video-media",
+            "kinesis-video-signaling",
+            "kinesis-video-webrtc-storage",
+        ),
+        "mediastore": ("mediastore-data",),
+        "meteringmarketplace": (
+            "marketplace-agreement",
+            "marketplace-catalog",
+            "marketplace-deployment",
+            "marketplace-discovery",
+            "marketplace-entitlement",
+            "marketplace-reporting",
+        ),
+        "payment-cryptography": ("payment-cryptography-data",),
+        "personalize": ("personalize-events", "personalize-runtime"),
+        "rds": ("docdb", "neptune"),
+        "resiliencehub": ("resiliencehubv2",),
+        "s3": ("s3control",),
+        "sagemaker": (
+            "sagemaker-metrics",
+            "sagemaker-runtime",
+            "sagemaker-a2i-runtime",
+            "sagemaker-edge",
+            "sagemaker-featurestore-runtime",
+            "sagemaker-gateway-runtime",
+            "sagemaker-inference-router-runtime",
+            "sagemakerjobruntime",
+            "sagemakertrainingsessionruntime",
+        ),
+        "sdb": ("simpledbv2",),
+        "servicecatalog": ("servicecatalog-appregistry",),
+        "ses": ("sesv2", "mailmanager", "pinpoint-email"),
+        "signer": ("signer-data",),
+        "timestream-write": ("timestream-query",),
     }
 )

@@ -17,6 +17,9 @@ Each hook is used through moto's documented interfaces and has a contract test i
 4. moto's Flask apps run in debug mode, so an exception inside moto (``NotImplementedError``
    for an operation moto lacks) leaves the WSGI call instead of becoming an HTML page; the
    tail turns it into the service's own error.
+5. ``lacks_route``: a REST operation moto has no URL rule for is answered by Flask's own
+   HTML "404 Not Found" page; the tail (which has validated the request against botocore's
+   model, so the operation exists) answers ``NotImplementedException`` instead.
 
 Where a moto service would run a function, lambdaport refuses before moto sees the request
 (``refuse_functions_in_moto``): moto's CloudFormation would create functions in moto's own
@@ -32,11 +35,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Final
-from urllib.parse import parse_qs
 
 import orjson
 
 from lambdaport.errors import AwsError
+from lambdaport.services.moto_tail.protocol import MotoCall
+from lambdaport.services.moto_tail.wsgi import WsgiResponse
 
 MOTO_CONFIG: Final[Mapping[str, Mapping[str, bool]]] = {
     "lambda": {"use_docker": False},
@@ -53,6 +57,11 @@ _TEMPLATE_ACTIONS = frozenset(
 # Lambda and SAM resources (and the SAM transform), and custom resources: moto serves every
 # ServiceToken from its own Lambda.
 _FUNCTION_RESOURCES = ("AWS::Lambda::", "AWS::Serverless::", "AWS::Serverless-", "ServiceToken")
+
+
+def lacks_route(response: WsgiResponse) -> bool:
+    """Whether moto answered with Flask's page for a URL no rule of the app matches."""
+    return response.status == 404 and response.body[:15].lower() == b"<!doctype html>"
 
 
 def config_body() -> bytes:
@@ -76,15 +85,11 @@ def region_hint(user_agent: str, region: str) -> str | None:
     return f"{user_agent} region/{region}".strip()
 
 
-def refuse_functions_in_moto(service: str, body: bytes, query: str) -> None:
-    """Raise when the request would make moto hold (and later run) a function."""
-    if service != "cloudformation":
+def refuse_functions_in_moto(call: MotoCall) -> None:
+    """Raise when the call would make moto hold (and later run) a function."""
+    if call.service != "cloudformation" or call.operation not in _TEMPLATE_ACTIONS:
         return
-    form = parse_qs(body.decode("utf-8", "replace")) if body else {}
-    form.update(parse_qs(query))
-    if form.get("Action", [""])[0] not in _TEMPLATE_ACTIONS:
-        return
-    template = form.get("TemplateBody", [""])[0]
+    template = str(call.params.get("TemplateBody") or "")
     declared = [kind for kind in _FUNCTION_RESOURCES if kind in template]
     if declared:
         raise AwsError(

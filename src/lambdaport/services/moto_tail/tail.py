@@ -1,10 +1,17 @@
 """The moto tail: every AWS service lambdaport does not own, served by moto in-process.
 
 Each tail service is a ``raw`` :class:`ServiceEndpoint`: after the gateway has identified
-the service, account and region, the tail reads the request, hands it to moto's own
-server-mode Flask app for that service (``moto.moto_server.werkzeug_app.create_backend_app``)
-and sends moto's response back unchanged. moto is not thread-safe, so every call runs on the
-tail's single worker thread under one lock; the event loop only awaits it.
+the service, account and region, the tail reads the request and validates it against
+botocore's model (``protocol.TailProtocol.read``: AWS's error, in the service's wire format,
+for an unknown operation, a missing or invalid member or a body that is not JSON/XML/a form),
+then hands the untouched request to moto's own server-mode Flask app for the client it is
+for (``moto.moto_server.werkzeug_app.create_backend_app``) and sends moto's response back
+unchanged. Between the two, the tail holds a :class:`MotoCall` (client, operation, parameters,
+request): the seam for hooks around moto's operations. What moto raises becomes the
+service's error (``call``); nothing reaches the client as a traceback. moto is not
+thread-safe, so every call runs on the tail's single worker thread under one lock; reading
+runs on the default executor (a service's model is loaded on its first request); the event
+loop only awaits both.
 
 moto's state lives in this process's memory: it is gone when lambdaport stops.
 """
@@ -21,11 +28,17 @@ from typing import Any
 
 from lambdaport.errors import AwsError
 from lambdaport.gateway.asgi import MAX_BODY, Receive, Scope, Send, ServiceEndpoint
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.request import RequestContext
 from lambdaport.services.moto_tail import hooks
-from lambdaport.services.moto_tail.catalog import MOTO_APPS
-from lambdaport.services.moto_tail.protocol import TailProtocol
+from lambdaport.services.moto_tail.catalog import MOTO_APPS, SHARED_SIGNING_NAMES
+from lambdaport.services.moto_tail.protocol import (
+    ClientWire,
+    MotoCall,
+    Refusal,
+    TailProtocol,
+    http_request,
+)
 from lambdaport.services.moto_tail.wsgi import (
     WsgiApp,
     WsgiRequest,
@@ -37,6 +50,7 @@ from lambdaport.services.moto_tail.wsgi import (
 logger = logging.getLogger("lambdaport.moto_tail")
 
 Verify = Callable[[HttpRequest], None]
+_INTERNAL_FAILURE = "The request processing has failed; see lambdaport's log."
 # Headers the ASGI server writes itself; moto's copies would be duplicates.
 _SERVER_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"})
 
@@ -50,6 +64,7 @@ class MotoTail:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moto-tail")
         self._apps: dict[str, WsgiApp] = {}
         self._configured = False
+        self._clients: dict[str, ClientWire] = {}
         self._protocols: dict[str, TailProtocol] = {}
 
     def endpoints(self, excluded: Collection[str]) -> dict[str, ServiceEndpoint]:
@@ -58,9 +73,21 @@ class MotoTail:
         for service in MOTO_APPS:
             if service in excluded:
                 continue
-            protocol = self._protocols.setdefault(service, TailProtocol(service))
+            siblings = [
+                self._client(name)
+                for name in SHARED_SIGNING_NAMES.get(service, ())
+                if name not in excluded
+            ]
+            protocol = TailProtocol(self._client(service), siblings)
+            self._protocols[service] = protocol
             endpoints[service] = ServiceEndpoint(protocol, _never_dispatched, raw=self.handle)
         return endpoints
+
+    def _client(self, name: str) -> ClientWire:
+        client = self._clients.get(name)
+        if client is None:
+            client = self._clients[name] = ClientWire(name, served=name in MOTO_APPS)
+        return client
 
     async def start(self) -> None:
         """Configure moto on the worker thread (imports moto off the event loop)."""
@@ -71,38 +98,52 @@ class MotoTail:
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, ctx: RequestContext) -> None:
         started = time.perf_counter()
+        protocol = self._protocols[ctx.service]
         request = await _read(scope, receive)
         if request is None:
             error = AwsError("RequestEntityTooLargeException", "Request is too large.", 413)
-            await _send(send, self._error(ctx, error), scope["method"])
+            await _send(send, _error(protocol, error, ctx), scope["method"])
             return
-        headers = dict(request.headers)
-        try:
-            if self._verify is not None and self._must_verify(ctx.service, headers):
-                self._verify(_http_request(request))
-            hooks.refuse_functions_in_moto(ctx.service, request.body, request.query)
-            extra = hooks.moto_headers(ctx.account_id, ctx.region, headers)
-            loop = asyncio.get_running_loop()
-            wsgi = await loop.run_in_executor(
-                self._executor, self.call, ctx.service, request, extra
-            )
-            response = HttpResponse(
-                wsgi.status,
-                [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS],
-                wsgi.body,
-            )
-        except AwsError as error:
-            response = self._error(ctx, error)
+        response, call = await self._respond(protocol, request, ctx)
         await _send(send, response, scope["method"])
         if logger.isEnabledFor(logging.INFO):
             logger.info(
-                "%s %s %s %d %.2fms (moto)",
-                ctx.service,
-                request.method,
-                request.raw_path,
+                "%s.%s %d %.2fms (moto)",
+                call.service if call else ctx.service,
+                call.operation if call else "?",
                 response.status,
                 (time.perf_counter() - started) * 1000,
             )
+
+    async def _respond(
+        self, protocol: TailProtocol, request: WsgiRequest, ctx: RequestContext
+    ) -> tuple[HttpResponse, MotoCall | None]:
+        """moto's response to ``request``, or the error AWS gives first: a bad signature
+        (``--strict-auth``), a request the model refuses, a template declaring functions."""
+        loop = asyncio.get_running_loop()
+        headers = dict(request.headers)
+        call: MotoCall | None = None
+        try:
+            if self._verify is not None and self._must_verify(ctx.service, headers):
+                self._verify(http_request(request))
+            outcome = await loop.run_in_executor(None, protocol.read, request)
+            if isinstance(outcome, Refusal):
+                return _error(outcome.protocol, outcome.error, ctx), None
+            call = outcome
+            hooks.refuse_functions_in_moto(call)
+            extra = hooks.moto_headers(ctx.account_id, ctx.region, headers)
+            wsgi = await loop.run_in_executor(self._executor, self.serve, call, extra)
+        except AwsError as error:
+            words = call.protocol if call is not None else None
+            if words is None:
+                words = await loop.run_in_executor(None, protocol.protocol_for, request)
+            return _error(words, error, ctx), call
+        except Exception:  # a bug of the tail's own: logged, never sent
+            logger.exception("the moto tail failed on %s %s", ctx.service, request.raw_path)
+            failure = AwsError("InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False)
+            return _error(protocol, failure, ctx), call
+        headers_out = [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS]
+        return HttpResponse(wsgi.status, headers_out, wsgi.body), call
 
     def _must_verify(self, service: str, headers: Mapping[str, str]) -> bool:
         """Strict auth checks every request but those AWS serves unsigned."""
@@ -112,8 +153,30 @@ class MotoTail:
         protocol = self._protocols.get(service)
         return protocol is None or not protocol.is_unsigned(target)
 
-    def call(self, service: str, request: WsgiRequest, extra: Mapping[str, str]) -> WsgiResponse:
-        """One request through moto's app for ``service``, under the tail's lock."""
+    def serve(self, call: MotoCall, extra: Mapping[str, str]) -> WsgiResponse:
+        """A validated call through moto's app for its client."""
+        response = self.call(call.service, call.request, extra, call.operation)
+        if hooks.lacks_route(response):
+            raise AwsError(
+                "NotImplementedException",
+                f"moto does not implement {call.service} {call.operation}.",
+                501,
+                sender_fault=False,
+            )
+        return response
+
+    def call(
+        self,
+        service: str,
+        request: WsgiRequest,
+        extra: Mapping[str, str],
+        operation: str | None = None,
+    ) -> WsgiResponse:
+        """One request through moto's app for ``service``, under the tail's lock. What moto
+        raises becomes the service's error: ``NotImplementedError`` (an operation moto
+        lacks) ``NotImplementedException`` (501), anything else ``InternalFailure`` (500,
+        with the traceback in lambdaport's log)."""
+        what = f"{service} {operation}" if operation else f"this {service} request"
         with self._lock:
             self._ensure_configured()
             app = self._app(MOTO_APPS[service])
@@ -122,19 +185,16 @@ class MotoTail:
             except NotImplementedError as exc:
                 raise AwsError(
                     "NotImplementedException",
-                    f"moto does not implement this {service} request: {exc}",
+                    f"moto does not implement {what}: {exc}",
                     501,
                     sender_fault=False,
                 ) from None
             except AwsError:
                 raise
             except Exception:
-                logger.exception("moto failed on %s %s", service, request.raw_path)
+                logger.exception("moto failed on %s (%s)", what, request.raw_path)
                 raise AwsError(
-                    "InternalFailure",
-                    f"moto failed on this {service} request; see lambdaport's log.",
-                    500,
-                    sender_fault=False,
+                    "InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False
                 ) from None
 
     def _configure_now(self) -> None:
@@ -161,11 +221,11 @@ class MotoTail:
             self._apps[name] = app
         return app
 
-    def _error(self, ctx: RequestContext, error: AwsError) -> HttpResponse:
-        protocol = self._protocols.get(ctx.service) or TailProtocol(ctx.service)
-        response = protocol.serialize_error(None, error, ctx.request_id)
-        response.headers.append(("x-amzn-requestid", ctx.request_id))
-        return response
+
+def _error(protocol: ServiceProtocol, error: AwsError, ctx: RequestContext) -> HttpResponse:
+    response = protocol.serialize_error(None, error, ctx.request_id)
+    response.headers.append(("x-amzn-requestid", ctx.request_id))
+    return response
 
 
 async def _never_dispatched(
@@ -199,18 +259,6 @@ async def _read(scope: Scope, receive: Receive) -> WsgiRequest | None:
         body=b"".join(chunks),
         host=name,
         port=port or "80",
-    )
-
-
-def _http_request(request: WsgiRequest) -> HttpRequest:
-    headers = dict(request.headers)
-    return HttpRequest(
-        method=request.method,
-        path=request.raw_path,
-        query=request.query,
-        headers=headers,
-        body=request.body,
-        host=headers.get("host", ""),
     )
 
 
