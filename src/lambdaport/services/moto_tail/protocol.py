@@ -128,8 +128,9 @@ class ClientWire:
 
 
 class TailProtocol:
-    """Reads the requests of one tail endpoint; implements :class:`ServiceProtocol` for the
-    gateway's slot (``parse`` and ``serialize_error``; moto serialises results itself)."""
+    """Reads the requests of one tail endpoint (``read``); implements
+    :class:`ServiceProtocol` for the gateway's slot, where only ``serialize_error`` is used
+    (the endpoint is ``raw``: the tail reads, moto serialises)."""
 
     def __init__(self, client: ClientWire, siblings: Sequence[ClientWire] = ()) -> None:
         self.service_name = client.name
@@ -156,8 +157,8 @@ class TailProtocol:
             except AwsError as error:
                 refused = refused or Refusal(error, protocol)
                 continue
-            if not client.served:
-                return Refusal(_not_served(client.name), protocol)
+            if not client.served:  # unless a client moto serves knew the operation
+                return refused or Refusal(_not_served(client.name), protocol)
             return MotoCall(client.name, operation, params, request, protocol)
         return refused or unknown or Refusal(_unknown(http), self.protocol_for(request))
 
