@@ -28,6 +28,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
         yield process
 
 
+@pytest.fixture(scope="module")
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server started with ``--strict-auth``, for the tests of one module."""
+    data_dir = tmp_path_factory.mktemp("strict") / "data"
+    with ServerProcess(data_dir, extra_args=("--strict-auth",)) as process:
+        yield process
+
+
 @pytest.fixture(scope="session")
 def lambda_client(server: ServerProcess) -> LambdaClient:
     return client_for(server.endpoint)

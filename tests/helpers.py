@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import json
 import os
 import shutil
@@ -15,11 +16,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from lambdaport.testing import aws as testing_aws
@@ -60,6 +66,57 @@ def client_error(call: Callable[..., object], *args: Any, **kwargs: Any) -> tupl
             response["ResponseMetadata"]["HTTPStatusCode"],
         )
     raise AssertionError(f"{call} did not fail")
+
+
+# -- plain HTTP and signatures -----------------------------------------------------------------
+
+
+def http_call(
+    method: str, url: str, body: bytes = b"", headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One request exactly as given (no headers added but Host and Content-Length):
+    status, lower-case headers, body."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.netloc, timeout=30)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request(method, target or "/", body=body, headers=dict(headers or {}))
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def send_aws(request: AWSRequest) -> tuple[int, dict[str, str], bytes]:
+    """Send a botocore request as it was signed."""
+    headers = {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+    return http_call(request.method or "GET", request.url or "", body, headers)
+
+
+def signed_at(
+    when: datetime,
+    method: str,
+    url: str,
+    service: str,
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+) -> AWSRequest:
+    """A request signed by botocore's signer as a client whose clock says ``when`` would
+    sign it (for S3, give ``X-Amz-Content-SHA256`` in ``headers`` and a plain path)."""
+    request = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
+    auth = SigV4Auth(Credentials("test", "test"), service, REGION)
+    timestamp = when.strftime("%Y%m%dT%H%M%SZ")
+    request.context["timestamp"] = timestamp
+    request.headers["X-Amz-Date"] = timestamp
+    canonical = auth.canonical_request(request)
+    signature = auth.signature(auth.string_to_sign(request, canonical), request)
+    signed = auth.signed_headers(auth.headers_to_sign(request))
+    request.headers["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={auth.scope(request)}, SignedHeaders={signed}, "
+        f"Signature={signature}"
+    )
+    return request
 
 
 # -- waiting ----------------------------------------------------------------------------------

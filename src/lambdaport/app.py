@@ -18,7 +18,7 @@ from lambdaport.config import Settings
 from lambdaport.gateway.asgi import Gateway, Receive, Scope, Send, ServiceEndpoint
 from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
-from lambdaport.gateway.sigv4 import verify_request
+from lambdaport.gateway.internal_auth import InternalAuth, load_token
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
     AsyncDispatcher,
@@ -137,12 +137,20 @@ class LambdaportApp:
             AsyncTiming(settings.async_delay_scale),
         )
         self.hot_reloader = HotReloader(self.registry, self.invoker.retire)
+        # lambdaport's own endpoints: the data dir's token (the CLI reads it) or a signature
+        # under --strict-auth; GetFunction's Code.Location presigned by lambdaport itself.
+        internal_auth = InternalAuth(
+            load_token(settings.data_dir),
+            strict=settings.strict_auth,
+            region=settings.default_region,
+        )
         functions = FunctionService(
             self.registry,
             code,
             self._function_changed,
             watch=self.hot_reloader.watch,
             objects=self.s3.objects,
+            code_location=internal_auth.code_location,
         )
         lambda_api = LambdaApi(
             functions,
@@ -159,7 +167,7 @@ class LambdaportApp:
         services["s3"] = self.s3.endpoint
         services["sqs"] = self.sqs.endpoint
         # Every other AWS service moto serves, in memory, behind the same gateway.
-        self.moto_tail = MotoTail(verify=verify_request if settings.strict_auth else None)
+        self.moto_tail = MotoTail(strict_auth=settings.strict_auth)
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
         internal = InternalApi(
@@ -167,6 +175,7 @@ class LambdaportApp:
             logs=self.logs.followers,
             code_root=self.store.code_dir,
             status=self.status,
+            auth=internal_auth,
             routes={SNS_ROUTE_PREFIX: self.sns.handle_http},
         )
         self.gateway = Gateway(

@@ -56,6 +56,7 @@ def test_create_returns_pending_then_active(lambda_client: LambdaClient) -> None
         )
         full = lambda_client.get_function(FunctionName="lifecycle-fn")
         assert full["Tags"] == {"team": "core"}
+        assert "X-Amz-Expires=600&" in full["Code"]["Location"]  # presigned, as on AWS
         with urllib.request.urlopen(full["Code"]["Location"]) as response:
             names = zipfile.ZipFile(io.BytesIO(response.read())).namelist()
         assert names == ["app.py"]

@@ -1,20 +1,25 @@
-"""How the CLI reaches a running server: boto3 for the AWS API, urllib for lambdaport's own."""
+"""How the CLI reaches a running server: boto3 for the AWS API, urllib for lambdaport's own
+(with the data directory's token, which a server started with ``--strict-auth`` asks for)."""
 
 from __future__ import annotations
 
 import os
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import orjson
 from botocore.config import Config
 
+from lambdaport.gateway.internal_auth import TOKEN_FILE, TOKEN_HEADER
+
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:4566"
+DEFAULT_DATA_DIR = Path(".lambdaport")
 
 
 def lambda_client(endpoint: str) -> LambdaClient:
@@ -28,9 +33,28 @@ def lambda_client(endpoint: str) -> LambdaClient:
     )
 
 
-def get_json(endpoint: str, path: str, query: dict[str, str] | None = None) -> Any:
+def read_token(data_dir: Path | None) -> str | None:
+    """The token of the server whose data directory is ``data_dir`` (default: the
+    ``LAMBDAPORT_DATA_DIR`` variable, else ``./.lambdaport``), if it can be read."""
+    directory = data_dir or Path(os.environ.get("LAMBDAPORT_DATA_DIR") or DEFAULT_DATA_DIR)
+    try:
+        return (directory.expanduser() / TOKEN_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def get_json(
+    endpoint: str,
+    path: str,
+    query: dict[str, str] | None = None,
+    *,
+    data_dir: Path | None = None,
+) -> Any:
     url = endpoint.rstrip("/") + path
     if query:
         url += "?" + urllib.parse.urlencode(query)
-    with urllib.request.urlopen(url, timeout=60) as response:
+    token = read_token(data_dir)
+    headers = {TOKEN_HEADER: token} if token else {}
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=60) as response:
         return orjson.loads(response.read())

@@ -21,6 +21,14 @@ from lambdaport.cli.status import print_status
 console = Console()
 err_console = Console(stderr=True)
 
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The server's data directory, whose token --strict-auth asks for "
+    "(env LAMBDAPORT_DATA_DIR) [default: ./.lambdaport].",
+)
+
 
 @click.group()
 @click.version_option(package_name="lambdaport")
@@ -197,9 +205,11 @@ def _print_events(events: list[dict[str, Any]]) -> None:
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
 @click.option("--lines", "-n", default=100, show_default=True, help="How many past lines.")
 @endpoint_option
-def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
+@data_dir_option
+def logs(name: str, follow: bool, lines: int, endpoint: str, data_dir: Path | None) -> None:
     """Print a function's log (START/END/REPORT lines and its output)."""
-    answer = get_json(endpoint, "/_lambdaport/logs", {"function": name, "after": str(-lines)})
+    query = {"function": name, "after": str(-lines)}
+    answer = get_json(endpoint, "/_lambdaport/logs", query, data_dir=data_dir)
     if not answer["events"]:
         # Nothing logged yet, or no such function: say which (a deleted function's log
         # group outlives it, so this is asked only when there is nothing to show).
@@ -211,6 +221,7 @@ def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
                 endpoint,
                 "/_lambdaport/logs",
                 {"function": name, "after": str(answer["last"]), "wait": "20"},
+                data_dir=data_dir,
             )
             _print_events(answer["events"])
     except KeyboardInterrupt:
@@ -221,9 +232,10 @@ def logs(name: str, follow: bool, lines: int, endpoint: str) -> None:
 @click.option("--services", "list_services", is_flag=True, help="List the services too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the raw health document.")
 @endpoint_option
-def status(list_services: bool, as_json: bool, endpoint: str) -> None:
+@data_dir_option
+def status(list_services: bool, as_json: bool, endpoint: str, data_dir: Path | None) -> None:
     """Show the server's version, uptime, functions, async queues and services."""
-    health = get_json(endpoint, "/_lambdaport/health")
+    health = get_json(endpoint, "/_lambdaport/health", data_dir=data_dir)
     if as_json:
         click.echo(orjson.dumps(health, option=orjson.OPT_INDENT_2).decode())
         return

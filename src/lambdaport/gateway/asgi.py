@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -38,11 +38,13 @@ from lambdaport.gateway.browsers import (
     request_headers,
     response_headers,
 )
-from lambdaport.gateway.identity import Identity, identify
+from lambdaport.gateway.identity import Identity, identify, query_service
 from lambdaport.gateway.service_names import is_aws_service
-from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.invoke.ids import new_request_id
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.protocol.query import QueryProtocol
+from lambdaport.protocol.signing import SignatureError, service_error
+from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.request import RequestContext
 
 logger = logging.getLogger("lambdaport.gateway")
@@ -127,6 +129,45 @@ def _with_cors(send: Send, origin: str, answer: CorsAnswer | None) -> Send:
     return cors_send
 
 
+def _verify(request: HttpRequest, protocol: ServiceProtocol) -> None:
+    """``--strict-auth``: the request's SigV4 signature, or the service's 403."""
+    try:
+        verify_request(request)
+    except SignatureError as failure:
+        raise service_error(failure, query_style=isinstance(protocol, QueryProtocol)) from None
+
+
+async def _claim_query_form(
+    scope: Scope, receive: Receive, identity: Identity, query: str
+) -> tuple[Identity, Receive]:
+    """An unsigned request to ``/`` that nothing named: a query service's when its query
+    string or form body says ``Action=`` (``identity.query_service``). The body read to tell
+    is replayed to whoever reads the request next."""
+    if identity.claimed or scope["path"] != "/":
+        return identity, receive
+    read: list[Message] = []
+    form = query
+    headers = dict(scope["headers"])
+    form_type = headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded")
+    if scope["method"] == "POST" and form_type:
+        size, more = 0, True
+        while more and size <= MAX_BODY:
+            message = await receive()
+            read.append(message)
+            size += len(message.get("body", b""))
+            more = bool(message.get("more_body", False))
+        if not more:
+            form = b"".join(message.get("body", b"") for message in read).decode("latin-1")
+    service = query_service(form) if "Action=" in form else None
+
+    async def replay() -> Message:
+        return read.pop(0) if read else await receive()
+
+    if service is None:
+        return identity, replay
+    return replace(identity, service=service, claimed=True), replay
+
+
 class Gateway:
     def __init__(
         self,
@@ -178,6 +219,7 @@ class Gateway:
             send = _with_cors(send, origin, cors)
         receive = self._idle.guard(receive, headers)
         try:
+            identity, endpoint, receive = await self._claim(scope, receive, identity, endpoint)
             if identity is not None and endpoint is not None and endpoint.raw is not None:
                 await endpoint.raw(scope, receive, send, self._context(identity, headers))
                 return
@@ -205,6 +247,20 @@ class Gateway:
         if line is not None:
             # Logged once the answer is on its way: the caller does not wait for the line.
             logger.info("%s.%s %d %.2fms", *line)
+
+    async def _claim(
+        self,
+        scope: Scope,
+        receive: Receive,
+        identity: Identity | None,
+        endpoint: ServiceEndpoint | None,
+    ) -> tuple[Identity | None, ServiceEndpoint | None, Receive]:
+        """The service of an unsigned query form to ``/`` (``_claim_query_form``)."""
+        if identity is None or identity.claimed:
+            return identity, endpoint, receive
+        query = scope.get("query_string", b"").decode("latin-1")
+        identity, receive = await _claim_query_form(scope, receive, identity, query)
+        return identity, self._services.get(identity.service), receive
 
     @staticmethod
     def _service_cors(
@@ -309,7 +365,7 @@ class Gateway:
         protocol = endpoint.protocol if endpoint.select is None else endpoint.select(request)
         try:
             if self._strict_auth:
-                verify_request(request)
+                _verify(request, protocol)
             operation, params = protocol.parse(request)
             ctx = self._context(identity, request.headers, request_id)
             result = await endpoint.dispatch(ctx, operation, params)

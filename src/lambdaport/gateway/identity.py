@@ -2,7 +2,9 @@
 
 Order: the SigV4 credential scope (``Authorization`` header, or ``X-Amz-Credential`` of a
 presigned URL), then ``X-Amz-Target``, then the host name (S3's virtual hosts such as
-``bucket.s3.localhost`` are S3), then the path; a request nothing identifies is S3's. The service is
+``bucket.s3.localhost`` are S3), then the path; a request nothing identifies is S3's (an
+unsigned form post of ``Action=...&Version=...`` to ``/``: the query service whose API that is,
+once the gateway has read the form, ``query_service``). The service is
 named as botocore's client name (``stepfunctions``, ``dynamodbstreams``, ``cognito-idp``),
 translated from signing names and target prefixes by ``service_names``. The account is
 the access key when it is 12 digits, else ``000000000000``; the region comes from the scope.
@@ -11,16 +13,19 @@ the access key when it is 12 digits, else ``000000000000``; the region comes fro
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from lambdaport.gateway.service_names import (
     PATH_PREFIX_SERVICES,
+    QUERY_API_VERSIONS,
     SIGNING_NAME_SERVICES,
     TARGET_PREFIX_SERVICES,
 )
+from lambdaport.protocol import load_service_model
 
 DEFAULT_ACCOUNT = "000000000000"
 
@@ -52,6 +57,7 @@ class Identity:
     region: str
     access_key: str
     signed: bool = False  # the request names a SigV4 credential scope (header or query)
+    claimed: bool = True  # False: nothing in the request named the service (S3 by default)
 
 
 def _scope_from_authorization(header: str) -> list[str] | None:
@@ -116,7 +122,7 @@ def _service_from_signing_name(signing_name: str, path: str) -> str:
     return SIGNING_NAME_SERVICES.get(signing_name, signing_name)
 
 
-def _unclaimed_service(path: str, query: str, headers: Mapping[str, str]) -> str:
+def _unclaimed_service(path: str, query: str, headers: Mapping[str, str]) -> str | None:
     """The service of a request no signature, target or host names."""
     for prefix, name in _PATH_SERVICES:
         if path.startswith(prefix):
@@ -127,9 +133,7 @@ def _unclaimed_service(path: str, query: str, headers: Mapping[str, str]) -> str
         "application/x-www-form-urlencoded"
     ):
         return "sqs"  # an unsigned query-protocol post to a queue URL
-    # Unsigned requests nothing else claims are S3's (anonymous GETs of public objects,
-    # curl against a path-style URL), as on AWS's own S3 endpoints.
-    return "s3"
+    return None
 
 
 def identify(path: str, query: str, headers: Mapping[str, str], default_region: str) -> Identity:
@@ -154,10 +158,39 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
     if service is None:
         service = _unclaimed_service(path, query, headers)
     account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
+    signed = scope is not None
+    if service is None:
+        # Unsigned requests nothing else claims are S3's (anonymous GETs of public objects,
+        # curl against a path-style URL), as on AWS's own S3 endpoints.
+        return Identity("s3", account, region, access_key, signed=signed, claimed=False)
     return Identity(
         service=service,
         account_id=account,
         region=region,
         access_key=access_key,
-        signed=scope is not None,
+        signed=signed,
     )
+
+
+# Query services in the order an action without a version is looked for: lambdaport's own first.
+_QUERY_SERVICES = tuple(
+    dict.fromkeys(("sns", "sqs", "sts", "iam", *itertools.chain(*QUERY_API_VERSIONS.values())))
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _operations(service: str) -> frozenset[str]:
+    return frozenset(load_service_model(service).operation_names)
+
+
+def query_service(form: str) -> str | None:
+    """The query-protocol client an unsigned form (``Action=Publish&Version=2010-03-31``)
+    is for: the one of that API version, else the first with that action; None if none."""
+    params = parse_qs(form)
+    action = (params.get("Action") or [""])[-1]
+    if not action:
+        return None
+    candidates = QUERY_API_VERSIONS.get((params.get("Version") or [""])[-1], _QUERY_SERVICES)
+    if len(candidates) == 1:
+        return candidates[0]
+    return next((name for name in candidates if action in _operations(name)), None)

@@ -1,4 +1,9 @@
-"""lambdaport's own endpoints under ``/_lambdaport/`` (and ``/_localstack/health``)."""
+"""lambdaport's own endpoints under ``/_lambdaport/`` (and ``/_localstack/health``).
+
+Health and the services' own routes (SNS's) are open; the logs and the code packages are
+guarded by ``internal_auth`` (with ``--strict-auth``: the data directory's token or a
+signature).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from lambdaport import __version__
+from lambdaport.gateway.internal_auth import InternalAuth
 from lambdaport.logbook import LogBook
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 
@@ -26,8 +32,10 @@ class InternalApi:
         logs: LogBook,
         code_root: Path,
         status: Callable[[], Mapping[str, Any]],
+        auth: InternalAuth,
         routes: Mapping[str, Callable[[HttpRequest], Awaitable[HttpResponse]]] | None = None,
     ) -> None:
+        self._auth = auth
         # ``routes``: path prefix -> handler, for services' own endpoints on the server
         # (SNS's signing certificate, SubscribeURL and UnsubscribeURL under /_lambdaport/sns/).
         self._routes = dict(routes or {})
@@ -41,13 +49,16 @@ class InternalApi:
         path = request.path
         if path in ("/_lambdaport/health", "/_localstack/health"):
             return self.health()
+        for prefix, handler in self._routes.items():
+            if path.startswith(prefix):
+                return await handler(request)
+        refusal = self._auth.refusal(request)
+        if refusal is not None:
+            return refusal
         if path == "/_lambdaport/logs":
             return await self.logs(request)
         if path.startswith("/_lambdaport/code/") and request.method in ("GET", "HEAD"):
             return self.code(path.rsplit("/", 1)[-1])
-        for prefix, handler in self._routes.items():
-            if path.startswith(prefix):
-                return await handler(request)
         return _json(404, {"message": f"no lambdaport endpoint at {path}"})
 
     def health(self) -> HttpResponse:

@@ -261,3 +261,28 @@ def is_aws_service(name: str) -> bool:
     """Whether ``name`` (a client name, as identification gives it) is an AWS service:
     botocore has a model of it, or it is API Gateway's data plane (``execute-api``)."""
     return name == "execute-api" or name in _client_names()
+
+
+# The query-protocol clients by the API version their form posts carry (``Version=``);
+# several share one and differ by the action.
+QUERY_API_VERSIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "2009-04-15": ("sdb",),
+        "2010-03-31": ("sns",),
+        "2010-05-08": ("iam",),
+        "2010-05-15": ("cloudformation",),
+        "2010-06-01": ("importexport",),
+        "2010-08-01": ("cloudwatch",),
+        "2010-12-01": ("elasticbeanstalk", "ses"),
+        "2011-01-01": ("autoscaling",),
+        "2011-06-15": ("sts",),
+        "2012-06-01": ("elb",),
+        "2012-11-05": ("sqs",),
+        "2012-12-01": ("redshift",),
+        "2013-01-01": ("cloudsearch",),
+        "2014-10-31": ("docdb", "neptune", "rds"),
+        "2015-02-02": ("elasticache",),
+        "2015-12-01": ("elbv2",),
+        "2016-11-15": ("ec2",),
+    }
+)

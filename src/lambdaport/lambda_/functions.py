@@ -90,7 +90,9 @@ class FunctionService:
         retire: RetireHook,
         watch: Callable[[str], None],
         objects: ObjectStore,
+        code_location: Callable[[str, str], str],
     ) -> None:
+        self._code_location = code_location  # (endpoint, package name) -> presigned URL
         self._registry = registry
         self._code = code
         self._retire = retire
@@ -231,7 +233,7 @@ class FunctionService:
         entry, version, config = self._configuration(ref_of(ctx, params))
         code: dict[str, Any] = {"RepositoryType": "S3"}
         if version.code.zip_hex:  # a hot-reload directory has no package to download
-            code["Location"] = f"{ctx.endpoint}/_lambdaport/code/{version.code.zip_hex}.zip"
+            code["Location"] = self._code_location(ctx.endpoint, f"{version.code.zip_hex}.zip")
         result: dict[str, Any] = {"Configuration": config, "Code": code}
         if entry.settings.tags:
             result["Tags"] = dict(entry.settings.tags)

@@ -31,6 +31,8 @@ class ServiceMetadata:
     endpoint_prefix: str
     signing_name: str
     target_prefix: str | None
+    api_version: str = ""
+    protocols: tuple[str, ...] = ()
 
 
 def load_metadata() -> list[ServiceMetadata]:
@@ -45,6 +47,11 @@ def load_metadata() -> list[ServiceMetadata]:
                 metadata["endpointPrefix"],
                 metadata.get("signingName") or metadata["endpointPrefix"],
                 metadata.get("targetPrefix"),
+                metadata["apiVersion"],
+                (
+                    *(metadata.get("protocols") or [metadata["protocol"]]),
+                    *(["query"] if "awsQueryCompatible" in metadata else []),
+                ),
             )
         )
     return found
@@ -87,6 +94,16 @@ def shared_signing_names(
             others = sorted((n for n in names if n != client), key=lambda n: (n not in served, n))
             table[client] = tuple(others)
     return table
+
+
+def query_api_versions(services: list[ServiceMetadata]) -> dict[str, tuple[str, ...]]:
+    """API version -> the clients that speak the query (or EC2) protocol with it (SQS: its
+    legacy query mode, ``awsQueryCompatible``)."""
+    by_version: dict[str, list[str]] = defaultdict(list)
+    for service in services:
+        if {"query", "ec2"} & set(service.protocols):
+            by_version[service.api_version].append(service.name)
+    return {version: tuple(sorted(names)) for version, names in sorted(by_version.items())}
 
 
 def moto_host_index(services: list[ServiceMetadata]) -> dict[str, str]:

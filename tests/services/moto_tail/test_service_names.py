@@ -5,12 +5,17 @@ from __future__ import annotations
 import pytest
 
 from lambdaport.gateway.identity import identify
-from lambdaport.gateway.service_names import SIGNING_NAME_SERVICES, TARGET_PREFIX_SERVICES
+from lambdaport.gateway.service_names import (
+    QUERY_API_VERSIONS,
+    SIGNING_NAME_SERVICES,
+    TARGET_PREFIX_SERVICES,
+)
 from lambdaport.services.moto_tail.catalog import MOTO_APPS, SHARED_SIGNING_NAMES
 from tests.services.moto_tail.botocore_tables import (
     ServiceMetadata,
     load_metadata,
     moto_host_index,
+    query_api_versions,
     shared_signing_names,
     signing_name_services,
     target_prefix_services,
@@ -61,6 +66,10 @@ def test_signing_name_table_matches_botocore(metadata: list[ServiceMetadata]) ->
 
 def test_target_prefix_table_matches_botocore(metadata: list[ServiceMetadata]) -> None:
     assert dict(TARGET_PREFIX_SERVICES) == target_prefix_services(metadata)
+
+
+def test_query_version_table_matches_botocore(metadata: list[ServiceMetadata]) -> None:
+    assert dict(QUERY_API_VERSIONS) == query_api_versions(metadata)
 
 
 def test_catalog_matches_moto_url_index(metadata: list[ServiceMetadata]) -> None:

@@ -101,3 +101,22 @@ def test_defaults_and_replacements(s3: S3Client, bucket: str) -> None:
     assert _code(lock) == "ObjectLockConfigurationNotFoundError"
     with pytest.raises(s3.exceptions.NoSuchBucket):
         s3.get_bucket_encryption(Bucket="no-such-bucket-anywhere")
+
+
+def test_deleted_public_access_block_and_ownership_controls_are_gone(
+    s3: S3Client, bucket: str
+) -> None:
+    """A new bucket has both (as on S3 since 2023); once deleted, Get answers S3's 404."""
+    s3.delete_public_access_block(Bucket=bucket)
+    with pytest.raises(ClientError) as block:
+        s3.get_public_access_block(Bucket=bucket)
+    assert _code(block) == "NoSuchPublicAccessBlockConfiguration"
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
+    with pytest.raises(ClientError) as ownership:
+        s3.get_bucket_ownership_controls(Bucket=bucket)
+    assert _code(ownership) == "OwnershipControlsNotFoundError"
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}
+    )
+    controls = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]
+    assert controls["Rules"] == [{"ObjectOwnership": "ObjectWriter"}]

@@ -190,12 +190,17 @@ class TailProtocol:
     ) -> HttpResponse:
         return self._client.default_protocol().serialize_error(operation, error, request_id)
 
-    def is_unsigned(self, target: str) -> bool:
-        """Whether AWS serves the operation named by ``target`` (``Prefix.Operation``)
-        without a signature (Cognito's SignUp, InitiateAuth, GetId...)."""
+    @property
+    def speaks_query(self) -> bool:
+        """Whether the service answers in the query protocol (STS, IAM: bare error codes)."""
+        return isinstance(self._client.default_protocol(), QueryProtocol)
+
+    def is_unsigned(self, operation: str) -> bool:
+        """Whether AWS serves ``operation`` (or a target ``Prefix.Operation``) without a
+        signature (Cognito's SignUp, InitiateAuth, GetId; STS's AssumeRoleWithWebIdentity)."""
         if self._unsigned is None:
             self._unsigned = self._client.unsigned_operations()
-        return target.rpartition(".")[2] in self._unsigned
+        return operation.rpartition(".")[2] in self._unsigned
 
 
 def _build(model: Any, wire: str) -> ServiceProtocol:

@@ -22,13 +22,16 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import parse_qs
 
 from lambdaport.errors import AwsError
 from lambdaport.gateway.asgi import MAX_BODY, Receive, Scope, Send, ServiceEndpoint
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.protocol.signing import SignatureError, service_error
+from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.request import RequestContext
 from lambdaport.services.moto_tail import hooks
 from lambdaport.services.moto_tail.catalog import MOTO_APPS, SHARED_SIGNING_NAMES
@@ -49,7 +52,6 @@ from lambdaport.services.moto_tail.wsgi import (
 
 logger = logging.getLogger("lambdaport.moto_tail")
 
-Verify = Callable[[HttpRequest], None]
 _INTERNAL_FAILURE = "The request processing has failed; see lambdaport's log."
 # Headers the ASGI server writes itself; moto's copies would be duplicates.
 _SERVER_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"})
@@ -58,8 +60,8 @@ _SERVER_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"
 class MotoTail:
     """moto's apps behind lambdaport's gateway, one lock, one worker thread."""
 
-    def __init__(self, *, verify: Verify | None = None) -> None:
-        self._verify = verify
+    def __init__(self, *, strict_auth: bool = False) -> None:
+        self._strict_auth = strict_auth
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moto-tail")
         self._apps: dict[str, WsgiApp] = {}
@@ -124,8 +126,8 @@ class MotoTail:
         headers = dict(request.headers)
         call: MotoCall | None = None
         try:
-            if self._verify is not None and self._must_verify(ctx.service, headers):
-                self._verify(http_request(request))
+            if self._strict_auth and self._must_verify(ctx.service, headers, request.body):
+                self._verify(ctx.service, http_request(request))
             outcome = await loop.run_in_executor(None, protocol.read, request)
             if isinstance(outcome, Refusal):
                 return _error(outcome.protocol, outcome.error, ctx), None
@@ -145,13 +147,25 @@ class MotoTail:
         headers_out = [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS]
         return HttpResponse(wsgi.status, headers_out, wsgi.body), call
 
-    def _must_verify(self, service: str, headers: Mapping[str, str]) -> bool:
-        """Strict auth checks every request but those AWS serves unsigned."""
-        target = headers.get("x-amz-target")
-        if "authorization" in headers or target is None:
+    def _must_verify(self, service: str, headers: Mapping[str, str], body: bytes) -> bool:
+        """Strict auth checks every request but those AWS serves unsigned (named by the
+        ``X-Amz-Target`` of JSON services, the form's ``Action`` of query services)."""
+        if "authorization" in headers:
             return True
+        operation = headers.get("x-amz-target", "").rpartition(".")[2]
+        content_type = headers.get("content-type", "")
+        if not operation and content_type.startswith("application/x-www-form-urlencoded"):
+            operation = (parse_qs(body.decode("latin-1")).get("Action") or [""])[-1]
         protocol = self._protocols.get(service)
-        return protocol is None or not protocol.is_unsigned(target)
+        return not operation or protocol is None or not protocol.is_unsigned(operation)
+
+    def _verify(self, service: str, request: HttpRequest) -> None:
+        try:
+            verify_request(request)
+        except SignatureError as failure:
+            protocol = self._protocols.get(service)
+            query_style = protocol is not None and protocol.speaks_query
+            raise service_error(failure, query_style=query_style) from None
 
     def serve(self, call: MotoCall, extra: Mapping[str, str]) -> WsgiResponse:
         """A validated call through moto's app for its client."""

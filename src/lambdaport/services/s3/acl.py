@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from lambdaport.errors import AwsError
+from lambdaport.services.s3.bucket_config import SUBRESOURCES
 from lambdaport.services.s3.errors import invalid_argument, invalid_request
 from lambdaport.services.s3.models import Bucket, ObjectVersion, canonical_user_id
 
@@ -227,8 +228,17 @@ def acl_attrs(params: Mapping[str, Any], bucket: Bucket, writer: str) -> dict[st
 
 
 def ownership(config: Mapping[str, Any]) -> str:
-    rules = (config.get("OwnershipControls") or {}).get("Rules") or []
-    return str(rules[0].get("ObjectOwnership")) if rules else "BucketOwnerEnforced"
+    """The Object Ownership in force: as put; a new bucket's (``BucketOwnerEnforced``) until
+    then; once the controls are deleted, ACLs apply as before the setting existed."""
+    controls = config.get("OwnershipControls", SUBRESOURCES["OwnershipControls"].default)
+    rules = (controls or {}).get("Rules") or [{"ObjectOwnership": "ObjectWriter"}]
+    return str(rules[0].get("ObjectOwnership"))
+
+
+def public_access_block(config: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The Block Public Access settings in force: as put; a new bucket's (all on) until
+    then; none once deleted."""
+    return config.get("PublicAccessBlock", SUBRESOURCES["PublicAccessBlock"].default) or {}
 
 
 def _owner_only(policy: Policy, bucket_owner: str) -> bool:
@@ -242,7 +252,7 @@ def check_settable(policy: Policy, bucket_config: Mapping[str, Any], bucket_owne
     """Object Ownership and Block Public Access, as S3 applies them to an ACL being set."""
     if ownership(bucket_config) == "BucketOwnerEnforced" and not _owner_only(policy, bucket_owner):
         raise AwsError("AccessControlListNotSupported", "The bucket does not allow ACLs", 400)
-    block = bucket_config.get("PublicAccessBlock") or {"BlockPublicAcls": True}
+    block = public_access_block(bucket_config)
     public = any(g["Grantee"].get("URI") in PUBLIC_GROUPS for g in policy["Grants"])
     if public and block.get("BlockPublicAcls"):
         raise AwsError("AccessDenied", "Access Denied", 403)

@@ -15,17 +15,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from botocore.auth import S3SigV4Auth
-
 from lambdaport.errors import AwsError
 from lambdaport.gateway.asgi import Receive, Scope, Send
 from lambdaport.gateway.body import IDLE_MESSAGE, RequestTimeout
-from lambdaport.gateway.sigv4 import verify_request
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 from lambdaport.protocol.rest_binding import InvalidMemberValue
 from lambdaport.protocol.rest_xml import RestXmlProtocol
 from lambdaport.request import RequestContext
+from lambdaport.services.s3.access import AnonymousAccess
 from lambdaport.services.s3.addressing import check_presigned_expiry, path_style
+from lambdaport.services.s3.auth import S3Authenticator
 from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.bucket_config import BucketConfigService
 from lambdaport.services.s3.buckets import BucketService
@@ -178,7 +177,9 @@ class S3Api:
         self._tables = backend.tables
         self._operations = operations(backend, notifier)
         self._posts = PostObjectService(backend)
-        self._strict_auth = strict_auth
+        # --strict-auth: signatures checked at every door, unsigned requests only where public
+        self._auth = S3Authenticator() if strict_auth else None
+        self._access = AnonymousAccess(backend.tables)
 
     @property
     def operation_names(self) -> list[str]:
@@ -214,15 +215,23 @@ class S3Api:
         operation: str | None = None
         head = method == "HEAD"
         try:
-            check_presigned_expiry(request.query)
-            if self._strict_auth and "authorization" in request.headers:
-                verify_request(replace(request, path=raw_path), signer_class=S3SigV4Auth)
+            anonymous = False
+            if self._auth is None:
+                check_presigned_expiry(request.query)
+            else:
+                principal = self._auth.authenticate(request, raw_path)
+                anonymous = principal is None
+                if principal is not None and principal.chunks is not None:
+                    call = replace(call, signed_chunks=principal.chunks)
             form = _form_upload(request)
             if form is not None:
                 operation = "PostObject"
-                reply = await self._posts.post_object(call, *form)
+                authorize = self._authorize_form if anonymous else None
+                reply = await self._posts.post_object(call, *form, authorize=authorize)
             else:
                 operation, params = self._parse(request, body_read=False)
+                if anonymous:
+                    self._access.check(operation, params)
                 reply = await self._run(call, request, operation, params, body)
             response = self._render(operation, reply, call)
             await self._send(send, response, reply, call, head, body.unread)
@@ -274,6 +283,12 @@ class S3Api:
             return self._protocol.parse(request, validate=False, body_read=body_read)
         except InvalidMemberValue as error:
             raise invalid_value(error.wire, error.text) from error
+
+    def _authorize_form(self, fields: Mapping[str, str], bucket: str, key: str) -> None:
+        """A POST form without other authentication: its policy signature, or else a bucket
+        that lets everyone write ``key``."""
+        if S3Authenticator.form(fields) is None:
+            self._access.check_action(bucket, "s3:PutObject", key)
 
     def _check_expected_owner(self, params: Mapping[str, Any]) -> None:
         """``x-amz-expected-bucket-owner``: 403 when the bucket belongs to another account."""

@@ -22,8 +22,10 @@ class Subresource:
     member: str  # the Put operation's member holding it
     payload: bool = False  # Get returns {member: document} (else the document's members)
     root: str | None = None  # the XML root of a non-payload Get answer
-    missing: tuple[str, str] | None = None  # S3's error code and message when never put
-    default: Any = None  # what Get answers when never put (and no error)
+    missing: tuple[str, str] | None = None  # S3's error code and message when absent
+    # What Get answers when never put (and no error); with ``missing`` too, the settings a
+    # new bucket has, until Delete removes them (then Get answers ``missing``).
+    default: Any = None
     deletable: bool = True  # S3 has a Delete operation for it
 
 
@@ -63,6 +65,10 @@ SUBRESOURCES: dict[str, Subresource] = {
         "PublicAccessBlock",
         "PublicAccessBlockConfiguration",
         payload=True,
+        missing=(
+            "NoSuchPublicAccessBlockConfiguration",
+            "The public access block configuration was not found",
+        ),
         default={
             "BlockPublicAcls": True,
             "IgnorePublicAcls": True,
@@ -74,6 +80,7 @@ SUBRESOURCES: dict[str, Subresource] = {
         "OwnershipControls",
         "OwnershipControls",
         payload=True,
+        missing=("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
         default={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
     ),
     "Website": Subresource(
@@ -156,6 +163,8 @@ class BucketConfigService:
         async def delete(call: S3Call, params: Mapping[str, Any]) -> S3Reply:
             bucket = self._backend.bucket(params["Bucket"])
             config = {k: v for k, v in bucket.config.items() if k != sub.key}
+            if sub.default is not None and sub.missing is not None:
+                config[sub.key] = None  # deleted: no longer the new bucket's default
             self._backend.tables.put_bucket(replace(bucket, config=config))
             return S3Reply(status=204)
 

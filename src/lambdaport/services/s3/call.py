@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambdaport.gateway.asgi import Receive
+from lambdaport.protocol.sigv4 import Verified
 from lambdaport.request import RequestContext
 
 
@@ -25,6 +26,7 @@ class S3Call:
     headers: Mapping[str, str]
     source_ip: str = "127.0.0.1"
     receive: Receive = _no_body
+    signed_chunks: Verified | None = None  # the seed of a signed aws-chunked body
 
     @property
     def account_id(self) -> str:

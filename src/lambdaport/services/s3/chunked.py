@@ -2,13 +2,17 @@
 
 The framing SDKs send for streaming uploads: ``<hex size>[;chunk-signature=...]\\r\\n<data>
 \\r\\n`` repeated, a zero-size chunk, then trailer lines (``x-amz-checksum-crc32:...``) and an
-empty line. Chunk signatures are not checked (lambdaport checks signatures only with
-``--strict-auth``, and then only the request's headers).
+empty line. With ``--strict-auth``, the chunk signatures of a
+``STREAMING-AWS4-HMAC-SHA256-PAYLOAD`` body are checked as each chunk ends (and the
+``x-amz-trailer-signature`` of a ``...-PAYLOAD-TRAILER`` one), before the upload is kept.
 """
 
 from __future__ import annotations
 
 from lambdaport.errors import AwsError
+from lambdaport.protocol.signing import SignatureError
+from lambdaport.protocol.sigv4 import ChunkSignatures
+from lambdaport.services.s3.auth import s3_error
 
 _MAX_LINE = 4096
 
@@ -20,7 +24,9 @@ def _malformed(message: str) -> AwsError:
 class ChunkedDecoder:
     """Feed raw body bytes in, get payload bytes out; ``trailers`` once ``done``."""
 
-    def __init__(self) -> None:
+    def __init__(self, signatures: ChunkSignatures | None = None) -> None:
+        self._signatures = signatures
+        self._chunk_signature = ""
         self._buffer = bytearray()
         self._remaining = 0  # payload bytes left in the current chunk
         self._state = "size"  # size, data, crlf, trailer, done
@@ -36,10 +42,14 @@ class ChunkedDecoder:
         while self._buffer and self._state != "done":
             if self._state == "data":
                 take = min(self._remaining, len(self._buffer))
-                out += self._buffer[:take]
+                piece = bytes(self._buffer[:take])
+                out += piece
                 del self._buffer[:take]
                 self._remaining -= take
+                if self._signatures is not None:
+                    self._signatures.update(piece)
                 if self._remaining == 0:
+                    self._end_chunk()
                     self._state = "crlf"
                 continue
             if self._state == "crlf":
@@ -66,13 +76,25 @@ class ChunkedDecoder:
         del self._buffer[: end + 2]
         return line
 
+    def _end_chunk(self) -> None:
+        if self._signatures is None:
+            return
+        try:
+            self._signatures.end_chunk(self._chunk_signature)
+        except SignatureError as failure:
+            raise s3_error(failure) from None
+
     def _on_line(self, line: str) -> None:
         if self._state == "size":
+            size_text, _, extension = line.partition(";")
             try:
-                size = int(line.split(";", 1)[0].strip(), 16)
+                size = int(size_text.strip(), 16)
             except ValueError:
                 raise _malformed(f"Invalid aws-chunked chunk size {line[:40]!r}.") from None
+            name, _, signature = extension.partition("=")
+            self._chunk_signature = signature.strip() if name.strip() == "chunk-signature" else ""
             if size == 0:
+                self._end_chunk()
                 self._state = "trailer"
             else:
                 self._remaining = size
@@ -80,10 +102,20 @@ class ChunkedDecoder:
             return
         # trailer lines until the empty line
         if not line:
+            self._end_trailer()
             self._state = "done"
             return
         name, _, value = line.partition(":")
         self.trailers[name.strip().lower()] = value.strip()
+
+    def _end_trailer(self) -> None:
+        signature = self.trailers.pop("x-amz-trailer-signature", None)
+        if self._signatures is None or signature is None:
+            return
+        try:
+            self._signatures.end_trailer(self.trailers, signature)
+        except SignatureError as failure:
+            raise s3_error(failure) from None
 
     def finish(self) -> None:
         """The body ended: it must have ended exactly at the end of the framing. A body

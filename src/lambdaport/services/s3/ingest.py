@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lambdaport.errors import AwsError
+from lambdaport.protocol.sigv4 import ChunkSignatures
 from lambdaport.services.s3.blobs import BlobStore, BlobWriter
 from lambdaport.services.s3.call import S3Call
 from lambdaport.services.s3.checksums import ALGORITHMS, BodyDigests
@@ -97,7 +98,10 @@ async def _pump(
     aws-chunked body's decoded length) or, announced by nothing (chunked transfer
     encoding), 5 GiB."""
     limit = MAX_OBJECT_SIZE if expected is None else expected
-    decoder = ChunkedDecoder() if is_aws_chunked(call.headers) else None
+    decoder = None
+    if is_aws_chunked(call.headers):
+        seed = call.signed_chunks
+        decoder = ChunkedDecoder(None if seed is None else ChunkSignatures(seed))
     more = True
     while more:
         message = await call.receive()

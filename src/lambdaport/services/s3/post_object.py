@@ -1,8 +1,8 @@
 """POST Object: browser-form uploads (``multipart/form-data``, what boto3's
 ``generate_presigned_post`` prepares). The form's fields come first and the ``file`` field
 last, as S3 requires; the file streams into a blob like any upload. The policy's expiration
-and its ``eq``/``starts-with``/``content-length-range`` conditions are checked; the policy's
-signature is not (as for every request without ``--strict-auth``).
+and its ``eq``/``starts-with``/``content-length-range`` conditions are checked; its signature
+is checked with ``--strict-auth`` (the caller's ``authorize``, before the file is read).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +30,8 @@ from lambdaport.services.s3.models import S3_NAMESPACE, Bucket, ObjectVersion
 from lambdaport.services.s3.storage import check_storage_class
 
 MAX_FIELD = 64 * 1024
+# Checks a form's authentication: (fields with lower-case names, bucket, key).
+Authorize = Callable[[Mapping[str, str], str, str], None]
 _HEADER_FIELDS = {
     "content-type": "ContentType",
     "cache-control": "CacheControl",
@@ -191,19 +193,27 @@ class PostObjectService:
     def __init__(self, backend: S3Backend) -> None:
         self._backend = backend
 
-    async def post_object(self, call: S3Call, bucket_name: str, boundary: str) -> S3Reply:
+    async def post_object(
+        self, call: S3Call, bucket_name: str, boundary: str, authorize: Authorize | None = None
+    ) -> S3Reply:
         bucket = self._backend.bucket(bucket_name)
         form = FormReader(call.receive, boundary)
         fields: dict[str, str] = {}
         while (headers := await form.next_part()) is not None:
             name, filename = _field_name(headers)
             if name.lower() == "file":
-                return await self._upload(call, bucket, form, fields, filename or "")
+                return await self._upload(call, bucket, form, fields, filename or "", authorize)
             fields[name] = await form.value()
         raise invalid_argument("POST requires exactly one file upload per request.", "file", "0")
 
     async def _upload(
-        self, call: S3Call, bucket: Bucket, form: FormReader, fields: dict[str, str], filename: str
+        self,
+        call: S3Call,
+        bucket: Bucket,
+        form: FormReader,
+        fields: dict[str, str],
+        filename: str,
+        authorize: Authorize | None,
     ) -> S3Reply:
         lowered = {k.lower(): v for k, v in fields.items()}
         if "key" not in lowered:
@@ -214,6 +224,8 @@ class PostObjectService:
             )
         key = lowered["key"].replace("${filename}", filename)
         check_key(key)
+        if authorize is not None:
+            authorize(lowered, bucket.name, key)
         check_storage_class(lowered.get("x-amz-storage-class"))
         acl = acl_attrs({"ACL": lowered.get("acl")}, bucket, call.account_id)
         digests = BodyDigests()
