@@ -19,10 +19,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
+import boto3
 import pytest
 
 from lambdaport.testing.server import ServerProcess
-from tests.helpers import aws_json, client_for, create_function, http_call, send_aws, signed_at
+from tests.helpers import (
+    aws_json,
+    client_for,
+    client_options,
+    create_function,
+    http_call,
+    send_aws,
+    signed_at,
+)
 from tests.integration.test_cli import one_line, run_cli
 
 if TYPE_CHECKING:
@@ -85,6 +94,16 @@ def test_unsigned_json_requests_and_unsigned_operations(strict_server: ServerPro
     )
     assert status == 403
     assert json.loads(body)["__type"] == "MissingAuthenticationTokenException"
+    status, _, body = http_call(  # a moto-served JSON service
+        "POST",
+        strict_server.endpoint + "/",
+        b"{}",
+        {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        },
+    )
+    assert (status, json.loads(body)["__type"]) == (403, "MissingAuthenticationTokenException")
     status, _, body = http_call("GET", strict_server.endpoint + "/2015-03-31/functions/")
     assert (status, json.loads(body)["message"]) == (403, "Missing Authentication Token")
     # STS serves AssumeRoleWithWebIdentity unsigned: it reaches STS and is answered there
@@ -134,6 +153,18 @@ def test_signatures_dated_more_than_15_minutes_off_are_refused(
         assert abs((server - bound).total_seconds()) == 900
     fresh = signed_at(now, "GET", strict_server.endpoint + "/2015-03-31/functions/", "lambda")
     assert send_aws(fresh)[0] == 200
+
+
+def test_presigned_sts_urls_are_verified(strict_server: ServerProcess) -> None:
+    """The presigned GetCallerIdentity URL EKS tokens are made of."""
+    sts = boto3.client("sts", **client_options(strict_server.endpoint))
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
+    status, _, body = http_call("GET", url)
+    assert status == 200 and b"<Account>000000000000</Account>" in body
+    status, _, body = http_call(
+        "GET", url.replace("Action=GetCallerIdentity", "Action=GetSessionToken")
+    )
+    assert (status, query_error(body)[1]) == (403, "SignatureDoesNotMatch")
 
 
 def test_internal_endpoints_need_the_token_or_a_signature(strict_server: ServerProcess) -> None:

@@ -148,7 +148,7 @@ def service_error(failure: SignatureError, *, query_style: bool) -> AwsError:
     if isinstance(failure, RequestTimeSkewed):
         return _denied(code, _skew_message(failure))
     if isinstance(failure, PresignedUrlExpired):
-        return _denied(code, "Signature expired: the presigned request has expired.")
+        return _denied(code, "Request has expired")
     return _denied(code, _GENERIC_MISMATCH)
 
 

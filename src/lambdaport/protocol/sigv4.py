@@ -10,6 +10,7 @@ payload's SHA-256 (``X-Amz-Content-SHA256`` when the client sent one).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable, Mapping
@@ -85,7 +86,9 @@ class Verified:
     signing_key: bytes
 
 
+@functools.lru_cache(maxsize=256)
 def signing_key(secret: str, credential: Credential) -> bytes:
+    """The day's key for the credential's scope (four HMACs; kept, as clients keep it)."""
     key = hmac.new(f"AWS4{secret}".encode(), credential.date.encode(), hashlib.sha256).digest()
     for part in (credential.region, credential.service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()

@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -304,6 +305,20 @@ def test_request_dated_more_than_15_minutes_off_is_too_skewed(
     assert error["MaxAllowedSkewMilliseconds"] == "900000"
     server_time = datetime.strptime(error["ServerTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert server_time - hour_ago > timedelta(minutes=15)
+    # SigV2: the Date header, echoed as sent
+    date = format_datetime(hour_ago, usegmt=True)
+    to_sign = f"GET\n\n\n{date}\n/{bucket}"
+    signature = base64.b64encode(hmac.digest(b"test", to_sign.encode(), "sha1")).decode()
+    status, _, body = http_call(
+        "GET",
+        f"{strict_server.endpoint}/{bucket}",
+        headers={"Date": date, "Authorization": f"AWS test:{signature}"},
+    )
+    assert (status, error_of(body)["Code"], error_of(body)["RequestTime"]) == (
+        403,
+        "RequestTimeTooSkewed",
+        date,
+    )
     fresh = signed_at(
         datetime.now(UTC),
         "GET",

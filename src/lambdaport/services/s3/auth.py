@@ -117,7 +117,7 @@ class S3Authenticator:
             if header is not None:
                 if header.startswith("AWS "):
                     door = SIGV2
-                    return S3Principal(sigv2.verify_header(v2, v2.path, now))
+                    return self._sigv2_header(v2, header, now)
                 return self._sigv4_header(sent, header, now)
             names = sigv4.query_parameters(request.query)
             if sigv4.is_presigned(names):
@@ -129,6 +129,16 @@ class S3Authenticator:
         except SignatureError as failure:
             raise s3_error(failure, door) from None
         return None
+
+    @staticmethod
+    def _sigv2_header(request: HttpRequest, header: str, now: float | None) -> S3Principal:
+        if ":" not in header:
+            raise invalid_argument(
+                "AWS authorization header is invalid.  Expected AwsAccessKeyId:signature",
+                "Authorization",
+                header,
+            )
+        return S3Principal(sigv2.verify_header(request, request.path, now))
 
     @staticmethod
     def _sigv4_header(sent: HttpRequest, header: str, now: float | None) -> S3Principal:
