@@ -112,6 +112,12 @@ def test_public_acls_open_what_they_grant(
     make_public(signed, bucket)
     signed.put_object(Bucket=bucket, Key="shared.txt", Body=b"hello", ACL="public-read")
     signed.put_object(Bucket=bucket, Key="private.txt", Body=b"secret")
+    everyone = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"'
+    signed.put_object(Bucket=bucket, Key="granted.txt", Body=b"granted", GrantRead=everyone)
+    assert http_call("GET", f"{strict_server.endpoint}/{bucket}/granted.txt")[::2] == (
+        200,
+        b"granted",
+    )
     assert http_call("GET", f"{strict_server.endpoint}/{bucket}/shared.txt")[::2] == (200, b"hello")
     assert http_call("HEAD", f"{strict_server.endpoint}/{bucket}/shared.txt")[0] == 200
     assert http_call("GET", f"{strict_server.endpoint}/{bucket}/private.txt")[0] == 403
