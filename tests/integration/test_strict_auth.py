@@ -108,7 +108,7 @@ def test_unsigned_json_requests_and_unsigned_operations(strict_server: ServerPro
     assert (status, json.loads(body)["message"]) == (403, "Missing Authentication Token")
     # STS serves AssumeRoleWithWebIdentity unsigned: it reaches STS and is answered there
     form = (
-        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=s"
+        "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=session"
         "&RoleArn=arn%3Aaws%3Aiam%3A%3A000000000000%3Arole%2Fr&WebIdentityToken=token"
     )
     status, _, body = http_call("POST", strict_server.endpoint + "/", form.encode(), FORM)
