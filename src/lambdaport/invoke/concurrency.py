@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import Throttled
 
 
-def throttled(reason: str) -> AwsError:
-    return AwsError(
+def throttled(reason: str) -> Throttled:
+    return Throttled(
         "TooManyRequestsException",
         "Rate Exceeded.",
         429,

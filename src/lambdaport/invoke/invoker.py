@@ -15,7 +15,7 @@ from typing import Protocol
 
 import orjson
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import AwsError, resource_conflict
 from lambdaport.invoke.concurrency import ConcurrencyLimiter
 from lambdaport.invoke.ids import new_request_id, new_trace_header
 from lambdaport.invoke.model import (
@@ -73,12 +73,9 @@ def _decode_client_context(value: str | None) -> str | None:
 
 def _check_active(resolved: ResolvedFunction) -> None:
     if resolved.state != "Active":
-        raise AwsError(
-            "ResourceConflictException",
+        raise resource_conflict(
             "The operation cannot be performed at this time. The function is currently "
-            f"in the following state: {resolved.state}",
-            409,
-            fields={"Type": "User"},
+            f"in the following state: {resolved.state}"
         )
 
 

@@ -15,7 +15,7 @@ import fnmatch
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import AccessDenied
 from lambdaport.invoke.model import Caller
 
 _INVOKE_ACTIONS = frozenset({"lambda:InvokeFunction", "lambda:*", "*"})
@@ -65,9 +65,9 @@ def account_allowed(statements: Sequence[Mapping[str, Any]], account_id: str, ac
     )
 
 
-def access_denied(account_id: str, action: str, resource: str, reason: str = "") -> AwsError:
+def access_denied(account_id: str, action: str, resource: str, reason: str = "") -> AccessDenied:
     because = reason or f"because no resource-based policy allows the {action} action"
-    return AwsError(
+    return AccessDenied(
         "AccessDeniedException",
         f"User: arn:aws:iam::{account_id}:root is not authorized to perform: {action} on "
         f"resource: {resource} {because}",
@@ -131,7 +131,7 @@ def check_invoke_permission(
         raise access_denied(caller_account, "lambda:InvokeFunction", invoked_arn)
     if any(statement_allows(s, caller) for s in statements):
         return
-    raise AwsError(
+    raise AccessDenied(
         "AccessDeniedException",
         f"{caller.principal} is not authorized to perform: lambda:InvokeFunction on "
         f"resource: {invoked_arn} because no resource-based policy allows the "

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import ResourceNotFound, resource_not_found
 from lambdaport.invoke.permissions import access_denied, account_allowed
 from lambdaport.lambda_.names import FunctionRef, parse_function_ref
 from lambdaport.lambda_.registry import FunctionRegistry
@@ -30,12 +30,9 @@ INVOKER_CHECKED = frozenset({"Invoke", "InvokeAsync"})
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:")
 
 
-def not_reachable(region: str, endpoint_region: str) -> AwsError:
-    return AwsError(
-        "ResourceNotFoundException",
-        f"Functions from '{region}' are not reachable in this region ('{endpoint_region}')",
-        404,
-        fields={"Type": "User"},
+def not_reachable(region: str, endpoint_region: str) -> ResourceNotFound:
+    return resource_not_found(
+        f"Functions from '{region}' are not reachable in this region ('{endpoint_region}')"
     )
 
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.events.arns import function_arn as function_arn
 
 LATEST = "$LATEST"
 
@@ -37,11 +38,6 @@ class FunctionRef:
     @property
     def qualified_arn(self) -> str:
         return self.arn if self.qualifier is None else f"{self.arn}:{self.qualifier}"
-
-
-def function_arn(region: str, account_id: str, name: str, qualifier: str | None = None) -> str:
-    arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}"
-    return arn if qualifier is None else f"{arn}:{qualifier}"
 
 
 def parse_function_ref(

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.errors import AccessDenied, AwsError, invalid_parameter
 from lambdaport.lambda_.wire import runtime_enum
 from lambdaport.runtime.env_vars import RESERVED
 
@@ -83,7 +83,7 @@ def check_role(role: str, account_id: str) -> str:
     """The execution role is passed to Lambda (``iam:PassRole``), which IAM allows only for
     roles of the account the function is created in; the model checked the ARN's form."""
     if role.split(":")[4] != account_id:
-        raise AwsError(
+        raise AccessDenied(
             "AccessDeniedException",
             f"User: arn:aws:iam::{account_id}:root is not authorized to perform: iam:PassRole "
             f"on resource: {role}: a function's execution role must be a role of its own "

@@ -32,7 +32,8 @@ import logging
 from collections import Counter
 from typing import Protocol
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import AwsError, ResourceNotFound, Throttled, is_transient
+from lambdaport.events.arns import parse_function_arn
 from lambdaport.invoke.asynchronous.destinations import (
     Delivery,
     DeliveryKind,
@@ -63,14 +64,11 @@ class InvokeDoor(Protocol):
     ) -> InvokeResponse: ...
 
 
-def _requeues_on(error: AwsError) -> bool:
-    """Throttles and system errors go back to the queue without spending an attempt."""
-    return error.status == 429 or error.status >= 500 or error.code == "ResourceConflictException"
-
-
 def record_function_arn(invoked_arn: str) -> str:
     """The record's functionArn: qualified as invoked, ``:$LATEST`` when unqualified."""
-    return invoked_arn if invoked_arn.count(":") >= 7 else f"{invoked_arn}:{LATEST}"
+    arn = parse_function_arn(invoked_arn)
+    qualified = arn is not None and arn.qualifier is not None
+    return invoked_arn if qualified else f"{invoked_arn}:{LATEST}"
 
 
 class AsyncDispatcher:
@@ -230,9 +228,7 @@ class AsyncDispatcher:
             resolved = self._resolver.resolve(
                 event.account_id, event.region, event.invoked_arn, None
             )
-        except AwsError as error:
-            if error.status != 404:
-                raise
+        except ResourceNotFound as error:
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
             self._queue.finished(event.request_id)
             return None
@@ -251,7 +247,7 @@ class AsyncDispatcher:
             await self._fail(event, resolved, "EventAgeExceeded", event.attempts, last)
             return
         if resolved.reserved_concurrency == 0:
-            throttle = AwsError("TooManyRequestsException", "Rate Exceeded.", 429)
+            throttle = Throttled("TooManyRequestsException", "Rate Exceeded.", 429)
             response = AttemptResponse.from_error(throttle, resolved.executed_version)
             await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
             return
@@ -278,9 +274,9 @@ class AsyncDispatcher:
         self, event: QueuedEvent, resolved: ResolvedFunction, error: AwsError
     ) -> None:
         response = AttemptResponse.from_error(error, resolved.executed_version)
-        if _requeues_on(error):
+        if is_transient(error):  # throttles and system errors: no attempt spent
             self._requeue(event, response)
-        elif error.status == 404:
+        elif isinstance(error, ResourceNotFound):
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
             self._queue.finished(event.request_id)
         else:

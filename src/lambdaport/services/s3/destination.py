@@ -7,12 +7,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from lambdaport.events.arns import parse_function_arn
 from lambdaport.invoke.asynchronous.destinations import Delivery, DeliveryFailed
 from lambdaport.services.interfaces import ObjectStore
 
 
 def record_key(function_arn: str, at: datetime) -> str:
-    name = function_arn.split(":")[6] if function_arn.count(":") >= 6 else function_arn
+    arn = parse_function_arn(function_arn)
+    name = function_arn if arn is None else arn.name
     stamp = at.strftime("%Y-%m-%dT%H.%M.%S")
     return f"aws/lambda/async/{name}/{at:%Y/%m/%d}/{stamp}-{uuid.uuid4()}"
 
