@@ -18,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root: tests' helpers
 
+from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from tests.runtime.conftest import RecordingSink, invocation, make_function
@@ -33,7 +34,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 async def measure(root: Path, warm_count: int = 5000, cold_count: int = 100) -> dict[str, float]:
     settings = RuntimeSettings("http://127.0.0.1:4566", root / "data", root / "cache")
     sink = RecordingSink()
-    pool = RuntimePool(settings, sink)
+    pool = RuntimePool(settings, sink, RuntimeFamilies(PythonFamily(), CustomFamily()))
     await pool.start()
     try:
         spec = make_function(root / "code", SOURCE)

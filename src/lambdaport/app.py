@@ -41,6 +41,7 @@ from lambdaport.lambda_.versions import VersionService
 from lambdaport.lambda_.wire import LambdaProtocol
 from lambdaport.protocol import load_protocol
 from lambdaport.protocol.base import ServiceProtocol
+from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.services.logs.api import LogsApi
@@ -89,6 +90,9 @@ class LambdaportApp:
         self.sqs = SqsService(self.store, settings.endpoint_url)
         # CloudWatch Logs owns function logs; it reaches the invoker (built below) lazily.
         self.logs = LogsService(self.store, lambda request: self.invoker.invoke(request))
+        # The runtime families: which kind of environment runs each runtime id, and whether
+        # its payloads must be JSON (the pool starts environments, the invoker checks).
+        families = RuntimeFamilies(PythonFamily(), CustomFamily())
         self.pool = RuntimePool(
             RuntimeSettings(
                 endpoint_url=settings.endpoint_url,
@@ -98,6 +102,7 @@ class LambdaportApp:
                 adopt_orphans=True,
             ),
             self.logs,
+            families,
         )
         code = CodeStore(self.store.code_dir)
         self.registry = FunctionRegistry(self.store)
@@ -106,7 +111,7 @@ class LambdaportApp:
         self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store)
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
         self.async_queue = AsyncQueue(AsyncEventStore(self.store))
-        self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue)
+        self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue, families)
         # SNS: deliveries to Lambda through the invoker's async door, to SQS through its
         # QueueSink; topics are also async destinations and dead-letter targets.
         self.sns = SnsService(

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, LogEvent
@@ -118,7 +119,7 @@ def start_harness(tmp: Path, cache: Path, keep_alive_s: float = 600.0) -> Harnes
         endpoint_url=ENDPOINT, data_dir=tmp / "data", cache_dir=cache, keep_alive_s=keep_alive_s
     )
     sink = RecordingSink()
-    pool = RuntimePool(settings, sink)
+    pool = RuntimePool(settings, sink, RuntimeFamilies(PythonFamily(), CustomFamily()))
     runner.run(pool.start())
     return Harness(runner, pool, sink, settings)
 

@@ -146,6 +146,7 @@ SERVER_SCRIPT = """
 import asyncio, json, sys, uuid
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from tests.runtime.conftest import RecordingSink, invocation, make_function
@@ -153,7 +154,7 @@ from tests.runtime.conftest import RecordingSink, invocation, make_function
 async def main():
     tmp = Path(sys.argv[2])
     settings = RuntimeSettings("http://127.0.0.1:4566", tmp / "data", Path(sys.argv[3]))
-    pool = RuntimePool(settings, RecordingSink())
+    pool = RuntimePool(settings, RecordingSink(), RuntimeFamilies(PythonFamily(), CustomFamily()))
     await pool.start()
     spec = make_function(tmp / "code", sys.argv[4])
     result = await pool.invoke(spec, invocation(spec))

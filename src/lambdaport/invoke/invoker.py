@@ -5,6 +5,8 @@ call :meth:`Invoker.invoke` with an :class:`InvokeRequest`. It resolves the func
 qualifier, checks the state, the payload, the caller's permission and concurrency, then runs
 the invocation on the runtime pool (or, for ``Event``, queues it durably). The async
 dispatcher delivers queued events through :meth:`Invoker.run`, with the resolution it made.
+
+A payload must be JSON when the runtime's family says so (``runtime/families.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from lambdaport.invoke.model import (
     ResolvedFunction,
 )
 from lambdaport.invoke.permissions import check_invoke_permission
+from lambdaport.runtime.families import RuntimeFamilies
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB: RequestResponse and DryRun
@@ -98,11 +101,13 @@ class Invoker:
         executor: Executor,
         limiter: ConcurrencyLimiter,
         events: AsyncEventQueue,
+        families: RuntimeFamilies,
     ) -> None:
         self._resolver = resolver
         self._executor = executor
         self._limiter = limiter
         self._events = events
+        self._families = families
 
     def retire(self, function_arn: str, version: str | None = None) -> None:
         """Code or configuration changed (or the function is gone): no warm reuse."""
@@ -124,9 +129,9 @@ class Invoker:
             request.account_id,
             spec.account_id,
         )
-        payload = (
-            _check_json(request.payload) if spec.runtime.startswith("python") else request.payload
-        )
+        payload = request.payload
+        if self._families.family(spec.runtime).json_payloads:
+            payload = _check_json(payload)
         client_context = _decode_client_context(request.client_context)
         request_id = request.request_id or new_request_id()
         if request.invocation_type == "DryRun":

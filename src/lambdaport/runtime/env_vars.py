@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec
@@ -49,11 +50,14 @@ def function_environment(
     log_stream_name: str,
     *,
     runtime_api: str | None = None,
+    family: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Everything a worker process sees in ``os.environ``.
 
     ``runtime_api`` is ``host:port`` of the Runtime API for custom runtimes (``provided.*``);
-    managed Python runtimes do not need one. User variables cannot override reserved ones.
+    managed Python runtimes do not need one. ``family`` are the variables of the runtime's
+    family (``AWS_EXECUTION_ENV`` of the managed runtimes). User variables cannot override
+    reserved ones.
     """
     env: dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -83,8 +87,7 @@ def function_environment(
     )
     # boto3 inside the function talks to lambdaport unless the user pointed it elsewhere.
     env.setdefault("AWS_ENDPOINT_URL", settings.endpoint_url)
-    if spec.runtime.startswith("python"):
-        env["AWS_EXECUTION_ENV"] = f"AWS_Lambda_{spec.runtime}"
+    env.update(family or {})
     if runtime_api is not None:
         env["AWS_LAMBDA_RUNTIME_API"] = runtime_api
     return env

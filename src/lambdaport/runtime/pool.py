@@ -1,11 +1,11 @@
 """The warm pool: execution environments per function version, leased one invocation at a time.
 
-``invoke`` takes the most recently used idle environment of ``spec.environment_key`` or starts
-a new one (so concurrent invocations of one function each get their own), runs the
-invocation, sends its log lines to the log sink and puts a live environment back. Idle
-environments are stopped after ``keep_alive_s``; ``retire`` stops a function's environments
-(idle ones now, busy ones when their invocation ends). Concurrency limits are the invoker's
-business: the pool runs whatever it is given.
+``invoke`` takes the most recently used idle environment of ``spec.environment_key`` or has
+the runtime's family (``families.py``) start a new one (so concurrent invocations of one
+function each get their own), runs the invocation, sends its log lines to the log sink and
+puts a live environment back. Idle environments are stopped after ``keep_alive_s``;
+``retire`` stops a function's environments (idle ones now, busy ones when their invocation
+ends). Concurrency limits are the invoker's business: the pool runs whatever it is given.
 
 Stopping an environment kills every process it started (``worker/keeper.py``). With
 ``adopt_orphans`` (the server) the process is also the child subreaper of all of them
@@ -22,10 +22,9 @@ import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
-from lambdaport.runtime.custom import start_custom_environment
+from lambdaport.runtime.families import EnvironmentHost, RuntimeFamilies
 from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch
-from lambdaport.runtime.python import start_python_environment
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import (
     ExecutionEnvironment,
@@ -59,12 +58,16 @@ class _Slot:
 class RuntimePool:
     """Every execution environment of the server."""
 
-    def __init__(self, settings: RuntimeSettings, log_sink: LogSink) -> None:
+    def __init__(
+        self, settings: RuntimeSettings, log_sink: LogSink, families: RuntimeFamilies
+    ) -> None:
         self._settings = settings
         self._log_sink = log_sink
+        self._families = families
         self._interpreters = PythonInterpreters(settings)
         self._memory = MemoryWatch()
         self._subreaper = Subreaper(self._interpreters.owns) if settings.adopt_orphans else None
+        self._host = EnvironmentHost(settings, self._interpreters, self._memory)
         self._idle: dict[EnvironmentKey, list[_Slot]] = {}
         self._busy: set[_Slot] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -173,15 +176,7 @@ class RuntimePool:
         return _Slot(environment, epoch=epoch)
 
     async def _start_environment(self, spec: FunctionSpec) -> ExecutionEnvironment:
-        if spec.runtime.startswith("python"):
-            return await start_python_environment(
-                spec, self._settings, self._interpreters, self._memory
-            )
-        if spec.runtime.startswith("provided"):
-            return await start_custom_environment(
-                spec, self._settings, self._interpreters.launcher, self._memory
-            )
-        raise NotImplementedError(f"runtime {spec.runtime} is not supported")
+        return await self._families.family(spec.runtime).start(spec, self._host)
 
     def _emit_log(self, spec: FunctionSpec, stream_name: str, result: InvocationResult) -> None:
         now_ms = int(time.time() * 1000)

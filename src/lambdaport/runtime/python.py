@@ -18,6 +18,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -346,12 +347,14 @@ async def start_python_environment(
     settings: RuntimeSettings,
     interpreters: PythonInterpreters,
     memory: MemoryWatch,
+    family_env: Mapping[str, str],
 ) -> PythonEnvironment:
-    """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init."""
+    """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init;
+    ``family_env`` are the Python family's own variables (``families.PythonFamily``)."""
     zygote = await interpreters.zygote(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
-    env = function_environment(spec, settings, stream_name)
+    env = function_environment(spec, settings, stream_name, family=family_env)
     started = time.perf_counter()
     worker = await zygote.spawn(env=env, code_dir=spec.code_dir, handler=spec.handler, path=[])
     environment = PythonEnvironment(spec, worker, zygote, stream_name, memory)

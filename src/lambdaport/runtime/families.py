@@ -1,0 +1,109 @@
+"""Runtime families: which kind of execution environment runs a runtime id.
+
+A family (the managed Python runtimes, the custom ``provided.*`` runtimes, and the Node.js
+runtime to come) starts environments for a spec, says whether invocation payloads must be
+JSON (a managed runtime hands the handler a parsed event; a custom runtime's bootstrap reads
+whatever bytes came) and gives the environment variables it sets for its runtimes.
+``app.py`` builds the :class:`RuntimeFamilies` (runtime id → family); the pool starts
+environments through it and the invoker asks it whether a payload must be JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from lambdaport.runtime.custom import start_custom_environment
+from lambdaport.runtime.interpreters import PythonInterpreters, runtime_version
+from lambdaport.runtime.memory import MemoryWatch
+from lambdaport.runtime.python import start_python_environment
+from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.runtime.spec import ExecutionEnvironment, FunctionSpec
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentHost:
+    """What the pool shares with every environment it starts."""
+
+    settings: RuntimeSettings
+    interpreters: PythonInterpreters
+    memory: MemoryWatch
+
+
+class RuntimeFamily(Protocol):
+    def runs(self, runtime: str) -> bool:
+        """Whether the runtime id is of this family (``python3.12``, ``provided.al2023``)."""
+        ...
+
+    @property
+    def json_payloads(self) -> bool:
+        """Whether an invocation's payload must be JSON (the invoker refuses other bytes)."""
+        ...
+
+    def environment(self, spec: FunctionSpec) -> Mapping[str, str]:
+        """The variables the family sets for ``spec`` besides everyone's (``env_vars``)."""
+        ...
+
+    async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        """A started environment of ``spec``, its init done."""
+        ...
+
+
+class PythonFamily:
+    """``python3.*``: a worker forked from the zygote of the runtime's interpreter."""
+
+    json_payloads = True
+
+    def runs(self, runtime: str) -> bool:
+        """Every ``python3.X`` (one not installed runs on the server's interpreter)."""
+        return runtime_version(runtime) is not None
+
+    def environment(self, spec: FunctionSpec) -> Mapping[str, str]:
+        return {"AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}"}
+
+    async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        return await start_python_environment(
+            spec, host.settings, host.interpreters, host.memory, self.environment(spec)
+        )
+
+
+class CustomFamily:
+    """``provided.*``: the function's ``bootstrap`` (launched by the interpreters' launcher
+    zygote) against the Runtime API."""
+
+    json_payloads = False
+
+    def runs(self, runtime: str) -> bool:
+        return runtime == "provided" or runtime.startswith("provided.")
+
+    def environment(self, spec: FunctionSpec) -> Mapping[str, str]:
+        return {}
+
+    async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        return await start_custom_environment(
+            spec, host.settings, host.interpreters.launcher, host.memory
+        )
+
+
+class UnsupportedRuntime(NotImplementedError):
+    def __init__(self, runtime: str) -> None:
+        super().__init__(f"runtime {runtime} is not supported")
+        self.runtime = runtime
+
+
+class RuntimeFamilies:
+    """Runtime id → the family that runs it (the first that ``runs`` it, remembered)."""
+
+    def __init__(self, *families: RuntimeFamily) -> None:
+        self._families = families
+        self._by_runtime: dict[str, RuntimeFamily] = {}
+
+    def family(self, runtime: str) -> RuntimeFamily:
+        found = self._by_runtime.get(runtime)
+        if found is None:
+            found = next((f for f in self._families if f.runs(runtime)), None)
+            if found is None:
+                raise UnsupportedRuntime(runtime)
+            self._by_runtime[runtime] = found
+        return found
