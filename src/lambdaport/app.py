@@ -112,8 +112,8 @@ class LambdaportApp:
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
         self.async_queue = AsyncQueue(AsyncEventStore(self.store))
         self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue, families)
-        # SNS: deliveries to Lambda through the invoker's async door, to SQS through its
-        # QueueSink; topics are also async destinations and dead-letter targets.
+        # SNS: deliveries to Lambda as push triggers (invoke/triggers) over the invoker, to
+        # SQS through its QueueSink; topics are also async destinations and dead-letter targets.
         self.sns = SnsService(
             self.store,
             base_url=settings.endpoint_url,

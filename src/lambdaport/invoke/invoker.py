@@ -6,7 +6,9 @@ qualifier, checks the state, the payload, the caller's permission and concurrenc
 the invocation on the runtime pool (or, for ``Event``, queues it durably). The async
 dispatcher delivers queued events through :meth:`Invoker.run`, with the resolution it made.
 
-A payload must be JSON when the runtime's family says so (``runtime/families.py``).
+A payload must be JSON when the runtime's family says so (``runtime/families.py``); an event
+lambdaport encoded itself (``InvokeRequest.trusted_payload``: push triggers, ``invoke/triggers``)
+is not parsed again.
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ class Invoker:
             spec.account_id,
         )
         payload = request.payload
-        if self._families.family(spec.runtime).json_payloads:
+        if not request.trusted_payload and self._families.family(spec.runtime).json_payloads:
             payload = _check_json(payload)
         client_context = _decode_client_context(request.client_context)
         request_id = request.request_id or new_request_id()

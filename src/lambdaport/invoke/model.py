@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -43,6 +43,8 @@ class InvokeRequest:
     caller: Caller = API_CALLER
     trace_header: str | None = None
     request_id: str | None = None
+    # JSON that lambdaport encoded itself (a push trigger's event): not parsed again.
+    trusted_payload: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,15 @@ class InvokeResponse:
     payload: bytes = b""
     function_error: str | None = None
     log_result: str | None = None  # base64 of the log's last 4 KB (LogType=Tail)
+
+
+class InvokeDoor(Protocol):
+    """``Invoker.invoke``, as the parts that invoke functions for others see it."""
+
+    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
+
+
+Invoke = Callable[[InvokeRequest], Awaitable[InvokeResponse]]  # ``InvokeDoor.invoke``
 
 
 @dataclass(frozen=True, slots=True)

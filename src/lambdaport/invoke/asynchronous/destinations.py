@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from lambdaport.invoke.model import InvokeRequest, InvokeResponse
+from lambdaport.invoke.model import InvokeDoor, InvokeRequest
 
 logger = logging.getLogger("lambdaport.async")
 
@@ -74,14 +74,10 @@ class UnservedTarget:
         )
 
 
-class AsyncInvoke(Protocol):
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
-
-
 class LambdaTarget:
     """A Lambda function destination: the record is the payload of an asynchronous invoke."""
 
-    def __init__(self, invoker: AsyncInvoke) -> None:
+    def __init__(self, invoker: InvokeDoor) -> None:
         self._invoker = invoker
 
     async def deliver(self, delivery: Delivery) -> None:

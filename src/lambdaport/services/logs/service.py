@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import logging
 
+from lambdaport.invoke.model import Invoke
 from lambdaport.runtime.spec import FunctionSpec, LogEvent
 from lambdaport.services.logs.events import AppendedBatch, AppendedEvents, LogEvents
 from lambdaport.services.logs.follow import LogFollowers
 from lambdaport.services.logs.groups import LogGroups
-from lambdaport.services.logs.subscriptions import Invoke, SubscriptionFilters
+from lambdaport.services.logs.subscriptions import SubscriptionFilters
 from lambdaport.store import Store
 from lambdaport.store.logs import GroupKey, LogsStore
 

@@ -2,8 +2,9 @@
 
 Every stored batch is matched against its group's filters (at most two); the matching events
 go to the destination function as ``{"awslogs": {"data": base64(gzip(json))}}`` through
-``Invoker.invoke`` as an ``Event`` invocation by ``logs.amazonaws.com`` with the group's ARN
-(``…:log-group:NAME:*``) as source. Matching runs on the caller's path (cheap); invoking
+``invoke.triggers`` as an ``Event`` invocation by ``logs.amazonaws.com`` (or
+``logs.REGION.amazonaws.com`` when the function's policy names only that) with the group's
+ARN (``…:log-group:NAME:*``) as source. Matching runs on the caller's path (cheap); invoking
 runs in the background task ``run()``, which ``stop()`` drains so a clean shutdown delivers
 everything accepted. A function's own log lines are never delivered to that function.
 """
@@ -14,14 +15,16 @@ import asyncio
 import base64
 import gzip
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from lambdaport.errors import AwsError
-from lambdaport.invoke.model import Caller, InvokeRequest, InvokeResponse
+from lambdaport.errors import AccessDenied, AwsError
+from lambdaport.events.arns import parse_function_arn
+from lambdaport.invoke.model import Invoke
+from lambdaport.invoke.triggers import PushTriggers, TriggerSource
 from lambdaport.services.logs.events import AppendedEvents, pattern_or_error
 from lambdaport.services.logs.groups import LogGroups
 from lambdaport.services.logs.models import (
@@ -48,7 +51,6 @@ NO_PERMISSION = (
     "permission to execute your function."
 )
 PAYLOAD_LIMIT = 1024 * 1024  # an Event invocation's payload
-Invoke = Callable[[InvokeRequest], Awaitable[InvokeResponse]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,25 +79,18 @@ def encode_message(
     return orjson.dumps({"awslogs": {"data": data}})
 
 
-def _function_of(arn: str) -> str:
-    """A Lambda ARN without its qualifier."""
-    return ":".join(arn.split(":")[:7])
-
-
-def _callers(key: GroupKey) -> tuple[Caller, ...]:
-    """CloudWatch Logs as policies name it: the global principal, then the regional one."""
-    source_arn = f"{group_arn(key)}:*"
-    return tuple(
-        Caller(principal, source_arn=source_arn, source_account=key[0])
-        for principal in ("logs.amazonaws.com", f"logs.{key[1]}.amazonaws.com")
-    )
+def _source(key: GroupKey) -> TriggerSource:
+    """The log group, by CloudWatch Logs as policies name it: the global principal, then
+    the regional one."""
+    principals = ("logs.amazonaws.com", f"logs.{key[1]}.amazonaws.com")
+    return TriggerSource(principals, f"{group_arn(key)}:*", key[0], key[1])
 
 
 class SubscriptionFilters:
     def __init__(self, store: Store, groups: LogGroups, invoke: Invoke) -> None:
         self._store = store
         self._groups = groups
-        self._invoke = invoke
+        self._triggers = PushTriggers(invoke)
         self._filters: dict[GroupKey, dict[str, tuple[SubscriptionFilter, FilterPattern]]] = {}
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._delivering = 0  # taken off the queue, not yet handed to the invoker
@@ -134,21 +129,18 @@ class SubscriptionFilters:
         self._remember(key, subscription)
 
     async def _validate_destination(self, key: GroupKey, destination: str) -> None:
-        parts = destination.split(":")
-        if len(parts) < 7 or parts[2] != "lambda" or parts[5] != "function":
+        arn = parse_function_arn(destination)
+        if arn is None:
             raise invalid_parameter(
                 f"lambdaport delivers subscription filters to Lambda functions only, not to "
                 f"{destination}."
             )
-        if parts[3] != key[1] or parts[4] != key[0]:
+        if arn.region != key[1] or arn.account_id != key[0]:
             raise invalid_parameter(NO_PERMISSION)
-        for caller in _callers(key):
-            try:
-                await self._invoke(self._request(key, destination, b"{}", caller, "DryRun"))
-            except AwsError:
-                continue
-            return
-        raise invalid_parameter(NO_PERMISSION)
+        try:
+            await self._triggers.validate(_source(key), destination)
+        except AwsError:
+            raise invalid_parameter(NO_PERMISSION) from None
 
     def describe_subscription_filters(
         self, key: GroupKey, prefix: str = "", token: str | None = None, limit: int | None = None
@@ -187,9 +179,8 @@ class SubscriptionFilters:
         if not filters:
             return
         for subscription, pattern in filters.values():
-            if batch.function_arn and _function_of(subscription.destination_arn) == (
-                batch.function_arn
-            ):
+            destination = parse_function_arn(subscription.destination_arn)
+            if destination is not None and destination.unqualified == batch.function_arn:
                 continue  # a function's own logs never trigger it: no feedback loop
             matched = tuple(row for row in batch.events if pattern.matches(row.message))
             if matched:
@@ -210,33 +201,14 @@ class SubscriptionFilters:
             return
         self._queue.put_nowait(Delivery(key, subscription.destination_arn, payload))
 
-    def _request(
-        self, key: GroupKey, destination: str, payload: bytes, caller: Caller, kind: str
-    ) -> InvokeRequest:
-        return InvokeRequest(
-            account_id=key[0],
-            region=key[1],
-            function_name=destination,
-            payload=payload,
-            invocation_type="DryRun" if kind == "DryRun" else "Event",
-            caller=caller,
-        )
-
     async def _deliver(self, delivery: Delivery) -> None:
-        key = delivery.key
-        for caller in _callers(key):
-            try:
-                await self._invoke(
-                    self._request(key, delivery.destination_arn, delivery.payload, caller, "Event")
-                )
-                return
-            except AwsError as error:
-                if error.code != "AccessDeniedException":
-                    logger.warning(
-                        "subscription delivery to %s failed: %s", delivery.destination_arn, error
-                    )
-                    return
-        logger.warning("CloudWatch Logs may not invoke %s", delivery.destination_arn)
+        target = delivery.destination_arn
+        try:
+            await self._triggers.send(_source(delivery.key), target, delivery.payload)
+        except AccessDenied:
+            logger.warning("CloudWatch Logs may not invoke %s", target)
+        except AwsError as error:
+            logger.warning("subscription delivery to %s failed: %s", target, error)
 
     async def run(self) -> None:
         while True:

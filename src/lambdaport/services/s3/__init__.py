@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdaport.gateway.asgi import ServiceEndpoint
+from lambdaport.invoke.model import InvokeDoor
+from lambdaport.invoke.triggers import PushTriggers
 from lambdaport.protocol import load_protocol
 from lambdaport.protocol.rest_xml import RestXmlProtocol
 from lambdaport.services.interfaces import QueueSink, TopicSink
@@ -20,7 +22,7 @@ from lambdaport.services.s3.blobs import BlobStore
 from lambdaport.services.s3.cors import BucketCors
 from lambdaport.services.s3.destination import BucketDestination
 from lambdaport.services.s3.object_store import S3ObjectStore
-from lambdaport.services.s3.triggers import InvokeDoor, Notifier
+from lambdaport.services.s3.triggers import Notifier
 from lambdaport.store import Store
 from lambdaport.store.s3 import S3Tables
 
@@ -44,7 +46,8 @@ def build_s3(
 ) -> S3Service:
     protocol = load_protocol("s3")
     assert isinstance(protocol, RestXmlProtocol)
-    notifier = Notifier(invoker, queues, topics)
+    triggers = None if invoker is None else PushTriggers(invoker.invoke)
+    notifier = Notifier(triggers, queues, topics)
     backend = S3Backend(S3Tables(store), BlobStore(store.data_dir / "s3"), notifier)
     api = S3Api(protocol, backend, notifier, strict_auth=strict_auth)
     endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api, cors=BucketCors(backend.tables))

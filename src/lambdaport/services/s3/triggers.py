@@ -1,5 +1,5 @@
 """S3's push triggers: the event records (AWS-SEMANTICS D.26) and their delivery to Lambda
-(through the invoker, asynchronously, as ``s3.amazonaws.com``), SQS and SNS.
+(through ``invoke.triggers``, asynchronously, as ``s3.amazonaws.com``), SQS and SNS.
 
 A record is built once per event and destination (``configurationId`` differs); delivery
 failures are logged and never fail the operation that caused the event, as in S3. Lambda
@@ -12,15 +12,15 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote_plus
 
 import orjson
 
 from lambdaport.errors import AwsError
-from lambdaport.invoke.model import Caller, InvokeRequest, InvokeResponse
+from lambdaport.invoke.triggers import PushTriggers, TriggerSource
 from lambdaport.services.interfaces import QueueSink, TopicSink
 from lambdaport.services.s3.call import S3Call
 from lambdaport.services.s3.models import Bucket, ObjectVersion, principal_id
@@ -39,12 +39,6 @@ _VERSION_2_3 = (
     "IntelligentTiering",
     "ObjectRestore:Delete",
 )
-
-
-class InvokeDoor(Protocol):
-    """``invoke.Invoker``, as S3 needs it."""
-
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
 
 
 def event_version(event_name: str) -> str:
@@ -161,8 +155,8 @@ def test_event(bucket: Bucket, request_id: str, host_id: str) -> str:
     ).decode()
 
 
-def s3_caller(bucket: Bucket) -> Caller:
-    return Caller(S3_PRINCIPAL, source_arn=bucket.arn, source_account=bucket.account_id)
+def s3_source(bucket: Bucket) -> TriggerSource:
+    return TriggerSource.of(S3_PRINCIPAL, bucket.arn, bucket.account_id, bucket.region)
 
 
 class Notifier:
@@ -170,11 +164,11 @@ class Notifier:
 
     def __init__(
         self,
-        invoker: InvokeDoor | None,
+        triggers: PushTriggers | None,
         queues: QueueSink | None = None,
         topics: TopicSink | None = None,
     ) -> None:
-        self._invoker = invoker
+        self._triggers = triggers
         self._queues = queues
         self._topics = topics
         self._sequencer = Sequencer()
@@ -234,10 +228,11 @@ class Notifier:
         """``trace_header`` travels on as X-Ray does: the invocation's trace, and an SQS
         message's ``AWSTraceHeader`` system attribute."""
         if destination.kind == "lambda":
-            if self._invoker is None:
+            if self._triggers is None:
                 raise RuntimeError("no invoker wired")
-            request = self._invoke_request(destination.arn, bucket, body, "Event")
-            await self._invoker.invoke(replace(request, trace_header=trace_header))
+            await self._triggers.send(
+                s3_source(bucket), destination.arn, body, trace_header=trace_header
+            )
         elif destination.kind == "queue":
             if self._queues is None:
                 raise RuntimeError("no SQS wired")
@@ -246,18 +241,6 @@ class Notifier:
             if self._topics is None:
                 raise RuntimeError("no SNS wired")
             await self._topics.publish(destination.arn, body.decode(), subject=SUBJECT)
-
-    @staticmethod
-    def _invoke_request(arn: str, bucket: Bucket, payload: bytes, kind: Any) -> InvokeRequest:
-        parts = arn.split(":")
-        return InvokeRequest(
-            account_id=parts[4] if len(parts) > 4 else bucket.account_id,
-            region=parts[3] if len(parts) > 3 else bucket.region,
-            function_name=arn,
-            payload=payload,
-            invocation_type=kind,
-            caller=s3_caller(bucket),
-        )
 
     async def validate(self, bucket: Bucket, found: list[Destination]) -> list[tuple[str, str]]:
         """The destinations S3 could not validate, with S3's reason for each."""
@@ -270,13 +253,13 @@ class Notifier:
 
     async def _refusal(self, destination: Destination, bucket: Bucket) -> str | None:
         if destination.kind == "lambda":
-            if self._invoker is None:
-                return f"Not authorized to invoke function [{destination.arn}]"
-            request = self._invoke_request(destination.arn, bucket, b"{}", "DryRun")
+            refused = f"Not authorized to invoke function [{destination.arn}]"
+            if self._triggers is None:
+                return refused
             try:
-                await self._invoker.invoke(request)
+                await self._triggers.validate(s3_source(bucket), destination.arn)
             except AwsError:
-                return f"Not authorized to invoke function [{destination.arn}]"
+                return refused
             return None
         if destination.kind == "queue":
             if self._queues is None or not self._queues.queue_exists(destination.arn):

@@ -4,7 +4,7 @@ with SNS's retry policy, off the Publish call.
 Each delivery is a row of ``sns_deliveries`` written before Publish answers and deleted once
 the delivery succeeded or was given up (then redriven to the subscription's dead-letter
 queue when it has one), so deliveries pending at a crash resume at the next start. Lambda
-endpoints get the D.24 event through the invoker's asynchronous door as
+endpoints get the D.24 event through ``invoke.triggers`` (an ``Event`` invocation) as
 ``sns.amazonaws.com``; SQS endpoints get the JSON envelope (or the raw message with its
 attributes) through the ``QueueSink``; HTTP(S) endpoints get SNS's POST.
 """
@@ -17,12 +17,12 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
-from lambdaport.errors import AwsError
-from lambdaport.invoke.model import Caller, InvokeRequest, InvokeResponse
+from lambdaport.errors import AwsError, is_transient
+from lambdaport.invoke.triggers import PushTriggers, TriggerSource
 from lambdaport.services.interfaces import MessageAttribute, QueueSink
 from lambdaport.services.sns import http_client
 from lambdaport.services.sns.messages import (
@@ -32,7 +32,7 @@ from lambdaport.services.sns.messages import (
     render,
     sns_timestamp,
 )
-from lambdaport.services.sns.models import arn_parts, is_true
+from lambdaport.services.sns.models import is_true
 from lambdaport.services.sns.retry import MANAGED_POLICY, RetryPolicy, http_policy
 from lambdaport.services.sns.subscriptions import http_delivery_policy, redrive_target
 from lambdaport.store.sns import DeliveryRow, SnsStore, SubscriptionRow, TopicRow
@@ -41,10 +41,6 @@ logger = logging.getLogger("lambdaport.sns")
 
 SNS_PRINCIPAL = "sns.amazonaws.com"
 USER_AGENT = "Amazon Simple Notification Service Agent"
-
-
-class InvokeDoor(Protocol):
-    async def invoke(self, request: InvokeRequest) -> InvokeResponse: ...
 
 
 class Outcome(enum.Enum):
@@ -58,13 +54,13 @@ class Deliveries:
         self,
         store: SnsStore,
         envelopes: Envelopes,
-        invoker: InvokeDoor,
+        triggers: PushTriggers,
         queues: QueueSink | None,
         delay_scale: float = 1.0,
     ) -> None:
         self._store = store
         self._envelopes = envelopes
-        self._invoker = invoker
+        self._triggers = triggers
         self._queues = queues
         self._scale = delay_scale
         self._tasks: set[asyncio.Task[None]] = set()
@@ -196,21 +192,13 @@ class Deliveries:
     async def _invoke(
         self, sub: SubscriptionRow, topic: TopicRow, published: Published, version: str
     ) -> tuple[Outcome, str]:
-        parts = arn_parts(sub.endpoint)
-        event = self._envelopes.lambda_event(published, sub.arn, version)
-        request = InvokeRequest(
-            account_id=parts[4],
-            region=parts[3],
-            function_name=sub.endpoint,
-            payload=orjson.dumps(event),
-            invocation_type="Event",
-            caller=Caller(SNS_PRINCIPAL, source_arn=topic.arn, source_account=topic.account_id),
-        )
+        event = orjson.dumps(self._envelopes.lambda_event(published, sub.arn, version))
+        source = TriggerSource.of(SNS_PRINCIPAL, topic.arn, topic.account_id, topic.region)
         try:
-            await self._invoker.invoke(request)
+            await self._triggers.send(source, sub.endpoint, event)
         except AwsError as error:
-            retry = error.status in (409, 429) or error.status >= 500
-            return (Outcome.RETRY if retry else Outcome.FAILED), f"{error.code}: {error.message}"
+            outcome = Outcome.RETRY if is_transient(error) else Outcome.FAILED
+            return outcome, f"{error.code}: {error.message}"
         return Outcome.DELIVERED, ""
 
     def _send(

@@ -12,12 +12,14 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from lambdaport.errors import AwsError
+from lambdaport.invoke.model import InvokeDoor
+from lambdaport.invoke.triggers import PushTriggers
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 from lambdaport.protocol.xml_codec import xml_text
 from lambdaport.request import RequestContext
 from lambdaport.services.interfaces import MessageAttribute, QueueSink
 from lambdaport.services.sns.api import SnsApi
-from lambdaport.services.sns.delivery import Deliveries, InvokeDoor
+from lambdaport.services.sns.delivery import Deliveries
 from lambdaport.services.sns.destination import TopicDestination
 from lambdaport.services.sns.messages import Envelopes
 from lambdaport.services.sns.publishing import Publisher, PublishInput
@@ -50,7 +52,9 @@ class SnsService:
         signer = Signer(signing_dir or store.data_dir / "sns")
         self.envelopes = Envelopes(base_url, signer)
         self._signer = signer
-        self.deliveries = Deliveries(self._store, self.envelopes, invoker, queues, delay_scale)
+        self.deliveries = Deliveries(
+            self._store, self.envelopes, PushTriggers(invoker.invoke), queues, delay_scale
+        )
         self.topics = Topics(self._store)
         self.subscriptions = Subscriptions(
             self._store, self.topics, self.deliveries.request_confirmation
