@@ -1,7 +1,8 @@
 """The README's "What works and what does not yet" table is ``lambdaport.triggers_status``
 exactly, lists every service row of the product, and each row's claim holds: a working trigger
-has its module and its tests, a control-plane row is served by the moto tail, a row waiting
-for a Lambda operation gets 501 for it from a real server."""
+has its module (delivering through ``invoke/triggers``) and its tests, a control-plane row is
+served by the moto tail, a row waiting for a Lambda operation gets 501 for it from a real
+server."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def test_a_working_trigger_has_its_module_and_its_tests() -> None:
     for service, row in working.items():
         assert row.module is not None, service
         module = importlib.import_module(row.module)
-        assert "Invoke" in Path(str(module.__file__)).read_text(), f"{row.module} invokes nothing"
+        source = Path(str(module.__file__)).read_text()
+        assert "PushTriggers" in source, f"{row.module} does not invoke through invoke/triggers"
         tests = (ROOT / WORKING_TESTS[service]).read_text()
         assert re.search(r"^def test_", tests, re.MULTILINE), WORKING_TESTS[service]
         assert all(client in OWN_SERVICES for client in row.clients), service
