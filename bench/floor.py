@@ -55,7 +55,8 @@ class FixedResponse:
 
 
 # Used when lambdaport did not run in this invocation of the benchmark: the shape its sync
-# Invoke answer has for the silent handler (AWS-SEMANTICS A.1), orjson-encoded.
+# Invoke answer has for the silent handler (``../shared/docs/AWS-SEMANTICS.md`` A.1),
+# orjson-encoded.
 DEFAULT_RESPONSE = FixedResponse(
     status=200,
     headers=(

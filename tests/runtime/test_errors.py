@@ -1,4 +1,5 @@
-"""Every way an invocation fails, in AWS's shapes (AWS-SEMANTICS.md A.2, A.6)."""
+"""Every way an invocation fails, in AWS's shapes (``../shared/docs/AWS-SEMANTICS.md`` A.2,
+A.6)."""
 
 from __future__ import annotations
 

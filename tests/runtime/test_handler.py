@@ -1,4 +1,5 @@
-"""What a Python handler sees and how its output is logged (AWS-SEMANTICS.md A.7, B.1, B.2)."""
+"""What a Python handler sees and how its output is logged (``../shared/docs/AWS-SEMANTICS.md``
+A.7, B.1, B.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Resource-based policy evaluation for invocations (AWS-SEMANTICS.md E.3).
+"""Resource-based policy evaluation for invocations
+(https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html).
 
 Callers from the function's own account through the Lambda API are allowed by their
 identity policy (lambdaport does not model IAM identity policies). An AWS service principal

@@ -6,12 +6,12 @@ pointing at its own Runtime API server (``runtime_api.py``), so any runtime inte
 unchanged. An invocation ends when the runtime posts its response or error; its log is what
 the bootstrap wrote up to that post, which is already in the log pipe by then.
 
-Failures come back as results, never exceptions (AWS-SEMANTICS.md A.2): a missing or
-unexecutable bootstrap is ``Runtime.InvalidEntrypoint``, an ``/init/error`` post is the first
-invocation's error, an exit is ``Runtime.ExitError``, a timeout kills the environment (the
-bootstrap and everything it started) and is ``Sandbox.Timedout``. A fresh environment stays
-``alive`` until its first invocation has reported any such init failure, so the pool always
-gets to return that error to a caller.
+Failures come back as results, never exceptions (``../shared/docs/AWS-SEMANTICS.md`` A.2): a
+missing or unexecutable bootstrap is ``Runtime.InvalidEntrypoint``, an ``/init/error`` post is
+the first invocation's error, an exit is ``Runtime.ExitError``, a timeout kills the
+environment (the bootstrap and everything it started) and is ``Sandbox.Timedout``. A fresh
+environment stays ``alive`` until its first invocation has reported any such init failure,
+so the pool always gets to return that error to a caller.
 """
 
 from __future__ import annotations

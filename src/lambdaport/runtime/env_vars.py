@@ -1,4 +1,5 @@
-"""The environment variables of an execution environment (AWS-SEMANTICS.md B.2)."""
+"""The environment variables of an execution environment (the defined runtime environment
+variables of https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""The Lambda Runtime API (version 2018-06-01) of one execution environment.
+"""The Lambda Runtime API (version 2018-06-01) of one execution environment
+(https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html).
 
-AWS-SEMANTICS.md B.3. Each custom-runtime environment gets its own small HTTP/1.1 server on
-127.0.0.1 and an ephemeral port; its ``address`` is the ``AWS_LAMBDA_RUNTIME_API`` the
-bootstrap sees. The environment hands invocations in with ``submit`` and awaits the
-returned ``PendingInvocation.answer``; the runtime fetches them with a long-polling
+Each custom-runtime environment gets its own small HTTP/1.1 server on 127.0.0.1 and an
+ephemeral port; its ``address`` is the ``AWS_LAMBDA_RUNTIME_API`` the bootstrap sees. The
+environment hands invocations in with ``submit`` and awaits the returned
+``PendingInvocation.answer``; the runtime fetches them with a long-polling
 ``GET /runtime/invocation/next`` and answers with ``POST .../{id}/response`` or
 ``.../{id}/error``. An init failure posted to ``/runtime/init/error`` resolves
 ``init_error``; the first ``next`` resolves ``ready``.

@@ -1,7 +1,7 @@
 """S3 event notifications to a real Lambda function (asynchronously, through the invoker),
-checked field by field against AWS-SEMANTICS D.26 and by powertools' ``S3Model``; the
-refusals S3 makes when a configuration is saved; prefix/suffix filters; SQS and SNS
-destinations with the ``s3:TestEvent``."""
+checked field by field against ``../shared/docs/AWS-SEMANTICS.md`` D.26 and by powertools'
+``S3Model``; the refusals S3 makes when a configuration is saved; prefix/suffix filters; SQS
+and SNS destinations with the ``s3:TestEvent``."""
 
 from __future__ import annotations
 

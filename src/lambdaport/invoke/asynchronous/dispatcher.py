@@ -1,27 +1,46 @@
-"""``AsyncDispatcher``: runs queued ``Event`` invocations, retries them, routes the outcome.
+"""``AsyncDispatcher``: runs queued ``Event`` invocations, retries them, routes the outcome
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
 
-The dispatcher runs in the server's lifespan. It waits on the queue's doorbell (a new
-event, a finished attempt) or on the earliest ``not_before`` of a function with room; it
-never sleeps a fixed time. Each pass visits the functions with queued events in turn,
-starting one further along each time, and claims for each at most its room: the function's
-reserved concurrency (or ``function_concurrency`` when it has none) less what it is running.
-A busy function therefore never takes another function's turn.
+The dispatcher runs in the server's lifespan. At start it releases the claims a previous
+server left (those events are due again) and registers itself with the queue as its
+``direct`` dispatcher. An event then starts in one of two ways:
 
-Each claimed event is run through the one door, ``Invoker.invoke``, as a ``RequestResponse``
-invocation with the event's request id (the function sees the same ``aws_request_id`` on
-every attempt), within the same concurrency limits as every other invocation:
+* on acceptance: when the function has room, ``AsyncQueue.accept`` commits the event already
+  claimed and hands it to :meth:`start` (no claim query, no pass);
+* by a pass (:meth:`dispatch_due`): the dispatcher waits on the queue's doorbell (an event
+  accepted without room, a finished attempt) or on the earliest ``not_before`` of an event
+  put back with a delay; it never sleeps a fixed time. Each pass visits the functions with
+  queued events in turn, starting one further along each time, and claims for each at most
+  its room, so a busy function never takes another function's turn.
 
+A function's room is its cap less what the dispatcher is running for it; the cap is its
+reserved concurrency (at least 1) when it has one, else ``function_concurrency``, and never
+more than ``function_concurrency``; it is learned each time an event is resolved.
+
+Each attempt resolves the function itself, by the ARN the event was invoked with: that
+resolution (the version an alias routes to, the event invoke config, the reserved
+concurrency, the dead-letter queue) decides the event's fate, and a function that is gone
+(404) drops the event. The event then runs through ``Invoker.run``, which takes the
+resolution as it is: no second resolve, no second payload or permission check (both were
+made when the event was accepted), and the same concurrency limits as every other
+invocation. The function sees the event's request id on every attempt. Outcomes:
+
+* older than ``MaximumEventAgeInSeconds`` when its attempt starts: ``EventAgeExceeded``;
+* reserved concurrency 0: straight to failure handling with a throttle as the response, no
+  attempt and no retries;
 * function error (exception, timeout, crash): retried after ~1 and ~2 minutes, up to the
   config's ``MaximumRetryAttempts``; then ``RetriesExhausted``;
-* throttle (429) or system error (5xx, function being updated, a lambdaport fault): back to
-  the queue after 1 s, 2 s, 4 s ... (5 minutes at most), attempts untouched;
-* reserved concurrency 0: straight to failure handling, no retries;
-* older than ``MaximumEventAgeInSeconds`` when claimed: ``EventAgeExceeded``;
-* the function deleted: the event is dropped.
+* throttle (429), system error (5xx) or the function not Active or being updated
+  (``ResourceConflictException``): back to the queue after 1 s, 2 s, 4 s ... (5 minutes at
+  most), attempts untouched; an unexpected error in the dispatcher does the same;
+* any other error of the invocation: ``RetriesExhausted`` at once.
 
-Failure handling sends the invocation record to the OnFailure destination and the original
-event to the dead-letter queue; success sends the record to OnSuccess. The event is deleted
-from the store only after that, so a crash at any point delivers again (at least once).
+Every delay and the maximum age are scaled by ``AsyncTiming``. Failure handling sends the
+invocation record to the OnFailure destination and the original event to the dead-letter
+queue; success sends the record to OnSuccess. Only then is the event finished (its delete
+is committed with the next batch, ``AsyncQueue.finished``), so a crash at any point delivers
+it again (at least once). :meth:`stop` cancels the attempts in flight; their events stay
+claimed and are due again when the next server starts.
 """
 
 from __future__ import annotations

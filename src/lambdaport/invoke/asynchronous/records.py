@@ -1,5 +1,6 @@
 """What an asynchronous invocation's attempt produced, and the invocation record that AWS
-sends to destinations (AWS-SEMANTICS.md A.4)::
+sends to destinations
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html)::
 
     {"version": "1.0", "timestamp": "2019-11-14T18:16:05.568Z",
      "requestContext": {"requestId", "functionArn", "condition", "approximateInvokeCount"},

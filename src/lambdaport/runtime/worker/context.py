@@ -1,4 +1,5 @@
-"""The ``context`` object a Python handler receives (AWS-SEMANTICS.md B.1).
+"""The ``context`` object a Python handler receives
+(https://docs.aws.amazon.com/lambda/latest/dg/python-context.html).
 
 Attribute names and types follow AWS's Python runtime: ``memory_limit_in_mb`` is a string,
 ``identity`` is always an object, ``client_context`` is None unless the invoke carried one.

@@ -1,4 +1,5 @@
-"""Subscription filters and their delivery to Lambda (AWS-SEMANTICS D.9).
+"""Subscription filters and their delivery to Lambda
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html).
 
 Every stored batch is matched against its group's filters (at most two); the matching events
 go to the destination function as ``{"awslogs": {"data": base64(gzip(json))}}`` through

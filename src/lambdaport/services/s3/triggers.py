@@ -1,5 +1,7 @@
-"""S3's push triggers: the event records (AWS-SEMANTICS D.26) and their delivery to Lambda
-(through ``invoke.triggers``, asynchronously, as ``s3.amazonaws.com``), SQS and SNS.
+"""S3's push triggers: the event records
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html)
+and their delivery to Lambda (through ``invoke.triggers``, asynchronously, as
+``s3.amazonaws.com``), SQS and SNS.
 
 A record is built once per event and destination (``configurationId`` differs); delivery
 failures are logged and never fail the operation that caused the event, as in S3. Lambda
