@@ -155,7 +155,6 @@ class LambdaportApp:
             self._function_changed,
             watch=self.hot_reloader.watch,
             objects=self.s3.objects,
-            code_location=internal_auth.code_location,
         )
         lambda_api = LambdaApi(
             functions,
@@ -165,6 +164,7 @@ class LambdaportApp:
             self.invoker,
             self.event_invoke_configs,
             FunctionAccess(self.registry),
+            internal_auth.code_location,
         )
         services = {"lambda": ServiceEndpoint(LambdaProtocol(), lambda_api.dispatch)}
         services["logs"] = ServiceEndpoint(LogsProtocol(), LogsApi(self.logs).dispatch)

@@ -138,3 +138,24 @@ def test_names_longer_than_64_characters(lambda_client: LambdaClient) -> None:
         f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT}:function:{long_name}",
         404,
     )
+
+
+def test_an_alias_made_from_another_account_is_named_by_the_functions_arn(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    name = make_function()
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:{name}"
+    lambda_client.add_permission(
+        FunctionName=name,
+        StatementId="share-alias",
+        Action="lambda:CreateAlias",
+        Principal=OTHER_ACCOUNT,
+    )
+    other = client_for(lambda_client.meta.endpoint_url, OTHER_ACCOUNT)
+    alias: Any = {"FunctionName": arn, "Name": "live", "FunctionVersion": "$LATEST"}
+    assert other.create_alias(**alias)["AliasArn"] == f"{arn}:live"
+    assert client_error(other.create_alias, **alias) == (
+        "ResourceConflictException",
+        f"Alias already exists: {arn}:live",  # the function's account, not the caller's
+        409,
+    )

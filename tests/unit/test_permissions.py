@@ -1,23 +1,39 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lambdaport.errors import AwsError
 from lambdaport.invoke.model import Caller
 from lambdaport.invoke.permissions import check_invoke_permission, statement_allows
+from lambdaport.lambda_.commands import AddPermission
+from lambdaport.lambda_.names import parse_function_arn
 from lambdaport.lambda_.policy import build_statement
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:fn"
 
 
-def s3_statement(**extra: str) -> dict[str, object]:
-    params = {
-        "StatementId": "s",
-        "Action": "lambda:InvokeFunction",
-        "Principal": "s3.amazonaws.com",
-        **extra,
-    }
-    return build_statement(ARN, params)
+def statement(
+    principal: str,
+    action: str = "lambda:InvokeFunction",
+    source_arn: str | None = None,
+    source_account: str | None = None,
+) -> Any:
+    """The statement AddPermission writes, in IAM's policy language."""
+    command = AddPermission(
+        parse_function_arn(ARN),
+        "s",
+        action,
+        principal,
+        source_arn=source_arn,
+        source_account=source_account,
+    )
+    return build_statement(ARN, command).document()
+
+
+def s3_statement(source_arn: str | None = None, source_account: str | None = None) -> Any:
+    return statement("s3.amazonaws.com", source_arn=source_arn, source_account=source_account)
 
 
 def test_service_needs_a_matching_statement() -> None:
@@ -29,17 +45,17 @@ def test_service_needs_a_matching_statement() -> None:
 
 
 def test_conditions_source_arn_wildcards_and_account() -> None:
-    statement = s3_statement(SourceArn="arn:aws:s3:::buck*", SourceAccount="000000000000")
+    allowing = s3_statement(source_arn="arn:aws:s3:::buck*", source_account="000000000000")
     assert statement_allows(
-        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "000000000000")
+        allowing, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "000000000000")
     )
     assert not statement_allows(
-        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::other", "000000000000")
+        allowing, Caller("s3.amazonaws.com", "arn:aws:s3:::other", "000000000000")
     )
     assert not statement_allows(
-        statement, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "111122223333")
+        allowing, Caller("s3.amazonaws.com", "arn:aws:s3:::bucket", "111122223333")
     )
-    assert not statement_allows(statement, Caller("s3.amazonaws.com"))
+    assert not statement_allows(allowing, Caller("s3.amazonaws.com"))
 
 
 def test_other_principal_is_not_allowed() -> None:
@@ -55,12 +71,9 @@ def test_another_account_needs_a_statement_for_it() -> None:
         check_invoke_permission([], Caller(), ARN, "111122223333", "000000000000")
     assert (excinfo.value.code, excinfo.value.status) == ("AccessDeniedException", 403)
     for principal, action in (("111122223333", "lambda:InvokeFunction"), ("*", "lambda:*")):
-        params = {"StatementId": "x", "Action": action, "Principal": principal}
         check_invoke_permission(
-            [build_statement(ARN, params)], Caller(), ARN, "111122223333", "000000000000"
+            [statement(principal, action)], Caller(), ARN, "111122223333", "000000000000"
         )
-    other = build_statement(
-        ARN, {"StatementId": "x", "Action": "lambda:InvokeFunction", "Principal": "444455556666"}
-    )
+    other = statement("444455556666")
     with pytest.raises(AwsError):
         check_invoke_permission([other], Caller(), ARN, "111122223333", "000000000000")

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from lambdaport.errors import invalid_parameter, resource_not_found
-from lambdaport.lambda_.functions import ref_of
-from lambdaport.lambda_.names import LATEST, parse_function_ref
+from lambdaport.lambda_.commands import (
+    DeleteFunctionConcurrency,
+    GetAccountSettings,
+    GetFunctionConcurrency,
+    ListTags,
+    PutFunctionConcurrency,
+    TagResource,
+    UntagResource,
+)
+from lambdaport.lambda_.models import AccountLimit, AccountSettings, AccountUsage, Concurrency
+from lambdaport.lambda_.names import LATEST, FunctionRef, parse_function_arn
 from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, not_found
 from lambdaport.lambda_.validation import check_tag_count
-from lambdaport.request import RequestContext
 
 MIN_UNRESERVED = 100
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:")
@@ -25,12 +31,9 @@ class AccountService:
 
     # -- concurrency --------------------------------------------------------------------
 
-    def _function(
-        self, ctx: RequestContext, params: Mapping[str, Any], missing: str | None = None
-    ) -> FunctionEntry:
+    def _function(self, ref: FunctionRef, missing: str | None = None) -> FunctionEntry:
         """Reserved concurrency is function-level: a qualified name is refused. ``missing``
         is the qualifier a 404 names (PutFunctionConcurrency's says ``$LATEST``)."""
-        ref = ref_of(ctx, params)
         if ref.qualifier is not None:
             raise invalid_parameter(
                 "This operation is permitted on Lambda functions only. Aliases and versions do "
@@ -42,11 +45,9 @@ class AccountService:
             raise not_found(ref, missing)
         return entry
 
-    def put_function_concurrency(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        entry = self._function(ctx, params, missing=LATEST)
-        reserved = int(params["ReservedConcurrentExecutions"])
+    def put_function_concurrency(self, command: PutFunctionConcurrency) -> Concurrency:
+        entry = self._function(command.function, missing=LATEST)
+        reserved = command.reserved_concurrent_executions
         others = self._registry.reserved_total(entry.latest.account_id, entry.latest.region) - (
             entry.settings.reserved_concurrency or 0
         )
@@ -56,49 +57,40 @@ class AccountService:
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
             )
         self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=reserved))
-        return {"ReservedConcurrentExecutions": reserved}
+        return Concurrency(reserved)
 
-    def get_function_concurrency(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        entry = self._function(ctx, params)
-        reserved = entry.settings.reserved_concurrency
-        return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+    def get_function_concurrency(self, command: GetFunctionConcurrency) -> Concurrency:
+        entry = self._function(command.function)
+        return Concurrency(entry.settings.reserved_concurrency)
 
-    def delete_function_concurrency(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        entry = self._function(ctx, params)
+    def delete_function_concurrency(self, command: DeleteFunctionConcurrency) -> None:
+        entry = self._function(command.function)
         self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=None))
-        return {}
 
-    def get_account_settings(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        entries = list(self._registry.functions(ctx.account_id, ctx.region))
-        reserved = self._registry.reserved_total(ctx.account_id, ctx.region)
-        return {
-            "AccountLimit": {
-                "TotalCodeSize": 80530636800,
-                "CodeSizeUnzipped": 262144000,
-                "CodeSizeZipped": 52428800,
-                "ConcurrentExecutions": self.account_limit,
-                "UnreservedConcurrentExecutions": self.account_limit - reserved,
-            },
-            "AccountUsage": {
-                "TotalCodeSize": sum(e.latest.code.size for e in entries)
+    def get_account_settings(self, command: GetAccountSettings) -> AccountSettings:
+        entries = list(self._registry.functions(command.account_id, command.region))
+        reserved = self._registry.reserved_total(command.account_id, command.region)
+        return AccountSettings(
+            AccountLimit(
+                total_code_size=80530636800,
+                code_size_unzipped=262144000,
+                code_size_zipped=52428800,
+                concurrent_executions=self.account_limit,
+                unreserved_concurrent_executions=self.account_limit - reserved,
+            ),
+            AccountUsage(
+                total_code_size=sum(e.latest.code.size for e in entries)
                 + sum(v.code.size for e in entries for v in e.versions.values()),
-                "FunctionCount": len(entries),
-            },
-        }
+                function_count=len(entries),
+            ),
+        )
 
     # -- tags ---------------------------------------------------------------------------
 
-    def _tagged(self, ctx: RequestContext, params: Mapping[str, Any]) -> FunctionEntry:
-        resource = str(params["Resource"])
+    def _tagged(self, resource: str) -> FunctionEntry:
         if not _FUNCTION_ARN.match(resource):
             raise invalid_parameter(f"Resource {resource} is not a valid function ARN.")
-        ref = parse_function_ref(resource, ctx.account_id, ctx.region)
+        ref = parse_function_arn(resource)
         if ref.qualifier is not None:
             raise invalid_parameter(
                 "Tags on function aliases and versions are not supported. Please specify a "
@@ -109,22 +101,19 @@ class AccountService:
             raise resource_not_found(f"Function not found: {resource}")
         return entry
 
-    def tag_resource(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        given = dict(params["Tags"])
-        if not given:
+    def tag_resource(self, command: TagResource) -> None:
+        if not command.tags:
             raise invalid_parameter("An error occurred and the request cannot be processed.")
-        entry = self._tagged(ctx, params)
-        tags = {**entry.settings.tags, **given}
+        entry = self._tagged(command.resource)
+        tags = {**entry.settings.tags, **command.tags}
         check_tag_count(len(tags))
         self._registry.set_settings(entry, replace(entry.settings, tags=tags))
-        return {}
 
-    def untag_resource(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry = self._tagged(ctx, params)
-        removed = set(params["TagKeys"])
+    def untag_resource(self, command: UntagResource) -> None:
+        entry = self._tagged(command.resource)
+        removed = set(command.tag_keys)
         tags = {k: v for k, v in entry.settings.tags.items() if k not in removed}
         self._registry.set_settings(entry, replace(entry.settings, tags=tags))
-        return {}
 
-    def list_tags(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {"Tags": dict(self._tagged(ctx, params).settings.tags)}
+    def list_tags(self, command: ListTags) -> dict[str, str]:
+        return dict(self._tagged(command.resource).settings.tags)

@@ -1,28 +1,34 @@
 """The Lambda API's operations: thin handlers over the control plane and the invoker.
 
-Every handler takes the request context and the parameters the protocol parsed (keys as in
-botocore's model) and returns the output shape's members.
+Every operation is three steps: ``requests`` reads the parameters the protocol parsed (keys
+as in botocore's model) into a command, one domain call answers it with a typed record, and
+``rendering`` turns that record into the output shape's members.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from lambdaport.errors import AwsError
-from lambdaport.invoke import Invoker, InvokeRequest
+from lambdaport.invoke import Invoker
+from lambdaport.lambda_ import rendering, requests
 from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
+from lambdaport.lambda_.commands import GetFunction
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
 from lambdaport.lambda_.functions import FunctionService
+from lambdaport.lambda_.models import FunctionDetails
 from lambdaport.lambda_.policy import PolicyService
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.request import RequestContext
 
 Result = dict[str, Any]
-INVOKE_ASYNC_LIMIT = 256 * 1024
-Handler = Callable[[RequestContext, Mapping[str, Any]], Result | Awaitable[Result]]
+Params = Mapping[str, Any]
+C = TypeVar("C")
+R = TypeVar("R")
 
 
 def not_implemented(operation: str) -> AwsError:
@@ -33,6 +39,21 @@ def not_implemented(operation: str) -> AwsError:
         sender_fault=False,
         fields={"Type": "Service"},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Operation(Generic[C, R]):
+    """Parse the request into a command, run it, render the record it answers."""
+
+    parse: Callable[[RequestContext, Params], C]
+    run: Callable[[C], R | Awaitable[R]]
+    render: Callable[[R], Result]
+
+    async def __call__(self, ctx: RequestContext, params: Params) -> Result:
+        answer = self.run(self.parse(ctx, params))
+        if inspect.isawaitable(answer):
+            answer = await answer
+        return self.render(answer)
 
 
 class LambdaApi:
@@ -47,102 +68,118 @@ class LambdaApi:
         invoker: Invoker,
         event_invoke_configs: EventInvokeConfigService,
         access: FunctionAccess,
+        code_location: Callable[[str, str], str],
     ) -> None:
-        self._invoker = invoker
+        self._functions = functions
         self._access = access
-        self.handlers: dict[str, Handler] = {
-            "CreateFunction": functions.create_function,
-            "GetFunction": functions.get_function,
-            "GetFunctionConfiguration": functions.get_function_configuration,
-            "UpdateFunctionCode": functions.update_function_code,
-            "UpdateFunctionConfiguration": functions.update_function_configuration,
-            "DeleteFunction": functions.delete_function,
-            "ListFunctions": functions.list_functions,
-            "PublishVersion": versions.publish_version,
-            "ListVersionsByFunction": versions.list_versions_by_function,
-            "CreateAlias": versions.create_alias,
-            "GetAlias": versions.get_alias,
-            "UpdateAlias": versions.update_alias,
-            "DeleteAlias": versions.delete_alias,
-            "ListAliases": versions.list_aliases,
-            "AddPermission": policies.add_permission,
-            "RemovePermission": policies.remove_permission,
-            "GetPolicy": policies.get_policy,
-            "PutFunctionConcurrency": account.put_function_concurrency,
-            "GetFunctionConcurrency": account.get_function_concurrency,
-            "DeleteFunctionConcurrency": account.delete_function_concurrency,
-            "GetAccountSettings": account.get_account_settings,
-            "TagResource": account.tag_resource,
-            "UntagResource": account.untag_resource,
-            "ListTags": account.list_tags,
-            "Invoke": self.invoke,
-            "InvokeAsync": self.invoke_async,
+        self._code_location = code_location  # (endpoint, package name) -> presigned URL
+        r, configs = rendering, event_invoke_configs
+        operations: dict[str, Operation[Any, Any]] = {
+            "CreateFunction": Operation(
+                requests.create_function, functions.create_function, r.function_configuration
+            ),
+            "GetFunctionConfiguration": Operation(
+                requests.get_function_configuration,
+                functions.get_function_configuration,
+                r.function_configuration,
+            ),
+            "UpdateFunctionCode": Operation(
+                requests.update_function_code,
+                functions.update_function_code,
+                r.function_configuration,
+            ),
+            "UpdateFunctionConfiguration": Operation(
+                requests.update_function_configuration,
+                functions.update_function_configuration,
+                r.function_configuration,
+            ),
+            "DeleteFunction": Operation(
+                requests.delete_function, functions.delete_function, r.deleted_function
+            ),
+            "ListFunctions": Operation(
+                requests.list_functions, functions.list_functions, r.functions
+            ),
+            "PublishVersion": Operation(
+                requests.publish_version, versions.publish_version, r.function_configuration
+            ),
+            "ListVersionsByFunction": Operation(
+                requests.list_versions_by_function, versions.list_versions_by_function, r.versions
+            ),
+            "CreateAlias": Operation(
+                requests.create_alias, versions.create_alias, r.alias_configuration
+            ),
+            "GetAlias": Operation(requests.get_alias, versions.get_alias, r.alias_configuration),
+            "UpdateAlias": Operation(
+                requests.update_alias, versions.update_alias, r.alias_configuration
+            ),
+            "DeleteAlias": Operation(requests.delete_alias, versions.delete_alias, r.empty),
+            "ListAliases": Operation(requests.list_aliases, versions.list_aliases, r.aliases),
+            "AddPermission": Operation(
+                requests.add_permission, policies.add_permission, r.added_permission
+            ),
+            "RemovePermission": Operation(
+                requests.remove_permission, policies.remove_permission, r.empty
+            ),
+            "GetPolicy": Operation(requests.get_policy, policies.get_policy, r.policy),
+            "PutFunctionConcurrency": Operation(
+                requests.put_function_concurrency, account.put_function_concurrency, r.concurrency
+            ),
+            "GetFunctionConcurrency": Operation(
+                requests.get_function_concurrency, account.get_function_concurrency, r.concurrency
+            ),
+            "DeleteFunctionConcurrency": Operation(
+                requests.delete_function_concurrency, account.delete_function_concurrency, r.empty
+            ),
+            "GetAccountSettings": Operation(
+                requests.get_account_settings, account.get_account_settings, r.account_settings
+            ),
+            "TagResource": Operation(requests.tag_resource, account.tag_resource, r.empty),
+            "UntagResource": Operation(requests.untag_resource, account.untag_resource, r.empty),
+            "ListTags": Operation(requests.list_tags, account.list_tags, r.tags),
+            "PutFunctionEventInvokeConfig": Operation(
+                requests.put_function_event_invoke_config,
+                configs.put_function_event_invoke_config,
+                r.event_invoke_config,
+            ),
+            "UpdateFunctionEventInvokeConfig": Operation(
+                requests.update_function_event_invoke_config,
+                configs.update_function_event_invoke_config,
+                r.event_invoke_config,
+            ),
+            "GetFunctionEventInvokeConfig": Operation(
+                requests.get_function_event_invoke_config,
+                configs.get_function_event_invoke_config,
+                r.event_invoke_config,
+            ),
+            "DeleteFunctionEventInvokeConfig": Operation(
+                requests.delete_function_event_invoke_config,
+                configs.delete_function_event_invoke_config,
+                r.empty,
+            ),
+            "ListFunctionEventInvokeConfigs": Operation(
+                requests.list_function_event_invoke_configs,
+                configs.list_function_event_invoke_configs,
+                r.event_invoke_configs,
+            ),
+            "Invoke": Operation(requests.invoke, invoker.invoke, r.invoked),
+            "InvokeAsync": Operation(requests.invoke_async, invoker.invoke, r.invoked_async),
         }
-        configs = event_invoke_configs
-        self.handlers["PutFunctionEventInvokeConfig"] = configs.put_function_event_invoke_config
-        self.handlers["UpdateFunctionEventInvokeConfig"] = (
-            configs.update_function_event_invoke_config
-        )
-        self.handlers["GetFunctionEventInvokeConfig"] = configs.get_function_event_invoke_config
-        self.handlers["DeleteFunctionEventInvokeConfig"] = (
-            configs.delete_function_event_invoke_config
-        )
-        self.handlers["ListFunctionEventInvokeConfigs"] = configs.list_function_event_invoke_configs
+        self.handlers: dict[str, Callable[[RequestContext, Params], Awaitable[Result]]] = {
+            name: operation for name, operation in operations.items()
+        }
+        self.handlers["GetFunction"] = self.get_function
 
-    async def dispatch(
-        self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
-    ) -> Result:
+    async def dispatch(self, ctx: RequestContext, operation: str, params: Params) -> Result:
         handler = self.handlers.get(operation)
         if handler is None:
             raise not_implemented(operation)
         self._access.check(ctx, operation, params)
-        result = handler(ctx, params)
-        if inspect.isawaitable(result):
-            return await result
-        return result
+        return await handler(ctx, params)
 
-    async def invoke(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
-        response = await self._invoker.invoke(
-            InvokeRequest(
-                account_id=ctx.account_id,
-                region=ctx.region,
-                function_name=str(params["FunctionName"]),
-                qualifier=params.get("Qualifier"),
-                payload=bytes(params.get("Payload") or b""),
-                invocation_type=params.get("InvocationType") or "RequestResponse",
-                log_type=params.get("LogType") or "None",
-                client_context=params.get("ClientContext"),
-                request_id=ctx.request_id,
-            )
+    async def get_function(self, ctx: RequestContext, params: Params) -> Result:
+        """GetFunction's Code.Location is a presigned URL of this endpoint."""
+        command: GetFunction = requests.get_function(ctx, params)
+        details: FunctionDetails = self._functions.get_function(command)
+        return rendering.get_function(
+            details, lambda package: self._code_location(ctx.endpoint, package)
         )
-        result: Result = {"StatusCode": response.status_code}
-        if response.status_code == 200:  # Event (202) and DryRun (204) name no version
-            result["ExecutedVersion"] = response.executed_version
-            result["Payload"] = response.payload
-        if response.function_error is not None:
-            result["FunctionError"] = response.function_error
-        if response.log_result is not None:
-            result["LogResult"] = response.log_result
-        return result
-
-    async def invoke_async(self, ctx: RequestContext, params: Mapping[str, Any]) -> Result:
-        args = bytes(params.get("InvokeArgs") or b"")
-        if len(args) > INVOKE_ASYNC_LIMIT:
-            raise AwsError(
-                "RequestTooLargeException",
-                f"Request must be smaller than {INVOKE_ASYNC_LIMIT} bytes for the InvokeAsync "
-                "operation",
-                413,
-                fields={"Type": "User"},
-            )
-        await self._invoker.invoke(
-            InvokeRequest(
-                account_id=ctx.account_id,
-                region=ctx.region,
-                function_name=str(params["FunctionName"]),
-                payload=args,
-                invocation_type="Event",
-                request_id=ctx.request_id,
-            )
-        )
-        return {"Status": 202}

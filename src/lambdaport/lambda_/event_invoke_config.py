@@ -1,5 +1,6 @@
 """Put/Update/Get/Delete/ListFunctionEventInvokeConfig(s): how asynchronous invocations of a
-function, version or alias are retried and where their outcomes go (AWS-SEMANTICS.md A.4).
+function, version or alias are retried and where their outcomes go
+(https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html).
 
 Configs are kept in memory (the invoke path reads them through :meth:`lookup`) and written
 through to the store as ``event_invoke_config`` documents keyed by account, region, function
@@ -13,35 +14,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from lambdaport.errors import AwsError, invalid_parameter, resource_not_found
 from lambdaport.invoke.model import EventInvokeConfig
-from lambdaport.lambda_.functions import ref_of
+from lambdaport.lambda_.commands import (
+    DeleteFunctionEventInvokeConfig,
+    Destination,
+    DestinationConfig,
+    GetFunctionEventInvokeConfig,
+    ListFunctionEventInvokeConfigs,
+    PutFunctionEventInvokeConfig,
+    UpdateFunctionEventInvokeConfig,
+)
+from lambdaport.lambda_.models import FunctionEventInvokeConfig
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn, parse_function_ref
-from lambdaport.lambda_.paging import paginate
+from lambdaport.lambda_.paging import Page, paginate
 from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
-from lambdaport.request import RequestContext
 from lambdaport.store import Store
 
 KIND = "event_invoke_config"
 Key = tuple[str, str, str, str]  # account, region, function name, qualifier
-_SETTINGS = ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
 _SERVICES = {"OnSuccess": {"sqs", "sns", "lambda", "events"}}
 _SERVICES["OnFailure"] = _SERVICES["OnSuccess"] | {"s3"}
-
-
-def _destination(config: Mapping[str, Any], member: str) -> str | None:
-    value = (config.get(member) or {}).get("Destination")
-    return str(value) if value else None
-
-
-def _normalized(destinations: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for member in ("OnSuccess", "OnFailure"):
-        arn = _destination(destinations, member)
-        result[member] = {"Destination": arn} if arn else {}
-    return result
+ConfigCommand = PutFunctionEventInvokeConfig | UpdateFunctionEventInvokeConfig
 
 
 def _function_missing() -> AwsError:
@@ -62,35 +59,82 @@ def _described(arns: Mapping[str, str | None]) -> str:
     return f"DestinationConfig({', '.join(parts)})"
 
 
-def _check_settings(params: Mapping[str, Any]) -> None:
-    if not any(params.get(member) is not None for member in _SETTINGS):
+def _check_settings(command: ConfigCommand) -> None:
+    if (
+        command.maximum_retry_attempts is None
+        and command.maximum_event_age_in_seconds is None
+        and command.destination_config is None
+    ):
         raise invalid_parameter(
             "You must specify at least one of error handling or destination setting."
         )
+
+
+def _arn(given: Destination | None) -> str | None:
+    return None if given is None else given.destination
+
+
+def _key(ref: FunctionRef) -> Key:
+    return (ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
+
+
+# -- the store's documents: the API's shape, kept as it always was --------------------------
+
+
+def _from_document(key: Key, body: Mapping[str, Any]) -> FunctionEventInvokeConfig:
+    destinations = body.get("DestinationConfig") or {}
+
+    def destination(member: str) -> str | None:
+        value = (destinations.get(member) or {}).get("Destination")
+        return str(value) if value else None
+
+    retries, age = body.get("MaximumRetryAttempts"), body.get("MaximumEventAgeInSeconds")
+    return FunctionEventInvokeConfig(
+        function_arn=function_arn(key[1], key[0], key[2], key[3]),
+        last_modified=float(body["LastModified"]),
+        maximum_retry_attempts=None if retries is None else int(retries),
+        maximum_event_age_in_seconds=None if age is None else int(age),
+        on_success=destination("OnSuccess"),
+        on_failure=destination("OnFailure"),
+    )
+
+
+def _to_document(config: FunctionEventInvokeConfig) -> dict[str, Any]:
+    body: dict[str, Any] = {"LastModified": config.last_modified}
+    if config.maximum_retry_attempts is not None:
+        body["MaximumRetryAttempts"] = config.maximum_retry_attempts
+    if config.maximum_event_age_in_seconds is not None:
+        body["MaximumEventAgeInSeconds"] = config.maximum_event_age_in_seconds
+    body["DestinationConfig"] = {
+        member: {"Destination": arn} if arn else {}
+        for member, arn in (("OnSuccess", config.on_success), ("OnFailure", config.on_failure))
+    }
+    return body
 
 
 class EventInvokeConfigService:
     def __init__(self, registry: FunctionRegistry, store: Store) -> None:
         self._registry = registry
         self._store = store
-        self._configs: dict[Key, dict[str, Any]] = {}
+        self._configs: dict[Key, FunctionEventInvokeConfig] = {}
         for (account, region, name, qualifier), body in store.scan(KIND):
-            self._configs[(account, region, name, qualifier)] = body
+            key = (account, region, name, qualifier)
+            self._configs[key] = _from_document(key, body)
 
     # -- the invoke path ----------------------------------------------------------------
 
     def lookup(
         self, account_id: str, region: str, name: str, qualifier: str
     ) -> EventInvokeConfig | None:
-        body = self._configs.get((account_id, region, name, qualifier))
-        if body is None:
+        config = self._configs.get((account_id, region, name, qualifier))
+        if config is None:
             return None
-        destinations = body.get("DestinationConfig") or {}
+        retries, age = config.maximum_retry_attempts, config.maximum_event_age_in_seconds
         return EventInvokeConfig(
-            maximum_retry_attempts=int(body.get("MaximumRetryAttempts", 2)),
-            maximum_event_age_in_seconds=int(body.get("MaximumEventAgeInSeconds", 21600)),
-            on_success=_destination(destinations, "OnSuccess"),
-            on_failure=_destination(destinations, "OnFailure"),
+            maximum_retry_attempts=2 if retries is None else retries,
+            maximum_event_age_in_seconds=21600 if age is None else age,
+            on_success=config.on_success,
+            on_failure=config.on_failure,
         )
 
     def function_deleted(self, arn: str) -> None:
@@ -103,22 +147,21 @@ class EventInvokeConfigService:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _reference(self, ctx: RequestContext, params: Mapping[str, Any]) -> Key:
-        ref = ref_of(ctx, params)
-        return (ref.account_id, ref.region, ref.name, ref.qualifier or LATEST)
-
-    def _existing_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> Key:
+    def _existing_function(self, ref: FunctionRef) -> Key:
         """Put and Update: the function and qualifier must exist."""
-        key = self._reference(ctx, params)
+        key = _key(ref)
         entry = self._registry.find(FunctionRef(key[0], key[1], key[2], None))
         if entry is None or not _has_qualifier(entry, key[3]):
             raise _function_missing()
         return key
 
-    def _check_destinations(self, key: Key, destinations: Mapping[str, Any]) -> None:
+    def _check_destinations(self, key: Key, destinations: DestinationConfig) -> None:
         """Each destination names a service that takes it (the model checked the ARN's
         form); a Lambda destination is an existing function other than this one."""
-        arns = {member: _destination(destinations, member) for member in _SERVICES}
+        arns = {
+            "OnSuccess": _arn(destinations.on_success),
+            "OnFailure": _arn(destinations.on_failure),
+        }
         for member, arn in arns.items():
             if arn is None:
                 continue
@@ -140,99 +183,81 @@ class EventInvokeConfigService:
         if (ref.account_id, ref.region, ref.name) == key[:3]:
             raise invalid_parameter("You can't specify the function as a destination for itself.")
 
-    @staticmethod
-    def _response(key: Key, body: Mapping[str, Any]) -> dict[str, Any]:
-        account, region, name, qualifier = key
-        result: dict[str, Any] = {
-            "LastModified": body["LastModified"],
-            "FunctionArn": function_arn(region, account, name, qualifier),
-        }
-        for member in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
-            if member in body:
-                result[member] = body[member]
-        result["DestinationConfig"] = _normalized(body.get("DestinationConfig") or {})
-        return result
-
-    def _existing(self, key: Key) -> dict[str, Any]:
-        body = self._configs.get(key)
-        if body is None:
+    def _existing(self, key: Key) -> FunctionEventInvokeConfig:
+        config = self._configs.get(key)
+        if config is None:
             raise _no_config(key)
-        return body
+        return config
 
-    def _save(self, key: Key, body: dict[str, Any]) -> dict[str, Any]:
-        self._store.put(KIND, key, body)
-        self._configs[key] = body
-        return self._response(key, body)
+    def _save(self, key: Key, config: FunctionEventInvokeConfig) -> FunctionEventInvokeConfig:
+        self._store.put(KIND, key, _to_document(config))
+        self._configs[key] = config
+        return config
 
     # -- operations -----------------------------------------------------------------------
 
     def put_function_event_invoke_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        _check_settings(params)
-        key = self._existing_function(ctx, params)
-        destinations = params.get("DestinationConfig") or {}
+        self, command: PutFunctionEventInvokeConfig
+    ) -> FunctionEventInvokeConfig:
+        _check_settings(command)
+        key = self._existing_function(command.function)
+        destinations = command.destination_config or DestinationConfig()
         self._check_destinations(key, destinations)
-        body: dict[str, Any] = {"LastModified": time.time()}
-        for member in _SETTINGS[:2]:
-            if params.get(member) is not None:
-                body[member] = int(params[member])
-        body["DestinationConfig"] = _normalized(destinations)
-        return self._save(key, body)
+        config = FunctionEventInvokeConfig(
+            function_arn=function_arn(key[1], key[0], key[2], key[3]),
+            last_modified=time.time(),
+            maximum_retry_attempts=command.maximum_retry_attempts,
+            maximum_event_age_in_seconds=command.maximum_event_age_in_seconds,
+            on_success=_arn(destinations.on_success),
+            on_failure=_arn(destinations.on_failure),
+        )
+        return self._save(key, config)
 
     def update_function_event_invoke_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        _check_settings(params)
-        key = self._existing_function(ctx, params)
-        body = dict(self._existing(key))
-        for member in _SETTINGS[:2]:
-            if params.get(member) is not None:
-                body[member] = int(params[member])
-        given = params.get("DestinationConfig")
+        self, command: UpdateFunctionEventInvokeConfig
+    ) -> FunctionEventInvokeConfig:
+        _check_settings(command)
+        key = self._existing_function(command.function)
+        config = self._existing(key)
+        if command.maximum_retry_attempts is not None:
+            config = replace(config, maximum_retry_attempts=command.maximum_retry_attempts)
+        if command.maximum_event_age_in_seconds is not None:
+            age = command.maximum_event_age_in_seconds
+            config = replace(config, maximum_event_age_in_seconds=age)
+        given = command.destination_config
         if given is not None:
             self._check_destinations(key, given)
-            merged = dict(body.get("DestinationConfig") or {})
-            for member in ("OnSuccess", "OnFailure"):
-                if member in given:
-                    merged[member] = given[member] or {}
-            body["DestinationConfig"] = _normalized(merged)
-        body["LastModified"] = time.time()
-        return self._save(key, body)
+            if given.on_success is not None:
+                config = replace(config, on_success=given.on_success.destination)
+            if given.on_failure is not None:
+                config = replace(config, on_failure=given.on_failure.destination)
+        return self._save(key, replace(config, last_modified=time.time()))
 
     def get_function_event_invoke_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        key = self._reference(ctx, params)
-        return self._response(key, self._existing(key))
+        self, command: GetFunctionEventInvokeConfig
+    ) -> FunctionEventInvokeConfig:
+        return self._existing(_key(command.function))
 
-    def delete_function_event_invoke_config(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        key = self._reference(ctx, params)
+    def delete_function_event_invoke_config(self, command: DeleteFunctionEventInvokeConfig) -> None:
+        key = _key(command.function)
         self._existing(key)
         del self._configs[key]
         self._store.delete(KIND, key)
-        return {}
 
     def list_function_event_invoke_configs(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
+        self, command: ListFunctionEventInvokeConfigs
+    ) -> Page[FunctionEventInvokeConfig]:
+        ref = command.function
         entry = self._registry.find(ref)
         if entry is None:
             raise _function_missing()
         prefix = (ref.account_id, ref.region, ref.name)
         configs = [
-            self._response(key, body)
-            for key, body in sorted(self._configs.items())
+            config
+            for key, config in sorted(self._configs.items())
             if key[:3] == prefix and _has_qualifier(entry, key[3])
         ]
-        page, marker = paginate(configs, params.get("Marker"), params.get("MaxItems"), 50)
-        result: dict[str, Any] = {"FunctionEventInvokeConfigs": page}
-        if marker:
-            result["NextMarker"] = marker
-        return result
+        return paginate(configs, command.paging)
 
 
 def _has_qualifier(entry: FunctionEntry, qualifier: str) -> bool:

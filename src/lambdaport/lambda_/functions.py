@@ -5,15 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from lambdaport.errors import AwsError, invalid_parameter, resource_conflict
 from lambdaport.lambda_.code import HOT_RELOAD_BUCKET, CodeStore
-from lambdaport.lambda_.models import Code, FunctionSettings, FunctionVersion, now_timestamp
-from lambdaport.lambda_.names import ALIAS_NAME, LATEST, FunctionRef, parse_function_ref
-from lambdaport.lambda_.paging import paginate
+from lambdaport.lambda_.commands import (
+    CreateFunction,
+    DeleteFunction,
+    FunctionCode,
+    GetFunction,
+    GetFunctionConfiguration,
+    ListFunctions,
+    UpdateFunctionCode,
+    UpdateFunctionConfiguration,
+)
+from lambdaport.lambda_.models import (
+    Code,
+    FunctionConfiguration,
+    FunctionDetails,
+    FunctionSettings,
+    FunctionVersion,
+    LoggingConfig,
+    now_timestamp,
+)
+from lambdaport.lambda_.names import ALIAS_NAME, LATEST, FunctionRef
+from lambdaport.lambda_.paging import Page, paginate
 from lambdaport.lambda_.registry import (
     FunctionEntry,
     FunctionRegistry,
@@ -23,7 +41,6 @@ from lambdaport.lambda_.registry import (
 )
 from lambdaport.lambda_.validation import (
     check_environment,
-    check_function_name,
     check_handler,
     check_layers,
     check_memory,
@@ -32,54 +49,9 @@ from lambdaport.lambda_.validation import (
     check_tag_count,
     check_timeout,
 )
-from lambdaport.request import RequestContext
 from lambdaport.services.interfaces import ObjectStore
 
-# Configuration members kept verbatim (the runtime does not act on them yet).
-PASS_THROUGH = (
-    "VpcConfig",
-    "DeadLetterConfig",
-    "KMSKeyArn",
-    "TracingConfig",
-    "Layers",
-    "FileSystemConfigs",
-    "ImageConfig",
-    "EphemeralStorage",
-    "LoggingConfig",
-    "Architectures",
-)
-
 RetireHook = Callable[[str, str | None], None]
-
-
-def ref_of(
-    ctx: RequestContext, params: Mapping[str, Any], key: str = "FunctionName"
-) -> FunctionRef:
-    return parse_function_ref(str(params[key]), ctx.account_id, ctx.region, params.get("Qualifier"))
-
-
-def _extra(params: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
-    extra = dict(base)
-    for member in PASS_THROUGH:
-        if member in params:
-            value = params[member]
-            if member == "Layers":
-                value = [{"Arn": arn, "CodeSize": 0} for arn in value]
-            if member == "VpcConfig":
-                value = {"VpcId": "", **value}
-            if member == "LoggingConfig":
-                value = _logging_config(base.get(member) or {}, value)
-            extra[member] = value
-    return extra
-
-
-def _logging_config(current: Mapping[str, Any], given: Mapping[str, Any]) -> dict[str, Any]:
-    """A LoggingConfig update changes what it names; back to Text, the log levels go."""
-    merged = {**current, **given}
-    if merged.get("LogFormat", "Text") == "Text":
-        merged.pop("ApplicationLogLevel", None)
-        merged.pop("SystemLogLevel", None)
-    return merged
 
 
 class FunctionService:
@@ -90,9 +62,7 @@ class FunctionService:
         retire: RetireHook,
         watch: Callable[[str], None],
         objects: ObjectStore,
-        code_location: Callable[[str, str], str],
     ) -> None:
-        self._code_location = code_location  # (endpoint, package name) -> presigned URL
         self._registry = registry
         self._code = code
         self._retire = retire
@@ -101,38 +71,31 @@ class FunctionService:
 
     # -- code -------------------------------------------------------------------------
 
-    def _code_from(self, params: Mapping[str, Any]) -> Code:
-        zip_file = params.get("ZipFile")
-        bucket, key = params.get("S3Bucket"), params.get("S3Key")
-        if zip_file is not None:
-            return self._code.save_zip(bytes(zip_file))
+    def _code_from(self, source: FunctionCode) -> Code:
+        bucket, key = source.s3_bucket, source.s3_key
+        if source.zip_file is not None:
+            return self._code.save_zip(source.zip_file)
         if bucket == HOT_RELOAD_BUCKET and key:
-            code = self._code.hot_reload(str(key))
+            code = self._code.hot_reload(key)
             self._watch(code.hot_reload_dir)
             return code
         if bucket is not None:
-            return self._code.save_zip(self._zip_from_s3(str(bucket), key, params))
-        if params.get("ImageUri") is not None:
+            return self._code.save_zip(self._zip_from_s3(bucket, key, source.s3_object_version))
+        if source.image_uri is not None:
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
         raise invalid_parameter("Please provide a source for function code.")
 
-    def _zip_from_s3(self, bucket: str, key: Any, params: Mapping[str, Any]) -> bytes:
+    def _zip_from_s3(self, bucket: str, key: str | None, version: str | None) -> bytes:
         """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
         if not key:
             raise invalid_parameter("S3Key is required when S3Bucket is given.")
-        version = params.get("S3ObjectVersion")
         try:
-            return self._objects.get_object_bytes(
-                bucket, str(key), None if version is None else str(version)
-            )
+            return self._objects.get_object_bytes(bucket, key, version)
         except AwsError as error:
             raise invalid_parameter(
                 f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: "
                 f"{error.message}"
             ) from None
-
-    def code_dir(self, version: FunctionVersion) -> str:
-        return str(self._code.code_dir(version.code))
 
     # -- state transitions --------------------------------------------------------------
 
@@ -158,29 +121,24 @@ class FunctionService:
             )
 
     @staticmethod
-    def _check_revision(entry: FunctionEntry, params: Mapping[str, Any]) -> None:
-        expected = params.get("RevisionId")
+    def _check_revision(entry: FunctionEntry, expected: str | None) -> None:
         if expected is not None and expected != entry.latest.revision_id:
             raise revision_mismatch()
 
     # -- operations ---------------------------------------------------------------------
 
-    def create_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
-        if ref.qualifier is not None:
-            raise invalid_parameter("Function name cannot contain a qualifier on create.")
-        check_function_name(str(params["FunctionName"]), ref.name)
-        if params.get("PackageType", "Zip") != "Zip":
+    def create_function(self, command: CreateFunction) -> FunctionConfiguration:
+        ref = command.function
+        if command.package_type != "Zip":
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
-        runtime = check_runtime(params.get("Runtime"))
-        handler = check_handler(params.get("Handler"), runtime)
-        role = check_role(str(params["Role"]), ref.account_id)
-        timeout = check_timeout(int(params.get("Timeout", 3)))
-        memory_size = check_memory(int(params.get("MemorySize", 128)))
-        environment = check_environment(params.get("Environment"))
-        check_layers(params.get("Layers") or ())
-        tags = dict(params.get("Tags") or {})
-        check_tag_count(len(tags))
+        runtime = check_runtime(command.runtime)
+        handler = check_handler(command.handler, runtime)
+        role = check_role(command.role, ref.account_id)
+        timeout = check_timeout(command.timeout)
+        memory_size = check_memory(command.memory_size)
+        environment = check_environment(command.environment)
+        check_layers(command.layers or ())
+        check_tag_count(len(command.tags))
         if self._registry.find(ref) is not None:
             raise resource_conflict(f"Function already exist: {ref.name}")
         version = FunctionVersion(
@@ -191,23 +149,25 @@ class FunctionService:
             runtime=runtime,
             role=role,
             handler=handler,
-            code=self._code_from(params.get("Code") or {}),
-            description=str(params.get("Description", "")),
+            code=self._code_from(command.code),
+            description=command.description,
             timeout=timeout,
             memory_size=memory_size,
             environment=environment,
             revision_id=str(uuid.uuid4()),
-            extra=_extra(params, {}),
+            architectures=command.architectures or ("x86_64",),
+            logging_config=_logging_config(LoggingConfig(), command.logging_config),
+            layers=command.layers,
+            extra=dict(command.extra),
         )
-        entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=tags))
+        entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=dict(command.tags)))
         self._registry.save_function(entry)
-        config = version.configuration()
-        del config["LastUpdateStatus"]  # not yet: the function is being created
-        if params.get("Publish"):
-            from lambdaport.lambda_.versions import publish
-
+        # Not yet LastUpdateStatus: the function is being created.
+        config = replace(FunctionConfiguration.of(version), creating=True)
+        if command.publish:
             # AWS answers $LATEST's configuration with the number of the version published.
-            config["Version"] = publish(self._registry, entry, activated(version), "").version
+            published = self._registry.publish(entry, activated(version), "")
+            config = replace(config, version=published.version)
         self._settle(entry)
         return config
 
@@ -218,94 +178,83 @@ class FunctionService:
             raise not_found(ref, ref.qualifier)
         return entry
 
-    def _configuration(
-        self, ref: FunctionRef
-    ) -> tuple[FunctionEntry, FunctionVersion, dict[str, Any]]:
+    def _configuration(self, ref: FunctionRef) -> tuple[FunctionEntry, FunctionConfiguration]:
         """The version a reference names and its configuration, whose ``FunctionArn`` is the
         ARN as referenced: unqualified, ``:$LATEST``, ``:version`` or the alias's."""
         entry = self._found(ref)
         version = self._registry.version(entry, ref, ref.qualifier or LATEST)
-        config = version.configuration()
-        config["FunctionArn"] = ref.qualified_arn
-        return entry, version, config
+        return entry, FunctionConfiguration.of(version, ref.qualified_arn)
 
-    def get_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        entry, version, config = self._configuration(ref_of(ctx, params))
-        code: dict[str, Any] = {"RepositoryType": "S3"}
-        if version.code.zip_hex:  # a hot-reload directory has no package to download
-            code["Location"] = self._code_location(ctx.endpoint, f"{version.code.zip_hex}.zip")
-        result: dict[str, Any] = {"Configuration": config, "Code": code}
-        if entry.settings.tags:
-            result["Tags"] = dict(entry.settings.tags)
-        if entry.settings.reserved_concurrency is not None:
-            result["Concurrency"] = {
-                "ReservedConcurrentExecutions": entry.settings.reserved_concurrency
-            }
-        return result
+    def get_function(self, command: GetFunction) -> FunctionDetails:
+        entry, config = self._configuration(command.function)
+        return FunctionDetails(
+            configuration=config,
+            code=config.record.code,
+            tags=dict(entry.settings.tags),
+            reserved_concurrency=entry.settings.reserved_concurrency,
+        )
 
     def get_function_configuration(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        return self._configuration(ref_of(ctx, params))[2]
+        self, command: GetFunctionConfiguration
+    ) -> FunctionConfiguration:
+        return self._configuration(command.function)[1]
 
-    def update_function_code(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
-        if params.get("ImageUri") is not None:
+    def update_function_code(self, command: UpdateFunctionCode) -> FunctionConfiguration:
+        if command.code.image_uri is not None:
             raise invalid_parameter(
                 "Please don't provide ImageUri when updating a function with packageType Zip."
             )
-        entry = self._registry.entry(ref)
+        entry = self._registry.entry(command.function)
         self._check_updatable(entry)
-        self._check_revision(entry, params)
-        code = self._code_from(params)
-        extra = dict(entry.latest.extra)
-        if "Architectures" in params:
-            extra["Architectures"] = params["Architectures"]
+        self._check_revision(entry, command.revision_id)
+        code = self._code_from(command.code)
         latest = replace(
             entry.latest,
             code=code,
-            extra=extra,
+            architectures=command.architectures or entry.latest.architectures,
             last_modified=now_timestamp(),
             revision_id=str(uuid.uuid4()),
             last_update_status="InProgress",
         )
-        if params.get("DryRun"):
-            return replace(latest, last_update_status="Successful").configuration()
+        if command.dry_run:
+            return FunctionConfiguration.of(replace(latest, last_update_status="Successful"))
         self._registry.set_latest(entry, latest)
         self._retire(latest.arn, LATEST)
-        if params.get("Publish"):
-            from lambdaport.lambda_.versions import publish
-
-            publish(self._registry, entry, activated(latest), "")
+        if command.publish:
+            self._registry.publish(entry, activated(latest), "")
         self._settle(entry)
-        return latest.configuration()
+        return FunctionConfiguration.of(latest)
 
     def update_function_configuration(
-        self, ctx: RequestContext, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
-        if "Runtime" in params:  # parameters first, then the function (as AWS validates)
-            check_runtime(params["Runtime"])
-        if "Role" in params:
-            check_role(str(params["Role"]), ref.account_id)
-        check_layers(params.get("Layers") or ())
+        self, command: UpdateFunctionConfiguration
+    ) -> FunctionConfiguration:
+        ref = command.function
+        if command.runtime is not None:  # parameters first, then the function (as AWS does)
+            check_runtime(command.runtime)
+        if command.role is not None:
+            check_role(command.role, ref.account_id)
+        check_layers(command.layers or ())
         entry = self._registry.entry(ref)
         self._check_updatable(entry)
-        self._check_revision(entry, params)
+        self._check_revision(entry, command.revision_id)
         current = entry.latest
+        timeout = command.timeout if command.timeout is not None else current.timeout
+        memory_size = (
+            command.memory_size if command.memory_size is not None else current.memory_size
+        )
         changes: dict[str, Any] = {
-            "runtime": params.get("Runtime", current.runtime),
-            "handler": params.get("Handler", current.handler),
-            "role": params.get("Role", current.role),
-            "description": params.get("Description", current.description),
-            "timeout": check_timeout(int(params.get("Timeout", current.timeout))),
-            "memory_size": check_memory(int(params.get("MemorySize", current.memory_size))),
-            "extra": _extra(params, current.extra),
+            "runtime": _given(command.runtime, current.runtime),
+            "handler": _given(command.handler, current.handler),
+            "role": _given(command.role, current.role),
+            "description": _given(command.description, current.description),
+            "timeout": check_timeout(timeout),
+            "memory_size": check_memory(memory_size),
+            "layers": command.layers if command.layers is not None else current.layers,
+            "logging_config": _logging_config(current.logging_config, command.logging_config),
+            "extra": {**current.extra, **command.extra},
         }
-        if "Environment" in params:
-            changes["environment"] = check_environment(params["Environment"])
+        if command.environment is not None:
+            changes["environment"] = check_environment(command.environment)
         latest = replace(
             current,
             **changes,
@@ -316,10 +265,10 @@ class FunctionService:
         self._registry.set_latest(entry, latest)
         self._retire(latest.arn, LATEST)
         self._settle(entry)
-        return latest.configuration()
+        return FunctionConfiguration.of(latest)
 
-    def delete_function(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref = ref_of(ctx, params)
+    def delete_function(self, command: DeleteFunction) -> None:
+        ref = command.function
         qualifier = ref.qualifier
         if qualifier == LATEST:
             raise invalid_parameter(
@@ -331,9 +280,9 @@ class FunctionService:
         if qualifier is None:
             self._registry.delete_function(entry)
             self._retire(entry.latest.arn, None)
-            return {"StatusCode": 204}
+            return
         if qualifier not in entry.versions:
-            return {"StatusCode": 204}  # AWS: deleting a version that is not there succeeds
+            return  # AWS: deleting a version that is not there succeeds
         using = [a.name for a in entry.aliases.values() if a.function_version == qualifier]
         if using:
             raise resource_conflict(
@@ -341,18 +290,21 @@ class FunctionService:
             )
         self._registry.delete_version(entry, qualifier)
         self._retire(entry.latest.arn, qualifier)
-        return {"StatusCode": 204}
 
-    def list_functions(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        configs: list[dict[str, Any]] = []
-        all_versions = params.get("FunctionVersion") == "ALL"
-        for entry in self._registry.functions(ctx.account_id, ctx.region):
-            configs.append(entry.latest.configuration())
+    def list_functions(self, command: ListFunctions) -> Page[FunctionConfiguration]:
+        configs: list[FunctionConfiguration] = []
+        all_versions = command.function_version == "ALL"
+        for entry in self._registry.functions(command.account_id, command.region):
+            configs.append(FunctionConfiguration.of(entry.latest))
             if all_versions:
                 for number in sorted(entry.versions, key=int):
-                    configs.append(entry.versions[number].configuration())
-        page, next_marker = paginate(configs, params.get("Marker"), params.get("MaxItems"), 50)
-        result: dict[str, Any] = {"Functions": page}
-        if next_marker:
-            result["NextMarker"] = next_marker
-        return result
+                    configs.append(FunctionConfiguration.of(entry.versions[number]))
+        return paginate(configs, command.paging)
+
+
+def _given(value: str | None, current: str) -> str:
+    return current if value is None else value
+
+
+def _logging_config(current: LoggingConfig, given: LoggingConfig | None) -> LoggingConfig:
+    return current if given is None else current.updated(given)

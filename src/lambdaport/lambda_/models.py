@@ -1,15 +1,17 @@
-"""The Lambda control plane's records: function versions and aliases.
+"""The Lambda control plane's records: function versions, aliases and what the operations
+answer (rendered to the API's shapes by ``lambda_.rendering``).
 
 A function is its ``$LATEST`` version plus function-level settings (tags, reserved
 concurrency); published versions are frozen copies of ``$LATEST``'s configuration.
-Configuration members the runtime does not act on (VpcConfig, Layers, KMSKeyArn, ...) are
-kept verbatim in ``extra`` so GetFunctionConfiguration returns what was set.
+Configuration members lambdaport does not act on (VpcConfig, DeadLetterConfig, KMSKeyArn,
+TracingConfig, FileSystemConfigs, ImageConfig, EphemeralStorage) are kept as given, in the
+API's shapes, in ``extra``, so GetFunctionConfiguration returns what was set.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,6 +36,32 @@ class Code:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    """LoggingConfig as set (None: not given); AWS's defaults are the reader's."""
+
+    log_format: str | None = None
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
+
+    def updated(self, given: LoggingConfig) -> LoggingConfig:
+        """An update changes what it names; back to Text, the log levels go."""
+        merged = LoggingConfig(
+            _either(given.log_format, self.log_format),
+            _either(given.application_log_level, self.application_log_level),
+            _either(given.system_log_level, self.system_log_level),
+            _either(given.log_group, self.log_group),
+        )
+        if (merged.log_format or "Text") == "Text":
+            return replace(merged, application_log_level=None, system_log_level=None)
+        return merged
+
+
+def _either(given: str | None, current: str | None) -> str | None:
+    return current if given is None else given
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionVersion:
     account_id: str
     region: str
@@ -54,6 +82,9 @@ class FunctionVersion:
     state_reason_code: str = "Creating"
     last_update_status: str = "Successful"
     package_type: str = "Zip"
+    architectures: tuple[str, ...] = ("x86_64",)
+    logging_config: LoggingConfig = LoggingConfig()
+    layers: tuple[str, ...] | None = None  # None: never set
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -66,54 +97,14 @@ class FunctionVersion:
 
     @property
     def log_group(self) -> str:
-        logging_config = self.extra.get("LoggingConfig") or {}
-        return str(logging_config.get("LogGroup") or f"/aws/lambda/{self.name}")
+        return self.logging_config.log_group or f"/aws/lambda/{self.name}"
 
-    def configuration(self) -> dict[str, Any]:
-        """The FunctionConfiguration shape the Lambda API returns."""
-        config: dict[str, Any] = {
-            "FunctionName": self.name,
-            "FunctionArn": self.arn if self.version == LATEST else self.qualified_arn,
-            "Runtime": self.runtime,
-            "Role": self.role,
-            "Handler": self.handler,
-            "CodeSize": self.code.size,
-            "Description": self.description,
-            "Timeout": self.timeout,
-            "MemorySize": self.memory_size,
-            "LastModified": self.last_modified,
-            "CodeSha256": self.code.sha256,
-            "Version": self.version,
-            "TracingConfig": {"Mode": "PassThrough"},
-            "RevisionId": self.revision_id,
-            "State": self.state,
-            "LastUpdateStatus": self.last_update_status,
-            "PackageType": self.package_type,
-            "Architectures": ["x86_64"],
-            "EphemeralStorage": {"Size": 512},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "LoggingConfig": self.logging_config(),
-        }
-        if self.environment:
-            config["Environment"] = {"Variables": dict(self.environment)}
-        if self.state != "Active":
-            config["StateReason"] = self.state_reason
-            config["StateReasonCode"] = self.state_reason_code
-        if self.last_update_status == "InProgress":  # AWS's words for an update under way
-            config["LastUpdateStatusReason"] = "The function is being created."
-            config["LastUpdateStatusReasonCode"] = "Creating"
-        config.update((k, v) for k, v in self.extra.items() if k != "LoggingConfig")
-        return config
-
-    def logging_config(self) -> dict[str, Any]:
-        """LoggingConfig as AWS reports it: the log group always; JSON logs have levels."""
-        given = self.extra.get("LoggingConfig") or {}
-        log_format = str(given.get("LogFormat", "Text"))
-        config: dict[str, Any] = {"LogFormat": log_format, "LogGroup": self.log_group}
-        if log_format == "JSON":
-            config["ApplicationLogLevel"] = given.get("ApplicationLogLevel", "INFO")
-            config["SystemLogLevel"] = given.get("SystemLogLevel", "INFO")
-        return config
+    @property
+    def dead_letter_arn(self) -> str | None:
+        """DeadLetterConfig's TargetArn, when one is set."""
+        config = self.extra.get("DeadLetterConfig") or {}
+        target = config.get("TargetArn") if isinstance(config, Mapping) else None
+        return str(target) if target else None
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,7 +113,33 @@ class FunctionVersion:
     def from_record(cls, record: Mapping[str, Any]) -> FunctionVersion:
         values = dict(record)
         values["code"] = Code(**values["code"])
+        extra = dict(values.get("extra") or {})
+        _lift_extra(values, extra)
+        values["extra"] = extra
+        if "architectures" in values:
+            values["architectures"] = tuple(values["architectures"])
+        if isinstance(values.get("logging_config"), Mapping):
+            values["logging_config"] = LoggingConfig(**values["logging_config"])
+        if values.get("layers") is not None:
+            values["layers"] = tuple(values["layers"])
         return cls(**values)
+
+
+def _lift_extra(values: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Records written before Architectures, LoggingConfig and Layers had fields of their
+    own kept them in ``extra``, in the API's shapes."""
+    if "Architectures" in extra:
+        values["architectures"] = extra.pop("Architectures")
+    if "LoggingConfig" in extra:
+        given = extra.pop("LoggingConfig") or {}
+        values["logging_config"] = LoggingConfig(
+            given.get("LogFormat"),
+            given.get("ApplicationLogLevel"),
+            given.get("SystemLogLevel"),
+            given.get("LogGroup"),
+        )
+    if "Layers" in extra:
+        values["layers"] = [layer["Arn"] for layer in extra.pop("Layers") or ()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,18 +156,6 @@ class Alias:
     @property
     def arn(self) -> str:
         return function_arn(self.region, self.account_id, self.function_name, self.name)
-
-    def configuration(self) -> dict[str, Any]:
-        config: dict[str, Any] = {
-            "AliasArn": self.arn,
-            "Name": self.name,
-            "FunctionVersion": self.function_version,
-            "Description": self.description,
-            "RevisionId": self.revision_id,
-        }
-        if self.routing_weights:
-            config["RoutingConfig"] = {"AdditionalVersionWeights": dict(self.routing_weights)}
-        return config
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,3 +178,112 @@ class FunctionSettings:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FunctionSettings:
         return cls(**record)
+
+
+# -- what the operations answer ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionConfiguration:
+    """A version's configuration as an answer reports it."""
+
+    record: FunctionVersion
+    function_arn: str  # as referenced: unqualified, :$LATEST, :version or the alias's
+    version: str  # the version's own, or the one CreateFunction's Publish=True published
+    creating: bool = False  # CreateFunction's answer: no LastUpdateStatus yet
+
+    @classmethod
+    def of(cls, record: FunctionVersion, function_arn: str | None = None) -> FunctionConfiguration:
+        """``$LATEST`` by its unqualified ARN, a version by its qualified one, unless the
+        answer names the ARN as it was referenced."""
+        own = record.arn if record.version == LATEST else record.qualified_arn
+        return cls(record, function_arn or own, record.version)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDetails:
+    """GetFunction's answer."""
+
+    configuration: FunctionConfiguration
+    code: Code
+    tags: Mapping[str, str]
+    reserved_concurrency: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Concurrency:
+    reserved_concurrent_executions: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLimit:
+    total_code_size: int
+    code_size_unzipped: int
+    code_size_zipped: int
+    concurrent_executions: int
+    unreserved_concurrent_executions: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUsage:
+    total_code_size: int
+    function_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    account_limit: AccountLimit
+    account_usage: AccountUsage
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyStatement:
+    """One statement of a function's resource-based policy, as AddPermission writes it."""
+
+    sid: str
+    principal: str | Mapping[str, str]  # "*", {"AWS": arn} or {"Service": principal}
+    action: str
+    resource: str
+    condition: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    effect: str = "Allow"
+
+    def document(self) -> dict[str, Any]:
+        """The statement in IAM's policy language (what the store keeps and the invoker
+        evaluates)."""
+        statement: dict[str, Any] = {
+            "Sid": self.sid,
+            "Effect": self.effect,
+            "Principal": self.principal,
+            "Action": self.action,
+            "Resource": self.resource,
+        }
+        if self.condition:
+            statement["Condition"] = {k: dict(v) for k, v in self.condition.items()}
+        return statement
+
+
+def policy_document(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A resource-based policy in IAM's policy language."""
+    return {"Version": "2012-10-17", "Id": "default", "Statement": list(statements)}
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionPolicy:
+    """GetPolicy's answer: the statements of IAM's policy document, and the RevisionId of
+    the policy's resource."""
+
+    statements: tuple[Mapping[str, Any], ...]
+    revision_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionEventInvokeConfig:
+    """How asynchronous invocations of a function, version or alias are handled, as set
+    (None: not set; the invoker's defaults apply)."""
+
+    function_arn: str
+    last_modified: float
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_in_seconds: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lambdaport.errors import AwsError, invalid_parameter
 from lambdaport.events.arns import function_arn as function_arn
+from lambdaport.request import RequestContext
 
 LATEST = "$LATEST"
 
@@ -64,3 +65,13 @@ def parse_function_ref(
         name=name,
         qualifier=derived if derived is not None else qualifier,
     )
+
+
+def ref_of(ctx: RequestContext, function_name: str, qualifier: str | None = None) -> FunctionRef:
+    """A FunctionName parameter (and the Qualifier) read in the request's account and region."""
+    return parse_function_ref(function_name, ctx.account_id, ctx.region, qualifier)
+
+
+def parse_function_arn(arn: str) -> FunctionRef:
+    """A full function ARN (its account and region are its own)."""
+    return parse_function_ref(arn, "", "")

@@ -8,16 +8,14 @@ answered is the one AddPermission and RemovePermission accept.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 import orjson
 
 from lambdaport.errors import AwsError, invalid_parameter, resource_conflict, resource_not_found
-from lambdaport.lambda_.functions import ref_of
+from lambdaport.lambda_.commands import AddPermission, GetPolicy, RemovePermission
+from lambdaport.lambda_.models import FunctionPolicy, PolicyStatement, policy_document
 from lambdaport.lambda_.names import LATEST, FunctionRef
 from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy, revision_mismatch
-from lambdaport.request import RequestContext
 
 POLICY_LIMIT = 20 * 1024
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -26,7 +24,7 @@ _IAM_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:(iam|sts)::\d{12}:\S+$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)$")
 
 
-def _principal(value: str) -> Any:
+def _principal(value: str) -> str | dict[str, str]:
     if value == "*":
         return "*"
     if _ACCOUNT.match(value):
@@ -40,38 +38,31 @@ def _principal(value: str) -> Any:
     )
 
 
-def build_statement(resource: str, params: Mapping[str, Any]) -> dict[str, Any]:
+def build_statement(resource: str, command: AddPermission) -> PolicyStatement:
     conditions: dict[str, dict[str, str]] = {}
-    if params.get("SourceAccount"):
-        conditions.setdefault("StringEquals", {})["AWS:SourceAccount"] = params["SourceAccount"]
-    if params.get("PrincipalOrgID"):
-        conditions.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = params["PrincipalOrgID"]
-    if params.get("EventSourceToken"):
-        conditions.setdefault("StringEquals", {})["lambda:EventSourceToken"] = params[
-            "EventSourceToken"
-        ]
-    if params.get("FunctionUrlAuthType"):
-        conditions.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params[
-            "FunctionUrlAuthType"
-        ]
-    if params.get("InvokedViaFunctionUrl"):
+    if command.source_account:
+        conditions.setdefault("StringEquals", {})["AWS:SourceAccount"] = command.source_account
+    if command.principal_org_id:
+        conditions.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = command.principal_org_id
+    if command.event_source_token:
+        conditions.setdefault("StringEquals", {})["lambda:EventSourceToken"] = (
+            command.event_source_token
+        )
+    if command.function_url_auth_type:
+        conditions.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = (
+            command.function_url_auth_type
+        )
+    if command.invoked_via_function_url:
         conditions.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
-    if params.get("SourceArn"):
-        conditions.setdefault("ArnLike", {})["AWS:SourceArn"] = params["SourceArn"]
-    statement: dict[str, Any] = {
-        "Sid": params["StatementId"],
-        "Effect": "Allow",
-        "Principal": _principal(str(params["Principal"])),
-        "Action": params["Action"],
-        "Resource": resource,
-    }
-    if conditions:
-        statement["Condition"] = conditions
-    return statement
-
-
-def policy_document(policy: Policy) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Id": "default", "Statement": policy.statements}
+    if command.source_arn:
+        conditions.setdefault("ArnLike", {})["AWS:SourceArn"] = command.source_arn
+    return PolicyStatement(
+        sid=command.statement_id,
+        principal=_principal(command.principal),
+        action=command.action,
+        resource=resource,
+        condition=conditions,
+    )
 
 
 class PolicyService:
@@ -79,12 +70,11 @@ class PolicyService:
         self._registry = registry
 
     @staticmethod
-    def _reference(ctx: RequestContext, params: Mapping[str, Any]) -> tuple[FunctionRef, str]:
-        ref = ref_of(ctx, params)
+    def _reference(ref: FunctionRef) -> str:
         qualifier = ref.qualifier or ""
         if qualifier == LATEST:
             raise invalid_parameter("We currently do not support adding policies for $LATEST.")
-        return ref, qualifier
+        return qualifier
 
     def _revision(self, entry: FunctionEntry, ref: FunctionRef, qualifier: str) -> str:
         """The RevisionId of the policy's resource; 404 (as AWS words it) when it is not
@@ -98,12 +88,13 @@ class PolicyService:
             raise resource_not_found(f"Cannot find alias arn: {ref.qualified_arn}")
         return alias.revision_id
 
-    def add_permission(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref, qualifier = self._reference(ctx, params)
-        statement = build_statement(ref.qualified_arn if qualifier else ref.arn, params)
+    def add_permission(self, command: AddPermission) -> PolicyStatement:
+        ref = command.function
+        qualifier = self._reference(ref)
+        statement = build_statement(ref.qualified_arn if qualifier else ref.arn, command)
         entry = self._registry.entry(ref)
         revision = self._revision(entry, ref, qualifier)
-        if params.get("RevisionId") is not None and params["RevisionId"] != revision:
+        if command.revision_id is not None and command.revision_id != revision:
             raise AwsError(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the "
@@ -112,14 +103,14 @@ class PolicyService:
                 fields={"Type": "User"},
             )
         policy = entry.policies.get(qualifier) or Policy()
-        sid = str(params["StatementId"])
+        sid = command.statement_id
         if any(s["Sid"] == sid for s in policy.statements):
             raise resource_conflict(
                 f"The statement id ({sid}) provided already exists. Please provide a new "
                 "statement id, or remove the existing statement."
             )
-        updated = Policy([*policy.statements, statement])
-        if len(orjson.dumps(policy_document(updated))) > POLICY_LIMIT:
+        updated = Policy([*policy.statements, statement.document()])
+        if len(orjson.dumps(policy_document(updated.statements))) > POLICY_LIMIT:
             raise AwsError(
                 "PolicyLengthExceededException",
                 "The final policy size (bigger than 20480) is bigger than the limit.",
@@ -127,33 +118,31 @@ class PolicyService:
                 fields={"Type": "User"},
             )
         self._registry.save_policy(entry, qualifier, updated)
-        return {"Statement": orjson.dumps(statement).decode()}
+        return statement
 
-    def remove_permission(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref, qualifier = self._reference(ctx, params)
+    def remove_permission(self, command: RemovePermission) -> None:
+        ref = command.function
+        qualifier = self._reference(ref)
         entry = self._registry.find(ref)
         if entry is None:
             raise resource_not_found(f"No policy found for: {ref.qualified_arn}")
         revision = self._revision(entry, ref, qualifier)
-        if params.get("RevisionId") is not None and params["RevisionId"] != revision:
+        if command.revision_id is not None and command.revision_id != revision:
             raise revision_mismatch()
         policy = entry.policies.get(qualifier)
         if policy is None or not policy.statements:
             raise resource_not_found("No policy is associated with the given resource.")
-        sid = str(params["StatementId"])
+        sid = command.statement_id
         remaining = [s for s in policy.statements if s["Sid"] != sid]
         if len(remaining) == len(policy.statements):
             raise resource_not_found(f"Statement {sid} is not found in resource policy.")
         self._registry.save_policy(entry, qualifier, Policy(remaining))
-        return {}
 
-    def get_policy(self, ctx: RequestContext, params: Mapping[str, Any]) -> dict[str, Any]:
-        ref, qualifier = self._reference(ctx, params)
+    def get_policy(self, command: GetPolicy) -> FunctionPolicy:
+        ref = command.function
+        qualifier = self._reference(ref)
         entry = self._registry.find(ref)
         policy = entry.policies.get(qualifier) if entry is not None else None
         if entry is None or policy is None or not policy.statements:
             raise resource_not_found("The resource you requested does not exist.")
-        return {
-            "Policy": orjson.dumps(policy_document(policy)).decode(),
-            "RevisionId": self._revision(entry, ref, qualifier),
-        }
+        return FunctionPolicy(tuple(policy.statements), self._revision(entry, ref, qualifier))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lambdaport.errors import AwsError, resource_not_found
-from lambdaport.lambda_.models import Alias, FunctionSettings, FunctionVersion
+from lambdaport.lambda_.models import Alias, FunctionSettings, FunctionVersion, now_timestamp
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn
 from lambdaport.store import Store
 
@@ -148,6 +148,25 @@ class FunctionRegistry:
     def set_settings(self, entry: FunctionEntry, settings: FunctionSettings) -> None:
         entry.settings = settings
         self.save_function(entry)
+
+    def publish(
+        self, entry: FunctionEntry, latest: FunctionVersion, description: str
+    ) -> FunctionVersion:
+        """Publish ``latest`` unless the newest version already has the same code and config."""
+        if entry.versions:
+            newest = entry.versions[str(max(int(v) for v in entry.versions))]
+            if newest.code == latest.code and newest.revision_id == latest.revision_id:
+                return newest
+        entry.last_version += 1
+        version = replace(
+            latest,
+            version=str(entry.last_version),
+            description=description or latest.description,
+            last_modified=now_timestamp(),
+        )
+        self.save_version(entry, version)
+        self.save_function(entry)
+        return version
 
     # -- lookups ----------------------------------------------------------------------
 

@@ -28,13 +28,6 @@ class EventInvokeConfigLookup(Protocol):
     ) -> EventInvokeConfig | None: ...
 
 
-def _dead_letter_arn(latest: FunctionVersion) -> str | None:
-    """DeadLetterConfig is function-level: versions follow $LATEST's (AWS-SEMANTICS.md A.4)."""
-    config = latest.extra.get("DeadLetterConfig") or {}
-    target = config.get("TargetArn") if isinstance(config, dict) else None
-    return str(target) if target else None
-
-
 class Resolver:
     def __init__(
         self,
@@ -115,7 +108,9 @@ class Resolver:
             event_invoke_config=self._event_invoke_config(
                 ref.account_id, ref.region, ref.name, name
             ),
-            dead_letter_arn=_dead_letter_arn(entry.latest),
+            # DeadLetterConfig is function-level: versions follow $LATEST's
+            # (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
+            dead_letter_arn=entry.latest.dead_letter_arn,
         )
 
     def _event_invoke_config(

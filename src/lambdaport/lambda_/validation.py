@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any
 
 import orjson
 
@@ -164,8 +163,9 @@ def check_memory(memory: int) -> int:
     return memory
 
 
-def check_environment(environment: Mapping[str, Any] | None) -> dict[str, str]:
-    variables = dict((environment or {}).get("Variables") or {})
+def check_environment(variables: Mapping[str, str] | None) -> dict[str, str]:
+    """Environment.Variables as Lambda takes them: no reserved or invalid keys, 4 KB."""
+    variables = dict(variables or {})
     reserved = sorted(k for k in variables if k in RESERVED)
     if reserved:
         raise invalid_parameter(

@@ -1,0 +1,283 @@
+"""The Lambda control plane's commands: one frozen record per API operation, in AWS's words.
+
+``lambda_.requests`` builds them from the parameters the protocol parsed; the console and
+any other front end build them directly. ``function`` is the FunctionName parameter (with
+its Qualifier) already parsed into a :class:`FunctionRef`. An optional member that is
+``None`` was not given: an update keeps what is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambdaport.lambda_.models import LoggingConfig
+from lambdaport.lambda_.names import FunctionRef
+from lambdaport.lambda_.paging import Paging
+
+# -- parts ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCode:
+    """Where a function's code comes from: a zip upload, an S3 object, or (refused) an image."""
+
+    zip_file: bytes | None = None
+    s3_bucket: str | None = None
+    s3_key: str | None = None
+    s3_object_version: str | None = None
+    image_uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AliasRoutingConfiguration:
+    additional_version_weights: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """An OnSuccess or OnFailure member as given; ``destination`` None clears it."""
+
+    destination: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationConfig:
+    on_success: Destination | None = None
+    on_failure: Destination | None = None
+
+
+# -- functions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunction:
+    function: FunctionRef
+    role: str
+    code: FunctionCode
+    runtime: str | None = None
+    handler: str | None = None
+    description: str = ""
+    timeout: int = 3
+    memory_size: int = 128
+    publish: bool = False
+    package_type: str = "Zip"
+    environment: Mapping[str, str] | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    layers: tuple[str, ...] | None = None
+    architectures: tuple[str, ...] | None = None
+    logging_config: LoggingConfig | None = None
+    # Members kept and reported as given, in the API's shapes (VpcConfig, KMSKeyArn, ...).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunction:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionConfiguration:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionCode:
+    function: FunctionRef
+    code: FunctionCode
+    architectures: tuple[str, ...] | None = None
+    publish: bool = False
+    dry_run: bool = False
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionConfiguration:
+    function: FunctionRef
+    runtime: str | None = None
+    role: str | None = None
+    handler: str | None = None
+    description: str | None = None
+    timeout: int | None = None
+    memory_size: int | None = None
+    environment: Mapping[str, str] | None = None
+    layers: tuple[str, ...] | None = None
+    logging_config: LoggingConfig | None = None
+    revision_id: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFunction:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class ListFunctions:
+    account_id: str
+    region: str
+    function_version: str | None = None  # "ALL": every published version too
+    paging: Paging = field(default_factory=Paging)
+
+
+# -- versions and aliases -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PublishVersion:
+    function: FunctionRef
+    code_sha256: str | None = None
+    description: str = ""
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListVersionsByFunction:
+    function: FunctionRef
+    paging: Paging = field(default_factory=Paging)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAlias:
+    function: FunctionRef
+    name: str
+    function_version: str
+    description: str = ""
+    routing_config: AliasRoutingConfiguration | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetAlias:
+    function: FunctionRef
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateAlias:
+    function: FunctionRef
+    name: str
+    function_version: str | None = None
+    description: str | None = None
+    routing_config: AliasRoutingConfiguration | None = None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteAlias:
+    function: FunctionRef
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListAliases:
+    function: FunctionRef
+    function_version: str | None = None
+    paging: Paging = field(default_factory=Paging)
+
+
+# -- resource-based policy --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AddPermission:
+    function: FunctionRef
+    statement_id: str
+    action: str
+    principal: str
+    source_arn: str | None = None
+    source_account: str | None = None
+    event_source_token: str | None = None
+    principal_org_id: str | None = None
+    function_url_auth_type: str | None = None
+    invoked_via_function_url: bool | None = None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemovePermission:
+    function: FunctionRef
+    statement_id: str
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetPolicy:
+    function: FunctionRef
+
+
+# -- concurrency, account, tags ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PutFunctionConcurrency:
+    function: FunctionRef
+    reserved_concurrent_executions: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionConcurrency:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFunctionConcurrency:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class GetAccountSettings:
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagResource:
+    resource: str  # the function's ARN, as given
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class UntagResource:
+    resource: str
+    tag_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListTags:
+    resource: str
+
+
+# -- event invoke configs ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PutFunctionEventInvokeConfig:
+    function: FunctionRef
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_in_seconds: int | None = None
+    destination_config: DestinationConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionEventInvokeConfig:
+    function: FunctionRef
+    maximum_retry_attempts: int | None = None
+    maximum_event_age_in_seconds: int | None = None
+    destination_config: DestinationConfig | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionEventInvokeConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFunctionEventInvokeConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class ListFunctionEventInvokeConfigs:
+    function: FunctionRef
+    paging: Paging = field(default_factory=Paging)

@@ -1,0 +1,230 @@
+"""The control plane's records in the Lambda API's shapes (botocore's output members).
+
+Every answer the Lambda API gives is built here, from the typed records the domain returns;
+the protocol layer serialises the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import orjson
+
+from lambdaport.invoke import InvokeResponse
+from lambdaport.lambda_.models import (
+    AccountSettings,
+    Alias,
+    Concurrency,
+    FunctionConfiguration,
+    FunctionDetails,
+    FunctionEventInvokeConfig,
+    FunctionPolicy,
+    FunctionVersion,
+    PolicyStatement,
+    policy_document,
+)
+from lambdaport.lambda_.paging import Page
+
+Result = dict[str, Any]
+T = TypeVar("T")
+
+
+def empty(_: object) -> Result:
+    """Operations that answer nothing but their status."""
+    return {}
+
+
+def deleted_function(_: None) -> Result:
+    return {"StatusCode": 204}
+
+
+def _page(member: str, page: Page[T], render: Callable[[T], Result]) -> Result:
+    result: Result = {member: [render(item) for item in page.items]}
+    if page.next_marker:
+        result["NextMarker"] = page.next_marker
+    return result
+
+
+# -- functions ------------------------------------------------------------------------------
+
+
+def logging_config(version: FunctionVersion) -> Result:
+    """LoggingConfig as AWS reports it: the log group always; JSON logs have levels."""
+    given = version.logging_config
+    log_format = given.log_format or "Text"
+    config: Result = {"LogFormat": log_format, "LogGroup": version.log_group}
+    if log_format == "JSON":
+        config["ApplicationLogLevel"] = given.application_log_level or "INFO"
+        config["SystemLogLevel"] = given.system_log_level or "INFO"
+    return config
+
+
+def _extra(name: str, value: Any) -> Any:
+    """A member kept as given; VpcConfig is reported with the VpcId of its subnets."""
+    return {"VpcId": "", **value} if name == "VpcConfig" else value
+
+
+def function_configuration(answer: FunctionConfiguration) -> Result:
+    """The FunctionConfiguration shape."""
+    version = answer.record
+    config: Result = {
+        "FunctionName": version.name,
+        "FunctionArn": answer.function_arn,
+        "Runtime": version.runtime,
+        "Role": version.role,
+        "Handler": version.handler,
+        "CodeSize": version.code.size,
+        "Description": version.description,
+        "Timeout": version.timeout,
+        "MemorySize": version.memory_size,
+        "LastModified": version.last_modified,
+        "CodeSha256": version.code.sha256,
+        "Version": answer.version,
+        "TracingConfig": {"Mode": "PassThrough"},
+        "RevisionId": version.revision_id,
+        "State": version.state,
+        "PackageType": version.package_type,
+        "Architectures": list(version.architectures),
+        "EphemeralStorage": {"Size": 512},
+        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "LoggingConfig": logging_config(version),
+    }
+    if not answer.creating:  # not before the function is created
+        config["LastUpdateStatus"] = version.last_update_status
+    if version.environment:
+        config["Environment"] = {"Variables": dict(version.environment)}
+    if version.state != "Active":
+        config["StateReason"] = version.state_reason
+        config["StateReasonCode"] = version.state_reason_code
+    if version.last_update_status == "InProgress":  # AWS's words for an update under way
+        config["LastUpdateStatusReason"] = "The function is being created."
+        config["LastUpdateStatusReasonCode"] = "Creating"
+    if version.layers is not None:
+        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in version.layers]
+    config.update((name, _extra(name, value)) for name, value in version.extra.items())
+    return config
+
+
+def get_function(details: FunctionDetails, location: Callable[[str], str]) -> Result:
+    """GetFunction: the configuration, where to download the code (``location``: package
+    name -> a presigned URL), tags and concurrency."""
+    code: Result = {"RepositoryType": "S3"}
+    if details.code.zip_hex:  # a hot-reload directory has no package to download
+        code["Location"] = location(f"{details.code.zip_hex}.zip")
+    result: Result = {
+        "Configuration": function_configuration(details.configuration),
+        "Code": code,
+    }
+    if details.tags:
+        result["Tags"] = dict(details.tags)
+    if details.reserved_concurrency is not None:
+        result["Concurrency"] = {"ReservedConcurrentExecutions": details.reserved_concurrency}
+    return result
+
+
+def functions(page: Page[FunctionConfiguration]) -> Result:
+    return _page("Functions", page, function_configuration)
+
+
+def versions(page: Page[FunctionConfiguration]) -> Result:
+    return _page("Versions", page, function_configuration)
+
+
+# -- aliases --------------------------------------------------------------------------------
+
+
+def alias_configuration(alias: Alias) -> Result:
+    config: Result = {
+        "AliasArn": alias.arn,
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+        "RevisionId": alias.revision_id,
+    }
+    if alias.routing_weights:
+        config["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.routing_weights)}
+    return config
+
+
+def aliases(page: Page[Alias]) -> Result:
+    return _page("Aliases", page, alias_configuration)
+
+
+# -- policy, concurrency, account, tags -----------------------------------------------------
+
+
+def added_permission(statement: PolicyStatement) -> Result:
+    return {"Statement": orjson.dumps(statement.document()).decode()}
+
+
+def policy(answer: FunctionPolicy) -> Result:
+    return {
+        "Policy": orjson.dumps(policy_document(answer.statements)).decode(),
+        "RevisionId": answer.revision_id,
+    }
+
+
+def concurrency(answer: Concurrency) -> Result:
+    reserved = answer.reserved_concurrent_executions
+    return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+
+def account_settings(settings: AccountSettings) -> Result:
+    limit, usage = settings.account_limit, settings.account_usage
+    return {
+        "AccountLimit": {
+            "TotalCodeSize": limit.total_code_size,
+            "CodeSizeUnzipped": limit.code_size_unzipped,
+            "CodeSizeZipped": limit.code_size_zipped,
+            "ConcurrentExecutions": limit.concurrent_executions,
+            "UnreservedConcurrentExecutions": limit.unreserved_concurrent_executions,
+        },
+        "AccountUsage": {
+            "TotalCodeSize": usage.total_code_size,
+            "FunctionCount": usage.function_count,
+        },
+    }
+
+
+def tags(tags: Mapping[str, str]) -> Result:
+    return {"Tags": dict(tags)}
+
+
+# -- event invoke configs -------------------------------------------------------------------
+
+
+def event_invoke_config(config: FunctionEventInvokeConfig) -> Result:
+    result: Result = {"LastModified": config.last_modified, "FunctionArn": config.function_arn}
+    if config.maximum_retry_attempts is not None:
+        result["MaximumRetryAttempts"] = config.maximum_retry_attempts
+    if config.maximum_event_age_in_seconds is not None:
+        result["MaximumEventAgeInSeconds"] = config.maximum_event_age_in_seconds
+    result["DestinationConfig"] = {
+        "OnSuccess": {"Destination": config.on_success} if config.on_success else {},
+        "OnFailure": {"Destination": config.on_failure} if config.on_failure else {},
+    }
+    return result
+
+
+def event_invoke_configs(page: Page[FunctionEventInvokeConfig]) -> Result:
+    return _page("FunctionEventInvokeConfigs", page, event_invoke_config)
+
+
+# -- invocations ----------------------------------------------------------------------------
+
+
+def invoked(response: InvokeResponse) -> Result:
+    result: Result = {"StatusCode": response.status_code}
+    if response.status_code == 200:  # Event (202) and DryRun (204) name no version
+        result["ExecutedVersion"] = response.executed_version
+        result["Payload"] = response.payload
+    if response.function_error is not None:
+        result["FunctionError"] = response.function_error
+    if response.log_result is not None:
+        result["LogResult"] = response.log_result
+    return result
+
+
+def invoked_async(_: InvokeResponse) -> Result:
+    return {"Status": 202}

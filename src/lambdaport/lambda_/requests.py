@@ -1,0 +1,387 @@
+"""The Lambda API's requests as commands: the parameters the protocol parsed (keys as in
+botocore's model, already checked against it) read into the control plane's records.
+
+The checks made here are those whose answer names the request as it was written: the
+FunctionName as given, a body's size. Everything else is the domain's to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.invoke import InvokeRequest
+from lambdaport.lambda_ import commands as c
+from lambdaport.lambda_.models import LoggingConfig
+from lambdaport.lambda_.names import FunctionRef, ref_of
+from lambdaport.lambda_.paging import Paging
+from lambdaport.lambda_.validation import check_function_name
+from lambdaport.request import RequestContext
+
+Params = Mapping[str, Any]
+T = TypeVar("T")
+INVOKE_ASYNC_LIMIT = 256 * 1024
+# Configuration members kept and reported as given (lambdaport does not act on them).
+KEPT = (
+    "VpcConfig",
+    "DeadLetterConfig",
+    "KMSKeyArn",
+    "TracingConfig",
+    "FileSystemConfigs",
+    "ImageConfig",
+    "EphemeralStorage",
+)
+
+
+def _function(ctx: RequestContext, params: Params) -> FunctionRef:
+    return ref_of(ctx, str(params["FunctionName"]), params.get("Qualifier"))
+
+
+def _paging(params: Params) -> Paging:
+    return Paging(params.get("Marker"), params.get("MaxItems"))
+
+
+def _optional_str(params: Params, member: str) -> str | None:
+    value = params.get(member)
+    return None if value is None else str(value)
+
+
+def _optional_int(params: Params, member: str) -> int | None:
+    value = params.get(member)
+    return None if value is None else int(value)
+
+
+def _strings(params: Params, member: str) -> tuple[str, ...] | None:
+    return None if member not in params else tuple(str(v) for v in params[member] or ())
+
+
+# -- functions ------------------------------------------------------------------------------
+
+
+def _code(given: Params) -> c.FunctionCode:
+    zip_file = given.get("ZipFile")
+    return c.FunctionCode(
+        zip_file=None if zip_file is None else bytes(zip_file),
+        s3_bucket=_optional_str(given, "S3Bucket"),
+        s3_key=_optional_str(given, "S3Key"),
+        s3_object_version=_optional_str(given, "S3ObjectVersion"),
+        image_uri=_optional_str(given, "ImageUri"),
+    )
+
+
+def _environment(params: Params) -> Mapping[str, str] | None:
+    if "Environment" not in params:
+        return None
+    variables = (params["Environment"] or {}).get("Variables") or {}
+    return {str(k): str(v) for k, v in variables.items()}
+
+
+def _logging_config(params: Params) -> LoggingConfig | None:
+    given = params.get("LoggingConfig")
+    if given is None:
+        return None
+    return LoggingConfig(
+        log_format=given.get("LogFormat"),
+        application_log_level=given.get("ApplicationLogLevel"),
+        system_log_level=given.get("SystemLogLevel"),
+        log_group=given.get("LogGroup"),
+    )
+
+
+def _kept(params: Params) -> dict[str, Any]:
+    return {member: params[member] for member in KEPT if member in params}
+
+
+def create_function(ctx: RequestContext, params: Params) -> c.CreateFunction:
+    ref = _function(ctx, params)
+    if ref.qualifier is not None:
+        raise invalid_parameter("Function name cannot contain a qualifier on create.")
+    check_function_name(str(params["FunctionName"]), ref.name)
+    return c.CreateFunction(
+        function=ref,
+        role=str(params["Role"]),
+        code=_code(params.get("Code") or {}),
+        runtime=_optional_str(params, "Runtime"),
+        handler=_optional_str(params, "Handler"),
+        description=str(params.get("Description", "")),
+        timeout=int(params.get("Timeout", 3)),
+        memory_size=int(params.get("MemorySize", 128)),
+        publish=bool(params.get("Publish")),
+        package_type=str(params.get("PackageType", "Zip")),
+        environment=_environment(params),
+        tags=dict(params.get("Tags") or {}),
+        layers=_strings(params, "Layers"),
+        architectures=_strings(params, "Architectures"),
+        logging_config=_logging_config(params),
+        extra=_kept(params),
+    )
+
+
+def get_function(ctx: RequestContext, params: Params) -> c.GetFunction:
+    return c.GetFunction(_function(ctx, params))
+
+
+def get_function_configuration(ctx: RequestContext, params: Params) -> c.GetFunctionConfiguration:
+    return c.GetFunctionConfiguration(_function(ctx, params))
+
+
+def update_function_code(ctx: RequestContext, params: Params) -> c.UpdateFunctionCode:
+    return c.UpdateFunctionCode(
+        function=_function(ctx, params),
+        code=_code(params),
+        architectures=_strings(params, "Architectures"),
+        publish=bool(params.get("Publish")),
+        dry_run=bool(params.get("DryRun")),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def update_function_configuration(
+    ctx: RequestContext, params: Params
+) -> c.UpdateFunctionConfiguration:
+    return c.UpdateFunctionConfiguration(
+        function=_function(ctx, params),
+        runtime=_optional_str(params, "Runtime"),
+        role=_optional_str(params, "Role"),
+        handler=_optional_str(params, "Handler"),
+        description=_optional_str(params, "Description"),
+        timeout=_optional_int(params, "Timeout"),
+        memory_size=_optional_int(params, "MemorySize"),
+        environment=_environment(params),
+        layers=_strings(params, "Layers"),
+        logging_config=_logging_config(params),
+        revision_id=_optional_str(params, "RevisionId"),
+        extra=_kept(params),
+    )
+
+
+def delete_function(ctx: RequestContext, params: Params) -> c.DeleteFunction:
+    return c.DeleteFunction(_function(ctx, params))
+
+
+def list_functions(ctx: RequestContext, params: Params) -> c.ListFunctions:
+    return c.ListFunctions(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        function_version=_optional_str(params, "FunctionVersion"),
+        paging=_paging(params),
+    )
+
+
+# -- versions and aliases -------------------------------------------------------------------
+
+
+def publish_version(ctx: RequestContext, params: Params) -> c.PublishVersion:
+    return c.PublishVersion(
+        function=_function(ctx, params),
+        code_sha256=_optional_str(params, "CodeSha256"),
+        description=str(params.get("Description", "")),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def list_versions_by_function(ctx: RequestContext, params: Params) -> c.ListVersionsByFunction:
+    return c.ListVersionsByFunction(_function(ctx, params), _paging(params))
+
+
+def _routing(params: Params) -> c.AliasRoutingConfiguration | None:
+    if "RoutingConfig" not in params:
+        return None
+    weights = (params["RoutingConfig"] or {}).get("AdditionalVersionWeights") or {}
+    return c.AliasRoutingConfiguration({str(k): float(v) for k, v in weights.items()})
+
+
+def create_alias(ctx: RequestContext, params: Params) -> c.CreateAlias:
+    return c.CreateAlias(
+        function=_function(ctx, params),
+        name=str(params["Name"]),
+        function_version=str(params["FunctionVersion"]),
+        description=str(params.get("Description", "")),
+        routing_config=_routing(params),
+    )
+
+
+def get_alias(ctx: RequestContext, params: Params) -> c.GetAlias:
+    return c.GetAlias(_function(ctx, params), str(params["Name"]))
+
+
+def update_alias(ctx: RequestContext, params: Params) -> c.UpdateAlias:
+    return c.UpdateAlias(
+        function=_function(ctx, params),
+        name=str(params["Name"]),
+        function_version=_optional_str(params, "FunctionVersion"),
+        description=_optional_str(params, "Description"),
+        routing_config=_routing(params),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def delete_alias(ctx: RequestContext, params: Params) -> c.DeleteAlias:
+    return c.DeleteAlias(_function(ctx, params), str(params["Name"]))
+
+
+def list_aliases(ctx: RequestContext, params: Params) -> c.ListAliases:
+    return c.ListAliases(
+        _function(ctx, params), _optional_str(params, "FunctionVersion"), _paging(params)
+    )
+
+
+# -- policy ---------------------------------------------------------------------------------
+
+
+def add_permission(ctx: RequestContext, params: Params) -> c.AddPermission:
+    invoked_via_url = params.get("InvokedViaFunctionUrl")
+    return c.AddPermission(
+        function=_function(ctx, params),
+        statement_id=str(params["StatementId"]),
+        action=str(params["Action"]),
+        principal=str(params["Principal"]),
+        source_arn=_optional_str(params, "SourceArn"),
+        source_account=_optional_str(params, "SourceAccount"),
+        event_source_token=_optional_str(params, "EventSourceToken"),
+        principal_org_id=_optional_str(params, "PrincipalOrgID"),
+        function_url_auth_type=_optional_str(params, "FunctionUrlAuthType"),
+        invoked_via_function_url=None if invoked_via_url is None else bool(invoked_via_url),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def remove_permission(ctx: RequestContext, params: Params) -> c.RemovePermission:
+    return c.RemovePermission(
+        _function(ctx, params), str(params["StatementId"]), _optional_str(params, "RevisionId")
+    )
+
+
+def get_policy(ctx: RequestContext, params: Params) -> c.GetPolicy:
+    return c.GetPolicy(_function(ctx, params))
+
+
+# -- concurrency, account, tags ---------------------------------------------------------------
+
+
+def put_function_concurrency(ctx: RequestContext, params: Params) -> c.PutFunctionConcurrency:
+    reserved = int(params["ReservedConcurrentExecutions"])
+    return c.PutFunctionConcurrency(_function(ctx, params), reserved)
+
+
+def get_function_concurrency(ctx: RequestContext, params: Params) -> c.GetFunctionConcurrency:
+    return c.GetFunctionConcurrency(_function(ctx, params))
+
+
+def delete_function_concurrency(ctx: RequestContext, params: Params) -> c.DeleteFunctionConcurrency:
+    return c.DeleteFunctionConcurrency(_function(ctx, params))
+
+
+def get_account_settings(ctx: RequestContext, params: Params) -> c.GetAccountSettings:
+    return c.GetAccountSettings(ctx.account_id, ctx.region)
+
+
+def tag_resource(ctx: RequestContext, params: Params) -> c.TagResource:
+    tags = {str(k): str(v) for k, v in dict(params["Tags"]).items()}
+    return c.TagResource(str(params["Resource"]), tags)
+
+
+def untag_resource(ctx: RequestContext, params: Params) -> c.UntagResource:
+    return c.UntagResource(str(params["Resource"]), tuple(str(k) for k in params["TagKeys"]))
+
+
+def list_tags(ctx: RequestContext, params: Params) -> c.ListTags:
+    return c.ListTags(str(params["Resource"]))
+
+
+# -- event invoke configs ---------------------------------------------------------------------
+
+
+def _destination(given: Params, member: str) -> c.Destination | None:
+    if member not in given:
+        return None
+    value = (given[member] or {}).get("Destination")
+    return c.Destination(str(value) if value else None)
+
+
+def _destination_config(params: Params) -> c.DestinationConfig | None:
+    given = params.get("DestinationConfig")
+    if given is None:
+        return None
+    return c.DestinationConfig(_destination(given, "OnSuccess"), _destination(given, "OnFailure"))
+
+
+def _config_command(
+    make: Callable[[FunctionRef, int | None, int | None, c.DestinationConfig | None], T],
+    ctx: RequestContext,
+    params: Params,
+) -> T:
+    return make(
+        _function(ctx, params),
+        _optional_int(params, "MaximumRetryAttempts"),
+        _optional_int(params, "MaximumEventAgeInSeconds"),
+        _destination_config(params),
+    )
+
+
+def put_function_event_invoke_config(
+    ctx: RequestContext, params: Params
+) -> c.PutFunctionEventInvokeConfig:
+    return _config_command(c.PutFunctionEventInvokeConfig, ctx, params)
+
+
+def update_function_event_invoke_config(
+    ctx: RequestContext, params: Params
+) -> c.UpdateFunctionEventInvokeConfig:
+    return _config_command(c.UpdateFunctionEventInvokeConfig, ctx, params)
+
+
+def get_function_event_invoke_config(
+    ctx: RequestContext, params: Params
+) -> c.GetFunctionEventInvokeConfig:
+    return c.GetFunctionEventInvokeConfig(_function(ctx, params))
+
+
+def delete_function_event_invoke_config(
+    ctx: RequestContext, params: Params
+) -> c.DeleteFunctionEventInvokeConfig:
+    return c.DeleteFunctionEventInvokeConfig(_function(ctx, params))
+
+
+def list_function_event_invoke_configs(
+    ctx: RequestContext, params: Params
+) -> c.ListFunctionEventInvokeConfigs:
+    return c.ListFunctionEventInvokeConfigs(_function(ctx, params), _paging(params))
+
+
+# -- invocations ----------------------------------------------------------------------------
+
+
+def invoke(ctx: RequestContext, params: Params) -> InvokeRequest:
+    return InvokeRequest(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        function_name=str(params["FunctionName"]),
+        qualifier=params.get("Qualifier"),
+        payload=bytes(params.get("Payload") or b""),
+        invocation_type=params.get("InvocationType") or "RequestResponse",
+        log_type=params.get("LogType") or "None",
+        client_context=params.get("ClientContext"),
+        request_id=ctx.request_id,
+    )
+
+
+def invoke_async(ctx: RequestContext, params: Params) -> InvokeRequest:
+    args = bytes(params.get("InvokeArgs") or b"")
+    if len(args) > INVOKE_ASYNC_LIMIT:
+        raise AwsError(
+            "RequestTooLargeException",
+            f"Request must be smaller than {INVOKE_ASYNC_LIMIT} bytes for the InvokeAsync "
+            "operation",
+            413,
+            fields={"Type": "User"},
+        )
+    return InvokeRequest(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        function_name=str(params["FunctionName"]),
+        payload=args,
+        invocation_type="Event",
+        request_id=ctx.request_id,
+    )
