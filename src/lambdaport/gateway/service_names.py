@@ -51,7 +51,7 @@ SIGNING_NAME_SERVICES: Mapping[str, str] = MappingProxyType(
         "iotdata": "iot-data",
         "iotmanagedintegrations": "iot-managed-integrations",
         "launchwizard": "launch-wizard",
-        "lex": "lex-runtime",
+        "lex": "lexv2-models",
         "migrationhub-orchestrator": "migrationhuborchestrator",
         "migrationhub-strategy": "migrationhubstrategy",
         "mobiletargeting": "pinpoint",

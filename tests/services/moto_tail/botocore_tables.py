@@ -20,7 +20,7 @@ AMBIGUOUS_SIGNING_NAMES: Mapping[str, str | None] = {
     "connect-campaigns": "connectcampaigns",
     "elasticloadbalancing": "elbv2",
     "execute-api": None,
-    "lex": "lex-runtime",
+    "lex": "lexv2-models",
     "timestream": "timestream-write",
 }
 

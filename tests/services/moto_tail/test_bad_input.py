@@ -18,20 +18,10 @@ from tests.services.moto_tail.probes import FORM, Answer, Probe, Service, send, 
 # How each kind of service words a request the model refuses (see moto_tail/protocol.py).
 REFUSALS = {"ValidationException", "ValidationError", "MissingParameter", "InvalidInput"}
 REFUSALS |= {"InvalidArgument"}
-# The gateway names lexv2-models' requests by their signing name ``lex``, as the v1 Lex
-# runtime, which nobody serves: they are answered 501 before the tail sees them.
-NAMED_AS_ANOTHER = {"lexv2-models"}
 
 
-def tail_services() -> list[object]:
-    names = sorted(name for name in MOTO_APPS if name not in OWN_SERVICES)
-    reason = "the gateway names lex requests lex-runtime (unserved): 501 before the tail"
-    return [
-        pytest.param(name, marks=pytest.mark.xfail(reason=reason, strict=True))
-        if name in NAMED_AS_ANOTHER
-        else name
-        for name in names
-    ]
+def tail_services() -> list[str]:
+    return sorted(name for name in MOTO_APPS if name not in OWN_SERVICES)
 
 
 def assert_readable_client_error(answer: Answer) -> None:

@@ -221,6 +221,7 @@ SHARED_SIGNING_NAMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "kinesis-video-signaling",
             "kinesis-video-webrtc-storage",
         ),
+        "lexv2-models": ("lex-models", "lex-runtime", "lexv2-runtime"),
         "mediastore": ("mediastore-data",),
         "meteringmarketplace": (
             "marketplace-agreement",
