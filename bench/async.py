@@ -14,7 +14,8 @@ In the same run, the floors of this machine:
 - plain HTTP: the bare uvicorn app of ``floor_app.py`` answering every post with a fixed,
   empty answer, posted the same 1 KB the same way;
 - durable queue: the same inserts, claims and deletes lambdaport's queue does (its
-  ``AsyncEventStore`` on a fresh SQLite file), in one process, without HTTP or functions.
+  ``SqliteAsyncEvents`` on a fresh SQLite file, each call awaited from an event loop as the
+  server awaits it), in one process, without HTTP or functions.
 
 Everything started listens on 127.0.0.1 on a free port and is stopped at the end.
 """
@@ -22,6 +23,7 @@ Everything started listens on 127.0.0.1 on a free port and is stopped at the end
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import shlex
@@ -40,8 +42,8 @@ from rich.table import Table
 from servers import HOST, RunningServer, ServerSpec, running
 from systems import lambdaport_spec, ministack_spec
 
-from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore, QueuedEvent
+from lambdaport.store.async_events import QueuedEvent
+from lambdaport.store.sqlite import SqliteStore
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
@@ -152,14 +154,18 @@ def http_floor(events: int, work_dir: Path) -> float:
 
 def queue_floor(events: int, work_dir: Path, batch: int = 32) -> tuple[float, float]:
     """(inserts/s, inserted+claimed+deleted/s) on lambdaport's queue table, one process."""
-    store = Store(work_dir / "queue-floor")
-    queue = AsyncEventStore(store)
+    return asyncio.run(_queue_floor(events, work_dir, batch))
+
+
+async def _queue_floor(events: int, work_dir: Path, batch: int) -> tuple[float, float]:
+    store = SqliteStore(work_dir / "queue-floor")
+    queue = store.async_events
     arn = "arn:aws:lambda:us-east-1:000000000000:function:floor"
     try:
         started = time.perf_counter()
         for _ in range(events):
             now = time.time()
-            queue.enqueue(
+            await queue.enqueue(
                 QueuedEvent(
                     str(uuid.uuid4()),
                     arn,
@@ -175,9 +181,9 @@ def queue_floor(events: int, work_dir: Path, batch: int = 32) -> tuple[float, fl
                 )
             )
         inserted = time.perf_counter()
-        while claimed := queue.claim(arn, time.time(), batch):
+        while claimed := await queue.claim(arn, time.time(), batch):
             for event in claimed:
-                queue.finish(event.request_id)
+                await queue.finish(event.request_id)
         finished = time.perf_counter()
     finally:
         store.close()

@@ -52,8 +52,7 @@ from lambdaport.services.s3 import build_s3
 from lambdaport.services.sns import ROUTE_PREFIX as SNS_ROUTE_PREFIX
 from lambdaport.services.sns import SnsService
 from lambdaport.services.sqs import SqsService
-from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore
+from lambdaport.store.sqlite import SqliteStore
 
 logger = logging.getLogger("lambdaport")
 
@@ -85,11 +84,13 @@ class LambdaportApp:
             cache_dir=settings.cache_dir.expanduser().resolve(),
         )
         self.settings = settings
-        self.store = Store(settings.data_dir)
+        self.store = SqliteStore(settings.data_dir)
         # SQS: its own endpoint, the QueueSink other services deliver to, a destination.
-        self.sqs = SqsService(self.store, settings.endpoint_url)
+        self.sqs = SqsService(self.store.sqs, settings.endpoint_url)
         # CloudWatch Logs owns function logs; it reaches the invoker (built below) lazily.
-        self.logs = LogsService(self.store, lambda request: self.invoker.invoke(request))
+        self.logs = LogsService(
+            self.store.logs, self.store.documents, lambda request: self.invoker.invoke(request)
+        )
         # The runtime families: which kind of environment runs each runtime id, and whether
         # its payloads must be JSON (the pool starts environments, the invoker checks).
         families = RuntimeFamilies(PythonFamily(), CustomFamily())
@@ -104,18 +105,18 @@ class LambdaportApp:
             self.logs,
             families,
         )
-        code = CodeStore(self.store.code_dir)
-        self.registry = FunctionRegistry(self.store)
-        self.registry.activate_all()
+        code = CodeStore(self.store.data_dir / "code")
+        self.registry = FunctionRegistry(self.store.documents)
         self.limiter = ConcurrencyLimiter(settings.account_concurrency_limit)
-        self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store)
+        self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store.documents)
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
-        self.async_queue = AsyncQueue(AsyncEventStore(self.store))
+        self.async_queue = AsyncQueue(self.store.async_events)
         self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue, families)
         # SNS: deliveries to Lambda as push triggers (invoke/triggers) over the invoker, to
         # SQS through its QueueSink; topics are also async destinations and dead-letter targets.
         self.sns = SnsService(
-            self.store,
+            self.store.sns,
+            data_dir=settings.data_dir,
             base_url=settings.endpoint_url,
             invoker=self.invoker,
             queues=self.sqs.sink,
@@ -125,7 +126,12 @@ class LambdaportApp:
         # s3.amazonaws.com), SQS and SNS; its ObjectStore gives CreateFunction code from S3;
         # buckets are on-failure destinations of async invocations.
         self.s3 = build_s3(
-            self.store, self.invoker, self.sqs.sink, self.sns, strict_auth=settings.strict_auth
+            self.store.s3,
+            settings.data_dir,
+            self.invoker,
+            self.sqs.sink,
+            self.sns,
+            strict_auth=settings.strict_auth,
         )
         self.async_dispatcher = AsyncDispatcher(
             self.async_queue,
@@ -178,7 +184,7 @@ class LambdaportApp:
         internal = InternalApi(
             services=lambda: {name: "running" for name in services},
             logs=self.logs.followers,
-            code_root=self.store.code_dir,
+            code_root=code.root,
             status=self.status,
             auth=internal_auth,
             routes={SNS_ROUTE_PREFIX: self.sns.handle_http},
@@ -200,22 +206,29 @@ class LambdaportApp:
         if version is None:
             self.event_invoke_configs.function_deleted(function_arn)
 
-    def status(self) -> dict[str, Any]:
+    async def status(self) -> dict[str, Any]:
         return {
             "functions": sum(1 for _ in self.registry.all_functions()),
-            "asyncQueue": self.async_queue.status(),
+            "asyncQueue": await self.async_queue.status(),
             "sns": self.sns.status(),
             "logs": self.logs.status(),
         }
 
     async def startup(self) -> None:
+        # The node-local caches of the store's documents, before anything is served.
+        await self.registry.load()
+        await self.registry.activate_all()
+        await self.event_invoke_configs.load()
+        await self.async_queue.load()
+        await self.logs.load()
+        await self.sqs.load()
         await self.pool.start()
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.moto_tail.start()))
         self.logs.start()
-        self.sns.start()
+        await self.sns.start()
 
     async def shutdown(self) -> None:
         for task in self._tasks:

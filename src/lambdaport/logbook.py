@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from lambdaport.store import StoredLogEvent
+from lambdaport.store.logs import StoredLogEvent
 
 
 class LogBook(Protocol):
-    def events(
+    async def events(
         self, log_group: str, after_id: int = 0, limit: int = 1000
     ) -> list[StoredLogEvent]: ...
 
-    def last_id(self, log_group: str) -> int: ...
+    async def last_id(self, log_group: str) -> int: ...
 
     async def wait(self, log_group: str, after_id: int, timeout: float) -> list[StoredLogEvent]: ...

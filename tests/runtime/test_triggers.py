@@ -92,7 +92,7 @@ class Queue:
 
     accepted: list[AsyncInvocation] = field(default_factory=list)
 
-    def accept(self, invocation: AsyncInvocation) -> None:
+    async def accept(self, invocation: AsyncInvocation) -> None:
         self.accepted.append(invocation)
 
 

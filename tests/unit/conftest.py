@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from lambdaport.store import Store
-from lambdaport.store.queue import QueuedEvent
+from lambdaport.store.async_events import QueuedEvent
+from lambdaport.store.sqlite import SqliteStore
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path / "data")
+def store(tmp_path: Path) -> Iterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "data")
     yield opened
     opened.close()
 

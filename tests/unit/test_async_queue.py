@@ -23,49 +23,64 @@ from lambdaport.invoke.model import (
     ResolvedFunction,
 )
 from lambdaport.runtime.spec import FunctionSpec
-from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore
+from lambdaport.store.sqlite import SqliteStore
 from tests.helpers import wait_until
 from tests.unit.conftest import ARN, queued
 
 
-def test_enqueue_is_idempotent_by_request_id(store: Store) -> None:
-    events = AsyncEventStore(store)
-    assert events.enqueue(queued("r1"))
-    assert not events.enqueue(queued("r1"))
-    assert list(events.request_ids()) == ["r1"]
+def test_enqueue_is_idempotent_by_request_id(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        assert await events.enqueue(queued("r1"))
+        assert not await events.enqueue(queued("r1"))
+        assert await events.request_ids() == ["r1"]
+
+    asyncio.run(scenario())
 
 
-def test_claims_are_per_function_due_and_in_not_before_order(store: Store) -> None:
-    events = AsyncEventStore(store)
-    events.enqueue(queued("late", not_before=5.0))
-    events.enqueue(queued("second", not_before=2.0))
-    events.enqueue(queued("first", not_before=1.0))
-    events.enqueue(queued("other", function="b", not_before=1.0))
-    assert [e.request_id for e in events.claim(ARN + "a", now=3.0, limit=10)] == [
-        "first",
-        "second",
-    ]
-    assert events.claim(ARN + "a", now=3.0, limit=10) == []  # claimed ones are not due again
-    assert events.next_due(ARN + "a") == 5.0
-    assert [e.request_id for e in events.claim(ARN + "b", now=3.0, limit=1)] == ["other"]
+def test_claims_are_per_function_due_and_in_not_before_order(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        await events.enqueue(queued("late", not_before=5.0))
+        await events.enqueue(queued("second", not_before=2.0))
+        await events.enqueue(queued("first", not_before=1.0))
+        await events.enqueue(queued("other", function="b", not_before=1.0))
+        assert [e.request_id for e in await events.claim(ARN + "a", now=3.0, limit=10)] == [
+            "first",
+            "second",
+        ]
+        assert (
+            await events.claim(ARN + "a", now=3.0, limit=10) == []
+        )  # claimed ones are not due again
+        assert await events.next_due(ARN + "a") == 5.0
+        assert [e.request_id for e in await events.claim(ARN + "b", now=3.0, limit=1)] == ["other"]
+
+    asyncio.run(scenario())
 
 
-def test_release_and_restart_make_events_due_again(store: Store) -> None:
-    events = AsyncEventStore(store)
-    events.enqueue(queued("r1"))
-    events.enqueue(queued("r2"))
-    [one, _] = events.claim(ARN + "a", now=1.0, limit=2)
-    events.release(one.request_id, not_before=9.0, attempts=1, requeues=0, last_response=b"{}")
-    [again] = events.claim(ARN + "a", now=10.0, limit=5)
-    assert (again.request_id, again.attempts, again.last_response) == (one.request_id, 1, b"{}")
-    assert events.release_all_claims() == 2  # what a crashed server held
-    assert len(events.claim(ARN + "a", now=10.0, limit=5)) == 2
-    [stats] = events.stats()
-    assert (stats.depth, stats.running) == (2, 2)
-    events.finish("r1")
-    events.finish("r2")
-    assert events.stats() == []
+def test_release_and_restart_make_events_due_again(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        await events.enqueue(queued("r1"))
+        await events.enqueue(queued("r2"))
+        [one, _] = await events.claim(ARN + "a", now=1.0, limit=2)
+        await events.release(
+            one.request_id, not_before=9.0, attempts=1, requeues=0, last_response=b"{}"
+        )
+        [again] = await events.claim(ARN + "a", now=10.0, limit=5)
+        assert (again.request_id, again.attempts, again.last_response) == (one.request_id, 1, b"{}")
+        assert await events.release_all_claims() == 2  # what a crashed server held
+        assert len(await events.claim(ARN + "a", now=10.0, limit=5)) == 2
+        [stats] = await events.stats()
+        assert (stats.depth, stats.running) == (2, 2)
+        await events.finish("r1")
+        await events.finish("r2")
+        assert await events.stats() == []
+
+    asyncio.run(scenario())
 
 
 def test_delays_follow_aws_and_scale() -> None:
@@ -133,9 +148,9 @@ class Resolver:
         return 0
 
 
-def test_a_busy_function_does_not_starve_another(store: Store) -> None:
+def test_a_busy_function_does_not_starve_another(store: SqliteStore) -> None:
     async def scenario() -> list[str]:
-        queue = AsyncQueue(AsyncEventStore(store))
+        queue = AsyncQueue(store.async_events)
         invoker = SlowInvoker()
         dispatcher = AsyncDispatcher(
             queue,
@@ -146,9 +161,13 @@ def test_a_busy_function_does_not_starve_another(store: Store) -> None:
             function_concurrency=2,
         )
         for n in range(50):
-            queue.accept(AsyncInvocation(f"busy-{n}", ARN + "busy", ARN + "busy", "0", "r", b"{}"))
-        queue.accept(AsyncInvocation("quiet-0", ARN + "quiet", ARN + "quiet", "0", "r", b"{}"))
-        dispatcher.dispatch_due()
+            await queue.accept(
+                AsyncInvocation(f"busy-{n}", ARN + "busy", ARN + "busy", "0", "r", b"{}")
+            )
+        await queue.accept(
+            AsyncInvocation("quiet-0", ARN + "quiet", ARN + "quiet", "0", "r", b"{}")
+        )
+        await dispatcher.dispatch_due()
         await wait_until(lambda: len(invoker.started) >= 3)  # the attempts reach the invoker
         started = list(invoker.started)
         invoker.release.set()

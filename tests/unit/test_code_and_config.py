@@ -8,6 +8,10 @@ import pytest
 from lambdaport.config import load_settings
 from lambdaport.errors import AwsError
 from lambdaport.lambda_.code import CodeStore
+from lambdaport.lambda_.models import Code, FunctionVersion
+from lambdaport.lambda_.registry import FunctionRegistry
+from lambdaport.lambda_.resolver import SPEC_CACHE_SIZE, Resolver
+from lambdaport.store.sqlite import SqliteStore
 from lambdaport.testing.server import zip_files
 
 
@@ -51,3 +55,33 @@ def test_unknown_setting_is_refused(tmp_path: Path) -> None:
     config.write_text("nonsense = 1\n")
     with pytest.raises(ValueError, match="nonsense"):
         load_settings(environ={}, config_file=config)
+
+
+def test_the_resolvers_spec_cache_is_bounded(tmp_path: Path) -> None:
+    """Every update of a function makes a new spec; the resolver keeps only the recent ones."""
+    store = SqliteStore(tmp_path / "data")
+    try:
+        resolver = Resolver(
+            FunctionRegistry(store.documents), CodeStore(tmp_path / "code"), lambda *_: None
+        )
+        code = Code("sha", 1, "ab")
+        specs = [
+            resolver._spec(
+                FunctionVersion(
+                    "000000000000",
+                    "us-east-1",
+                    "f",
+                    "$LATEST",
+                    "python3.11",
+                    "role",
+                    "app.handler",
+                    code,
+                    revision_id=f"r{n}",
+                )
+            )
+            for n in range(SPEC_CACHE_SIZE + 50)
+        ]
+        assert len(resolver._specs) == SPEC_CACHE_SIZE
+        assert specs[-1].revision_id == f"r{SPEC_CACHE_SIZE + 49}"
+    finally:
+        store.close()

@@ -8,55 +8,68 @@ import uuid
 
 from lambdaport.invoke.asynchronous.queue import AsyncQueue
 from lambdaport.invoke.ids import new_request_id, new_trace_header
-from lambdaport.store import Store
-from lambdaport.store.queue import AsyncEventStore
+from lambdaport.store.sqlite import SqliteStore
 from tests.helpers import wait_until
 from tests.unit.conftest import queued
 
 
-def _rows(store: Store) -> list[str]:
+def _rows(store: SqliteStore) -> list[str]:
     """What is committed, read past the queue object (as a restarted server would)."""
-    rows = store.connection.execute("SELECT request_id FROM async_events ORDER BY request_id")
+    rows = store.database.call(
+        lambda db: db.execute("SELECT request_id FROM async_events ORDER BY request_id").fetchall()
+    )
     return [str(row[0]) for row in rows]
 
 
-def test_finished_events_are_deleted_with_the_next_enqueue(store: Store) -> None:
-    events = AsyncEventStore(store)
-    events.enqueue(queued("a"))
-    events.enqueue(queued("b"))
-    events.finish_later("a")
-    assert events.finishing == 1
-    assert _rows(store) == ["a", "b"]  # not committed yet: a crash would deliver "a" again
-    events.enqueue(queued("c"))
-    assert events.finishing == 0
-    assert _rows(store) == ["b", "c"]
+def test_finished_events_are_deleted_with_the_next_enqueue(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        await events.enqueue(queued("a"))
+        await events.enqueue(queued("b"))
+        events.finish_later("a")
+        assert events.finishing == 1
+        assert _rows(store) == ["a", "b"]  # not committed yet: a crash would deliver "a" again
+        await events.enqueue(queued("c"))
+        assert events.finishing == 0
+        assert _rows(store) == ["b", "c"]
+
+    asyncio.run(scenario())
 
 
-def test_every_read_commits_the_waiting_deletes_first(store: Store) -> None:
-    events = AsyncEventStore(store)
-    for request_id in ("a", "b"):
-        events.enqueue(queued(request_id))
-    events.finish_later("a")
-    assert list(events.request_ids()) == ["b"]
-    events.finish_later("b")
-    assert events.stats() == []
-    assert _rows(store) == []
+def test_every_read_commits_the_waiting_deletes_first(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        for request_id in ("a", "b"):
+            await events.enqueue(queued(request_id))
+        events.finish_later("a")
+        assert await events.request_ids() == ["b"]
+        events.finish_later("b")
+        assert await events.stats() == []
+        assert _rows(store) == []
+
+    asyncio.run(scenario())
 
 
-def test_a_finished_request_id_can_be_queued_again(store: Store) -> None:
-    events = AsyncEventStore(store)
-    assert events.enqueue(queued("a"))
-    events.finish_later("a")
-    assert events.enqueue(queued("a"))  # the delete goes first, in the same transaction
-    assert _rows(store) == ["a"]
+def test_a_finished_request_id_can_be_queued_again(store: SqliteStore) -> None:
+    events = store.async_events
+
+    async def scenario() -> None:
+        assert await events.enqueue(queued("a"))
+        events.finish_later("a")
+        assert await events.enqueue(queued("a"))  # the delete goes first, in the same transaction
+        assert _rows(store) == ["a"]
+
+    asyncio.run(scenario())
 
 
-def test_the_queue_commits_finished_deletes_within_its_delay(store: Store) -> None:
-    events = AsyncEventStore(store)
+def test_the_queue_commits_finished_deletes_within_its_delay(store: SqliteStore) -> None:
+    events = store.async_events
 
     async def scenario() -> None:
         queue = AsyncQueue(events)
-        events.enqueue(queued("a"))
+        await events.enqueue(queued("a"))
         queue.finished("a")
         assert _rows(store) == ["a"]
         await wait_until(lambda: not _rows(store), timeout=5.0)

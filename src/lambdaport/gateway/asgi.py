@@ -212,7 +212,7 @@ class Gateway:
             return
         origin = headers.get("origin")
         if origin is not None:
-            cors = self._service_cors(scope, endpoint, headers, origin)
+            cors = await self._service_cors(scope, endpoint, headers, origin)
             if is_preflight(method, headers):
                 await _answer(send, self._preflight(endpoint, cors, origin, headers))
                 return
@@ -263,7 +263,7 @@ class Gateway:
         return identity, self._services.get(identity.service), receive
 
     @staticmethod
-    def _service_cors(
+    async def _service_cors(
         scope: Scope, endpoint: ServiceEndpoint | None, headers: Mapping[str, str], origin: str
     ) -> CorsAnswer | None:
         """The service's own CORS answer for the resource the request names, if any."""
@@ -283,7 +283,7 @@ class Gateway:
             path=raw_path.decode("latin-1").split("?", 1)[0] if raw_path else scope["path"],
             preflight=preflight,
         )
-        return endpoint.cors(request)
+        return await endpoint.cors(request)
 
     def _preflight(
         self,

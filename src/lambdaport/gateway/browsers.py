@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
@@ -81,7 +81,7 @@ class CorsAnswer:
 
 
 # A service's CORS rules for the resource a request names; None: the service has none.
-ServiceCors = Callable[[CorsRequest], CorsAnswer | None]
+ServiceCors = Callable[[CorsRequest], Awaitable[CorsAnswer | None]]
 
 
 def _split(setting: str) -> tuple[str, ...]:

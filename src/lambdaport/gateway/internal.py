@@ -31,7 +31,7 @@ class InternalApi:
         services: Callable[[], Mapping[str, str]],
         logs: LogBook,
         code_root: Path,
-        status: Callable[[], Mapping[str, Any]],
+        status: Callable[[], Awaitable[Mapping[str, Any]]],
         auth: InternalAuth,
         routes: Mapping[str, Callable[[HttpRequest], Awaitable[HttpResponse]]] | None = None,
     ) -> None:
@@ -48,7 +48,7 @@ class InternalApi:
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         if path in ("/_lambdaport/health", "/_localstack/health"):
-            return self.health()
+            return await self.health()
         for prefix, handler in self._routes.items():
             if path.startswith(prefix):
                 return await handler(request)
@@ -61,7 +61,8 @@ class InternalApi:
             return self.code(path.rsplit("/", 1)[-1])
         return _json(404, {"message": f"no lambdaport endpoint at {path}"})
 
-    def health(self) -> HttpResponse:
+    async def health(self) -> HttpResponse:
+        status = await self._status()
         return _json(
             200,
             {
@@ -69,7 +70,7 @@ class InternalApi:
                 "edition": "lambdaport",
                 "services": dict(self._services()),
                 "uptime": round(time.monotonic() - self._started, 3),
-                **self._status(),
+                **status,
             },
         )
 
@@ -82,11 +83,11 @@ class InternalApi:
         except ValueError:
             return _json(400, {"message": "after and wait must be numbers"})
         if after < 0:
-            after = max(0, self._logs.last_id(group) + after)
+            after = max(0, await self._logs.last_id(group) + after)
         events = (
             await self._logs.wait(group, after, wait)
             if wait > 0
-            else self._logs.events(group, after)
+            else await self._logs.events(group, after)
         )
         return _json(
             200,

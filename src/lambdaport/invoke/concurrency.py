@@ -3,6 +3,11 @@
 Functions with reserved concurrency draw only on their reservation; all others share what
 the account limit leaves unreserved. Past either limit the invocation is throttled with
 AWS's ``TooManyRequestsException`` and its ``Reason``.
+
+The counts are node-local: they are the invocations running on this server, not a record
+(nothing to restore at start, since nothing runs then). Several nodes sharing an account's
+limit would need a shared counter (leases in the store, ``store/checkpoints.py``'s
+``Leases``, or the database's own counters) behind this class's ``acquire``/``release``.
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ class Invoker:
         if request.invocation_type == "DryRun":
             return InvokeResponse(204, request_id, resolved.executed_version)
         if request.invocation_type == "Event":
-            self._events.accept(
+            await self._events.accept(
                 AsyncInvocation(
                     request_id=request_id,
                     function_arn=spec.function_arn,

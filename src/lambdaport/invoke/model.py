@@ -117,7 +117,7 @@ class AsyncInvocation:
 class AsyncEventQueue(Protocol):
     """Where the invoker puts ``Event`` invocations: durably, before it answers 202."""
 
-    def accept(self, invocation: AsyncInvocation) -> None: ...
+    async def accept(self, invocation: AsyncInvocation) -> None: ...
 
 
 class FunctionResolver(Protocol):

@@ -45,7 +45,7 @@ class AccountService:
             raise not_found(ref, missing)
         return entry
 
-    def put_function_concurrency(self, command: PutFunctionConcurrency) -> Concurrency:
+    async def put_function_concurrency(self, command: PutFunctionConcurrency) -> Concurrency:
         entry = self._function(command.function, missing=LATEST)
         reserved = command.reserved_concurrent_executions
         others = self._registry.reserved_total(entry.latest.account_id, entry.latest.region) - (
@@ -56,16 +56,18 @@ class AccountService:
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
             )
-        self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=reserved))
+        await self._registry.set_settings(
+            entry, replace(entry.settings, reserved_concurrency=reserved)
+        )
         return Concurrency(reserved)
 
     def get_function_concurrency(self, command: GetFunctionConcurrency) -> Concurrency:
         entry = self._function(command.function)
         return Concurrency(entry.settings.reserved_concurrency)
 
-    def delete_function_concurrency(self, command: DeleteFunctionConcurrency) -> None:
+    async def delete_function_concurrency(self, command: DeleteFunctionConcurrency) -> None:
         entry = self._function(command.function)
-        self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=None))
+        await self._registry.set_settings(entry, replace(entry.settings, reserved_concurrency=None))
 
     def get_account_settings(self, command: GetAccountSettings) -> AccountSettings:
         entries = list(self._registry.functions(command.account_id, command.region))
@@ -101,19 +103,19 @@ class AccountService:
             raise resource_not_found(f"Function not found: {resource}")
         return entry
 
-    def tag_resource(self, command: TagResource) -> None:
+    async def tag_resource(self, command: TagResource) -> None:
         if not command.tags:
             raise invalid_parameter("An error occurred and the request cannot be processed.")
         entry = self._tagged(command.resource)
         tags = {**entry.settings.tags, **command.tags}
         check_tag_count(len(tags))
-        self._registry.set_settings(entry, replace(entry.settings, tags=tags))
+        await self._registry.set_settings(entry, replace(entry.settings, tags=tags))
 
-    def untag_resource(self, command: UntagResource) -> None:
+    async def untag_resource(self, command: UntagResource) -> None:
         entry = self._tagged(command.resource)
         removed = set(command.tag_keys)
         tags = {k: v for k, v in entry.settings.tags.items() if k not in removed}
-        self._registry.set_settings(entry, replace(entry.settings, tags=tags))
+        await self._registry.set_settings(entry, replace(entry.settings, tags=tags))
 
     def list_tags(self, command: ListTags) -> dict[str, str]:
         return dict(self._tagged(command.resource).settings.tags)

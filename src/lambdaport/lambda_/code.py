@@ -23,6 +23,7 @@ import io
 import os
 import shutil
 import stat
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -95,7 +96,8 @@ class CodeStore:
         return Code(sha256=base64.b64encode(digest).decode(), size=0, hot_reload_dir=str(resolved))
 
     def _extract(self, data: bytes, target: Path) -> None:
-        staging = target.with_name(target.name + f".tmp{os.getpid()}")
+        # A staging directory of its own: two threads may extract the same package at once.
+        staging = target.with_name(f"{target.name}.tmp{os.getpid()}-{uuid.uuid4().hex}")
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
@@ -107,7 +109,11 @@ class CodeStore:
                 _check_sizes(archive)
                 for info in archive.infolist():
                     _extract_member(archive, info, staging)
-            staging.rename(target)
+            try:
+                staging.rename(target)
+            except OSError:
+                if not target.is_dir():  # not another extraction of the same package winning
+                    raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -31,10 +31,10 @@ from lambdaport.lambda_.commands import (
 from lambdaport.lambda_.models import FunctionEventInvokeConfig
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn, parse_function_ref
 from lambdaport.lambda_.paging import Page, paginate
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry
-from lambdaport.store import Store
+from lambdaport.lambda_.registry import EVENT_INVOKE_CONFIG, FunctionEntry, FunctionRegistry
+from lambdaport.store.documents import Delete, Documents, Put
 
-KIND = "event_invoke_config"
+KIND = EVENT_INVOKE_CONFIG
 Key = tuple[str, str, str, str]  # account, region, function name, qualifier
 _SERVICES = {"OnSuccess": {"sqs", "sns", "lambda", "events"}}
 _SERVICES["OnFailure"] = _SERVICES["OnSuccess"] | {"s3"}
@@ -113,13 +113,20 @@ def _to_document(config: FunctionEventInvokeConfig) -> dict[str, Any]:
 
 
 class EventInvokeConfigService:
-    def __init__(self, registry: FunctionRegistry, store: Store) -> None:
+    """The configs are documents; ``_configs`` is this node's cache of them (loaded at start,
+    written through), for the invoke path."""
+
+    def __init__(self, registry: FunctionRegistry, documents: Documents) -> None:
         self._registry = registry
-        self._store = store
+        self._documents = documents
         self._configs: dict[Key, FunctionEventInvokeConfig] = {}
-        for (account, region, name, qualifier), body in store.scan(KIND):
+
+    async def load(self) -> None:
+        configs: dict[Key, FunctionEventInvokeConfig] = {}
+        for (account, region, name, qualifier), body in await self._documents.scan(KIND):
             key = (account, region, name, qualifier)
-            self._configs[key] = _from_document(key, body)
+            configs[key] = _from_document(key, body)
+        self._configs = configs
 
     # -- the invoke path ----------------------------------------------------------------
 
@@ -139,11 +146,10 @@ class EventInvokeConfigService:
 
     def function_deleted(self, arn: str) -> None:
         """Deleting a function (its unqualified ARN) deletes its configs: a new function of
-        that name has none."""
+        that name has none (the registry deletes their documents with the function's)."""
         _, _, _, region, account_id, _, name = arn.split(":", 6)
         for key in [k for k in self._configs if k[:3] == (account_id, region, name)]:
             del self._configs[key]
-        self._store.delete_prefix(KIND, (account_id, region, name))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -189,14 +195,14 @@ class EventInvokeConfigService:
             raise _no_config(key)
         return config
 
-    def _save(self, key: Key, config: FunctionEventInvokeConfig) -> FunctionEventInvokeConfig:
-        self._store.put(KIND, key, _to_document(config))
+    async def _save(self, key: Key, config: FunctionEventInvokeConfig) -> FunctionEventInvokeConfig:
         self._configs[key] = config
+        await self._documents.write([Put(KIND, key, _to_document(config))])
         return config
 
     # -- operations -----------------------------------------------------------------------
 
-    def put_function_event_invoke_config(
+    async def put_function_event_invoke_config(
         self, command: PutFunctionEventInvokeConfig
     ) -> FunctionEventInvokeConfig:
         _check_settings(command)
@@ -211,9 +217,9 @@ class EventInvokeConfigService:
             on_success=_arn(destinations.on_success),
             on_failure=_arn(destinations.on_failure),
         )
-        return self._save(key, config)
+        return await self._save(key, config)
 
-    def update_function_event_invoke_config(
+    async def update_function_event_invoke_config(
         self, command: UpdateFunctionEventInvokeConfig
     ) -> FunctionEventInvokeConfig:
         _check_settings(command)
@@ -231,18 +237,20 @@ class EventInvokeConfigService:
                 config = replace(config, on_success=given.on_success.destination)
             if given.on_failure is not None:
                 config = replace(config, on_failure=given.on_failure.destination)
-        return self._save(key, replace(config, last_modified=time.time()))
+        return await self._save(key, replace(config, last_modified=time.time()))
 
     def get_function_event_invoke_config(
         self, command: GetFunctionEventInvokeConfig
     ) -> FunctionEventInvokeConfig:
         return self._existing(_key(command.function))
 
-    def delete_function_event_invoke_config(self, command: DeleteFunctionEventInvokeConfig) -> None:
+    async def delete_function_event_invoke_config(
+        self, command: DeleteFunctionEventInvokeConfig
+    ) -> None:
         key = _key(command.function)
         self._existing(key)
         del self._configs[key]
-        self._store.delete(KIND, key)
+        await self._documents.write([Delete(KIND, key)])
 
     def list_function_event_invoke_configs(
         self, command: ListFunctionEventInvokeConfigs

@@ -68,29 +68,32 @@ class FunctionService:
         self._retire = retire
         self._watch = watch
         self._objects = objects  # S3, for Code.S3Bucket/S3Key
+        self._settling: set[asyncio.Task[None]] = set()
 
     # -- code -------------------------------------------------------------------------
 
-    def _code_from(self, source: FunctionCode) -> Code:
+    async def _code_from(self, source: FunctionCode) -> Code:
+        """The version's code; a package is extracted in a worker thread, off the loop."""
         bucket, key = source.s3_bucket, source.s3_key
         if source.zip_file is not None:
-            return self._code.save_zip(source.zip_file)
+            return await asyncio.to_thread(self._code.save_zip, source.zip_file)
         if bucket == HOT_RELOAD_BUCKET and key:
             code = self._code.hot_reload(key)
             self._watch(code.hot_reload_dir)
             return code
         if bucket is not None:
-            return self._code.save_zip(self._zip_from_s3(bucket, key, source.s3_object_version))
+            data = await self._zip_from_s3(bucket, key, source.s3_object_version)
+            return await asyncio.to_thread(self._code.save_zip, data)
         if source.image_uri is not None:
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
         raise invalid_parameter("Please provide a source for function code.")
 
-    def _zip_from_s3(self, bucket: str, key: str | None, version: str | None) -> bytes:
+    async def _zip_from_s3(self, bucket: str, key: str | None, version: str | None) -> bytes:
         """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
         if not key:
             raise invalid_parameter("S3Key is required when S3Bucket is given.")
         try:
-            return self._objects.get_object_bytes(bucket, key, version)
+            return await self._objects.get_object_bytes(bucket, key, version)
         except AwsError as error:
             raise invalid_parameter(
                 f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: "
@@ -102,14 +105,16 @@ class FunctionService:
     def _settle(self, entry: FunctionEntry) -> None:
         """Pending -> Active and InProgress -> Successful once the call has answered."""
 
-        def settle() -> None:
+        async def settle() -> None:
             current = self._registry.find(
                 FunctionRef(entry.latest.account_id, entry.latest.region, entry.latest.name, None)
             )
             if current is entry:
-                self._registry.set_latest(entry, activated(entry.latest))
+                await self._registry.set_latest(entry, activated(entry.latest))
 
-        asyncio.get_running_loop().call_soon(settle)
+        task = asyncio.get_running_loop().create_task(settle())
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
 
     @staticmethod
     def _check_updatable(entry: FunctionEntry) -> None:
@@ -127,7 +132,7 @@ class FunctionService:
 
     # -- operations ---------------------------------------------------------------------
 
-    def create_function(self, command: CreateFunction) -> FunctionConfiguration:
+    async def create_function(self, command: CreateFunction) -> FunctionConfiguration:
         ref = command.function
         if command.package_type != "Zip":
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
@@ -141,6 +146,9 @@ class FunctionService:
         check_tag_count(len(command.tags))
         if self._registry.find(ref) is not None:
             raise resource_conflict(f"Function already exist: {ref.name}")
+        code = await self._code_from(command.code)  # extracted off the loop
+        if self._registry.find(ref) is not None:  # created while the code was extracted
+            raise resource_conflict(f"Function already exist: {ref.name}")
         version = FunctionVersion(
             account_id=ref.account_id,
             region=ref.region,
@@ -149,7 +157,7 @@ class FunctionService:
             runtime=runtime,
             role=role,
             handler=handler,
-            code=self._code_from(command.code),
+            code=code,
             description=command.description,
             timeout=timeout,
             memory_size=memory_size,
@@ -161,12 +169,12 @@ class FunctionService:
             extra=dict(command.extra),
         )
         entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=dict(command.tags)))
-        self._registry.save_function(entry)
+        await self._registry.save_function(entry)
         # Not yet LastUpdateStatus: the function is being created.
         config = replace(FunctionConfiguration.of(version), creating=True)
         if command.publish:
             # AWS answers $LATEST's configuration with the number of the version published.
-            published = self._registry.publish(entry, activated(version), "")
+            published = await self._registry.publish(entry, activated(version), "")
             config = replace(config, version=published.version)
         self._settle(entry)
         return config
@@ -199,7 +207,7 @@ class FunctionService:
     ) -> FunctionConfiguration:
         return self._configuration(command.function)[1]
 
-    def update_function_code(self, command: UpdateFunctionCode) -> FunctionConfiguration:
+    async def update_function_code(self, command: UpdateFunctionCode) -> FunctionConfiguration:
         if command.code.image_uri is not None:
             raise invalid_parameter(
                 "Please don't provide ImageUri when updating a function with packageType Zip."
@@ -207,7 +215,10 @@ class FunctionService:
         entry = self._registry.entry(command.function)
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
-        code = self._code_from(command.code)
+        code = await self._code_from(command.code)  # extracted off the loop
+        entry = self._registry.entry(command.function)  # as it is now: it may have changed
+        self._check_updatable(entry)
+        self._check_revision(entry, command.revision_id)
         latest = replace(
             entry.latest,
             code=code,
@@ -218,14 +229,14 @@ class FunctionService:
         )
         if command.dry_run:
             return FunctionConfiguration.of(replace(latest, last_update_status="Successful"))
-        self._registry.set_latest(entry, latest)
+        await self._registry.set_latest(entry, latest)
         self._retire(latest.arn, LATEST)
         if command.publish:
-            self._registry.publish(entry, activated(latest), "")
+            await self._registry.publish(entry, activated(latest), "")
         self._settle(entry)
         return FunctionConfiguration.of(latest)
 
-    def update_function_configuration(
+    async def update_function_configuration(
         self, command: UpdateFunctionConfiguration
     ) -> FunctionConfiguration:
         ref = command.function
@@ -262,12 +273,12 @@ class FunctionService:
             revision_id=str(uuid.uuid4()),
             last_update_status="InProgress",
         )
-        self._registry.set_latest(entry, latest)
+        await self._registry.set_latest(entry, latest)
         self._retire(latest.arn, LATEST)
         self._settle(entry)
         return FunctionConfiguration.of(latest)
 
-    def delete_function(self, command: DeleteFunction) -> None:
+    async def delete_function(self, command: DeleteFunction) -> None:
         ref = command.function
         qualifier = ref.qualifier
         if qualifier == LATEST:
@@ -278,7 +289,7 @@ class FunctionService:
             raise invalid_parameter("Deletion of aliases is not currently supported.")
         entry = self._registry.entry(ref)
         if qualifier is None:
-            self._registry.delete_function(entry)
+            await self._registry.delete_function(entry)
             self._retire(entry.latest.arn, None)
             return
         if qualifier not in entry.versions:
@@ -288,7 +299,7 @@ class FunctionService:
             raise resource_conflict(
                 f"Unable to delete version because the following aliases reference it: {using}"
             )
-        self._registry.delete_version(entry, qualifier)
+        await self._registry.delete_version(entry, qualifier)
         self._retire(entry.latest.arn, qualifier)
 
     def list_functions(self, command: ListFunctions) -> Page[FunctionConfiguration]:

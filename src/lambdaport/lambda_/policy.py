@@ -88,7 +88,7 @@ class PolicyService:
             raise resource_not_found(f"Cannot find alias arn: {ref.qualified_arn}")
         return alias.revision_id
 
-    def add_permission(self, command: AddPermission) -> PolicyStatement:
+    async def add_permission(self, command: AddPermission) -> PolicyStatement:
         ref = command.function
         qualifier = self._reference(ref)
         statement = build_statement(ref.qualified_arn if qualifier else ref.arn, command)
@@ -117,10 +117,10 @@ class PolicyService:
                 400,
                 fields={"Type": "User"},
             )
-        self._registry.save_policy(entry, qualifier, updated)
+        await self._registry.save_policy(entry, qualifier, updated)
         return statement
 
-    def remove_permission(self, command: RemovePermission) -> None:
+    async def remove_permission(self, command: RemovePermission) -> None:
         ref = command.function
         qualifier = self._reference(ref)
         entry = self._registry.find(ref)
@@ -136,7 +136,7 @@ class PolicyService:
         remaining = [s for s in policy.statements if s["Sid"] != sid]
         if len(remaining) == len(policy.statements):
             raise resource_not_found(f"Statement {sid} is not found in resource policy.")
-        self._registry.save_policy(entry, qualifier, Policy(remaining))
+        await self._registry.save_policy(entry, qualifier, Policy(remaining))
 
     def get_policy(self, command: GetPolicy) -> FunctionPolicy:
         ref = command.function

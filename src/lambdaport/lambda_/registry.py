@@ -1,7 +1,16 @@
-"""Every function of every account and region, in memory and durably in the store.
+"""Every function of every account and region: a node-local cache of the store's documents.
 
-Reads (the invoke path above all) never touch SQLite; every change is written through to
-the store before the API call returns, and the registry is rebuilt from the store at start.
+The store's ``function``, ``version``, ``alias`` and ``policy`` documents are the record; the
+registry is this node's cache of them, loaded at start (:meth:`FunctionRegistry.load`) and
+kept current by every write going through it: the cache changes at once (so a
+read-modify-write by the control plane stays atomic on the event loop) and the write method
+returns once the store has committed it, before the API call answers. Reads (the invoke path
+above all) never touch the store.
+
+Invalidation: every write records the kinds' revisions the store answers
+(:attr:`FunctionRegistry.revision`). A second node writing the same documents bumps them; a
+registry shared by several nodes calls :meth:`FunctionRegistry.refresh`, which reloads when
+the store's revisions differ from the ones it has seen. A single node never needs to.
 """
 
 from __future__ import annotations
@@ -13,9 +22,11 @@ from typing import Any
 from lambdaport.errors import AwsError, resource_not_found
 from lambdaport.lambda_.models import Alias, FunctionSettings, FunctionVersion, now_timestamp
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn
-from lambdaport.store import Store
+from lambdaport.store.documents import Change, Delete, Documents, Put
 
 AccountKey = tuple[str, str]  # (account, region)
+KINDS = ("function", "version", "alias", "policy")
+EVENT_INVOKE_CONFIG = "event_invoke_config"  # lambda_.event_invoke_config's documents
 
 
 @dataclass(slots=True)
@@ -58,35 +69,55 @@ def not_found(ref: FunctionRef, qualifier: str | None = None) -> Exception:
 
 
 class FunctionRegistry:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, documents: Documents) -> None:
+        self._documents = documents
         self._functions: dict[tuple[str, str, str], FunctionEntry] = {}
         # Reserved concurrency per function and its sum per (account, region), kept current
         # so the invoke path never scans the functions.
         self._reserved: dict[tuple[str, str, str], int] = {}
         self._reserved_totals: dict[AccountKey, int] = {}
-        self._load()
+        self.revision: dict[str, int] = dict.fromkeys(KINDS, 0)
 
     # -- loading and saving -----------------------------------------------------------
 
-    def _load(self) -> None:
-        store = self._store
-        for key, body in store.scan("function"):
+    async def load(self) -> None:
+        """(Re)build the cache from the store's documents."""
+        documents = self._documents
+        revision = {kind: await documents.revision(kind) for kind in KINDS}
+        scans = {kind: await documents.scan(kind) for kind in KINDS}
+        functions: dict[tuple[str, str, str], FunctionEntry] = {}
+        for key, body in scans["function"]:
             entry = FunctionEntry(
                 latest=FunctionVersion.from_record(body["latest"]),
                 settings=FunctionSettings.from_record(body["settings"]),
                 last_version=int(body["last_version"]),
             )
-            account, region, name, _ = key
-            prefix = (account, region, name)
-            for (_, _, _, version), record in store.scan("version", prefix):
-                entry.versions[version] = FunctionVersion.from_record(record)
-            for (_, _, _, alias), record in store.scan("alias", prefix):
-                entry.aliases[alias] = Alias.from_record(record)
-            for (_, _, _, qualifier), record in store.scan("policy", prefix):
-                entry.policies[qualifier] = Policy(record["statements"])
-            self._functions[prefix] = entry
+            functions[(key[0], key[1], key[2])] = entry
+        for (account, region, name, version), record in scans["version"]:
+            if (found := functions.get((account, region, name))) is not None:
+                found.versions[version] = FunctionVersion.from_record(record)
+        for (account, region, name, alias), record in scans["alias"]:
+            if (found := functions.get((account, region, name))) is not None:
+                found.aliases[alias] = Alias.from_record(record)
+        for (account, region, name, qualifier), record in scans["policy"]:
+            if (found := functions.get((account, region, name))) is not None:
+                found.policies[qualifier] = Policy(record["statements"])
+        self._functions = functions
+        self._reserved, self._reserved_totals = {}, {}
+        for entry in functions.values():
             self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
+        self.revision = revision
+
+    async def refresh(self) -> bool:
+        """Reload when another writer changed the documents since this cache saw them."""
+        for kind in KINDS:
+            if await self._documents.revision(kind) != self.revision[kind]:
+                await self.load()
+                return True
+        return False
+
+    async def _write(self, *changes: Change) -> None:
+        self.revision.update(await self._documents.write(changes))
 
     def _count_reserved(self, key: tuple[str, str, str], reserved: int) -> None:
         account = (key[0], key[1])
@@ -95,61 +126,71 @@ class FunctionRegistry:
             self._reserved[key] = reserved
         self._reserved_totals[account] = self._reserved_totals.get(account, 0) - previous + reserved
 
-    def save_function(self, entry: FunctionEntry) -> None:
+    @staticmethod
+    def _function_document(entry: FunctionEntry) -> Put:
+        body = {
+            "latest": entry.latest.to_record(),
+            "settings": entry.settings.to_record(),
+            "last_version": entry.last_version,
+        }
+        return Put("function", entry.key, body)
+
+    async def save_function(self, entry: FunctionEntry) -> None:
         self._functions[entry.key] = entry
         self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
-        self._store.put(
-            "function",
-            entry.key,
-            {
-                "latest": entry.latest.to_record(),
-                "settings": entry.settings.to_record(),
-                "last_version": entry.last_version,
-            },
+        await self._write(self._function_document(entry))
+
+    async def save_version(self, entry: FunctionEntry, version: FunctionVersion) -> None:
+        """The new version and the function (its ``last_version``), in one commit."""
+        entry.versions[version.version] = version
+        self._functions[entry.key] = entry
+        await self._write(
+            Put("version", (*entry.key, version.version), version.to_record()),
+            self._function_document(entry),
         )
 
-    def save_version(self, entry: FunctionEntry, version: FunctionVersion) -> None:
-        entry.versions[version.version] = version
-        self._store.put("version", (*entry.key, version.version), version.to_record())
-
-    def delete_version(self, entry: FunctionEntry, version: str) -> None:
+    async def delete_version(self, entry: FunctionEntry, version: str) -> None:
         entry.versions.pop(version, None)
-        self._store.delete("version", (*entry.key, version))
+        await self._write(Delete("version", (*entry.key, version)))
 
-    def save_alias(self, entry: FunctionEntry, alias: Alias) -> None:
+    async def save_alias(self, entry: FunctionEntry, alias: Alias) -> None:
         entry.aliases[alias.name] = alias
-        self._store.put("alias", (*entry.key, alias.name), alias.to_record())
+        await self._write(Put("alias", (*entry.key, alias.name), alias.to_record()))
 
-    def delete_alias(self, entry: FunctionEntry, name: str) -> None:
+    async def delete_alias(self, entry: FunctionEntry, name: str) -> None:
+        """The alias and its resource policy, in one commit."""
         entry.aliases.pop(name, None)
-        self._store.delete("alias", (*entry.key, name))
+        entry.policies.pop(name, None)
+        await self._write(Delete("alias", (*entry.key, name)), Delete("policy", (*entry.key, name)))
 
-    def save_policy(self, entry: FunctionEntry, qualifier: str, policy: Policy) -> None:
+    async def save_policy(self, entry: FunctionEntry, qualifier: str, policy: Policy) -> None:
         key = (*entry.key, qualifier)
         if policy.statements:
             entry.policies[qualifier] = policy
-            self._store.put("policy", key, {"statements": policy.statements})
+            body = {"statements": policy.statements}
+            await self._write(Put("policy", key, body))
         else:
             entry.policies.pop(qualifier, None)
-            self._store.delete("policy", key)
+            await self._write(Delete("policy", key))
 
-    def delete_function(self, entry: FunctionEntry) -> None:
+    async def delete_function(self, entry: FunctionEntry) -> None:
         self._functions.pop(entry.key, None)
         self._count_reserved(entry.key, 0)
-        with self._store.transaction():
-            self._store.delete("function", entry.key)
-            for kind in ("version", "alias", "policy"):
-                self._store.delete_prefix(kind, entry.key)
+        await self._write(
+            Delete("function", entry.key),
+            *(Delete(kind, entry.key, prefix=True) for kind in KINDS[1:]),
+            Delete(EVENT_INVOKE_CONFIG, entry.key, prefix=True),
+        )
 
-    def set_latest(self, entry: FunctionEntry, latest: FunctionVersion) -> None:
+    async def set_latest(self, entry: FunctionEntry, latest: FunctionVersion) -> None:
         entry.latest = latest
-        self.save_function(entry)
+        await self.save_function(entry)
 
-    def set_settings(self, entry: FunctionEntry, settings: FunctionSettings) -> None:
+    async def set_settings(self, entry: FunctionEntry, settings: FunctionSettings) -> None:
         entry.settings = settings
-        self.save_function(entry)
+        await self.save_function(entry)
 
-    def publish(
+    async def publish(
         self, entry: FunctionEntry, latest: FunctionVersion, description: str
     ) -> FunctionVersion:
         """Publish ``latest`` unless the newest version already has the same code and config."""
@@ -164,8 +205,7 @@ class FunctionRegistry:
             description=description or latest.description,
             last_modified=now_timestamp(),
         )
-        self.save_version(entry, version)
-        self.save_function(entry)
+        await self.save_version(entry, version)  # and the function's last_version
         return version
 
     # -- lookups ----------------------------------------------------------------------
@@ -204,11 +244,11 @@ class FunctionRegistry:
     def reserved_total(self, account_id: str, region: str) -> int:
         return self._reserved_totals.get((account_id, region), 0)
 
-    def activate_all(self) -> None:
+    async def activate_all(self) -> None:
         """After a restart nothing is still being created: every function is Active."""
         for entry in list(self._functions.values()):
             if entry.latest.state != "Active" or entry.latest.last_update_status != "Successful":
-                self.set_latest(entry, activated(entry.latest))
+                await self.set_latest(entry, activated(entry.latest))
 
 
 def activated(version: FunctionVersion) -> FunctionVersion:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import OrderedDict
 from typing import Protocol
 
 from lambdaport.invoke.model import (
@@ -18,6 +19,9 @@ from lambdaport.runtime.spec import FunctionSpec
 
 # Parsed references kept per resolver (parsing is pure; the invoke path repeats the same few).
 _REF_CACHE_SIZE = 4096
+# Specs of versions recently invoked: one per (function, version, revision), so every update
+# of a function would add one; the least recently used go past this many.
+SPEC_CACHE_SIZE = 1024
 
 RefKey = tuple[str, str, str, str | None]
 
@@ -38,13 +42,16 @@ class Resolver:
         self._registry = registry
         self._code = code
         self._event_invoke_configs = event_invoke_configs
-        self._specs: dict[tuple[str, str, str], FunctionSpec] = {}
+        self._specs: OrderedDict[tuple[str, str, str], FunctionSpec] = OrderedDict()
         self._refs: dict[RefKey, tuple[FunctionRef, str]] = {}
 
     def _spec(self, version: FunctionVersion) -> FunctionSpec:
         key = (version.arn, version.version, version.revision_id)
-        spec = self._specs.get(key)
-        if spec is None:
+        specs = self._specs
+        spec = specs.get(key)
+        if spec is not None:
+            specs.move_to_end(key)
+        else:
             spec = FunctionSpec(
                 function_name=version.name,
                 function_arn=version.arn,
@@ -60,7 +67,9 @@ class Resolver:
                 log_group=version.log_group,
                 environment=dict(version.environment),
             )
-            self._specs[key] = spec
+            specs[key] = spec
+            if len(specs) > SPEC_CACHE_SIZE:
+                specs.popitem(last=False)
         return spec
 
     @staticmethod

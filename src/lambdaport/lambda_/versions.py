@@ -20,7 +20,7 @@ from lambdaport.lambda_.commands import (
 from lambdaport.lambda_.models import Alias, FunctionConfiguration
 from lambdaport.lambda_.names import ALIAS_NAME, LATEST, function_arn
 from lambdaport.lambda_.paging import Page, paginate
-from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, Policy, revision_mismatch
+from lambdaport.lambda_.registry import FunctionEntry, FunctionRegistry, revision_mismatch
 
 
 def _alias_arn(entry: FunctionEntry, name: str) -> str:
@@ -50,7 +50,7 @@ class VersionService:
     def __init__(self, registry: FunctionRegistry) -> None:
         self._registry = registry
 
-    def publish_version(self, command: PublishVersion) -> FunctionConfiguration:
+    async def publish_version(self, command: PublishVersion) -> FunctionConfiguration:
         entry = self._registry.entry(command.function)
         latest = entry.latest
         if latest.state == "Pending" or latest.last_update_status == "InProgress":
@@ -66,7 +66,7 @@ class VersionService:
             )
         if command.revision_id and command.revision_id != latest.revision_id:
             raise revision_mismatch()
-        version = self._registry.publish(entry, latest, command.description)
+        version = await self._registry.publish(entry, latest, command.description)
         return FunctionConfiguration.of(version)
 
     def list_versions_by_function(
@@ -96,7 +96,7 @@ class VersionService:
                     "already included in routing configuration."
                 )
 
-    def create_alias(self, command: CreateAlias) -> Alias:
+    async def create_alias(self, command: CreateAlias) -> Alias:
         name = command.name
         if not ALIAS_NAME.match(name):
             raise invalid_parameter(f"Invalid alias name: {name}")
@@ -117,7 +117,7 @@ class VersionService:
             routing_weights=weights,
             revision_id=str(uuid.uuid4()),
         )
-        self._registry.save_alias(entry, alias)
+        await self._registry.save_alias(entry, alias)
         return alias
 
     def get_alias(self, command: GetAlias) -> Alias:
@@ -127,7 +127,7 @@ class VersionService:
             raise _alias_not_found(entry, command.name)
         return alias
 
-    def update_alias(self, command: UpdateAlias) -> Alias:
+    async def update_alias(self, command: UpdateAlias) -> Alias:
         entry = self._registry.entry(command.function)
         name = command.name
         alias = entry.aliases.get(name)
@@ -151,13 +151,12 @@ class VersionService:
             routing_weights=weights,
             revision_id=str(uuid.uuid4()),
         )
-        self._registry.save_alias(entry, updated)
+        await self._registry.save_alias(entry, updated)
         return updated
 
-    def delete_alias(self, command: DeleteAlias) -> None:
+    async def delete_alias(self, command: DeleteAlias) -> None:
         entry = self._registry.entry(command.function)
-        self._registry.delete_alias(entry, command.name)
-        self._registry.save_policy(entry, command.name, Policy())
+        await self._registry.delete_alias(entry, command.name)  # and its policy
 
     def list_aliases(self, command: ListAliases) -> Page[Alias]:
         entry = self._registry.entry(command.function)

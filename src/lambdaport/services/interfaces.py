@@ -29,7 +29,7 @@ class QueueSink(Protocol):
     (an X-Ray trace header) becomes the message's ``AWSTraceHeader`` system attribute.
     """
 
-    def send_message(
+    async def send_message(
         self,
         queue_arn: str,
         body: str,
@@ -55,17 +55,19 @@ class TopicSink(Protocol):
         subject: str | None = None,
     ) -> str: ...
 
-    def topic_exists(self, topic_arn: str) -> bool: ...
+    async def topic_exists(self, topic_arn: str) -> bool: ...
 
 
 class ObjectStore(Protocol):
     """Implemented by S3: small whole-object reads and writes for other services (function
     code from S3Bucket/S3Key, async failure destinations to a bucket)."""
 
-    def get_object_bytes(self, bucket: str, key: str, version_id: str | None = None) -> bytes: ...
+    async def get_object_bytes(
+        self, bucket: str, key: str, version_id: str | None = None
+    ) -> bytes: ...
 
-    def put_object_bytes(
+    async def put_object_bytes(
         self, bucket: str, key: str, body: bytes, content_type: str = "application/json"
     ) -> None: ...
 
-    def bucket_exists(self, bucket: str) -> bool: ...
+    async def bucket_exists(self, bucket: str) -> bool: ...

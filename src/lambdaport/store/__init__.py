@@ -1,5 +1,51 @@
-"""Persistence: the embedded SQLite store and blob files."""
+"""Persistence as interfaces: one protocol per owner, the records they exchange, and
+:class:`Store`, the set of them one data directory has. ``store.sqlite`` implements them."""
 
-from lambdaport.store.sqlite import Store, StoredLogEvent
+from __future__ import annotations
 
-__all__ = ["Store", "StoredLogEvent"]
+from pathlib import Path
+from typing import Protocol
+
+from lambdaport.store.async_events import AsyncEvents
+from lambdaport.store.checkpoints import Checkpoints, Leases
+from lambdaport.store.documents import Documents
+from lambdaport.store.logs import Logs
+from lambdaport.store.s3 import S3Tables
+from lambdaport.store.sns import SnsTables
+from lambdaport.store.sqs import SqsTables
+
+
+class Store(Protocol):
+    """Every owner's tables of one data directory, and the directory for blob files."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def documents(self) -> Documents: ...
+
+    @property
+    def async_events(self) -> AsyncEvents: ...
+
+    @property
+    def logs(self) -> Logs: ...
+
+    @property
+    def sqs(self) -> SqsTables: ...
+
+    @property
+    def sns(self) -> SnsTables: ...
+
+    @property
+    def s3(self) -> S3Tables: ...
+
+    @property
+    def checkpoints(self) -> Checkpoints: ...
+
+    @property
+    def leases(self) -> Leases: ...
+
+    def close(self) -> None: ...
+
+
+__all__ = ["Store"]

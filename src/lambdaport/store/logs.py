@@ -1,20 +1,15 @@
-"""CloudWatch Logs tables: ``log_groups``, ``log_streams`` and ``log_events`` (see ``schema.py``).
+"""CloudWatch Logs' store: log groups, log streams and log events, and their protocol.
 
-Every method is one statement or one short transaction on the store's connection, committed
-before it returns. Events are ordered by ``(timestamp, id)``: ``id`` is the insertion order
-(AUTOINCREMENT, never reused), so a position in a stream or group is that pair.
+Every method is atomic and committed before it returns. Events are ordered by
+``(timestamp, id)``: ``id`` is the insertion order (never reused), so a position in a stream
+or group is that pair.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
-
-from lambdaport.store.sqlite import Store
+from typing import Protocol
 
 Position = tuple[int, int]  # (timestamp, id)
 GroupKey = tuple[str, str, str]  # (account, region, log group name)
@@ -59,205 +54,54 @@ class LogEventRow:
         return (self.timestamp, self.id)
 
 
-_GROUP_COLUMNS = (
-    "g.account_id, g.region, g.name, g.creation_time, g.retention_in_days, g.kms_key_id, "
-    "g.log_group_class, g.tags"
-)
-_STREAM_COLUMNS = (
-    "log_group, name, creation_time, first_event_timestamp, last_event_timestamp, "
-    "last_ingestion_time, stored_bytes, sequence"
-)
-_EVENT_COLUMNS = "id, log_stream, timestamp, ingestion_time, message"
+@dataclass(frozen=True, slots=True)
+class StoredLogEvent:
+    """A log event as the followers of function logs see it."""
+
+    id: int
+    log_group: str
+    log_stream: str
+    timestamp: int
+    message: str
 
 
-def _group(row: Sequence[Any], stored_bytes: int = 0) -> LogGroupRow:
-    tags = orjson.loads(row[7]) if row[7] else {}
-    return LogGroupRow(
-        account_id=row[0],
-        region=row[1],
-        name=row[2],
-        creation_time=int(row[3]),
-        retention_in_days=row[4],
-        kms_key_id=row[5],
-        log_group_class=row[6],
-        tags=tuple(sorted(tags.items())),
-        stored_bytes=stored_bytes,
-    )
-
-
-class LogsStore:
-    """The CloudWatch Logs tables of one store."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._db: sqlite3.Connection = store.connection
-
-    # -- groups -------------------------------------------------------------------------
-
-    def create_group(self, group: LogGroupRow) -> bool:
+class Logs(Protocol):
+    async def create_group(self, group: LogGroupRow) -> bool:
         """Insert the group; False when it already exists."""
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO log_groups (account_id, region, name, creation_time, "
-            "retention_in_days, kms_key_id, log_group_class, tags) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                group.account_id,
-                group.region,
-                group.name,
-                group.creation_time,
-                group.retention_in_days,
-                group.kms_key_id,
-                group.log_group_class,
-                orjson.dumps(dict(group.tags)).decode(),
-            ),
-        )
-        return cursor.rowcount == 1
+        ...
 
-    def group(self, key: GroupKey) -> LogGroupRow | None:
-        row = self._db.execute(
-            f"SELECT {_GROUP_COLUMNS} FROM log_groups g "
-            "WHERE g.account_id=? AND g.region=? AND g.name=?",
-            key,
-        ).fetchone()
-        return None if row is None else _group(row, self._group_bytes(key))
+    async def group(self, key: GroupKey) -> LogGroupRow | None: ...
 
-    def groups(
+    async def groups(
         self, account_id: str, region: str, *, prefix: str = "", after: str = ""
     ) -> list[LogGroupRow]:
         """Groups in name order after ``after``, with ``prefix`` (stored bytes included)."""
-        rows = self._db.execute(
-            f"SELECT {_GROUP_COLUMNS}, COALESCE(SUM(s.stored_bytes), 0) FROM log_groups g "
-            "LEFT JOIN log_streams s ON s.account_id=g.account_id AND s.region=g.region "
-            "AND s.log_group=g.name WHERE g.account_id=? AND g.region=? AND g.name>? "
-            "AND substr(g.name, 1, ?)=? GROUP BY g.name ORDER BY g.name",
-            (account_id, region, after, len(prefix), prefix),
-        ).fetchall()
-        return [_group(row, int(row[8])) for row in rows]
+        ...
 
-    def retained_groups(self) -> list[LogGroupRow]:
-        rows = self._db.execute(
-            f"SELECT {_GROUP_COLUMNS} FROM log_groups g WHERE g.retention_in_days IS NOT NULL"
-        ).fetchall()
-        return [_group(row) for row in rows]
+    async def retained_groups(self) -> list[LogGroupRow]: ...
 
-    def _group_bytes(self, key: GroupKey) -> int:
-        row = self._db.execute(
-            "SELECT COALESCE(SUM(stored_bytes), 0) FROM log_streams "
-            "WHERE account_id=? AND region=? AND log_group=?",
-            key,
-        ).fetchone()
-        return int(row[0])
+    async def delete_group(self, key: GroupKey) -> bool: ...
 
-    def delete_group(self, key: GroupKey) -> bool:
-        with self._store.transaction():
-            cursor = self._db.execute(
-                "DELETE FROM log_groups WHERE account_id=? AND region=? AND name=?", key
-            )
-            self._db.execute(
-                "DELETE FROM log_streams WHERE account_id=? AND region=? AND log_group=?", key
-            )
-            self._db.execute(
-                "DELETE FROM log_events WHERE log_group=? AND account_id=? AND region=?",
-                (key[2], key[0], key[1]),
-            )
-        return cursor.rowcount == 1
+    async def set_retention(self, key: GroupKey, days: int | None) -> None: ...
 
-    def set_retention(self, key: GroupKey, days: int | None) -> None:
-        self._db.execute(
-            "UPDATE log_groups SET retention_in_days=? WHERE account_id=? AND region=? AND name=?",
-            (days, *key),
-        )
+    async def set_tags(self, key: GroupKey, tags: dict[str, str]) -> None: ...
 
-    def set_tags(self, key: GroupKey, tags: dict[str, str]) -> None:
-        self._db.execute(
-            "UPDATE log_groups SET tags=? WHERE account_id=? AND region=? AND name=?",
-            (orjson.dumps(tags).decode(), *key),
-        )
+    async def create_stream(self, key: GroupKey, name: str, creation_time: int) -> bool: ...
 
-    # -- streams ------------------------------------------------------------------------
+    async def stream(self, key: GroupKey, name: str) -> LogStreamRow | None: ...
 
-    def create_stream(self, key: GroupKey, name: str, creation_time: int) -> bool:
-        cursor = self._db.execute(
-            "INSERT OR IGNORE INTO log_streams (account_id, region, log_group, name, "
-            "creation_time) VALUES (?,?,?,?,?)",
-            (*key, name, creation_time),
-        )
-        return cursor.rowcount == 1
-
-    def stream(self, key: GroupKey, name: str) -> LogStreamRow | None:
-        row = self._db.execute(
-            f"SELECT {_STREAM_COLUMNS} FROM log_streams "
-            "WHERE account_id=? AND region=? AND log_group=? AND name=?",
-            (*key, name),
-        ).fetchone()
-        return None if row is None else LogStreamRow(*row)
-
-    def streams(self, key: GroupKey) -> list[LogStreamRow]:
+    async def streams(self, key: GroupKey) -> list[LogStreamRow]:
         """Every stream of the group in name order."""
-        rows = self._db.execute(
-            f"SELECT {_STREAM_COLUMNS} FROM log_streams "
-            "WHERE account_id=? AND region=? AND log_group=? ORDER BY name",
-            key,
-        ).fetchall()
-        return [LogStreamRow(*row) for row in rows]
+        ...
 
-    def delete_stream(self, key: GroupKey, name: str) -> bool:
-        with self._store.transaction():
-            cursor = self._db.execute(
-                "DELETE FROM log_streams WHERE account_id=? AND region=? AND log_group=? "
-                "AND name=?",
-                (*key, name),
-            )
-            self._db.execute(
-                "DELETE FROM log_events WHERE log_group=? AND log_stream=? AND account_id=? "
-                "AND region=?",
-                (key[2], name, key[0], key[1]),
-            )
-        return cursor.rowcount == 1
+    async def delete_stream(self, key: GroupKey, name: str) -> bool: ...
 
-    # -- events -------------------------------------------------------------------------
-
-    def append(self, batches: Sequence[Batch], ingestion_time: int) -> list[list[int]]:
+    async def append(self, batches: Sequence[Batch], ingestion_time: int) -> list[list[int]]:
         """Append each batch's events to its (existing) stream, all in one transaction;
         the new events' ids, batch by batch."""
-        ids: list[list[int]] = []
-        with self._store.transaction():
-            row = self._db.execute(
-                "SELECT seq FROM sqlite_sequence WHERE name='log_events'"
-            ).fetchone()
-            last = int(row[0]) if row else 0
-            for key, stream, events in batches:
-                ids.append(list(range(last + 1, last + 1 + len(events))))
-                last += len(events)
-                self._append(key, stream, events, ingestion_time)
-        return ids
+        ...
 
-    def _append(
-        self, key: GroupKey, stream: str, events: Sequence[tuple[int, str]], ingestion_time: int
-    ) -> None:
-        if not events:
-            return
-        first = min(ts for ts, _ in events)
-        last = max(ts for ts, _ in events)
-        size = sum(len(message.encode()) + 26 for _, message in events)
-        account_id, region, group = key
-        self._db.executemany(
-            "INSERT INTO log_events (log_group, log_stream, timestamp, message, account_id, "
-            "region, ingestion_time) VALUES (?,?,?,?,?,?,?)",
-            [
-                (group, stream, ts, message, account_id, region, ingestion_time)
-                for ts, message in events
-            ],
-        )
-        self._db.execute(
-            "UPDATE log_streams SET "
-            "first_event_timestamp=min(COALESCE(first_event_timestamp, ?), ?), "
-            "last_event_timestamp=max(COALESCE(last_event_timestamp, ?), ?), "
-            "last_ingestion_time=?, stored_bytes=stored_bytes+?, sequence=sequence+1 "
-            "WHERE account_id=? AND region=? AND log_group=? AND name=?",
-            (first, first, last, last, ingestion_time, size, *key, stream),
-        )
-
-    def stream_events(
+    async def stream_events(
         self,
         key: GroupKey,
         stream: str,
@@ -271,18 +115,9 @@ class LogsStore:
     ) -> list[LogEventRow]:
         """Events of one stream in ``[start, end)`` strictly between the positions,
         oldest first (``newest_first`` reads from the end and returns newest first)."""
-        clauses = ["log_group=?", "log_stream=?", "account_id=?", "region=?"]
-        args: list[Any] = [key[2], stream, key[0], key[1]]
-        _range_clauses(clauses, args, start, end, after, before)
-        order = "DESC" if newest_first else "ASC"
-        rows = self._db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM log_events WHERE {' AND '.join(clauses)} "
-            f"ORDER BY timestamp {order}, id {order} LIMIT ?",
-            (*args, limit),
-        ).fetchall()
-        return [LogEventRow(*row) for row in rows]
+        ...
 
-    def group_events(
+    async def group_events(
         self,
         key: GroupKey,
         *,
@@ -294,56 +129,18 @@ class LogsStore:
     ) -> list[LogEventRow]:
         """Events of the group (or of ``streams``) in ``[start, end)`` after ``after``,
         interleaved by (timestamp, id)."""
-        clauses = ["log_group=?", "account_id=?", "region=?"]
-        args: list[Any] = [key[2], key[0], key[1]]
-        if streams is not None:
-            clauses.append(f"log_stream IN ({','.join('?' * len(streams))})")
-            args.extend(streams)
-        _range_clauses(clauses, args, start, end, after, None)
-        rows = self._db.execute(
-            f"SELECT {_EVENT_COLUMNS} FROM log_events WHERE {' AND '.join(clauses)} "
-            "ORDER BY timestamp, id LIMIT ?",
-            (*args, limit),
-        ).fetchall()
-        return [LogEventRow(*row) for row in rows]
+        ...
 
-    def prune(self, key: GroupKey, cutoff: int) -> int:
+    async def prune(self, key: GroupKey, cutoff: int) -> int:
         """Delete the group's events older than ``cutoff`` (ms); the number deleted."""
-        account_id, region, group = key
-        with self._store.transaction():
-            cursor = self._db.execute(
-                "DELETE FROM log_events WHERE log_group=? AND timestamp<? AND account_id=? "
-                "AND region=?",
-                (group, cutoff, account_id, region),
-            )
-            if cursor.rowcount:
-                self._db.execute(
-                    "UPDATE log_streams SET stored_bytes=(SELECT "
-                    "COALESCE(SUM(length(CAST(e.message AS BLOB)) + 26), 0) FROM log_events e "
-                    "WHERE e.log_group=log_streams.log_group AND e.log_stream=log_streams.name "
-                    "AND e.account_id=log_streams.account_id AND e.region=log_streams.region) "
-                    "WHERE account_id=? AND region=? AND log_group=?",
-                    key,
-                )
-        return cursor.rowcount
+        ...
 
-    def last_id(self, log_group: str) -> int:
-        return self._store.last_log_event_id(log_group)
+    async def last_id(self, log_group: str) -> int:
+        """The id of the group's newest event (0 when it has none)."""
+        ...
 
-
-def _range_clauses(
-    clauses: list[str],
-    args: list[Any],
-    start: int,
-    end: int,
-    after: Position | None,
-    before: Position | None,
-) -> None:
-    clauses.append("timestamp>=? AND timestamp<?")
-    args.extend((start, end))
-    if after is not None:
-        clauses.append("(timestamp, id) > (?, ?)")
-        args.extend(after)
-    if before is not None:
-        clauses.append("(timestamp, id) < (?, ?)")
-        args.extend(before)
+    async def log_events(
+        self, log_group: str, *, after_id: int = 0, limit: int = 1000
+    ) -> list[StoredLogEvent]:
+        """The group's events after ``after_id`` in id order (the followers' view)."""
+        ...

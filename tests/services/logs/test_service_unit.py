@@ -13,7 +13,7 @@ from pathlib import Path
 from lambdaport.invoke.model import InvokeRequest, InvokeResponse
 from lambdaport.runtime.spec import FunctionSpec, LogEvent
 from lambdaport.services.logs.service import LogsService
-from lambdaport.store import Store
+from lambdaport.store.sqlite import SqliteStore
 
 ACCOUNT, REGION = "000000000000", "us-east-1"
 
@@ -53,13 +53,13 @@ def test_own_logs_never_trigger_the_subscribed_function(tmp_path: Path) -> None:
     subscriber = _spec("subscriber", "/aws/lambda/subscriber")
     other = _spec("other", "/aws/lambda/subscriber")  # writes to the same group
 
-    store = Store(tmp_path)
+    store = SqliteStore(tmp_path)
 
     async def scenario() -> None:
-        service = LogsService(store, recorder)
+        service = LogsService(store.logs, store.documents, recorder)
         service.start()
         key = (ACCOUNT, REGION, "/aws/lambda/subscriber")
-        service.groups.create_log_group(key)
+        await service.groups.create_log_group(key)
         await service.subscriptions.put_subscription_filter(
             key,
             {"filterName": "all", "filterPattern": "", "destinationArn": subscriber.function_arn},
@@ -86,10 +86,10 @@ def test_own_logs_never_trigger_the_subscribed_function(tmp_path: Path) -> None:
 def test_queued_function_lines_are_stored_at_shutdown(tmp_path: Path) -> None:
     spec = _spec("f", "/aws/lambda/f")
 
-    first = Store(tmp_path / "a")
+    first = SqliteStore(tmp_path / "a")
 
     async def scenario() -> None:
-        service = LogsService(first, Recorder())
+        service = LogsService(first.logs, first.documents, Recorder())
         service.start()
         for i in range(50):
             service.put_log_events(spec, "stream", [LogEvent(1000 + i, f"line {i}")])
@@ -97,8 +97,8 @@ def test_queued_function_lines_are_stored_at_shutdown(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     first.close()
-    store = Store(tmp_path / "a")
-    stored = store.log_events("/aws/lambda/f", limit=100)
+    store = SqliteStore(tmp_path / "a")
+    stored = asyncio.run(store.logs.log_events("/aws/lambda/f", limit=100))
     assert [e.message for e in stored] == [f"line {i}" for i in range(50)]
     assert {e.log_stream for e in stored} == {"stream"}
     store.close()
@@ -107,12 +107,12 @@ def test_queued_function_lines_are_stored_at_shutdown(tmp_path: Path) -> None:
 def test_reads_see_queued_lines(tmp_path: Path) -> None:
     spec = _spec("f", "/aws/lambda/f")
 
-    store = Store(tmp_path)
+    store = SqliteStore(tmp_path)
 
     async def scenario() -> list[str]:
-        service = LogsService(store, Recorder())
+        service = LogsService(store.logs, store.documents, Recorder())
         service.put_log_events(spec, "stream", [LogEvent(5, "queued")])
-        found = service.followers.events("/aws/lambda/f")
+        found = await service.followers.events("/aws/lambda/f")
         await service.stop()
         return [e.message for e in found]
 

@@ -4,6 +4,7 @@ over a real store."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 from pathlib import Path
@@ -18,8 +19,7 @@ from lambdaport.services.s3.checksums import b64, composite, multipart_etag, new
 from lambdaport.services.s3.chunked import ChunkedDecoder
 from lambdaport.services.s3.listing import Cursor, walk
 from lambdaport.services.s3.models import NULL_VERSION, ObjectVersion
-from lambdaport.store import Store
-from lambdaport.store.s3 import S3Tables
+from lambdaport.store.sqlite import SqliteStore
 
 
 @pytest.mark.parametrize("step", [1, 7, 4096, 1 << 20])
@@ -83,23 +83,27 @@ def test_addressing_and_identity() -> None:
 
 
 def test_walk_over_a_store(tmp_path: Path) -> None:
-    store = Store(tmp_path / "data")
-    try:
-        tables = S3Tables(store)
+    store = SqliteStore(tmp_path / "data")
+    tables = store.s3
+
+    async def scenario() -> None:
         keys = ["a", "b/1", "b/2", "b/3/x", "c", "d/1"]
         for key in keys:
-            tables.put_version(ObjectVersion("bk", key, NULL_VERSION, time.time(), blob="f"))
+            await tables.put_version(ObjectVersion("bk", key, NULL_VERSION, time.time(), blob="f"))
 
-        def fetch(cursor: Cursor, start: str, limit: int) -> list[ObjectVersion]:
-            return tables.list_latest("bk", "", cursor.key, start, limit)
+        async def fetch(cursor: Cursor, start: str, limit: int) -> list[ObjectVersion]:
+            return await tables.list_latest("bk", "", cursor.key, start, limit)
 
-        page = walk(fetch, "", "/", Cursor(""), 3)
+        page = await walk(fetch, "", "/", Cursor(""), 3)
         assert [e.key for e in page.entries] == ["a", "b/", "c"] and page.truncated
-        rest = walk(fetch, "", "/", Cursor("c"), 3)
+        rest = await walk(fetch, "", "/", Cursor("c"), 3)
         assert [e.key for e in rest.entries] == ["d/"] and not rest.truncated
-        skipped = walk(fetch, "", "/", Cursor("b/"), 10)
+        skipped = await walk(fetch, "", "/", Cursor("b/"), 10)
         assert [e.key for e in skipped.entries] == ["c", "d/"]
-        flat = walk(fetch, "", "", Cursor(""), 100)
+        flat = await walk(fetch, "", "", Cursor(""), 100)
         assert [e.key for e in flat.entries] == keys
+
+    try:
+        asyncio.run(scenario())
     finally:
         store.close()

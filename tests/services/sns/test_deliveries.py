@@ -17,7 +17,7 @@ from lambdaport.errors import AwsError
 from lambdaport.invoke.model import InvokeRequest, InvokeResponse
 from lambdaport.services.sns import SnsService
 from lambdaport.services.sns.publishing import PublishInput
-from lambdaport.store import Store
+from lambdaport.store.sqlite import SqliteStore
 
 FUNCTION = "arn:aws:lambda:us-east-1:000000000000:function:f"
 
@@ -38,12 +38,14 @@ class RefusingDoor:
         return InvokeResponse(202, "id", "$LATEST")
 
 
-async def publish_once(store: Store, door: RefusingDoor) -> SnsService:
-    service = SnsService(store, base_url="http://127.0.0.1:1", invoker=door)
-    topic = service.topics.create("000000000000", "us-east-1", "t", None, None)
-    service.subscriptions.subscribe("000000000000", topic, "lambda", FUNCTION, None)
-    service.start()
-    service.publisher.publish(topic, PublishInput(message="m"))
+async def publish_once(store: SqliteStore, door: RefusingDoor) -> SnsService:
+    service = SnsService(
+        store.sns, data_dir=store.data_dir, base_url="http://127.0.0.1:1", invoker=door
+    )
+    topic = await service.topics.create("000000000000", "us-east-1", "t", None, None)
+    await service.subscriptions.subscribe("000000000000", topic, "lambda", FUNCTION, None)
+    await service.start()
+    await service.publisher.publish(topic, PublishInput(message="m"))
     return service
 
 
@@ -53,7 +55,7 @@ def test_throttles_and_system_errors_are_retried(tmp_path: Path) -> None:
             AwsError("TooManyRequestsException", "Rate exceeded", 429),
             AwsError("ServiceException", "boom", 500),
         )
-        store = Store(tmp_path / "data")
+        store = SqliteStore(tmp_path / "data")
         service = await publish_once(store, door)
         await asyncio.wait_for(door.accepted.wait(), 10)
         await service.stop()
@@ -80,7 +82,7 @@ def test_throttles_and_system_errors_are_retried(tmp_path: Path) -> None:
 def test_client_errors_are_not_retried(tmp_path: Path, error: AwsError) -> None:
     async def run() -> tuple[RefusingDoor, int]:
         door = RefusingDoor(error)
-        store = Store(tmp_path / "data")
+        store = SqliteStore(tmp_path / "data")
         service = await publish_once(store, door)
         deadline = asyncio.get_running_loop().time() + 10
         while service.deliveries.pending() and asyncio.get_running_loop().time() < deadline:

@@ -67,7 +67,7 @@ from lambdaport.invoke.model import (
     InvokeResponse,
     ResolvedFunction,
 )
-from lambdaport.store.queue import QueuedEvent
+from lambdaport.store.async_events import QueuedEvent
 
 logger = logging.getLogger("lambdaport.async")
 
@@ -119,7 +119,8 @@ class AsyncDispatcher:
     # -- the loop -----------------------------------------------------------------------
 
     async def run(self) -> None:
-        released = self._events.release_all_claims()
+        released = await self._events.release_all_claims()
+        self._delayed.update(dict.fromkeys(self._queue.functions, 0.0))
         if released:
             logger.info("async: %d events a previous server was running are due again", released)
         wake = self._queue.wake
@@ -133,7 +134,7 @@ class AsyncDispatcher:
         while True:
             await asyncio.sleep(0)  # let requests already read be accepted first: larger claims
             wake.clear()
-            due = self.dispatch_due()
+            due = await self.dispatch_due()
             if due is None:
                 await wake.wait()  # no timer to arm (wait_for costs a task per turn)
                 continue
@@ -147,7 +148,7 @@ class AsyncDispatcher:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._queue.flush()
+        await self._queue.flush()
 
     def _cap(self, function_arn: str) -> int:
         return self._caps.get(function_arn, self._function_concurrency)
@@ -156,7 +157,7 @@ class AsyncDispatcher:
         """May a just-accepted event of the function start at once (AsyncQueue.accept)?"""
         return self._running[function_arn] < self._cap(function_arn)
 
-    def dispatch_due(self) -> float | None:
+    async def dispatch_due(self) -> float | None:
         """Claim and start what is due; return when the next event becomes due (or None
         when only a finished attempt or a new event can change anything)."""
         now = self._queue.clock()
@@ -170,14 +171,14 @@ class AsyncDispatcher:
             room = self._cap(function_arn) - self._running[function_arn]
             hint = self._delayed.get(function_arn)
             if room > 0 and (function_arn in unclaimed or (hint is not None and hint <= now)):
-                claimed = self._events.claim(function_arn, now, room)
+                claimed = await self._events.claim(function_arn, now, room)
                 if len(claimed) < room:
                     unclaimed.discard(function_arn)  # nothing else is due now
                 for event in claimed:
                     self.start(event)
             if self._running[function_arn] >= self._cap(function_arn):
                 continue  # a finished attempt rings the doorbell
-            due = self._delayed_due(function_arn, now)
+            due = await self._delayed_due(function_arn, now)
             if due is None:
                 if not self._running[function_arn]:
                     self._queue.functions.pop(function_arn, None)
@@ -185,20 +186,20 @@ class AsyncDispatcher:
                 earliest = due
         return earliest
 
-    def _delayed_due(self, function_arn: str, now: float) -> float | None:
+    async def _delayed_due(self, function_arn: str, now: float) -> float | None:
         """When the function's earliest delayed event is due (nothing is due now: the claim
         took everything). The store is asked only when the remembered time has passed."""
         hint = self._delayed.get(function_arn)
         if hint is None or hint > now:
             return hint
-        due = self._events.next_due(function_arn)
+        due = await self._events.next_due(function_arn)
         if due is None:
             del self._delayed[function_arn]
         else:
             self._delayed[function_arn] = due
         return due
 
-    def _release(
+    async def _release(
         self,
         event: QueuedEvent,
         not_before: float,
@@ -206,7 +207,7 @@ class AsyncDispatcher:
         requeues: int,
         last: bytes | None,
     ) -> None:
-        self._events.release(
+        await self._events.release(
             event.request_id,
             not_before=not_before,
             attempts=attempts,
@@ -229,7 +230,7 @@ class AsyncDispatcher:
             await self._attempt(event)
         except Exception:
             logger.exception("async: request %s failed in the dispatcher", event.request_id)
-            self._requeue(event, None)
+            await self._requeue(event, None)
         finally:
             function_arn = event.function_arn
             self._running[function_arn] -= 1
@@ -287,25 +288,25 @@ class AsyncDispatcher:
             await self._fail(event, resolved, "RetriesExhausted", attempts, response)
         else:
             not_before = self._queue.clock() + self._timing.retry_delay(attempts)
-            self._release(event, not_before, attempts, 0, response.to_json())
+            await self._release(event, not_before, attempts, 0, response.to_json())
 
     async def _invocation_error(
         self, event: QueuedEvent, resolved: ResolvedFunction, error: AwsError
     ) -> None:
         response = AttemptResponse.from_error(error, resolved.executed_version)
         if is_transient(error):  # throttles and system errors: no attempt spent
-            self._requeue(event, response)
+            await self._requeue(event, response)
         elif isinstance(error, ResourceNotFound):
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
             self._queue.finished(event.request_id)
         else:
             await self._fail(event, resolved, "RetriesExhausted", event.attempts, response)
 
-    def _requeue(self, event: QueuedEvent, response: AttemptResponse | None) -> None:
+    async def _requeue(self, event: QueuedEvent, response: AttemptResponse | None) -> None:
         requeues = event.requeues + 1
         not_before = self._queue.clock() + self._timing.requeue_delay(requeues)
         last = None if response is None else response.to_json()
-        self._release(event, not_before, event.attempts, requeues, last)
+        await self._release(event, not_before, event.attempts, requeues, last)
 
     # -- outcomes -----------------------------------------------------------------------
 

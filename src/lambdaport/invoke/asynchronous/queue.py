@@ -1,6 +1,6 @@
 """``AsyncQueue``: the invoker's side of the durable queue and the dispatcher's doorbell.
 
-``accept`` commits the event to the store (``store.queue``) and only then returns, so the
+``accept`` commits the event to the store (``store.async_events``) and only then returns, so the
 202 the caller gets means the event survives a crash. When the running dispatcher has room
 for the function, the event is committed already claimed and handed to it directly (no
 claim query, no pass); otherwise ``accept`` rings ``wake`` so the dispatcher claims the
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from lambdaport.invoke.model import AsyncInvocation
-from lambdaport.store.queue import AsyncEventStore, QueuedEvent
+from lambdaport.store.async_events import AsyncEvents, QueuedEvent
 
 Clock = Callable[[], float]
 
@@ -34,20 +34,27 @@ class DirectDispatch(Protocol):
 
 
 class AsyncQueue:
-    def __init__(self, events: AsyncEventStore, clock: Clock = time.time) -> None:
+    def __init__(self, events: AsyncEvents, clock: Clock = time.time) -> None:
         self.events = events
         self.clock = clock
         self.wake = asyncio.Event()
         # Functions that may have queued events: the dispatcher's round-robin list, seeded
-        # from the store at start and kept up to date by accept().
-        self.functions: dict[str, None] = dict.fromkeys(events.function_arns())
+        # from the store at start (load) and kept up to date by accept().
+        self.functions: dict[str, None] = {}
         # Functions that may have unclaimed events due now (accepted while the dispatcher had
         # no room): the dispatcher claims only for these and for delayed events come due.
-        self.unclaimed: set[str] = set(self.functions)
+        self.unclaimed: set[str] = set()
         self.direct: DirectDispatch | None = None  # the dispatcher, while it runs
         self._flush_timer: asyncio.TimerHandle | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
 
-    def accept(self, invocation: AsyncInvocation) -> None:
+    async def load(self) -> None:
+        """At start: the functions with events in the store."""
+        for function_arn in await self.events.function_arns():
+            self.functions.setdefault(function_arn, None)
+            self.unclaimed.add(function_arn)
+
+    async def accept(self, invocation: AsyncInvocation) -> None:
         now = self.clock()
         event = QueuedEvent(
             request_id=invocation.request_id,
@@ -64,11 +71,16 @@ class AsyncQueue:
         )
         direct = self.direct
         if direct is not None and direct.has_room(event.function_arn):
-            if self.events.enqueue(event, claimed=True):
+            if await self.events.enqueue(event, claimed=True):
                 self.functions.setdefault(event.function_arn, None)
-                direct.start(event)
+                if self.direct is direct and direct.has_room(event.function_arn):
+                    direct.start(event)
+                    return
+                # Other events took the room while this one was committed: back in line.
+                await self.events.release(event.request_id, not_before=now, attempts=0, requeues=0)
+                self.notice(event.function_arn)
             return
-        self.events.enqueue(event)
+        await self.events.enqueue(event)
         self.notice(invocation.function_arn)
 
     def notice(self, function_arn: str) -> None:
@@ -81,21 +93,22 @@ class AsyncQueue:
         """The event is done: forget it with the next commit, within ``FINISH_DELAY_S``."""
         self.events.finish_later(request_id)
         if self._flush_timer is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.flush()
-                return
-            self._flush_timer = loop.call_later(FINISH_DELAY_S, self.flush)
+            loop = asyncio.get_running_loop()
+            self._flush_timer = loop.call_later(FINISH_DELAY_S, self._flush_in_background)
 
-    def flush(self) -> None:
+    def _flush_in_background(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
         """Commit the deletes of finished events now."""
         timer, self._flush_timer = self._flush_timer, None
         if timer is not None:
             timer.cancel()
-        self.events.flush()
+        await self.events.flush()
 
-    def status(self) -> dict[str, Any]:
+    async def status(self) -> dict[str, Any]:
         """Queue depth and the oldest event's age per function (health endpoint, CLI)."""
         now = self.clock()
         functions = [
@@ -105,6 +118,6 @@ class AsyncQueue:
                 "running": stats.running,
                 "oldestEventAgeSeconds": round(max(0.0, now - stats.oldest_accepted_at), 3),
             }
-            for stats in self.events.stats()
+            for stats in await self.events.stats()
         ]
         return {"depth": sum(f["depth"] for f in functions), "functions": functions}

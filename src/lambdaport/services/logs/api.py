@@ -83,7 +83,7 @@ class LogsApi:
                 f"lambdaport does not implement the CloudWatch Logs operation {operation} yet.",
                 400,
             )
-        self._logs.flush()  # function lines still queued are visible to every call
+        await self._logs.flush()  # function lines still queued are visible to every call
         result = handler(ctx, params)
         if inspect.isawaitable(result):
             return await result
@@ -91,18 +91,18 @@ class LogsApi:
 
     # -- groups and streams -----------------------------------------------------------------
 
-    def create_log_group(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.create_log_group(
+    async def create_log_group(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.create_log_group(
             _key(ctx, p), kms_key_id=p.get("kmsKeyId"), tags=p.get("tags") or {}
         )
         return {}
 
-    def delete_log_group(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.delete_log_group(_key(ctx, p))
+    async def delete_log_group(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.delete_log_group(_key(ctx, p))
         return {}
 
-    def describe_log_groups(self, ctx: RequestContext, p: Params) -> Result:
-        return self._logs.groups.describe_log_groups(
+    async def describe_log_groups(self, ctx: RequestContext, p: Params) -> Result:
+        return await self._logs.groups.describe_log_groups(
             ctx.account_id,
             ctx.region,
             prefix=p.get("logGroupNamePrefix") or "",
@@ -112,16 +112,16 @@ class LogsApi:
             limit=p.get("limit"),
         )
 
-    def create_log_stream(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.create_log_stream(_key(ctx, p), str(p["logStreamName"]))
+    async def create_log_stream(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.create_log_stream(_key(ctx, p), str(p["logStreamName"]))
         return {}
 
-    def delete_log_stream(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.delete_log_stream(_key(ctx, p), str(p["logStreamName"]))
+    async def delete_log_stream(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.delete_log_stream(_key(ctx, p), str(p["logStreamName"]))
         return {}
 
-    def describe_log_streams(self, ctx: RequestContext, p: Params) -> Result:
-        return self._logs.groups.describe_log_streams(
+    async def describe_log_streams(self, ctx: RequestContext, p: Params) -> Result:
+        return await self._logs.groups.describe_log_streams(
             _key(ctx, p),
             prefix=p.get("logStreamNamePrefix") or "",
             order_by=p.get("orderBy") or "LogStreamName",
@@ -130,22 +130,22 @@ class LogsApi:
             limit=p.get("limit"),
         )
 
-    def put_retention_policy(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.put_retention_policy(_key(ctx, p), int(p["retentionInDays"]))
+    async def put_retention_policy(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.put_retention_policy(_key(ctx, p), int(p["retentionInDays"]))
         return {}
 
-    def delete_retention_policy(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.delete_retention_policy(_key(ctx, p))
+    async def delete_retention_policy(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.delete_retention_policy(_key(ctx, p))
         return {}
 
     # -- events -----------------------------------------------------------------------------
 
-    def put_log_events(self, ctx: RequestContext, p: Params) -> Result:
+    async def put_log_events(self, ctx: RequestContext, p: Params) -> Result:
         events = [(int(e["timestamp"]), str(e["message"])) for e in p.get("logEvents") or []]
-        return self._logs.events.put_log_events(_key(ctx, p), str(p["logStreamName"]), events)
+        return await self._logs.events.put_log_events(_key(ctx, p), str(p["logStreamName"]), events)
 
-    def get_log_events(self, ctx: RequestContext, p: Params) -> Result:
-        return self._logs.events.get_log_events(
+    async def get_log_events(self, ctx: RequestContext, p: Params) -> Result:
+        return await self._logs.events.get_log_events(
             _key(ctx, p),
             str(p["logStreamName"]),
             start=p.get("startTime"),
@@ -155,8 +155,8 @@ class LogsApi:
             start_from_head=bool(p.get("startFromHead")),
         )
 
-    def filter_log_events(self, ctx: RequestContext, p: Params) -> Result:
-        return self._logs.events.filter_log_events(
+    async def filter_log_events(self, ctx: RequestContext, p: Params) -> Result:
+        return await self._logs.events.filter_log_events(
             _key(ctx, p),
             stream_names=p.get("logStreamNames"),
             stream_prefix=p.get("logStreamNamePrefix"),
@@ -184,38 +184,40 @@ class LogsApi:
         await self._logs.subscriptions.put_subscription_filter(_key(ctx, p), p)
         return {}
 
-    def describe_subscription_filters(self, ctx: RequestContext, p: Params) -> Result:
-        return self._logs.subscriptions.describe_subscription_filters(
+    async def describe_subscription_filters(self, ctx: RequestContext, p: Params) -> Result:
+        return await self._logs.subscriptions.describe_subscription_filters(
             _key(ctx, p), p.get("filterNamePrefix") or "", p.get("nextToken"), p.get("limit")
         )
 
-    def delete_subscription_filter(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.subscriptions.delete_subscription_filter(_key(ctx, p), str(p["filterName"]))
+    async def delete_subscription_filter(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.subscriptions.delete_subscription_filter(
+            _key(ctx, p), str(p["filterName"])
+        )
         return {}
 
     # -- tags -------------------------------------------------------------------------------
 
-    def tag_resource(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.tag(_arn_key(ctx, str(p["resourceArn"])), p.get("tags") or {})
+    async def tag_resource(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.tag(_arn_key(ctx, str(p["resourceArn"])), p.get("tags") or {})
         return {}
 
-    def untag_resource(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.untag(_arn_key(ctx, str(p["resourceArn"])), p.get("tagKeys") or [])
+    async def untag_resource(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.untag(_arn_key(ctx, str(p["resourceArn"])), p.get("tagKeys") or [])
         return {}
 
-    def list_tags_for_resource(self, ctx: RequestContext, p: Params) -> Result:
-        return {"tags": self._logs.groups.tags(_arn_key(ctx, str(p["resourceArn"])))}
+    async def list_tags_for_resource(self, ctx: RequestContext, p: Params) -> Result:
+        return {"tags": await self._logs.groups.tags(_arn_key(ctx, str(p["resourceArn"])))}
 
-    def tag_log_group(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.tag(_key(ctx, p), p.get("tags") or {})
+    async def tag_log_group(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.tag(_key(ctx, p), p.get("tags") or {})
         return {}
 
-    def untag_log_group(self, ctx: RequestContext, p: Params) -> Result:
-        self._logs.groups.untag(_key(ctx, p), p.get("tags") or [])
+    async def untag_log_group(self, ctx: RequestContext, p: Params) -> Result:
+        await self._logs.groups.untag(_key(ctx, p), p.get("tags") or [])
         return {}
 
-    def list_tags_log_group(self, ctx: RequestContext, p: Params) -> Result:
-        return {"tags": self._logs.groups.tags(_key(ctx, p))}
+    async def list_tags_log_group(self, ctx: RequestContext, p: Params) -> Result:
+        return {"tags": await self._logs.groups.tags(_key(ctx, p))}
 
 
 def _snake(operation: str) -> str:

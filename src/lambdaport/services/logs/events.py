@@ -30,7 +30,7 @@ from lambdaport.services.logs.models import (
     stream_token,
 )
 from lambdaport.services.logs.patterns import FilterPattern, InvalidPatternError, compile_pattern
-from lambdaport.store.logs import GroupKey, LogEventRow, LogsStore, Position
+from lambdaport.store.logs import GroupKey, LogEventRow, Logs, Position
 
 END_OF_TIME = 2**62
 _SCAN_CHUNK = 1000
@@ -106,15 +106,15 @@ def _within_response(rows: list[LogEventRow]) -> list[LogEventRow]:
 
 
 class LogEvents:
-    def __init__(self, store: LogsStore, groups: LogGroups, appended: Appended) -> None:
+    def __init__(self, store: Logs, groups: LogGroups, appended: Appended) -> None:
         self._store = store
         self._groups = groups
         self._appended = appended
 
-    def append(self, batches: Sequence[AppendedBatch]) -> list[AppendedEvents]:
+    async def append(self, batches: Sequence[AppendedBatch]) -> list[AppendedEvents]:
         """Store batches (streams must exist) in one transaction and tell the listener."""
         ingestion = now_ms()
-        ids = self._store.append([(b.key, b.stream, b.events) for b in batches], ingestion)
+        ids = await self._store.append([(b.key, b.stream, b.events) for b in batches], ingestion)
         stored: list[AppendedEvents] = []
         for batch, batch_ids in zip(batches, ids, strict=True):
             rows = tuple(
@@ -127,11 +127,11 @@ class LogEvents:
                 self._appended(appended)
         return stored
 
-    def put_log_events(
+    async def put_log_events(
         self, key: GroupKey, stream: str, events: Sequence[tuple[int, str]]
     ) -> dict[str, Any]:
-        group = self._groups.require(key)
-        current = self._groups.require_stream(key, stream)
+        group = await self._groups.require(key)
+        current = await self._groups.require_stream(key, stream)
         _batch_checks(events)
         now = now_ms()
         too_old = now - TOO_OLD_MS
@@ -148,18 +148,18 @@ class LogEvents:
             else:
                 accepted.append((ts, message))
         if accepted:
-            self.append([AppendedBatch(key, stream, accepted)])
+            await self.append([AppendedBatch(key, stream, accepted)])
         sequence = current.sequence + (2 if accepted else 1)
         result: dict[str, Any] = {"nextSequenceToken": f"{sequence:056d}"}
         if rejected:
             result["rejectedLogEventsInfo"] = rejected
         return result
 
-    def _retained_start(self, key: GroupKey, start: int) -> int:
-        days = self._groups.require(key).retention_in_days
+    async def _retained_start(self, key: GroupKey, start: int) -> int:
+        days = (await self._groups.require(key)).retention_in_days
         return start if days is None else max(start, now_ms() - days * DAY_MS)
 
-    def get_log_events(
+    async def get_log_events(
         self,
         key: GroupKey,
         stream: str,
@@ -170,13 +170,13 @@ class LogEvents:
         limit: int | None,
         start_from_head: bool,
     ) -> dict[str, Any]:
-        self._groups.require_stream(key, stream)
+        await self._groups.require_stream(key, stream)
         direction, position = parse_stream_token(token) if token else ("", (0, 0))
         forward = direction == "f" or (not direction and start_from_head)
-        rows = self._store.stream_events(
+        rows = await self._store.stream_events(
             key,
             stream,
-            start=self._retained_start(key, start or 0),
+            start=await self._retained_start(key, start or 0),
             end=end if end is not None else END_OF_TIME,
             after=position if direction == "f" else None,
             before=position if direction == "b" else None,
@@ -194,7 +194,7 @@ class LogEvents:
             "nextBackwardToken": stream_token("b", first),
         }
 
-    def filter_log_events(
+    async def filter_log_events(
         self,
         key: GroupKey,
         *,
@@ -211,18 +211,18 @@ class LogEvents:
                 "logStreamNames and logStreamNamePrefix are mutually exclusive parameters."
             )
         matcher = pattern_or_error(pattern)
-        self._groups.require(key)
+        await self._groups.require(key)
         streams = (
             list(stream_names)
             if stream_names
-            else self._groups.stream_names(key, stream_prefix or "")
+            else await self._groups.stream_names(key, stream_prefix or "")
         )
         after = _filter_position(token)
-        found, next_position = self._scan(
+        found, next_position = await self._scan(
             key,
             streams if (stream_names or stream_prefix) else None,
             matcher,
-            start=self._retained_start(key, start or 0),
+            start=await self._retained_start(key, start or 0),
             end=end if end is not None else END_OF_TIME,
             after=after,
             limit=limit or 10_000,
@@ -247,7 +247,7 @@ class LogEvents:
             result["nextToken"] = page_token(list(next_position))
         return result
 
-    def _scan(
+    async def _scan(
         self,
         key: GroupKey,
         streams: list[str] | None,
@@ -262,7 +262,7 @@ class LogEvents:
         found: list[LogEventRow] = []
         size = scanned = 0
         while True:
-            rows = self._store.group_events(
+            rows = await self._store.group_events(
                 key, streams=streams, start=start, end=end, after=after, limit=_SCAN_CHUNK
             )
             for row in rows:

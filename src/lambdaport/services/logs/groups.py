@@ -8,7 +8,7 @@ function-log path costs no query once a stream is known.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from lambdaport.services.logs.models import (
@@ -26,7 +26,7 @@ from lambdaport.services.logs.models import (
     parse_page_token,
     stream_arn,
 )
-from lambdaport.store.logs import GroupKey, LogGroupRow, LogsStore, LogStreamRow
+from lambdaport.store.logs import GroupKey, LogGroupRow, Logs, LogStreamRow
 
 _STREAM_NAME = re.compile(r"[^:*]{1,512}")
 _GROUP_NAME = re.compile(r"[.\-_/#A-Za-z0-9]{1,512}")
@@ -77,7 +77,7 @@ def _page(names: Sequence[str], token: str | None, limit: int | None) -> tuple[i
 
 
 class LogGroups:
-    def __init__(self, store: LogsStore, on_delete: Callable[[GroupKey], None]) -> None:
+    def __init__(self, store: Logs, on_delete: Callable[[GroupKey], Awaitable[None]]) -> None:
         self._store = store
         self._on_delete = on_delete
         self._known: set[GroupKey] = set()
@@ -85,7 +85,7 @@ class LogGroups:
 
     # -- groups -------------------------------------------------------------------------
 
-    def create_log_group(
+    async def create_log_group(
         self,
         key: GroupKey,
         *,
@@ -99,21 +99,21 @@ class LogGroups:
                 "[\\.\\-_/#A-Za-z0-9]+"
             )
         group = LogGroupRow(*key, now_ms(), kms_key_id=kms_key_id, tags=tuple((tags or {}).items()))
-        if not self._store.create_group(group):
+        if not await self._store.create_group(group):
             raise already_exists("The specified log group already exists")
         self._known.add(key)
 
-    def require(self, key: GroupKey) -> LogGroupRow:
-        group = self._store.group(key)
+    async def require(self, key: GroupKey) -> LogGroupRow:
+        group = await self._store.group(key)
         if group is None:
             raise not_found(GROUP_NOT_FOUND)
         return group
 
-    def delete_log_group(self, key: GroupKey) -> None:
-        if not self._store.delete_group(key):
+    async def delete_log_group(self, key: GroupKey) -> None:
+        if not await self._store.delete_group(key):
             raise not_found(GROUP_NOT_FOUND)
         self._forget(key)
-        self._on_delete(key)
+        await self._on_delete(key)
 
     def _forget(self, key: GroupKey, stream: str | None = None) -> None:
         if stream is not None:
@@ -122,7 +122,7 @@ class LogGroups:
         self._known.discard(key)
         self._known_streams = {known for known in self._known_streams if known[0] != key}
 
-    def describe_log_groups(
+    async def describe_log_groups(
         self,
         account_id: str,
         region: str,
@@ -137,7 +137,7 @@ class LogGroups:
             raise invalid_parameter(
                 "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
             )
-        groups = self._store.groups(account_id, region, prefix=prefix)
+        groups = await self._store.groups(account_id, region, prefix=prefix)
         if pattern:
             groups = [g for g in groups if pattern.lower() in g.name.lower()]
         if identifiers:
@@ -149,83 +149,83 @@ class LogGroups:
             result["nextToken"] = page_token(end)
         return result
 
-    def put_retention_policy(self, key: GroupKey, days: int) -> None:
+    async def put_retention_policy(self, key: GroupKey, days: int) -> None:
         if days not in RETENTION_DAYS:
             raise invalid_parameter(
                 f"1 validation error detected: Value '{days}' at 'retentionInDays' failed to "
                 "satisfy constraint: Member must satisfy enum value set: "
                 f"[{', '.join(str(d) for d in RETENTION_DAYS)}]"
             )
-        self.require(key)
-        self._store.set_retention(key, days)
-        self._store.prune(key, now_ms() - days * DAY_MS)
+        await self.require(key)
+        await self._store.set_retention(key, days)
+        await self._store.prune(key, now_ms() - days * DAY_MS)
 
-    def delete_retention_policy(self, key: GroupKey) -> None:
-        self.require(key)
-        self._store.set_retention(key, None)
+    async def delete_retention_policy(self, key: GroupKey) -> None:
+        await self.require(key)
+        await self._store.set_retention(key, None)
 
-    def prune_expired(self) -> int:
+    async def prune_expired(self) -> int:
         """Apply every group's retention; the number of events deleted."""
         now = now_ms()
         deleted = 0
-        for group in self._store.retained_groups():
+        for group in await self._store.retained_groups():
             days = group.retention_in_days or 0
             key = (group.account_id, group.region, group.name)
-            deleted += self._store.prune(key, now - days * DAY_MS)
+            deleted += await self._store.prune(key, now - days * DAY_MS)
         return deleted
 
     # -- tags ---------------------------------------------------------------------------
 
-    def tags(self, key: GroupKey) -> dict[str, str]:
-        return dict(self.require(key).tags)
+    async def tags(self, key: GroupKey) -> dict[str, str]:
+        return dict((await self.require(key)).tags)
 
-    def tag(self, key: GroupKey, tags: Mapping[str, str]) -> None:
-        merged = {**self.tags(key), **tags}
+    async def tag(self, key: GroupKey, tags: Mapping[str, str]) -> None:
+        merged = {**await self.tags(key), **tags}
         if len(merged) > 50:
             raise invalid_parameter("A log group can have at most 50 tags.")
-        self._store.set_tags(key, merged)
+        await self._store.set_tags(key, merged)
 
-    def untag(self, key: GroupKey, keys: Sequence[str]) -> None:
-        remaining = {k: v for k, v in self.tags(key).items() if k not in set(keys)}
-        self._store.set_tags(key, remaining)
+    async def untag(self, key: GroupKey, keys: Sequence[str]) -> None:
+        remaining = {k: v for k, v in (await self.tags(key)).items() if k not in set(keys)}
+        await self._store.set_tags(key, remaining)
 
     # -- streams ------------------------------------------------------------------------
 
-    def create_log_stream(self, key: GroupKey, name: str) -> None:
+    async def create_log_stream(self, key: GroupKey, name: str) -> None:
         if _STREAM_NAME.fullmatch(name) is None:
             raise invalid_parameter(
                 f"1 validation error detected: Value '{name}' at 'logStreamName' failed to "
                 "satisfy constraint: Member must satisfy regular expression pattern: [^:*]*"
             )
-        self.require(key)
-        if not self._store.create_stream(key, name, now_ms()):
+        await self.require(key)
+        if not await self._store.create_stream(key, name, now_ms()):
             raise already_exists("The specified log stream already exists")
         self._known_streams.add((key, name))
 
-    def require_stream(self, key: GroupKey, name: str) -> LogStreamRow:
-        self.require(key)
-        stream = self._store.stream(key, name)
+    async def require_stream(self, key: GroupKey, name: str) -> LogStreamRow:
+        await self.require(key)
+        stream = await self._store.stream(key, name)
         if stream is None:
             raise not_found(STREAM_NOT_FOUND)
         return stream
 
-    def ensure_stream(self, key: GroupKey, name: str) -> None:
+    async def ensure_stream(self, key: GroupKey, name: str) -> None:
         """Create the group and the stream unless they exist (function logs)."""
         if (key, name) in self._known_streams:
             return
         if key not in self._known:
-            self._store.create_group(LogGroupRow(*key, now_ms()))
+            await self._store.create_group(LogGroupRow(*key, now_ms()))
             self._known.add(key)
-        self._store.create_stream(key, name, now_ms())
+        await self._store.create_stream(key, name, now_ms())
         self._known_streams.add((key, name))
 
-    def delete_log_stream(self, key: GroupKey, name: str) -> None:
-        self.require(key)
-        if not self._store.delete_stream(key, name):
+    async def delete_log_stream(self, key: GroupKey, name: str) -> None:
+        await self.require(key)
+        if not await self._store.delete_stream(key, name):
             raise not_found(STREAM_NOT_FOUND)
         self._forget(key, name)
 
-    def describe_log_streams(
+    async def describe_log_streams(
         self,
         key: GroupKey,
         *,
@@ -237,8 +237,8 @@ class LogGroups:
     ) -> dict[str, Any]:
         if prefix and order_by == "LastEventTime":
             raise invalid_parameter("Cannot order by LastEventTime with a logStreamNamePrefix.")
-        self.require(key)
-        streams = [s for s in self._store.streams(key) if s.name.startswith(prefix)]
+        await self.require(key)
+        streams = [s for s in await self._store.streams(key) if s.name.startswith(prefix)]
         if order_by == "LastEventTime":
             streams.sort(key=lambda s: (s.last_event_timestamp or 0, s.name))
         if descending:
@@ -251,5 +251,5 @@ class LogGroups:
             result["nextToken"] = page_token(end)
         return result
 
-    def stream_names(self, key: GroupKey, prefix: str = "") -> list[str]:
-        return [s.name for s in self._store.streams(key) if s.name.startswith(prefix)]
+    async def stream_names(self, key: GroupKey, prefix: str = "") -> list[str]:
+        return [s.name for s in await self._store.streams(key) if s.name.startswith(prefix)]

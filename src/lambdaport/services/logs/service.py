@@ -20,8 +20,8 @@ from lambdaport.services.logs.events import AppendedBatch, AppendedEvents, LogEv
 from lambdaport.services.logs.follow import LogFollowers
 from lambdaport.services.logs.groups import LogGroups
 from lambdaport.services.logs.subscriptions import SubscriptionFilters
-from lambdaport.store import Store
-from lambdaport.store.logs import GroupKey, LogsStore
+from lambdaport.store.documents import Documents
+from lambdaport.store.logs import GroupKey, Logs
 
 logger = logging.getLogger("lambdaport.logs")
 
@@ -32,20 +32,27 @@ PendingKey = tuple[GroupKey, str, str]  # (log group, stream, function ARN)
 
 class LogsService:
     def __init__(
-        self, store: Store, invoke: Invoke, *, retention_sweep_s: float = RETENTION_SWEEP_S
+        self,
+        tables: Logs,
+        documents: Documents,
+        invoke: Invoke,
+        *,
+        retention_sweep_s: float = RETENTION_SWEEP_S,
     ) -> None:
-        self._tables = LogsStore(store)
-        self.groups = LogGroups(self._tables, self._group_deleted)
-        self.events = LogEvents(self._tables, self.groups, self._appended)
-        self.subscriptions = SubscriptionFilters(store, self.groups, invoke)
-        self.followers = LogFollowers(store, self.flush)
+        self._tables = tables
+        self.groups = LogGroups(tables, self._group_deleted)
+        self.events = LogEvents(tables, self.groups, self._appended)
+        self.subscriptions = SubscriptionFilters(documents, self.groups, invoke)
+        self.followers = LogFollowers(tables, self.flush)
         self._pending: dict[PendingKey, list[tuple[int, str]]] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
         self._retention_sweep_s = retention_sweep_s
         self._tasks: list[asyncio.Task[None]] = []
+        self._flushing: set[asyncio.Task[None]] = set()
+        self._flush_lock = asyncio.Lock()
 
-    def _group_deleted(self, key: GroupKey) -> None:
-        self.subscriptions.group_deleted(key)
+    async def _group_deleted(self, key: GroupKey) -> None:
+        await self.subscriptions.group_deleted(key)
 
     def _appended(self, batch: AppendedEvents) -> None:
         self.followers.notify()
@@ -64,26 +71,29 @@ class LogsService:
         pending = self._pending.setdefault((key, log_stream_name, spec.function_arn), [])
         pending.extend((event.timestamp_ms, event.message) for event in events)
         if self._flush_handle is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self.flush()
-                return
-            self._flush_handle = loop.call_later(FLUSH_SECONDS, self.flush)
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(FLUSH_SECONDS, self._flush_in_background)
 
-    def flush(self) -> None:
-        """Store the queued function lines now."""
+    def _flush_in_background(self) -> None:
+        self._flush_handle = None
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
+        """Store the queued function lines now (reads flush first: they see every line)."""
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, {}
-        batches = []
-        for (key, stream, function_arn), events in pending.items():
-            self.groups.ensure_stream(key, stream)
-            batches.append(AppendedBatch(key, stream, events, function_arn))
-        self.events.append(batches)
+        async with self._flush_lock:  # a flush under way is finished before this one returns
+            if not self._pending:
+                return
+            pending, self._pending = self._pending, {}
+            batches = []
+            for (key, stream, function_arn), events in pending.items():
+                await self.groups.ensure_stream(key, stream)
+                batches.append(AppendedBatch(key, stream, events, function_arn))
+            await self.events.append(batches)
 
     def status(self) -> dict[str, int]:
         """For the health document: function lines not stored yet, and subscription
@@ -95,6 +105,10 @@ class LogsService:
 
     # -- background work --------------------------------------------------------------------
 
+    async def load(self) -> None:
+        """At start: the node-local cache of subscription filters."""
+        await self.subscriptions.load()
+
     def start(self) -> None:
         self._tasks.append(asyncio.create_task(self.subscriptions.run()))
         self._tasks.append(asyncio.create_task(self._sweep_retention()))
@@ -102,7 +116,7 @@ class LogsService:
     async def _sweep_retention(self) -> None:
         while True:
             try:
-                deleted = self.groups.prune_expired()
+                deleted = await self.groups.prune_expired()
                 if deleted:
                     logger.info("retention removed %d log events", deleted)
             except Exception:
@@ -117,5 +131,5 @@ class LogsService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
-        self.flush()
+        await self.flush()
         await self.subscriptions.drain()

@@ -41,7 +41,7 @@ from lambdaport.services.logs.models import (
     parse_page_token,
 )
 from lambdaport.services.logs.patterns import FilterPattern
-from lambdaport.store import Store
+from lambdaport.store.documents import Delete, Documents, Put
 from lambdaport.store.logs import GroupKey, LogEventRow
 
 logger = logging.getLogger("lambdaport.logs")
@@ -88,14 +88,20 @@ def _source(key: GroupKey) -> TriggerSource:
 
 
 class SubscriptionFilters:
-    def __init__(self, store: Store, groups: LogGroups, invoke: Invoke) -> None:
-        self._store = store
+    """The filters are documents; ``_filters`` is this node's cache of them (loaded at start,
+    written through), matched against every stored batch."""
+
+    def __init__(self, documents: Documents, groups: LogGroups, invoke: Invoke) -> None:
+        self._documents = documents
         self._groups = groups
         self._triggers = PushTriggers(invoke)
         self._filters: dict[GroupKey, dict[str, tuple[SubscriptionFilter, FilterPattern]]] = {}
         self._queue: asyncio.Queue[Delivery] = asyncio.Queue()
         self._delivering = 0  # taken off the queue, not yet handed to the invoker
-        for (account_id, region, group, _), body in store.scan(KIND):
+
+    async def load(self) -> None:
+        self._filters = {}
+        for (account_id, region, group, _), body in await self._documents.scan(KIND):
             try:
                 self._remember((account_id, region, group), SubscriptionFilter(**body))
             except AwsError:
@@ -108,7 +114,7 @@ class SubscriptionFilters:
     # -- the API --------------------------------------------------------------------------
 
     async def put_subscription_filter(self, key: GroupKey, params: Mapping[str, Any]) -> None:
-        self._groups.require(key)
+        await self._groups.require(key)
         name = str(params["filterName"])
         pattern = str(params.get("filterPattern") or "")
         pattern_or_error(pattern)
@@ -126,7 +132,7 @@ class SubscriptionFilters:
             role_arn=params.get("roleArn"),
             distribution=str(params.get("distribution") or "ByLogStream"),
         )
-        self._store.put(KIND, (*key, name), _body(subscription))
+        await self._documents.write([Put(KIND, (*key, name), _body(subscription))])
         self._remember(key, subscription)
 
     async def _validate_destination(self, key: GroupKey, destination: str) -> None:
@@ -143,10 +149,10 @@ class SubscriptionFilters:
         except AwsError:
             raise invalid_parameter(NO_PERMISSION) from None
 
-    def describe_subscription_filters(
+    async def describe_subscription_filters(
         self, key: GroupKey, prefix: str = "", token: str | None = None, limit: int | None = None
     ) -> dict[str, Any]:
-        self._groups.require(key)
+        await self._groups.require(key)
         found = sorted(
             (f for f, _ in self._filters.get(key, {}).values() if f.name.startswith(prefix)),
             key=lambda f: f.name,
@@ -161,16 +167,16 @@ class SubscriptionFilters:
             result["nextToken"] = page_token(end)
         return result
 
-    def delete_subscription_filter(self, key: GroupKey, name: str) -> None:
-        self._groups.require(key)
+    async def delete_subscription_filter(self, key: GroupKey, name: str) -> None:
+        await self._groups.require(key)
         if name not in self._filters.get(key, {}):
             raise not_found("The specified subscription filter does not exist.")
-        self._store.delete(KIND, (*key, name))
         del self._filters[key][name]
+        await self._documents.write([Delete(KIND, (*key, name))])
 
-    def group_deleted(self, key: GroupKey) -> None:
-        self._store.delete_prefix(KIND, key)
+    async def group_deleted(self, key: GroupKey) -> None:
         self._filters.pop(key, None)
+        await self._documents.write([Delete(KIND, key, prefix=True)])
 
     # -- delivery -------------------------------------------------------------------------
 

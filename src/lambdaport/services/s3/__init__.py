@@ -9,6 +9,7 @@ and hands the ``ObjectStore`` to the services that read or write objects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from lambdaport.gateway.asgi import ServiceEndpoint
 from lambdaport.invoke.model import InvokeDoor
@@ -23,7 +24,6 @@ from lambdaport.services.s3.cors import BucketCors
 from lambdaport.services.s3.destination import BucketDestination
 from lambdaport.services.s3.object_store import S3ObjectStore
 from lambdaport.services.s3.triggers import Notifier
-from lambdaport.store import Store
 from lambdaport.store.s3 import S3Tables
 
 
@@ -37,7 +37,8 @@ class S3Service:
 
 
 def build_s3(
-    store: Store,
+    tables: S3Tables,
+    data_dir: Path,
     invoker: InvokeDoor | None,
     queues: QueueSink | None = None,
     topics: TopicSink | None = None,
@@ -48,7 +49,7 @@ def build_s3(
     assert isinstance(protocol, RestXmlProtocol)
     triggers = None if invoker is None else PushTriggers(invoker.invoke)
     notifier = Notifier(triggers, queues, topics)
-    backend = S3Backend(S3Tables(store), BlobStore(store.data_dir / "s3"), notifier)
+    backend = S3Backend(tables, BlobStore(data_dir / "s3"), notifier)
     api = S3Api(protocol, backend, notifier, strict_auth=strict_auth)
     endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api, cors=BucketCors(backend.tables))
     objects = S3ObjectStore(backend)

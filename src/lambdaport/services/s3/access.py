@@ -98,24 +98,26 @@ class AnonymousAccess:
     def __init__(self, tables: S3Tables) -> None:
         self._tables = tables
 
-    def check(self, operation: str, params: Mapping[str, Any]) -> None:
+    async def check(self, operation: str, params: Mapping[str, Any]) -> None:
         """Raise AccessDenied unless everyone may run ``operation`` with ``params``."""
         bucket = params.get("Bucket")
         if not bucket:
             raise access_denied()
         key = params.get("Key")
-        self.check_action(str(bucket), action_for(operation, params), key, params.get("VersionId"))
+        await self.check_action(
+            str(bucket), action_for(operation, params), key, params.get("VersionId")
+        )
         source = params.get("CopySource")
         if source:
             path, _, query = unquote(str(source)).lstrip("/").partition("?versionId=")
             source_bucket, _, source_key = path.partition("/")
             action = "s3:GetObjectVersion" if query else "s3:GetObject"
-            self.check_action(source_bucket, action, source_key, query or None)
+            await self.check_action(source_bucket, action, source_key, query or None)
 
-    def check_action(
+    async def check_action(
         self, bucket_name: str, action: str, key: str | None = None, version: str | None = None
     ) -> None:
-        bucket = self._tables.bucket(bucket_name)
+        bucket = await self._tables.bucket(bucket_name)
         if bucket is None:
             return  # S3 answers NoSuchBucket to anyone
         resource = bucket.arn if key is None else f"{bucket.arn}/{key}"
@@ -127,20 +129,22 @@ class AnonymousAccess:
             return
         if block.get("IgnorePublicAcls") or ownership(bucket.config) == "BucketOwnerEnforced":
             raise access_denied()  # ACLs count for nothing
-        if action in _OBJECT_READ and "READ" in self._object_grants(bucket, key, version):
+        if action in _OBJECT_READ and "READ" in await self._object_grants(bucket, key, version):
             return
         granted = _everyone(bucket.config.get("ACL"), bucket.account_id)
         if any(action in _BUCKET_GRANTS[permission] for permission in granted):
             return
         raise access_denied()
 
-    def _object_grants(self, bucket: Bucket, key: str | None, version: str | None) -> set[str]:
+    async def _object_grants(
+        self, bucket: Bucket, key: str | None, version: str | None
+    ) -> set[str]:
         if key is None:
             return set()
         obj = (
-            self._tables.latest(bucket.name, key)
+            await self._tables.latest(bucket.name, key)
             if version is None
-            else self._tables.version(bucket.name, key, version)
+            else await self._tables.version(bucket.name, key, version)
         )
         return set() if obj is None else _everyone(obj.attrs.get("ACL"), bucket.account_id)
 

@@ -231,7 +231,7 @@ class S3Api:
             else:
                 operation, params = self._parse(request, body_read=False)
                 if anonymous:
-                    self._access.check(operation, params)
+                    await self._access.check(operation, params)
                 reply = await self._run(call, request, operation, params, body)
             response = self._render(operation, reply, call)
             await self._send(send, response, reply, call, head, body.unread)
@@ -275,7 +275,7 @@ class S3Api:
         handler = self._operations.get(operation)
         if handler is None:
             raise not_implemented(operation)
-        self._check_expected_owner(params)
+        await self._check_expected_owner(params)
         return await handler(call, params)
 
     def _parse(self, request: HttpRequest, body_read: bool = True) -> tuple[str, dict[str, Any]]:
@@ -284,18 +284,18 @@ class S3Api:
         except InvalidMemberValue as error:
             raise invalid_value(error.wire, error.text) from error
 
-    def _authorize_form(self, fields: Mapping[str, str], bucket: str, key: str) -> None:
+    async def _authorize_form(self, fields: Mapping[str, str], bucket: str, key: str) -> None:
         """A POST form without other authentication: its policy signature, or else a bucket
         that lets everyone write ``key``."""
         if S3Authenticator.form(fields) is None:
-            self._access.check_action(bucket, "s3:PutObject", key)
+            await self._access.check_action(bucket, "s3:PutObject", key)
 
-    def _check_expected_owner(self, params: Mapping[str, Any]) -> None:
+    async def _check_expected_owner(self, params: Mapping[str, Any]) -> None:
         """``x-amz-expected-bucket-owner``: 403 when the bucket belongs to another account."""
         expected = params.get("ExpectedBucketOwner")
         if not expected or "Bucket" not in params:
             return
-        bucket = self._tables.bucket(str(params["Bucket"]))
+        bucket = await self._tables.bucket(str(params["Bucket"]))
         if bucket is not None and bucket.account_id != expected:
             raise AwsError("AccessDenied", "Access Denied", 403)
 

@@ -145,17 +145,17 @@ class S3Backend:
     blobs: BlobStore
     events: EventSink
 
-    def bucket(self, name: str) -> Bucket:
-        bucket = self.tables.bucket(name)
+    async def bucket(self, name: str) -> Bucket:
+        bucket = await self.tables.bucket(name)
         if bucket is None:
             raise no_such_bucket(name)
         return bucket
 
-    def current(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
+    async def current(self, bucket: Bucket, key: str, version_id: str | None) -> ObjectVersion:
         """The version a GET/HEAD/COPY reads: 404 for a missing key or a current delete
         marker, 405 for a version id that names a delete marker."""
         if version_id is None:
-            obj = self.tables.latest(bucket.name, key)
+            obj = await self.tables.latest(bucket.name, key)
             if obj is None:
                 raise no_such_key(key)
             if obj.delete_marker:
@@ -165,7 +165,7 @@ class S3Backend:
                     error.headers["x-amz-version-id"] = obj.version_id
                 raise error
             return obj
-        obj = self.tables.version(bucket.name, key, version_id)
+        obj = await self.tables.version(bucket.name, key, version_id)
         if obj is None:
             if not _valid_version_id(version_id):
                 raise invalid_argument("Invalid version id specified", "versionId", version_id)
@@ -178,15 +178,17 @@ class S3Backend:
             raise error
         return obj
 
-    def check_write_conditions(self, params: Mapping[str, Any], bucket: Bucket, key: str) -> None:
+    async def check_write_conditions(
+        self, params: Mapping[str, Any], bucket: Bucket, key: str
+    ) -> None:
         """``If-Match``/``If-None-Match`` of a write against the key's current object."""
         if params.get("IfMatch") is None and params.get("IfNoneMatch") is None:
             return
-        current = self.tables.latest(bucket.name, key)
+        current = await self.tables.latest(bucket.name, key)
         live = current is not None and not current.delete_marker
         check_write_conditions(params, current.etag if live and current else None)
 
-    def put_version(
+    async def put_version(
         self,
         bucket: Bucket,
         key: str,
@@ -211,7 +213,7 @@ class S3Backend:
             delete_marker=delete_marker,
             attrs=attrs or {},
         )
-        stored, released = self.tables.put_version(obj)
+        stored, released = await self.tables.put_version(obj)
         self.release(released)
         return stored
 

@@ -138,16 +138,16 @@ class BucketConfigService:
 
     def _put(self, sub: Subresource) -> Operation:
         async def put(call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-            bucket = self._backend.bucket(params["Bucket"])
+            bucket = await self._backend.bucket(params["Bucket"])
             config = {**bucket.config, sub.key: params.get(sub.member) or {}}
-            self._backend.tables.put_bucket(replace(bucket, config=config))
+            await self._backend.tables.put_bucket(replace(bucket, config=config))
             return S3Reply()
 
         return put
 
     def _get(self, sub: Subresource) -> Operation:
         async def get(call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-            bucket = self._backend.bucket(params["Bucket"])
+            bucket = await self._backend.bucket(params["Bucket"])
             document = bucket.config.get(sub.key, sub.default)
             if document is None:
                 assert sub.missing is not None
@@ -161,23 +161,23 @@ class BucketConfigService:
 
     def _delete(self, sub: Subresource) -> Operation:
         async def delete(call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-            bucket = self._backend.bucket(params["Bucket"])
+            bucket = await self._backend.bucket(params["Bucket"])
             config = {k: v for k, v in bucket.config.items() if k != sub.key}
             if sub.default is not None and sub.missing is not None:
                 config[sub.key] = None  # deleted: no longer the new bucket's default
-            self._backend.tables.put_bucket(replace(bucket, config=config))
+            await self._backend.tables.put_bucket(replace(bucket, config=config))
             return S3Reply(status=204)
 
         return delete
 
     async def get_bucket_policy_status(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        self._backend.bucket(params["Bucket"])
+        await self._backend.bucket(params["Bucket"])
         return S3Reply({"PolicyStatus": {"IsPublic": False}})
 
     async def get_object_lock_configuration(
         self, call: S3Call, params: Mapping[str, Any]
     ) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         raise bucket_error(
             "ObjectLockConfigurationNotFoundError",
             "Object Lock configuration does not exist for this bucket",

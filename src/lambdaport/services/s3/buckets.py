@@ -131,7 +131,7 @@ class BucketService:
         config = _creation_config(params, call.account_id)
         if constraint == "EU":
             config["LocationConstraint"] = constraint
-        existing = self._backend.tables.bucket(name)
+        existing = await self._backend.tables.bucket(name)
         if existing is not None:
             if existing.account_id != call.account_id:
                 raise bucket_error(
@@ -150,23 +150,23 @@ class BucketService:
                     name,
                 )
             return S3Reply({"Location": f"/{name}"})
-        self._backend.tables.put_bucket(
+        await self._backend.tables.put_bucket(
             Bucket(name, call.account_id, region, time.time(), config=config)
         )
         return S3Reply({"Location": f"/{name}"})
 
     async def delete_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
-        if not self._backend.tables.bucket_is_empty(bucket.name):
+        bucket = await self._backend.bucket(params["Bucket"])
+        if not await self._backend.tables.bucket_is_empty(bucket.name):
             message = "The bucket you tried to delete is not empty"
             raise bucket_error("BucketNotEmpty", message, 409, bucket.name)
-        self._backend.release(self._backend.tables.delete_bucket(bucket.name))
+        self._backend.release(await self._backend.tables.delete_bucket(bucket.name))
         return S3Reply(status=204)
 
     async def list_buckets(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         buckets = [
             b
-            for b in self._backend.tables.buckets(call.account_id)
+            for b in await self._backend.tables.buckets(call.account_id)
             if b.name.startswith(str(params.get("Prefix") or ""))
         ]
         region = params.get("BucketRegion")
@@ -188,11 +188,11 @@ class BucketService:
         return S3Reply(result, root="ListAllMyBucketsResult")
 
     async def head_bucket(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         return S3Reply({"BucketRegion": bucket.region, "AccessPointAlias": False})
 
     async def get_bucket_location(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         region = str(bucket.config.get("LocationConstraint") or bucket.region)
         region = "" if region == US_EAST_1 else region
         xml = (
@@ -201,14 +201,14 @@ class BucketService:
         )
         return S3Reply(xml=xml.encode())
 
-    def _save_config(self, bucket: Bucket, **changes: Any) -> None:
+    async def _save_config(self, bucket: Bucket, **changes: Any) -> None:
         config = dict(bucket.config)
         for key, value in changes.items():
             if value is None:
                 config.pop(key, None)
             else:
                 config[key] = value
-        self._backend.tables.put_bucket(
+        await self._backend.tables.put_bucket(
             Bucket(
                 bucket.name,
                 bucket.account_id,
@@ -220,11 +220,11 @@ class BucketService:
         )
 
     async def put_bucket_versioning(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         status = (params.get("VersioningConfiguration") or {}).get("Status")
         if status not in ("Enabled", "Suspended"):
             raise malformed_xml()
-        self._backend.tables.put_bucket(
+        await self._backend.tables.put_bucket(
             Bucket(
                 bucket.name, bucket.account_id, bucket.region, bucket.created, status, bucket.config
             )
@@ -232,39 +232,39 @@ class BucketService:
         return S3Reply()
 
     async def get_bucket_versioning(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         result = {"Status": bucket.versioning} if bucket.versioning else {}
         return S3Reply(result, root="VersioningConfiguration")
 
     async def put_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         tags = [dict(t) for t in (params.get("Tagging") or {}).get("TagSet") or []]
         if len(tags) > 50 or len({t["Key"] for t in tags}) != len(tags):
             raise invalid_tag("The TagSet you have provided is invalid")
-        self._save_config(bucket, TagSet=tags)
+        await self._save_config(bucket, TagSet=tags)
         return S3Reply(status=204)
 
     async def get_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         tags = bucket.config.get("TagSet")
         if not tags:
             raise bucket_error("NoSuchTagSet", "The TagSet does not exist", 404, bucket.name)
         return S3Reply({"TagSet": tags}, root="Tagging")
 
     async def delete_bucket_tagging(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
-        self._save_config(bucket, TagSet=None)
+        bucket = await self._backend.bucket(params["Bucket"])
+        await self._save_config(bucket, TagSet=None)
         return S3Reply(status=204)
 
     async def put_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         """Kept and returned by GetBucketAcl; not enforced on requests."""
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         policy = required_policy(params, bucket.account_id, bucket.account_id)
         check_settable(policy, bucket.config, bucket.account_id)
-        self._save_config(bucket, ACL=policy)
+        await self._save_config(bucket, ACL=policy)
         return S3Reply()
 
     async def get_bucket_acl(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         result = stored_policy(bucket.config.get("ACL"), bucket.account_id)
         return S3Reply(result, root="AccessControlPolicy")

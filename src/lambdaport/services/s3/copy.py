@@ -52,10 +52,10 @@ _NOT_COPIED = (
 )
 
 
-def copy_source(backend: S3Backend, params: Mapping[str, Any]) -> ObjectVersion:
+async def copy_source(backend: S3Backend, params: Mapping[str, Any]) -> ObjectVersion:
     bucket_name, key, version_id = parse_copy_source(str(params["CopySource"]))
-    bucket = backend.bucket(bucket_name)
-    source = backend.current(bucket, key, version_id)
+    bucket = await backend.bucket(bucket_name)
+    source = await backend.current(bucket, key, version_id)
     check_readable(source, source=True)
     check_copy_source_conditions(params, source.etag, source.last_modified)
     return source
@@ -91,10 +91,10 @@ class CopyService:
     async def copy_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
         check_storage_class(params.get("StorageClass"))
-        bucket = backend.bucket(params["Bucket"])
+        bucket = await backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
-        source = copy_source(backend, params)
+        source = await copy_source(backend, params)
         acl = acl_attrs(params, bucket, call.account_id)
         changes = params.get("MetadataDirective") == "REPLACE" or any(
             params.get(m) for m in ("StorageClass", "WebsiteRedirectLocation", "SSEKMSKeyId")
@@ -105,7 +105,7 @@ class CopyService:
         etag = source.etag
         if "-" in etag:  # a copy of a multipart object is one part: its ETag is its MD5
             etag = await asyncio.to_thread(backend.blobs.md5_hex, source.blob)
-        stored = backend.put_version(
+        stored = await backend.put_version(
             bucket,
             key,
             size=source.size,
@@ -122,7 +122,7 @@ class CopyService:
         result: dict[str, Any] = {"CopyObjectResult": copy_result, "ServerSideEncryption": "AES256"}
         if bucket.versioned:
             result["VersionId"] = stored.version_id
-        source_bucket = backend.tables.bucket(source.bucket)
+        source_bucket = await backend.tables.bucket(source.bucket)
         if source_bucket is not None and source_bucket.versioned:
             result["CopySourceVersionId"] = source.version_id
         return S3Reply(result)

@@ -81,10 +81,10 @@ class BucketCors:
     def __init__(self, tables: S3Tables) -> None:
         self._tables = tables
 
-    def __call__(self, request: CorsRequest) -> CorsAnswer | None:
+    async def __call__(self, request: CorsRequest) -> CorsAnswer | None:
         path = path_style(request.host, request.path)
         name, _, key = unquote(path.lstrip("/")).partition("/")
-        bucket = self._tables.bucket(name) if name else None
+        bucket = await self._tables.bucket(name) if name else None
         config = bucket.config.get("Cors") if bucket is not None else None
         if not config:
             return None

@@ -29,21 +29,21 @@ class DeleteService:
 
     async def delete_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
-        bucket = backend.bucket(params["Bucket"])
+        bucket = await backend.bucket(params["Bucket"])
         key = str(params["Key"])
         version_id = params.get("VersionId")
-        backend.check_write_conditions({"IfMatch": params.get("IfMatch")}, bucket, key)
+        await backend.check_write_conditions({"IfMatch": params.get("IfMatch")}, bucket, key)
         if version_id is not None and not bucket.versioned and version_id != NULL_VERSION:
             raise _invalid_version(str(version_id))
         if version_id is not None and bucket.versioned:
-            found = backend.tables.version(bucket.name, key, str(version_id))
-            if found is None and backend.tables.latest(bucket.name, key) is not None:
+            found = await backend.tables.version(bucket.name, key, str(version_id))
+            if found is None and await backend.tables.latest(bucket.name, key) is not None:
                 raise _invalid_version(str(version_id))
         result = await self._delete(call, bucket, key, version_id, every_key=False)
         return S3Reply(result, status=204)
 
     async def delete_objects(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         request = params.get("Delete") or {}
         objects = request.get("Objects") or []
         if not objects or len(objects) > MAX_KEYS_PER_DELETE:
@@ -53,7 +53,7 @@ class DeleteService:
         for item in objects:
             key = str(item.get("Key") or "")
             version_id = item.get("VersionId")
-            refusal = self._refusal(bucket, key, version_id, item.get("ETag"))
+            refusal = await self._refusal(bucket, key, version_id, item.get("ETag"))
             if refusal is not None:
                 errors.append(refusal)
                 continue
@@ -70,7 +70,7 @@ class DeleteService:
             result["Deleted"] = deleted
         return S3Reply(result, root="DeleteResult")
 
-    def _refusal(
+    async def _refusal(
         self, bucket: Bucket, key: str, version_id: Any, etag: Any
     ) -> dict[str, Any] | None:
         """The ``Error`` entry of a key DeleteObjects does not delete, or None."""
@@ -79,14 +79,14 @@ class DeleteService:
             exists = (
                 version_id == NULL_VERSION
                 if not bucket.versioned
-                else tables.version(bucket.name, key, str(version_id)) is not None
+                else await tables.version(bucket.name, key, str(version_id)) is not None
             )
             if not exists:
                 message = "The specified version does not exist."
                 return _entry(key, version_id, "NoSuchVersion", message)
         if etag is not None:
             try:
-                self._backend.check_write_conditions({"IfMatch": etag}, bucket, key)
+                await self._backend.check_write_conditions({"IfMatch": etag}, bucket, key)
             except AwsError as error:
                 return _entry(key, version_id, error.code, error.message)
         return None
@@ -99,10 +99,12 @@ class DeleteService:
         a key that had no object too (DeleteObjects)."""
         backend = self._backend
         if version_id is None and bucket.versioned:
-            marker = backend.put_version(bucket, key, delete_marker=True)
+            marker = await backend.put_version(bucket, key, delete_marker=True)
             await backend.events.emit(call, bucket, "ObjectRemoved:DeleteMarkerCreated", marker)
             return {"DeleteMarker": True, "VersionId": marker.version_id}
-        removed = backend.tables.delete_version(bucket.name, key, str(version_id or NULL_VERSION))
+        removed = await backend.tables.delete_version(
+            bucket.name, key, str(version_id or NULL_VERSION)
+        )
         result: dict[str, Any] = {}
         if removed is None:
             if every_key:

@@ -31,7 +31,7 @@ class BucketDestination:
                 f"an S3 bucket can only be an on-failure destination ({delivery.kind})"
             )
         bucket = delivery.destination_arn.split(":::", 1)[-1]
-        if not self._objects.bucket_exists(bucket):
+        if not await self._objects.bucket_exists(bucket):
             raise DeliveryFailed(f"the bucket {bucket} does not exist")
         key = record_key(delivery.function_arn, datetime.now(tz=UTC))
-        self._objects.put_object_bytes(bucket, key, delivery.body, "application/json")
+        await self._objects.put_object_bytes(bucket, key, delivery.body, "application/json")

@@ -9,7 +9,7 @@ costs one indexed range scan per page and per common prefix, whatever the bucket
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -51,10 +51,10 @@ class Cursor:
 
 
 # fetch(cursor, start, limit) -> the next rows after the cursor with keys >= start
-Fetch = Callable[[Cursor, str, int], list[ObjectVersion]]
+Fetch = Callable[[Cursor, str, int], Awaitable[list[ObjectVersion]]]
 
 
-def walk(fetch: Fetch, prefix: str, delimiter: str, cursor: Cursor, max_keys: int) -> Page:
+async def walk(fetch: Fetch, prefix: str, delimiter: str, cursor: Cursor, max_keys: int) -> Page:
     """Up to ``max_keys`` entries after ``cursor``; truncated if more exist."""
     entries: list[Entry] = []
     if max_keys == 0:
@@ -64,7 +64,7 @@ def walk(fetch: Fetch, prefix: str, delimiter: str, cursor: Cursor, max_keys: in
     if delimiter and marker.startswith(prefix) and marker.endswith(delimiter):
         start = after_prefix(marker)  # a marker that is a common prefix: skip all it covers
     while len(entries) <= max_keys:
-        rows = fetch(cursor, start, max_keys + 2 - len(entries))
+        rows = await fetch(cursor, start, max_keys + 2 - len(entries))
         if not rows:
             break
         for obj in rows:
@@ -140,17 +140,19 @@ class ListingService:
 
     def _latest(self, bucket: str, prefix: str) -> Fetch:
         tables = self._backend.tables
-        return lambda cursor, start, limit: tables.list_latest(
-            bucket, prefix, cursor.key, start, limit
-        )
 
-    def _page(self, params: Mapping[str, Any], after: str) -> tuple[Any, Page, int]:
-        bucket = self._backend.bucket(params["Bucket"])
+        async def fetch(cursor: Cursor, start: str, limit: int) -> list[ObjectVersion]:
+            return await tables.list_latest(bucket, prefix, cursor.key, start, limit)
+
+        return fetch
+
+    async def _page(self, params: Mapping[str, Any], after: str) -> tuple[Any, Page, int]:
+        bucket = await self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")
         max_keys = _max_keys(params)
         fetch = self._latest(bucket.name, prefix)
-        page = walk(fetch, prefix, delimiter, Cursor(after), max_keys)
+        page = await walk(fetch, prefix, delimiter, Cursor(after), max_keys)
         return bucket, page, max_keys
 
     def _common(
@@ -181,7 +183,7 @@ class ListingService:
     async def list_objects(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         encode = key_encoder(params)
         marker = str(params.get("Marker") or "")
-        bucket, page, max_keys = self._page(params, marker)
+        bucket, page, max_keys = await self._page(params, marker)
         result = self._common(params, page, max_keys, encode, True, bucket.account_id)
         result["Marker"] = encode(marker)
         if page.truncated and params.get("Delimiter"):
@@ -193,7 +195,7 @@ class ListingService:
         token = params.get("ContinuationToken")
         start_after = str(params.get("StartAfter") or "")
         after = _untoken(str(token)) if token else start_after
-        bucket, page, max_keys = self._page(params, after)
+        bucket, page, max_keys = await self._page(params, after)
         with_owner = bool(params.get("FetchOwner"))
         result = self._common(params, page, max_keys, encode, with_owner, bucket.account_id)
         result["KeyCount"] = len(page.entries)
@@ -207,19 +209,21 @@ class ListingService:
 
     async def list_object_versions(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         encode = key_encoder(params)
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")
         max_keys = _max_keys(params, negative=("max-keys cannot be negative", "maxKeys"))
         key_marker = str(params.get("KeyMarker") or "")
-        seq = self._marker_seq(bucket.name, key_marker, params.get("VersionIdMarker"))
+        seq = await self._marker_seq(bucket.name, key_marker, params.get("VersionIdMarker"))
         tables = self._backend.tables
 
-        def fetch(cursor: Cursor, start: str, limit: int) -> list[ObjectVersion]:
-            return tables.list_versions(bucket.name, prefix, cursor.key, cursor.seq, start, limit)
+        async def fetch(cursor: Cursor, start: str, limit: int) -> list[ObjectVersion]:
+            return await tables.list_versions(
+                bucket.name, prefix, cursor.key, cursor.seq, start, limit
+            )
 
         cursor = Cursor(key_marker, seq)
-        page = walk(fetch, prefix, delimiter, cursor, max_keys)
+        page = await walk(fetch, prefix, delimiter, cursor, max_keys)
         versions, markers = [], []
         for entry in page.entries:
             obj = entry.obj
@@ -260,10 +264,10 @@ class ListingService:
                 result["NextVersionIdMarker"] = last.obj.version_id
         return S3Reply(result, root="ListVersionsResult")
 
-    def _marker_seq(self, bucket: str, key_marker: str, version_marker: Any) -> int | None:
+    async def _marker_seq(self, bucket: str, key_marker: str, version_marker: Any) -> int | None:
         if not version_marker or not key_marker:
             return None
-        found = self._backend.tables.version(bucket, key_marker, str(version_marker))
+        found = await self._backend.tables.version(bucket, key_marker, str(version_marker))
         if found is None:
             raise invalid_argument(
                 "Invalid version id specified", "version-id-marker", str(version_marker)

@@ -126,16 +126,16 @@ class MultipartService:
     def __init__(self, backend: S3Backend) -> None:
         self._backend = backend
 
-    def _upload(self, params: Mapping[str, Any]) -> Upload:
-        self._backend.bucket(params["Bucket"])
-        upload = self._backend.tables.upload(str(params["UploadId"]))
+    async def _upload(self, params: Mapping[str, Any]) -> Upload:
+        await self._backend.bucket(params["Bucket"])
+        upload = await self._backend.tables.upload(str(params["UploadId"]))
         if upload is None or (upload.bucket, upload.key) != (params["Bucket"], params["Key"]):
             raise no_such_upload(str(params["UploadId"]))
         return upload
 
     async def create_multipart_upload(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         check_storage_class(params.get("StorageClass"))
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
         attrs = {
@@ -147,7 +147,7 @@ class MultipartService:
             attrs["ChecksumAlgorithm"] = str(algorithm).upper()
             attrs["ChecksumType"] = str(params.get("ChecksumType") or "COMPOSITE")
         upload = Upload(new_upload_id(), bucket.name, key, time.time(), attrs)
-        self._backend.tables.put_upload(upload)
+        await self._backend.tables.put_upload(upload)
         result: dict[str, Any] = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id}
         if algorithm:
             result["ChecksumAlgorithm"] = attrs["ChecksumAlgorithm"]
@@ -155,7 +155,7 @@ class MultipartService:
         return S3Reply(result, root="InitiateMultipartUploadResult")
 
     async def upload_part(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        upload = self._upload(params)
+        upload = await self._upload(params)
         number = _part_number(params)
         received = await receive_body(call, self._backend.blobs, upload.checksum_algorithm)
         part = Part(
@@ -167,20 +167,20 @@ class MultipartService:
             received.blob,
             dict(received.checksums),
         )
-        self._store_part(part)
+        await self._store_part(part)
         return S3Reply({"ETag": f'"{part.etag}"', **_part_checksums(part)})
 
-    def _store_part(self, part: Part) -> None:
-        replaced = self._backend.tables.put_part(part)
+    async def _store_part(self, part: Part) -> None:
+        replaced = await self._backend.tables.put_part(part)
         if replaced:
             self._backend.release([replaced])
-        if self._backend.tables.upload(part.upload_id) is None:  # aborted meanwhile
-            self._backend.release(self._backend.tables.delete_upload(part.upload_id))
+        if await self._backend.tables.upload(part.upload_id) is None:  # aborted meanwhile
+            self._backend.release(await self._backend.tables.delete_upload(part.upload_id))
 
     async def upload_part_copy(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        upload = self._upload(params)
+        upload = await self._upload(params)
         number = _part_number(params)
-        source = copy_source(self._backend, params)
+        source = await copy_source(self._backend, params)
         start, length = 0, source.size
         text = params.get("CopySourceRange")
         if text:
@@ -205,7 +205,7 @@ class MultipartService:
             blob,
             digests.checksum_values(),
         )
-        self._store_part(part)
+        await self._store_part(part)
         copy_result = {"ETag": f'"{part.etag}"', "LastModified": http_date(part.last_modified)}
         return S3Reply({"CopyPartResult": {**copy_result, **_part_checksums(part)}})
 
@@ -224,10 +224,12 @@ class MultipartService:
             raise
 
     async def list_parts(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        upload = self._upload(params)
+        upload = await self._upload(params)
         marker = page_size(params, "PartNumberMarker", "part-number-marker", 0, cap=INT32_MAX)
         max_parts = page_size(params, "MaxParts", "max-parts", 1000)
-        parts = [p for p in self._backend.tables.parts(upload.upload_id) if p.part_number > marker]
+        parts = [
+            p for p in await self._backend.tables.parts(upload.upload_id) if p.part_number > marker
+        ]
         page = parts[:max_parts]
         who = owner(call.account_id)
         result: dict[str, Any] = {
@@ -263,12 +265,12 @@ class MultipartService:
         if "MultipartUpload" not in params:
             raise malformed_xml()
         requested = params["MultipartUpload"].get("Parts") or []
-        bucket = backend.bucket(params["Bucket"])
-        upload = backend.tables.upload(str(params["UploadId"]))
+        bucket = await backend.bucket(params["Bucket"])
+        upload = await backend.tables.upload(str(params["UploadId"]))
         if upload is None or (upload.bucket, upload.key) != (bucket.name, params["Key"]):
-            return self._completed_before(call, bucket, params, requested)
-        backend.check_write_conditions(params, bucket, upload.key)
-        parts = _checked_parts(upload, backend.tables.parts(upload.upload_id), requested)
+            return await self._completed_before(call, bucket, params, requested)
+        await backend.check_write_conditions(params, bucket, upload.key)
+        parts = _checked_parts(upload, await backend.tables.parts(upload.upload_id), requested)
         blob = await asyncio.to_thread(backend.blobs.concatenate, [p.blob for p in parts])
         attrs = {k: v for k, v in upload.attrs.items() if k != "ChecksumAlgorithm"}
         attrs["PartsCount"] = len(parts)
@@ -282,7 +284,7 @@ class MultipartService:
             attrs["ChecksumType"] = "COMPOSITE"
         else:
             attrs.pop("ChecksumType", None)
-        stored = backend.put_version(
+        stored = await backend.put_version(
             bucket,
             upload.key,
             size=sum(p.size for p in parts),
@@ -290,17 +292,17 @@ class MultipartService:
             blob=blob,
             attrs=attrs,
         )
-        backend.release(backend.tables.delete_upload(upload.upload_id))
+        backend.release(await backend.tables.delete_upload(upload.upload_id))
         await backend.events.emit(call, bucket, "ObjectCreated:CompleteMultipartUpload", stored)
         return _completion(call, bucket, stored)
 
-    def _completed_before(
+    async def _completed_before(
         self, call: S3Call, bucket: Bucket, params: Mapping[str, Any], requested: list[Any]
     ) -> S3Reply:
         """A CompleteMultipartUpload repeated (a client's retry): while the object it made
         is the key's current version, the same parts get the same answer, as S3 gives."""
         upload_id = str(params["UploadId"])
-        current = self._backend.tables.latest(bucket.name, str(params["Key"]))
+        current = await self._backend.tables.latest(bucket.name, str(params["Key"]))
         completed = current.attrs.get("CompletedUpload") if current is not None else None
         if (
             current is None
@@ -312,13 +314,13 @@ class MultipartService:
         return _completion(call, bucket, current)
 
     async def abort_multipart_upload(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        upload = self._upload(params)
-        self._backend.release(self._backend.tables.delete_upload(upload.upload_id))
+        upload = await self._upload(params)
+        self._backend.release(await self._backend.tables.delete_upload(upload.upload_id))
         return S3Reply(status=204)
 
     async def list_multipart_uploads(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         encode = key_encoder(params)
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         prefix = str(params.get("Prefix") or "")
         delimiter = str(params.get("Delimiter") or "")
         key_marker = str(params.get("KeyMarker") or "")
@@ -327,7 +329,7 @@ class MultipartService:
         uploads: list[Upload] = []
         prefixes: list[str] = []
         truncated = False
-        for upload in self._backend.tables.uploads(bucket.name, prefix):
+        for upload in await self._backend.tables.uploads(bucket.name, prefix):
             if upload.key < key_marker or (
                 upload.key == key_marker and (not id_marker or upload.upload_id <= id_marker)
             ):

@@ -26,7 +26,7 @@ class NotificationService:
     async def put_bucket_notification_configuration(
         self, call: S3Call, params: Mapping[str, Any]
     ) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         configuration = normalize(params.get("NotificationConfiguration") or {})
         found = destinations(configuration)
         check_overlaps(found)
@@ -39,12 +39,12 @@ class NotificationService:
         if configuration:
             config["Notification"] = configuration
         updated = replace(bucket, config=config)
-        self._backend.tables.put_bucket(updated)
+        await self._backend.tables.put_bucket(updated)
         await self._notifier.send_test_events(updated, found, call.request_id, call.host_id)
         return S3Reply()
 
     async def get_bucket_notification_configuration(
         self, call: S3Call, params: Mapping[str, Any]
     ) -> S3Reply:
-        bucket = self._backend.bucket(params["Bucket"])
+        bucket = await self._backend.bucket(params["Bucket"])
         return S3Reply(dict(configuration_of(bucket)), root="NotificationConfiguration")

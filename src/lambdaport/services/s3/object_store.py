@@ -18,20 +18,20 @@ class S3ObjectStore:
         self._backend = backend
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def bucket_exists(self, bucket: str) -> bool:
-        return self._backend.tables.bucket(bucket) is not None
+    async def bucket_exists(self, bucket: str) -> bool:
+        return await self._backend.tables.bucket(bucket) is not None
 
-    def get_object_bytes(self, bucket: str, key: str, version_id: str | None = None) -> bytes:
+    async def get_object_bytes(self, bucket: str, key: str, version_id: str | None = None) -> bytes:
         """Raises ``AwsError`` ``NoSuchBucket``/``NoSuchKey``/``NoSuchVersion``."""
-        found = self._backend.bucket(bucket)
-        obj = self._backend.current(found, key, version_id)
+        found = await self._backend.bucket(bucket)
+        obj = await self._backend.current(found, key, version_id)
         check_readable(obj)
         return self._backend.blobs.read_all(obj.blob)
 
-    def put_object_bytes(
+    async def put_object_bytes(
         self, bucket: str, key: str, body: bytes, content_type: str = "application/json"
     ) -> None:
-        found = self._backend.bucket(bucket)
+        found = await self._backend.bucket(bucket)
         writer = self._backend.blobs.writer()
         try:
             writer.write(body)
@@ -39,7 +39,7 @@ class S3ObjectStore:
         except BaseException:
             writer.discard()
             raise
-        stored = self._backend.put_version(
+        stored = await self._backend.put_version(
             found,
             key,
             size=len(body),

@@ -87,13 +87,13 @@ class ObjectService:
     async def put_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
         check_storage_class(params.get("StorageClass"))
-        bucket = backend.bucket(params["Bucket"])
+        bucket = await backend.bucket(params["Bucket"])
         key = str(params["Key"])
         check_key(key)
-        backend.check_write_conditions(params, bucket, key)
+        await backend.check_write_conditions(params, bucket, key)
         acl = acl_attrs(params, bucket, call.account_id)
         received = await receive_body(call, backend.blobs)
-        stored = backend.put_version(
+        stored = await backend.put_version(
             bucket,
             key,
             size=received.size,
@@ -104,13 +104,13 @@ class ObjectService:
         await backend.events.emit(call, bucket, "ObjectCreated:Put", stored)
         return S3Reply(write_result(bucket, stored))
 
-    def _read(
+    async def _read(
         self, params: Mapping[str, Any], head: bool
     ) -> tuple[ObjectVersion, dict[str, Any], int | None]:
         backend = self._backend
         part = _part_number(params)
-        bucket = backend.bucket(params["Bucket"])
-        obj = backend.current(bucket, str(params["Key"]), params.get("VersionId"))
+        bucket = await backend.bucket(params["Bucket"])
+        obj = await backend.current(bucket, str(params["Key"]), params.get("VersionId"))
         if not head:
             check_readable(obj)
         result: dict[str, Any] = {
@@ -136,8 +136,8 @@ class ObjectService:
                 result[member] = params[param]
         return obj, result, part
 
-    def _answer(self, params: Mapping[str, Any], head: bool) -> S3Reply:
-        obj, result, part = self._read(params, head)
+    async def _answer(self, params: Mapping[str, Any], head: bool) -> S3Reply:
+        obj, result, part = await self._read(params, head)
         try:
             check_read_conditions(params, obj.etag, obj.last_modified)
         except NotModified:
@@ -162,7 +162,7 @@ class ObjectService:
         return S3Reply(result, status=status, body=None if head else body)
 
     async def get_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        return self._answer(params, head=False)
+        return await self._answer(params, head=False)
 
     async def head_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
-        return self._answer(params, head=True)
+        return await self._answer(params, head=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +31,7 @@ from lambdaport.services.s3.storage import check_storage_class
 
 MAX_FIELD = 64 * 1024
 # Checks a form's authentication: (fields with lower-case names, bucket, key).
-Authorize = Callable[[Mapping[str, str], str, str], None]
+Authorize = Callable[[Mapping[str, str], str, str], Awaitable[None]]
 _HEADER_FIELDS = {
     "content-type": "ContentType",
     "cache-control": "CacheControl",
@@ -196,7 +196,7 @@ class PostObjectService:
     async def post_object(
         self, call: S3Call, bucket_name: str, boundary: str, authorize: Authorize | None = None
     ) -> S3Reply:
-        bucket = self._backend.bucket(bucket_name)
+        bucket = await self._backend.bucket(bucket_name)
         form = FormReader(call.receive, boundary)
         fields: dict[str, str] = {}
         while (headers := await form.next_part()) is not None:
@@ -225,7 +225,7 @@ class PostObjectService:
         key = lowered["key"].replace("${filename}", filename)
         check_key(key)
         if authorize is not None:
-            authorize(lowered, bucket.name, key)
+            await authorize(lowered, bucket.name, key)
         check_storage_class(lowered.get("x-amz-storage-class"))
         acl = acl_attrs({"ACL": lowered.get("acl")}, bucket, call.account_id)
         digests = BodyDigests()
@@ -251,7 +251,7 @@ class PostObjectService:
         attrs = {**object_attrs(params, {}, {}), **acl}
         if tags:
             attrs["TagSet"] = tags
-        stored = self._backend.put_version(
+        stored = await self._backend.put_version(
             bucket, key, size=digests.size, etag=digests.md5.hexdigest(), blob=blob, attrs=attrs
         )
         await self._backend.events.emit(call, bucket, "ObjectCreated:Post", stored)

@@ -117,8 +117,8 @@ class RestoreService:
     async def restore_object(self, call: S3Call, params: Mapping[str, Any]) -> S3Reply:
         backend = self._backend
         days = _days(params.get("RestoreRequest") or {})
-        bucket = backend.bucket(params["Bucket"])
-        obj = backend.current(bucket, str(params["Key"]), params.get("VersionId"))
+        bucket = await backend.bucket(params["Bucket"])
+        obj = await backend.current(bucket, str(params["Key"]), params.get("VersionId"))
         if obj.storage_class not in ARCHIVED:
             raise AwsError(
                 "InvalidObjectState",
@@ -129,7 +129,7 @@ class RestoreService:
         already = restored_until(obj) is not None
         now = time.time()
         attrs = {**obj.attrs, "Restore": {"Expiry": _expiry(days, now), "Days": days}}
-        restored = backend.tables.update_attrs(obj, attrs)
+        restored = await backend.tables.update_attrs(obj, attrs)
         if not already:
             await backend.events.emit(call, bucket, "ObjectRestore:Post", obj)
             expiry = datetime.fromtimestamp(attrs["Restore"]["Expiry"], tz=UTC)

@@ -238,7 +238,9 @@ class Notifier:
         elif destination.kind == "queue":
             if self._queues is None:
                 raise RuntimeError("no SQS wired")
-            self._queues.send_message(destination.arn, body.decode(), trace_header=trace_header)
+            await self._queues.send_message(
+                destination.arn, body.decode(), trace_header=trace_header
+            )
         else:
             if self._topics is None:
                 raise RuntimeError("no SNS wired")
@@ -270,7 +272,7 @@ class Notifier:
                     "notifications from this bucket"
                 )
             return None
-        if self._topics is None or not self._topics.topic_exists(destination.arn):
+        if self._topics is None or not await self._topics.topic_exists(destination.arn):
             return (
                 "Permissions on the destination topic do not allow S3 to publish notifications "
                 "from this bucket"
@@ -285,7 +287,7 @@ class Notifier:
         for destination in found:
             try:
                 if destination.kind == "queue" and self._queues is not None:
-                    self._queues.send_message(destination.arn, message)
+                    await self._queues.send_message(destination.arn, message)
                 elif destination.kind == "topic" and self._topics is not None:
                     await self._topics.publish(destination.arn, message, subject=SUBJECT)
             except Exception:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from lambdaport.errors import AwsError
@@ -23,7 +23,7 @@ from lambdaport.services.sns.topics import Topics
 logger = logging.getLogger("lambdaport.sns")
 
 Params = Mapping[str, Any]
-Handler = Callable[[RequestContext, Params], dict[str, Any]]
+Handler = Callable[[RequestContext, Params], Awaitable[dict[str, Any]]]
 
 
 class SnsApi:
@@ -67,12 +67,12 @@ class SnsApi:
             )
         for parameter in ("TopicArn", "TargetArn"):
             check_region(params.get(parameter), ctx.region, parameter)
-        return handler(ctx, params)
+        return await handler(ctx, params)
 
     # -- topics ---------------------------------------------------------------------------
 
-    def create_topic(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        arn = self._topics.create(
+    async def create_topic(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        arn = await self._topics.create(
             ctx.account_id,
             ctx.region,
             params["Name"],
@@ -81,36 +81,36 @@ class SnsApi:
         )
         return {"TopicArn": arn}
 
-    def delete_topic(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.delete(params["TopicArn"])
+    async def delete_topic(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.delete(params["TopicArn"])
         return {}
 
-    def list_topics(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return self._topics.list_topics(ctx.account_id, ctx.region, params.get("NextToken"))
+    async def list_topics(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        return await self._topics.list_topics(ctx.account_id, ctx.region, params.get("NextToken"))
 
-    def get_topic_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return {"Attributes": self._topics.attributes(params["TopicArn"])}
+    async def get_topic_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        return {"Attributes": await self._topics.attributes(params["TopicArn"])}
 
-    def set_topic_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.set_attribute(
+    async def set_topic_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.set_attribute(
             params["TopicArn"], params["AttributeName"], params.get("AttributeValue")
         )
         return {}
 
-    def add_permission(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.add_permission(
+    async def add_permission(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.add_permission(
             params["TopicArn"], params["Label"], params["AWSAccountId"], params["ActionName"]
         )
         return {}
 
-    def remove_permission(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.remove_permission(params["TopicArn"], params["Label"])
+    async def remove_permission(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.remove_permission(params["TopicArn"], params["Label"])
         return {}
 
     # -- subscriptions --------------------------------------------------------------------
 
-    def subscribe(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        sub = self._subscriptions.subscribe(
+    async def subscribe(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        sub = await self._subscriptions.subscribe(
             ctx.account_id,
             params["TopicArn"],
             params["Protocol"],
@@ -120,36 +120,44 @@ class SnsApi:
         show = not sub.pending or bool(params.get("ReturnSubscriptionArn"))
         return {"SubscriptionArn": sub.arn if show else "pending confirmation"}
 
-    def confirm_subscription(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        arn = self._subscriptions.confirm(
+    async def confirm_subscription(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        arn = await self._subscriptions.confirm(
             params["TopicArn"],
             params["Token"],
             is_true(params.get("AuthenticateOnUnsubscribe")),
         )
         return {"SubscriptionArn": arn}
 
-    def unsubscribe(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._subscriptions.unsubscribe(params["SubscriptionArn"])
+    async def unsubscribe(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._subscriptions.unsubscribe(params["SubscriptionArn"])
         return {}
 
-    def list_subscriptions(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return self._subscriptions.list_all(ctx.account_id, ctx.region, params.get("NextToken"))
+    async def list_subscriptions(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        return await self._subscriptions.list_all(
+            ctx.account_id, ctx.region, params.get("NextToken")
+        )
 
-    def list_subscriptions_by_topic(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return self._subscriptions.list_by_topic(params["TopicArn"], params.get("NextToken"))
+    async def list_subscriptions_by_topic(
+        self, ctx: RequestContext, params: Params
+    ) -> dict[str, Any]:
+        return await self._subscriptions.list_by_topic(params["TopicArn"], params.get("NextToken"))
 
-    def get_subscription_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return {"Attributes": self._subscriptions.attributes(params["SubscriptionArn"])}
+    async def get_subscription_attributes(
+        self, ctx: RequestContext, params: Params
+    ) -> dict[str, Any]:
+        return {"Attributes": await self._subscriptions.attributes(params["SubscriptionArn"])}
 
-    def set_subscription_attributes(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._subscriptions.set_attribute(
+    async def set_subscription_attributes(
+        self, ctx: RequestContext, params: Params
+    ) -> dict[str, Any]:
+        await self._subscriptions.set_attribute(
             params["SubscriptionArn"], params["AttributeName"], params.get("AttributeValue")
         )
         return {}
 
     # -- publishing -----------------------------------------------------------------------
 
-    def publish(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+    async def publish(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
         topic_arn, target_arn = params.get("TopicArn"), params.get("TargetArn")
         if topic_arn and target_arn:
             raise invalid_parameter("Only one of TopicArn or TargetArn may be specified")
@@ -162,22 +170,22 @@ class SnsApi:
         parts = arn_parts(arn)
         if target_arn and len(parts) == 6 and parts[5].startswith("endpoint/"):
             raise not_found("Endpoint does not exist")
-        return self._publisher.publish(arn, PublishInput.from_params(params))
+        return await self._publisher.publish(arn, PublishInput.from_params(params))
 
-    def publish_batch(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return self._publisher.publish_batch(
+    async def publish_batch(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        return await self._publisher.publish_batch(
             params["TopicArn"], params.get("PublishBatchRequestEntries") or []
         )
 
     # -- tags -----------------------------------------------------------------------------
 
-    def tag_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.tag(params["ResourceArn"], params.get("Tags") or [])
+    async def tag_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.tag(params["ResourceArn"], params.get("Tags") or [])
         return {}
 
-    def untag_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        self._topics.untag(params["ResourceArn"], params.get("TagKeys") or [])
+    async def untag_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        await self._topics.untag(params["ResourceArn"], params.get("TagKeys") or [])
         return {}
 
-    def list_tags_for_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
-        return {"Tags": self._topics.list_tags(params["ResourceArn"])}
+    async def list_tags_for_resource(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
+        return {"Tags": await self._topics.list_tags(params["ResourceArn"])}

@@ -35,7 +35,7 @@ from lambdaport.services.sns.messages import (
 from lambdaport.services.sns.models import is_true
 from lambdaport.services.sns.retry import MANAGED_POLICY, RetryPolicy, http_policy
 from lambdaport.services.sns.subscriptions import http_delivery_policy, redrive_target
-from lambdaport.store.sns import DeliveryRow, SnsStore, SubscriptionRow, TopicRow
+from lambdaport.store.sns import DeliveryRow, SnsTables, SubscriptionRow, TopicRow
 
 logger = logging.getLogger("lambdaport.sns")
 
@@ -52,7 +52,7 @@ class Outcome(enum.Enum):
 class Deliveries:
     def __init__(
         self,
-        store: SnsStore,
+        store: SnsTables,
         envelopes: Envelopes,
         triggers: PushTriggers,
         queues: QueueSink | None,
@@ -65,27 +65,31 @@ class Deliveries:
         self._scale = delay_scale
         self._tasks: set[asyncio.Task[None]] = set()
         self._running = False
+        # FIFO topics: one lock per (subscription, message group), taken in the order the
+        # deliveries were accepted, so they arrive in order however their awaits interleave.
+        self._ordered: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
 
     # -- accepting ------------------------------------------------------------------------
 
-    def accept(self, pairs: Sequence[tuple[SubscriptionRow, Published]]) -> None:
+    async def accept(self, pairs: Sequence[tuple[SubscriptionRow, Published]]) -> None:
         """Persist one delivery per pair (one transaction), then start them."""
         if not pairs:
             return
-        ids = self._store.add_deliveries(
+        ids = await self._store.add_deliveries(
             [(sub.arn, published.to_json()) for sub, published in pairs], time.time()
         )
-        for delivery_id in ids:
-            self._spawn(delivery_id)
+        for delivery_id, (sub, published) in zip(ids, pairs, strict=True):
+            group = published.group_id
+            self._spawn(delivery_id, None if group is None else (sub.arn, group))
 
-    def request_confirmation(self, sub: SubscriptionRow) -> None:
+    async def request_confirmation(self, sub: SubscriptionRow) -> None:
         confirmation = Confirmation(
             message_id=str(uuid.uuid4()),
             topic_arn=sub.topic_arn,
             token=sub.token or "",
             timestamp=sns_timestamp(),
         )
-        (delivery_id,) = self._store.add_deliveries(
+        (delivery_id,) = await self._store.add_deliveries(
             [(sub.arn, confirmation.to_json())], time.time()
         )
         self._spawn(delivery_id)
@@ -95,10 +99,10 @@ class Deliveries:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
+    async def start(self) -> None:
         """Resume the deliveries a previous server process had not finished."""
         self._running = True
-        for delivery_id in self._store.delivery_ids():
+        for delivery_id in await self._store.delivery_ids():
             self._spawn(delivery_id)
 
     async def stop(self) -> None:
@@ -109,29 +113,49 @@ class Deliveries:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
 
-    def _spawn(self, delivery_id: int) -> None:
+    def _spawn(self, delivery_id: int, order: tuple[str, str] | None = None) -> None:
         if not self._running:
             return  # started by start() once the server runs
-        task = asyncio.get_running_loop().create_task(self._run(delivery_id))
+        lock = None
+        if order is not None:
+            lock, users = self._ordered.setdefault(order, (asyncio.Lock(), [0]))
+            users[0] += 1
+        task = asyncio.get_running_loop().create_task(self._run(delivery_id, lock, order))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     # -- running ---------------------------------------------------------------------------
 
-    async def _run(self, delivery_id: int) -> None:
+    async def _run(
+        self, delivery_id: int, lock: asyncio.Lock | None, order: tuple[str, str] | None
+    ) -> None:
+        if lock is None:
+            await self._run_one(delivery_id)
+            return
+        try:
+            async with lock:  # FIFO: waiters are served in the order they came
+                await self._run_one(delivery_id)
+        finally:
+            if order is not None:
+                users = self._ordered[order][1]
+                users[0] -= 1
+                if not users[0]:
+                    del self._ordered[order]
+
+    async def _run_one(self, delivery_id: int) -> None:
         try:
             await self._deliver(delivery_id)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("sns: delivery %d failed unexpectedly; dropping it", delivery_id)
-            self._store.finish_delivery(delivery_id)
+            await self._store.finish_delivery(delivery_id)
 
     async def _deliver(self, delivery_id: int) -> None:
-        row = self._store.delivery(delivery_id)
+        row = await self._store.delivery(delivery_id)
         while row is not None:
-            sub = self._store.subscription(row.subscription_arn)
-            topic = None if sub is None else self._store.topic(sub.topic_arn)
+            sub = await self._store.subscription(row.subscription_arn)
+            topic = None if sub is None else await self._store.topic(sub.topic_arn)
             if sub is None or topic is None:
                 break  # unsubscribed or topic deleted meanwhile
             wait = row.not_before - time.time()
@@ -145,7 +169,7 @@ class Deliveries:
             )
             if delay is None:
                 logger.warning("sns: giving up delivery to %s: %s", sub.endpoint, reason)
-                self._redrive(sub, topic, row, reason)
+                await self._redrive(sub, topic, row, reason)
                 break
             logger.info(
                 "sns: delivery to %s failed (%s); retrying in %.1fs",
@@ -154,9 +178,9 @@ class Deliveries:
                 delay * self._scale,
             )
             not_before = time.time() + delay * self._scale
-            self._store.retry_delivery(delivery_id, row.attempts + 1, not_before)
-            row = self._store.delivery(delivery_id)
-        self._store.finish_delivery(delivery_id)
+            await self._store.retry_delivery(delivery_id, row.attempts + 1, not_before)
+            row = await self._store.delivery(delivery_id)
+        await self._store.finish_delivery(delivery_id)
 
     def _policy(self, sub: SubscriptionRow, topic: TopicRow) -> RetryPolicy:
         if sub.protocol not in ("http", "https"):
@@ -174,7 +198,7 @@ class Deliveries:
         if sub.protocol == "lambda":
             return await self._invoke(sub, topic, published, version)
         if sub.protocol == "sqs":
-            return self._send(sub, published, version)
+            return await self._send(sub, published, version)
         if sub.protocol in ("http", "https"):
             if is_true(sub.attributes.get("RawMessageDelivery")):
                 # The raw body carries no signature: only the headers' identity is needed.
@@ -201,7 +225,7 @@ class Deliveries:
             return outcome, f"{error.code}: {error.message}"
         return Outcome.DELIVERED, ""
 
-    def _send(
+    async def _send(
         self, sub: SubscriptionRow, published: Published, version: str
     ) -> tuple[Outcome, str]:
         if self._queues is None:
@@ -209,7 +233,7 @@ class Deliveries:
         body, attributes = self._queue_message(sub, published, version)
         fifo_queue = sub.endpoint.endswith(".fifo")
         try:
-            self._queues.send_message(
+            await self._queues.send_message(
                 sub.endpoint,
                 body,
                 attributes,
@@ -245,7 +269,7 @@ class Deliveries:
             return Outcome.RETRY, f"HTTP {status}"
         return Outcome.FAILED, f"HTTP {status}"
 
-    def _redrive(
+    async def _redrive(
         self, sub: SubscriptionRow, topic: TopicRow, row: DeliveryRow, reason: str
     ) -> None:
         target = redrive_target(sub)
@@ -258,7 +282,7 @@ class Deliveries:
         version = topic.attributes.get("SignatureVersion", "1")
         body, attributes = self._queue_message(sub, published, version)
         try:
-            self._queues.send_message(target, body, attributes)
+            await self._queues.send_message(target, body, attributes)
         except AwsError as error:
             logger.warning("sns: cannot redrive to %s: %s", target, error.message)
             return

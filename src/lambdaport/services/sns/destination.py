@@ -17,7 +17,7 @@ class TopicDestination:
     async def deliver(self, delivery: Delivery) -> None:
         if delivery.destination_arn.endswith(".fifo"):
             raise DeliveryFailed("FIFO topics are not supported as destinations")
-        if not self._topics.topic_exists(delivery.destination_arn):
+        if not await self._topics.topic_exists(delivery.destination_arn):
             raise DeliveryFailed(f"topic {delivery.destination_arn} does not exist")
         attributes = {
             name: MessageAttribute(value.data_type, value.string_value)

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from lambdaport.services.sns.models import (
     parse_attributes,
 )
 from lambdaport.services.sns.topics import Topics
-from lambdaport.store.sns import SnsStore, SubscriptionRow, TopicRow
+from lambdaport.store.sns import SnsTables, SubscriptionRow, TopicRow
 
 MAX_BATCH = 10
 MAX_BATCH_ENTRY_ID = 80
@@ -137,9 +137,9 @@ class Publisher:
 
     def __init__(
         self,
-        store: SnsStore,
+        store: SnsTables,
         topics: Topics,
-        fan_out: Callable[[Sequence[tuple[SubscriptionRow, Published]]], None],
+        fan_out: Callable[[Sequence[tuple[SubscriptionRow, Published]]], Awaitable[None]],
     ) -> None:
         self._store = store
         self._topics = topics
@@ -147,20 +147,20 @@ class Publisher:
         # Subscriptions' policies, compiled once rather than at every Publish.
         self._filter_policy = functools.lru_cache(maxsize=1024)(compile_filter_policy)
 
-    def publish(self, topic_arn: str, item: PublishInput) -> dict[str, str]:
-        topic = self._topics.get(topic_arn)
-        published, duplicate = self._accept(topic, item)
+    async def publish(self, topic_arn: str, item: PublishInput) -> dict[str, str]:
+        topic = await self._topics.get(topic_arn)
+        published, duplicate = await self._accept(topic, item)
         if not duplicate:
-            self._fan_out(self._matches(topic, [published]))
+            await self._fan_out(await self._matches(topic, [published]))
         return _result(published)
 
-    def publish_batch(
+    async def publish_batch(
         self, topic_arn: str, entries: Sequence[Mapping[str, Any]]
     ) -> dict[str, list[dict[str, Any]]]:
         """Every entry is checked before any is accepted: as on AWS, an entry that Publish
         would refuse (no group or deduplication id on a FIFO topic, no ``default`` entry,
         a bad attribute...) fails the whole request, not just its entry."""
-        topic = self._topics.get(topic_arn)
+        topic = await self._topics.get(topic_arn)
         _check_batch(entries)
         items = [PublishInput.from_params(entry) for entry in entries]
         for item in items:
@@ -168,22 +168,22 @@ class Publisher:
         successful: list[dict[str, Any]] = []
         accepted: list[Published] = []
         for entry, item in zip(entries, items, strict=True):
-            published, duplicate = self._accept(topic, item)
+            published, duplicate = await self._accept(topic, item)
             if not duplicate:
                 accepted.append(published)
             successful.append({"Id": entry["Id"], **_result(published)})
-        self._fan_out(self._matches(topic, accepted))
+        await self._fan_out(await self._matches(topic, accepted))
         return {"Successful": successful, "Failed": []}
 
-    def _accept(self, topic: TopicRow, item: PublishInput) -> tuple[Published, bool]:
+    async def _accept(self, topic: TopicRow, item: PublishInput) -> tuple[Published, bool]:
         per_protocol, attributes, deduplication_id = _check(topic, item)
         message = str(item.message)
         message_id = str(uuid.uuid4())
         sequence: str | None = None
         if deduplication_id is not None:
-            number = self._store.next_sequence(topic.arn, 1)
+            number = await self._store.next_sequence(topic.arn, 1)
             sequence = f"{10**19 + number:020d}"
-            seen = self._store.remember_deduplication(
+            seen = await self._store.remember_deduplication(
                 topic.arn,
                 deduplication_id,
                 message_id,
@@ -211,13 +211,13 @@ class Publisher:
         )
         return published, False
 
-    def _matches(
+    async def _matches(
         self, topic: TopicRow, messages: Sequence[Published]
     ) -> list[tuple[SubscriptionRow, Published]]:
         if not messages:
             return []
         out: list[tuple[SubscriptionRow, Published]] = []
-        for sub in self._store.subscriptions_of_topic(topic.arn):
+        for sub in await self._store.subscriptions_of_topic(topic.arn):
             if sub.pending:
                 continue
             policy_text = sub.attributes.get("FilterPolicy")

@@ -26,8 +26,7 @@ from lambdaport.services.sns.publishing import Publisher, PublishInput
 from lambdaport.services.sns.signing import Signer
 from lambdaport.services.sns.subscriptions import Subscriptions
 from lambdaport.services.sns.topics import Topics
-from lambdaport.store import Store
-from lambdaport.store.sns import SnsStore
+from lambdaport.store.sns import SnsTables
 
 logger = logging.getLogger("lambdaport.sns")
 
@@ -40,16 +39,17 @@ class SnsService:
 
     def __init__(
         self,
-        store: Store,
+        store: SnsTables,
         *,
+        data_dir: Path,
         base_url: str,
         invoker: InvokeDoor,
         queues: QueueSink | None = None,
         delay_scale: float = 1.0,
         signing_dir: Path | None = None,
     ) -> None:
-        self._store = SnsStore(store)
-        signer = Signer(signing_dir or store.data_dir / "sns")
+        self._store = store
+        signer = Signer(signing_dir or data_dir / "sns")
         self.envelopes = Envelopes(base_url, signer)
         self._signer = signer
         self.deliveries = Deliveries(
@@ -71,8 +71,8 @@ class SnsService:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self) -> None:
-        self.deliveries.start()
+    async def start(self) -> None:
+        await self.deliveries.start()
 
     async def stop(self) -> None:
         await self.deliveries.stop()
@@ -98,13 +98,13 @@ class SnsService:
             else:
                 value["StringValue"] = attribute.string_value
             raw[name] = value
-        result = self.publisher.publish(
+        result = await self.publisher.publish(
             topic_arn, PublishInput(message=message, subject=subject, attributes=raw)
         )
         return result["MessageId"]
 
-    def topic_exists(self, topic_arn: str) -> bool:
-        return self.topics.exists(topic_arn)
+    async def topic_exists(self, topic_arn: str) -> bool:
+        return await self.topics.exists(topic_arn)
 
     # -- SNS's own endpoints ---------------------------------------------------------------
 
@@ -121,17 +121,19 @@ class SnsService:
             return _xml_error(404, "NotFound", f"no SNS resource at {request.path}")
         query = {k: v[-1] for k, v in parse_qs(request.query).items()}
         try:
-            return self._action(query)
+            return await self._action(query)
         except AwsError as error:
             return _xml_error(error.status, error.code, error.message)
 
-    def _action(self, query: Mapping[str, str]) -> HttpResponse:
+    async def _action(self, query: Mapping[str, str]) -> HttpResponse:
         action = query.get("Action", "")
         if action == "ConfirmSubscription":
-            arn = self.subscriptions.confirm(query.get("TopicArn", ""), query.get("Token", ""))
+            arn = await self.subscriptions.confirm(
+                query.get("TopicArn", ""), query.get("Token", "")
+            )
             result = f"<SubscriptionArn>{escape(arn)}</SubscriptionArn>"
         elif action == "Unsubscribe":
-            self.subscriptions.unsubscribe(query.get("SubscriptionArn", ""))
+            await self.subscriptions.unsubscribe(query.get("SubscriptionArn", ""))
             result = ""
         else:
             raise AwsError("InvalidAction", f"The action {action or '(none)'} is not valid.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -25,7 +25,7 @@ from lambdaport.services.sns.models import (
     subscription_not_found,
 )
 from lambdaport.services.sns.topics import Topics, effective_delivery_policy
-from lambdaport.store.sns import SnsStore, SubscriptionRow, TopicRow
+from lambdaport.store.sns import SnsTables, SubscriptionRow, TopicRow
 
 PAGE_SIZE = 100
 PENDING = "PendingConfirmation"
@@ -57,23 +57,23 @@ def _check_endpoint(protocol: str, endpoint: str | None) -> str:
 class Subscriptions:
     def __init__(
         self,
-        store: SnsStore,
+        store: SnsTables,
         topics: Topics,
-        request_confirmation: Callable[[SubscriptionRow], None],
+        request_confirmation: Callable[[SubscriptionRow], Awaitable[None]],
     ) -> None:
         self._store = store
         self._topics = topics
         self._request_confirmation = request_confirmation
 
-    def get(self, arn: str | None) -> SubscriptionRow:
+    async def get(self, arn: str | None) -> SubscriptionRow:
         if len(check_arn_elements(arn, "SubscriptionArn")) < 7:
             raise invalid_parameter("SubscriptionId")  # a topic's ARN: no subscription id
-        sub = self._store.subscription(arn or "")
+        sub = await self._store.subscription(arn or "")
         if sub is None:
             raise subscription_not_found()
         return sub
 
-    def subscribe(
+    async def subscribe(
         self,
         account_id: str,
         topic_arn: str,
@@ -81,7 +81,7 @@ class Subscriptions:
         endpoint: str | None,
         attributes: Mapping[str, str] | None,
     ) -> SubscriptionRow:
-        topic = self._topics.get(topic_arn)
+        topic = await self._topics.get(topic_arn)
         if protocol not in PROTOCOLS:
             raise invalid_parameter(f"Amazon SNS does not support this protocol string: {protocol}")
         endpoint = _check_endpoint(protocol, endpoint)
@@ -99,7 +99,7 @@ class Subscriptions:
             given = {"FilterPolicyScope": given.pop("FilterPolicyScope"), **given}
         for name, value in given.items():
             attrs = self._with_attribute(attrs, protocol, name, value)
-        for existing in self._store.subscriptions_of_topic(topic_arn):
+        for existing in await self._store.subscriptions_of_topic(topic_arn):
             if existing.protocol == protocol and existing.endpoint == endpoint:
                 if any(existing.attributes.get(k) != v for k, v in attrs.items()):
                     raise invalid_parameter(
@@ -120,35 +120,37 @@ class Subscriptions:
             token=secrets.token_hex(64) if pending else None,
             authenticated=not pending,
         )
-        self._store.put_subscription(sub)
+        await self._store.put_subscription(sub)
         if pending and protocol in ("http", "https"):
-            self._request_confirmation(sub)
+            await self._request_confirmation(sub)
         return sub
 
-    def confirm(self, topic_arn: str, token: str, authenticate: bool = False) -> str:
-        self._topics.get(topic_arn)
-        for sub in self._store.subscriptions_of_topic(topic_arn):
+    async def confirm(self, topic_arn: str, token: str, authenticate: bool = False) -> str:
+        await self._topics.get(topic_arn)
+        for sub in await self._store.subscriptions_of_topic(topic_arn):
             if sub.token is not None and secrets.compare_digest(sub.token, token):
                 if sub.pending:
-                    self._store.put_subscription(
+                    await self._store.put_subscription(
                         replace(sub, pending=False, authenticated=authenticate)
                     )
                 return sub.arn
         raise invalid_parameter("Token")
 
-    def unsubscribe(self, arn: str) -> None:
-        sub = self.get(arn)
-        self._store.delete_subscription(sub.arn, sub.topic_arn)
+    async def unsubscribe(self, arn: str) -> None:
+        sub = await self.get(arn)
+        await self._store.delete_subscription(sub.arn, sub.topic_arn)
 
-    def list_all(self, account_id: str, region: str, next_token: str | None) -> dict[str, Any]:
-        rows = self._store.subscriptions(
+    async def list_all(
+        self, account_id: str, region: str, next_token: str | None
+    ) -> dict[str, Any]:
+        rows = await self._store.subscriptions(
             account_id, region, decode_token(next_token), PAGE_SIZE + 1
         )
         return self._page(rows)
 
-    def list_by_topic(self, topic_arn: str, next_token: str | None) -> dict[str, Any]:
-        self._topics.get(topic_arn)
-        rows = self._store.subscriptions_of_topic(
+    async def list_by_topic(self, topic_arn: str, next_token: str | None) -> dict[str, Any]:
+        await self._topics.get(topic_arn)
+        rows = await self._store.subscriptions_of_topic(
             topic_arn, decode_token(next_token), PAGE_SIZE + 1
         )
         return self._page(rows)
@@ -171,8 +173,8 @@ class Subscriptions:
             out["NextToken"] = encode_token(rows[PAGE_SIZE - 1].arn)
         return out
 
-    def attributes(self, arn: str) -> dict[str, str]:
-        sub = self.get(arn)
+    async def attributes(self, arn: str) -> dict[str, str]:
+        sub = await self.get(arn)
         out = {
             "SubscriptionArn": sub.arn,
             "TopicArn": sub.topic_arn,
@@ -185,15 +187,15 @@ class Subscriptions:
             "SubscriptionPrincipal": f"arn:aws:iam::{sub.owner}:root",
         }
         if sub.protocol in ("http", "https"):
-            policy = http_delivery_policy(self._topics.get(sub.topic_arn), sub)
+            policy = http_delivery_policy(await self._topics.get(sub.topic_arn), sub)
             out["EffectiveDeliveryPolicy"] = orjson.dumps(policy).decode()
         out.update(sub.attributes)
         return out
 
-    def set_attribute(self, arn: str, name: str, value: str | None) -> None:
-        sub = self.get(arn)
+    async def set_attribute(self, arn: str, name: str, value: str | None) -> None:
+        sub = await self.get(arn)
         attrs = self._with_attribute(dict(sub.attributes), sub.protocol, name, value or "")
-        self._store.put_subscription(replace(sub, attributes=attrs))
+        await self._store.put_subscription(replace(sub, attributes=attrs))
 
     @staticmethod
     def _with_attribute(

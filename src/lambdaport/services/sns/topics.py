@@ -24,7 +24,7 @@ from lambdaport.services.sns.models import (
     topic_arn,
     topic_not_found,
 )
-from lambdaport.store.sns import SnsStore, TopicRow
+from lambdaport.store.sns import SnsTables, TopicRow
 
 PAGE_SIZE = 100
 MAX_TAGS = 50
@@ -138,20 +138,20 @@ def sns_actions() -> frozenset[str]:
 
 
 class Topics:
-    def __init__(self, store: SnsStore) -> None:
+    def __init__(self, store: SnsTables) -> None:
         self._store = store
 
-    def get(self, arn: str | None, parameter: str = "TopicArn") -> TopicRow:
+    async def get(self, arn: str | None, parameter: str = "TopicArn") -> TopicRow:
         parse_topic_arn(arn, parameter)
-        topic = self._store.topic(arn or "")
+        topic = await self._store.topic(arn or "")
         if topic is None:
             raise topic_not_found()
         return topic
 
-    def exists(self, arn: str) -> bool:
-        return self._store.topic(arn) is not None
+    async def exists(self, arn: str) -> bool:
+        return await self._store.topic(arn) is not None
 
-    def create(
+    async def create(
         self,
         account_id: str,
         region: str,
@@ -173,7 +173,7 @@ class Topics:
             attrs.pop("FifoTopic", None)
         new_tags = _tags(tags)
         arn = topic_arn(region, account_id, name)
-        existing = self._store.topic(arn)
+        existing = await self._store.topic(arn)
         if existing is not None:
             if any(existing.attributes.get(k) != v for k, v in attrs.items()):
                 raise invalid_parameter(
@@ -184,7 +184,7 @@ class Topics:
             return arn
         if len(new_tags) > MAX_TAGS:
             raise _tag_limit()
-        self._store.put_topic(TopicRow(arn, account_id, region, name, attrs, new_tags, 0, 0))
+        await self._store.put_topic(TopicRow(arn, account_id, region, name, attrs, new_tags, 0, 0))
         return arn
 
     @staticmethod
@@ -198,21 +198,23 @@ class Topics:
         if not fifo and not TOPIC_NAME.match(name):
             raise invalid_parameter("Topic Name")
 
-    def delete(self, arn: str) -> None:
+    async def delete(self, arn: str) -> None:
         parse_topic_arn(arn)
-        self._store.delete_topic(arn)  # idempotent, as in AWS
+        await self._store.delete_topic(arn)  # idempotent, as in AWS
 
-    def list_topics(self, account_id: str, region: str, next_token: str | None) -> dict[str, Any]:
+    async def list_topics(
+        self, account_id: str, region: str, next_token: str | None
+    ) -> dict[str, Any]:
         after = decode_token(next_token)
-        rows = self._store.topics(account_id, region, after, PAGE_SIZE + 1)
+        rows = await self._store.topics(account_id, region, after, PAGE_SIZE + 1)
         out: dict[str, Any] = {"Topics": [{"TopicArn": t.arn} for t in rows[:PAGE_SIZE]]}
         if len(rows) > PAGE_SIZE:
             out["NextToken"] = encode_token(rows[PAGE_SIZE - 1].arn)
         return out
 
-    def attributes(self, arn: str) -> dict[str, str]:
-        topic = self.get(arn)
-        confirmed, pending = self._store.subscription_counts(arn)
+    async def attributes(self, arn: str) -> dict[str, str]:
+        topic = await self.get(arn)
+        confirmed, pending = await self._store.subscription_counts(arn)
         out = {
             "Policy": orjson.dumps(default_policy(arn, topic.account_id)).decode(),
             "Owner": topic.account_id,
@@ -226,8 +228,8 @@ class Topics:
         out.update(topic.attributes)
         return out
 
-    def set_attribute(self, arn: str, name: str, value: str | None) -> None:
-        topic = self.get(arn)
+    async def set_attribute(self, arn: str, name: str, value: str | None) -> None:
+        topic = await self.get(arn)
         if name not in SETTABLE:
             raise invalid_parameter("AttributeName")
         attrs = dict(topic.attributes)
@@ -235,14 +237,14 @@ class Topics:
             attrs.pop(name, None)
         else:
             attrs[name] = _check_value(name, value, is_true(attrs.get("FifoTopic")))
-        self._store.put_topic(replace(topic, attributes=attrs))
+        await self._store.put_topic(replace(topic, attributes=attrs))
 
     # -- the topic policy -----------------------------------------------------------------
 
-    def add_permission(
+    async def add_permission(
         self, arn: str, label: str, accounts: Sequence[str], actions: Sequence[str]
     ) -> None:
-        topic = self.get(arn)
+        topic = await self.get(arn)
         if not accounts or not actions:
             raise invalid_parameter("AWSAccountId and ActionName must not be empty")
         policy = self._policy(topic)
@@ -263,49 +265,49 @@ class Topics:
                 "Resource": arn,
             }
         )
-        self._save_policy(topic, policy)
+        await self._save_policy(topic, policy)
 
-    def remove_permission(self, arn: str, label: str) -> None:
-        topic = self.get(arn)
+    async def remove_permission(self, arn: str, label: str) -> None:
+        topic = await self.get(arn)
         policy = self._policy(topic)
         statements = policy.get("Statement", [])
         kept = [s for s in statements if s.get("Sid") != label]
         if len(kept) == len(statements):
             raise invalid_parameter("Label")
         policy["Statement"] = kept
-        self._save_policy(topic, policy)
+        await self._save_policy(topic, policy)
 
     @staticmethod
     def _policy(topic: TopicRow) -> dict[str, Any]:
         text = topic.attributes.get("Policy")
         return orjson.loads(text) if text else default_policy(topic.arn, topic.account_id)
 
-    def _save_policy(self, topic: TopicRow, policy: dict[str, Any]) -> None:
+    async def _save_policy(self, topic: TopicRow, policy: dict[str, Any]) -> None:
         attrs = {**topic.attributes, "Policy": orjson.dumps(policy).decode()}
-        self._store.put_topic(replace(topic, attributes=attrs))
+        await self._store.put_topic(replace(topic, attributes=attrs))
 
     # -- tags -----------------------------------------------------------------------------
 
-    def _tagged(self, arn: str) -> TopicRow:
-        topic = self._store.topic(arn)
+    async def _tagged(self, arn: str) -> TopicRow:
+        topic = await self._store.topic(arn)
         if topic is None:
             raise AwsError("ResourceNotFound", "Resource does not exist", 404)
         return topic
 
-    def tag(self, arn: str, tags: Sequence[Mapping[str, str]]) -> None:
-        topic = self._tagged(arn)
+    async def tag(self, arn: str, tags: Sequence[Mapping[str, str]]) -> None:
+        topic = await self._tagged(arn)
         merged = {**topic.tags, **_tags(tags)}
         if len(merged) > MAX_TAGS:
             raise _tag_limit()
-        self._store.put_topic(replace(topic, tags=merged))
+        await self._store.put_topic(replace(topic, tags=merged))
 
-    def untag(self, arn: str, keys: Sequence[str]) -> None:
-        topic = self._tagged(arn)
+    async def untag(self, arn: str, keys: Sequence[str]) -> None:
+        topic = await self._tagged(arn)
         remaining = {k: v for k, v in topic.tags.items() if k not in set(keys)}
-        self._store.put_topic(replace(topic, tags=remaining))
+        await self._store.put_topic(replace(topic, tags=remaining))
 
-    def list_tags(self, arn: str) -> list[dict[str, str]]:
-        topic = self._tagged(arn)
+    async def list_tags(self, arn: str) -> list[dict[str, str]]:
+        topic = await self._tagged(arn)
         return [{"Key": k, "Value": v} for k, v in topic.tags.items()]
 
 

@@ -16,8 +16,7 @@ from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.queues import Clock, QueueDirectory, now_ms
 from lambdaport.services.sqs.sink import QueueDestination, SqsQueueSink
 from lambdaport.services.sqs.wire import SqsProtocols, required_members
-from lambdaport.store import Store
-from lambdaport.store.sqs import SqsStore
+from lambdaport.store.sqs import SqsTables
 
 logger = logging.getLogger("lambdaport.sqs")
 
@@ -25,8 +24,8 @@ HOUSEKEEPING_INTERVAL_S = 10.0
 
 
 class SqsService:
-    def __init__(self, store: Store, default_endpoint: str, clock: Clock = now_ms) -> None:
-        self.directory = QueueDirectory(SqsStore(store), clock)
+    def __init__(self, store: SqsTables, default_endpoint: str, clock: Clock = now_ms) -> None:
+        self.directory = QueueDirectory(store, clock)
         self.messages = Messages(self.directory)
         self.api = SqsApi(self.directory, self.messages, default_endpoint, required_members())
         self.sink = SqsQueueSink(self.messages)
@@ -34,11 +33,15 @@ class SqsService:
         protocols = SqsProtocols()
         self.endpoint = ServiceEndpoint(protocols.json, self.api.dispatch, select=protocols.select)
 
+    async def load(self) -> None:
+        """At start: the node-local directory of queues and their counts."""
+        await self.directory.load()
+
     async def run_housekeeping(self, interval: float = HOUSEKEEPING_INTERVAL_S) -> None:
         """Retention, deduplication ids and retired queues' rows, every ``interval`` s."""
         while True:
             try:
-                self.messages.housekeeping()
+                await self.messages.housekeeping()
             except Exception:
                 logger.exception("sqs housekeeping failed")
             await asyncio.sleep(interval)

@@ -111,7 +111,7 @@ class SqsApi:
     # -- queues -------------------------------------------------------------------------
 
     async def _CreateQueue(self, ctx: RequestContext, params: Params) -> Result:
-        queue = self.directory.create(
+        queue = await self.directory.create(
             ctx.account_id,
             ctx.region,
             str(params["QueueName"]),
@@ -142,7 +142,7 @@ class SqsApi:
         return result
 
     async def _DeleteQueue(self, ctx: RequestContext, params: Params) -> Result:
-        self.directory.delete(self._queue(ctx, params))
+        await self.directory.delete(self._queue(ctx, params))
         return {}
 
     async def _GetQueueAttributes(self, ctx: RequestContext, params: Params) -> Result:
@@ -150,8 +150,9 @@ class SqsApi:
         state = self._queue(ctx, params)
         now = self.directory.clock()
 
+        await self.messages.expire(state, now)
+
         def counts() -> attributes.Counts:
-            self.messages.expire(state, now)
             return state.counts.counts(now)
 
         rendered = attributes.render(state.queue, names, counts)
@@ -160,17 +161,17 @@ class SqsApi:
     async def _SetQueueAttributes(self, ctx: RequestContext, params: Params) -> Result:
         requested = params.get("Attributes") or {}
         attributes.check_known(requested)
-        self.directory.set_attributes(self._queue(ctx, params), requested)
+        await self.directory.set_attributes(self._queue(ctx, params), requested)
         return {}
 
     async def _PurgeQueue(self, ctx: RequestContext, params: Params) -> Result:
-        self.directory.purge(self._queue(ctx, params))
+        await self.directory.purge(self._queue(ctx, params))
         return {}
 
     async def _TagQueue(self, ctx: RequestContext, params: Params) -> Result:
         tags = params.get("Tags") or {}
         check_tags(tags)
-        self.directory.tag(self._queue(ctx, params), tags)
+        await self.directory.tag(self._queue(ctx, params), tags)
         return {}
 
     async def _UntagQueue(self, ctx: RequestContext, params: Params) -> Result:
@@ -179,7 +180,7 @@ class SqsApi:
             raise invalid_parameter("Tag keys must be between 1 and 128 characters in length.")
         for key in keys:
             check_tag_key(key)
-        self.directory.untag(self._queue(ctx, params), keys)
+        await self.directory.untag(self._queue(ctx, params), keys)
         return {}
 
     async def _ListQueueTags(self, ctx: RequestContext, params: Params) -> Result:
@@ -205,13 +206,13 @@ class SqsApi:
         permissions.check_grant(account_ids, actions)
         state = self._queue(ctx, params)
         policy = permissions.with_permission(state.queue, label, account_ids, actions)
-        self.directory.set_attributes(state, {"Policy": policy})
+        await self.directory.set_attributes(state, {"Policy": policy})
         return {}
 
     async def _RemovePermission(self, ctx: RequestContext, params: Params) -> Result:
         state = self._queue(ctx, params)
         policy = permissions.without_permission(state.queue, str(params["Label"]))
-        self.directory.set_attributes(state, {"Policy": policy})
+        await self.directory.set_attributes(state, {"Policy": policy})
         return {}
 
     # -- messages -----------------------------------------------------------------------
@@ -220,12 +221,12 @@ class SqsApi:
         message = self.batches.outgoing(params, ctx.account_id)
         state = self._queue(ctx, params)
         self.messages.check_for_queue(state.queue, message)
-        return self.batches.send_result(self.messages.send(state, [message])[0])
+        return self.batches.send_result((await self.messages.send(state, [message]))[0])
 
     async def _SendMessageBatch(self, ctx: RequestContext, params: Params) -> Result:
         entries = list(params.get("Entries") or [])
         self.batches.check_entries(entries)
-        return self.batches.send(self._queue(ctx, params), entries, ctx.account_id)
+        return await self.batches.send(self._queue(ctx, params), entries, ctx.account_id)
 
     async def _ReceiveMessage(self, ctx: RequestContext, params: Params) -> Result:
         limit = params.get("MaxNumberOfMessages")
@@ -270,21 +271,23 @@ class SqsApi:
         }
 
     async def _DeleteMessage(self, ctx: RequestContext, params: Params) -> Result:
-        self.messages.delete(self._queue(ctx, params), str(params["ReceiptHandle"]))
+        await self.messages.delete(self._queue(ctx, params), str(params["ReceiptHandle"]))
         return {}
 
     async def _DeleteMessageBatch(self, ctx: RequestContext, params: Params) -> Result:
         entries = list(params.get("Entries") or [])
         checks.check_batch(entries, "DeleteMessageBatchRequestEntry")
         state = self._queue(ctx, params)
-        return self.batches.each(
-            entries, lambda entry: self.messages.delete(state, str(entry["ReceiptHandle"]))
-        )
+
+        async def delete(entry: Mapping[str, Any]) -> None:
+            await self.messages.delete(state, str(entry["ReceiptHandle"]))
+
+        return await self.batches.each(entries, delete)
 
     async def _ChangeMessageVisibility(self, ctx: RequestContext, params: Params) -> Result:
         timeout = int(params["VisibilityTimeout"])
         self.messages.check_visibility_timeout(timeout)
-        self.messages.change_visibility(
+        await self.messages.change_visibility(
             self._queue(ctx, params), str(params["ReceiptHandle"]), timeout
         )
         return {}
@@ -293,12 +296,12 @@ class SqsApi:
         entries = list(params.get("Entries") or [])
         checks.check_batch(entries, "ChangeMessageVisibilityBatchRequestEntry")
         state = self._queue(ctx, params)
-        return self.batches.each(
-            entries,
-            lambda entry: self.messages.change_visibility(
-                state, str(entry["ReceiptHandle"]), int(entry.get("VisibilityTimeout") or 0)
-            ),
-        )
+
+        async def change(entry: Mapping[str, Any]) -> None:
+            timeout = int(entry.get("VisibilityTimeout") or 0)
+            await self.messages.change_visibility(state, str(entry["ReceiptHandle"]), timeout)
+
+        return await self.batches.each(entries, change)
 
 
 _OPERATIONS = (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from lambdaport.errors import AwsError
@@ -95,7 +96,9 @@ class Batches:
                 400,
             )
 
-    def send(self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str) -> Result:
+    async def send(
+        self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str
+    ) -> Result:
         """SendMessageBatch on its (found) queue; ``check_entries`` has passed. On a FIFO
         queue an entry without a group id, or without a deduplication id where the queue
         does not deduplicate by content, fails the whole request, as on AWS; every other
@@ -112,7 +115,7 @@ class Batches:
                 failed.append(_failure(str(entry["Id"]), error))
                 continue
             accepted.append((str(entry["Id"]), message))
-        results = self.messages.send(state, [message for _, message in accepted])
+        results = await self.messages.send(state, [message for _, message in accepted])
         successful = [
             {"Id": entry_id, **self.send_result(result)}
             for (entry_id, _), result in zip(accepted, results, strict=True)
@@ -120,16 +123,22 @@ class Batches:
         return {"Successful": successful, "Failed": failed}
 
     @staticmethod
-    def each(
-        entries: list[Mapping[str, Any]], action: Callable[[Mapping[str, Any]], None]
+    async def each(
+        entries: list[Mapping[str, Any]],
+        action: Callable[[Mapping[str, Any]], Awaitable[None]],
     ) -> Result:
+        """Run ``action`` on every entry at once (their store operations share a commit;
+        the store runs them in the entries' order)."""
+        outcomes = await asyncio.gather(
+            *(action(entry) for entry in entries), return_exceptions=True
+        )
         successful: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []
-        for entry in entries:
-            try:
-                action(entry)
-            except AwsError as error:
-                failed.append(_failure(str(entry["Id"]), error))
+        for entry, outcome in zip(entries, outcomes, strict=True):
+            if isinstance(outcome, AwsError):
+                failed.append(_failure(str(entry["Id"]), outcome))
+            elif isinstance(outcome, BaseException):
+                raise outcome
             else:
                 successful.append({"Id": entry["Id"]})
         return {"Successful": successful, "Failed": failed}

@@ -1,7 +1,9 @@
 """Messages: send (delay, FIFO deduplication), receive (visibility, long polling, FIFO
 groups, redrive to the dead-letter queue), delete, change visibility, retention.
 
-Every step is a handful of index seeks, whatever the queue's depth (see ``store/sqs.py``).
+Each step is one store operation (``store/sqs.py``: a send, a receive that claims and
+redrives, a delete or visibility change checked against the receipt), a handful of index
+seeks whatever the queue's depth; the node-local counts are updated from what it reports.
 A long poll waits on the queue's doorbell, rung by sends, or until the next hidden message
 becomes visible, whichever is first; it never polls the table on a timer.
 """
@@ -31,7 +33,14 @@ from lambdaport.services.sqs.models import (
 )
 from lambdaport.services.sqs.queues import QueueDirectory
 from lambdaport.services.sqs.state import QueueState
-from lambdaport.store.sqs import SqsStore, StoredMessage
+from lambdaport.store.sqs import (
+    MessageToSend,
+    ReceiptCheck,
+    Redrive,
+    SqsTables,
+    StoredMessage,
+    sequence_number,
+)
 
 RETENTION_CHECK_MS = 1000
 MAX_REFILLS = 4
@@ -81,7 +90,7 @@ def _system(row: StoredMessage, fifo_queue: bool) -> dict[str, str]:
     if row.group_id is not None:
         out["MessageGroupId"] = row.group_id
     if fifo_queue:
-        out["SequenceNumber"] = fifo.sequence_number(row.seq)
+        out["SequenceNumber"] = sequence_number(row.seq)
         if row.deduplication_id is not None:
             out["MessageDeduplicationId"] = row.deduplication_id
     trace = decode_attributes(row.system_attributes).get("AWSTraceHeader")
@@ -95,7 +104,7 @@ def _system(row: StoredMessage, fifo_queue: bool) -> dict[str, str]:
 class Messages:
     def __init__(self, directory: QueueDirectory) -> None:
         self.directory = directory
-        self.store: SqsStore = directory.store
+        self.store: SqsTables = directory.store
 
     # -- sending ------------------------------------------------------------------------
 
@@ -123,31 +132,37 @@ class Messages:
                 "this queue type"
             )
 
-    def send(self, state: QueueState, messages: Sequence[OutgoingMessage]) -> list[SendResult]:
+    async def send(
+        self, state: QueueState, messages: Sequence[OutgoingMessage]
+    ) -> list[SendResult]:
         """Store already checked messages in one transaction; ring the doorbell."""
         now = self.directory.clock()
-        with self.store.transaction():
-            results = [self._insert(state, message, now) for message in messages]
+        queue = state.queue
+        prepared = [self._prepare(queue, message, now) for message in messages]
+        sent = await self.store.send(queue.queue_id, queue.fifo, [p[0] for p in prepared], now)
+        results = []
+        for (to_send, md5s), result in zip(prepared, sent, strict=True):
+            if result.seq is not None:
+                state.counts.added(result.seq, to_send.row.visible_at, now)
+            results.append(SendResult(result.message_id, *md5s, result.sequence_number))
         state.doorbell.ring()
         return results
 
-    def _insert(self, state: QueueState, message: OutgoingMessage, now: int) -> SendResult:
-        queue = state.queue
+    @staticmethod
+    def _prepare(
+        queue: Queue, message: OutgoingMessage, now: int
+    ) -> tuple[MessageToSend, tuple[str, str | None, str | None]]:
+        """The row to insert, and the MD5s of body, attributes and system attributes."""
         md5_attributes = md5_of_attributes(message.attributes)
         md5_system = md5_of_attributes(message.system_attributes)
         md5_body = md5_of_body(message.body)
         dedup_id = dedup_key = None
         if queue.fifo:
-            group = message.group_id or ""
             dedup_id = fifo.deduplication_id(queue, message.body, message.deduplication_id)
-            dedup_key = fifo.deduplication_key(queue, group, dedup_id)
-            known = self.store.deduplicated(queue.queue_id, dedup_key, now)
-            if known is not None:
-                return SendResult(known[0], md5_body, md5_attributes, md5_system, known[1])
+            dedup_key = fifo.deduplication_key(queue, message.group_id or "", dedup_id)
         delay = message.delay_seconds
         if delay is None or queue.fifo:
             delay = queue.number("DelaySeconds")
-        visible_at = now + delay * 1000
         row = StoredMessage(
             seq=0,
             queue_id=queue.queue_id,
@@ -159,7 +174,7 @@ class Messages:
             md5_attributes=md5_attributes,
             md5_system_attributes=md5_system,
             sent_at=now,
-            visible_at=visible_at,
+            visible_at=now + delay * 1000,
             receive_count=0,
             first_received_at=None,
             receipt=None,
@@ -168,16 +183,8 @@ class Messages:
             sender_id=message.sender_id or queue.account_id,
             dead_letter_source_arn=message.dead_letter_source_arn,
         )
-        seq = self.store.insert_message(row)
-        state.counts.added(seq, visible_at, now)
-        sequence = None
-        if queue.fifo and message.group_id is not None and dedup_key is not None:
-            sequence = fifo.sequence_number(seq)
-            self.store.add_group(queue.queue_id, message.group_id, visible_at, seq)
-            self.store.remember_deduplication(
-                queue.queue_id, dedup_key, row.message_id, sequence, fifo.deduplication_expiry(now)
-            )
-        return SendResult(row.message_id, md5_body, md5_attributes, md5_system, sequence)
+        to_send = MessageToSend(row, dedup_key, fifo.deduplication_expiry(now))
+        return to_send, (md5_body, md5_attributes, md5_system)
 
     # -- receiving ----------------------------------------------------------------------
 
@@ -190,64 +197,56 @@ class Messages:
             if state.deleted:
                 raise queue_does_not_exist()
             now = clock()
-            taken = self._take(state, limit, visibility_timeout, now)
+            rung = state.doorbell.generation  # a send from here on ends the wait below
+            taken = await self._take(state, limit, visibility_timeout, now)
             if taken or now >= deadline:
                 return taken
-            queue_id = state.queue.queue_id
-            if state.queue.fifo:
-                next_at = fifo.next_ready_at(self.store, queue_id, now)
-            else:
-                next_at = self.store.next_visible_at(queue_id, now)
+            queue = state.queue
+            next_at = await self.store.next_visible_at(queue.queue_id, queue.fifo, now)
             until = deadline if next_at is None else min(deadline, next_at)
-            await state.doorbell.wait((until - now) / 1000)
+            await state.doorbell.wait(rung, (until - now) / 1000)
 
-    def _take(
+    async def _take(
         self, state: QueueState, limit: int, visibility_timeout: int, now: int
     ) -> list[ReceivedMessage]:
-        self.expire(state, now)
+        await self.expire(state, now)
         queue = state.queue
         policy = queue.redrive_policy
         dead_letter = (
             None if policy is None else self.directory.find_arn(policy.dead_letter_target_arn)
         )
-        out: list[ReceivedMessage] = []
-        for _ in range(MAX_REFILLS):
-            want = limit - len(out)
-            if queue.fifo:
-                rows = fifo.deliverable(self.store, queue.queue_id, now, want)
-            else:
-                rows = self.store.visible(queue.queue_id, now, want)
-            if not rows:
-                break
-            moved = False
-            taken: list[StoredMessage] = []
-            with self.store.transaction():
-                for row in rows:
-                    if (
-                        policy is not None
-                        and dead_letter is not None
-                        and row.receive_count >= policy.max_receive_count
-                    ):
-                        self._move(state, dead_letter, row, now)
-                        moved = True
-                    else:
-                        taken.append(row)
-                out.extend(self._mark_received(state, taken, visibility_timeout, now))
-            if dead_letter is not None and moved:
-                dead_letter.doorbell.ring()
-            if not moved or len(out) >= limit:
-                break
-        return out
-
-    def _mark_received(
-        self, state: QueueState, rows: list[StoredMessage], visibility_timeout: int, now: int
-    ) -> list[ReceivedMessage]:
-        if not rows:
-            return []
-        queue = state.queue
+        redrive = None
+        if policy is not None and dead_letter is not None:
+            target = dead_letter.queue
+            redrive = Redrive(policy.max_receive_count, target.queue_id, target.fifo, queue.arn)
         nonce = receipts.new_nonce()
         visible_at = now + visibility_timeout * 1000
-        self.store.mark_received([row.seq for row in rows], visible_at, nonce, now)
+        received = await self.store.receive(
+            queue.queue_id,
+            queue.fifo,
+            now=now,
+            limit=limit,
+            visible_at=visible_at,
+            receipt=nonce,
+            redrive=redrive,
+            refills=MAX_REFILLS,
+        )
+        if dead_letter is not None and received.moved:
+            for moved in received.moved:
+                state.counts.removed(moved.row.seq)
+                dead_letter.counts.added(moved.seq, now, now)
+            dead_letter.doorbell.ring()
+        return self._received(state, queue, received.rows, nonce, visible_at, now)
+
+    @staticmethod
+    def _received(
+        state: QueueState,
+        queue: Queue,
+        rows: Sequence[StoredMessage],
+        nonce: str,
+        visible_at: int,
+        now: int,
+    ) -> list[ReceivedMessage]:
         out = []
         for row in rows:
             if visible_at > now:
@@ -269,65 +268,38 @@ class Messages:
                     _system(received, queue.fifo),
                 )
             )
-        if queue.fifo:
-            for group_id in {row.group_id for row in rows if row.group_id is not None}:
-                fifo.refresh_group(self.store, queue.queue_id, group_id)
         return out
-
-    def _move(self, source: QueueState, target: QueueState, row: StoredMessage, now: int) -> None:
-        """Redrive: the message leaves its queue for the dead-letter queue (same id, body
-        and attributes; standard queues keep the enqueue time, FIFO queues restart it)."""
-        self.store.delete_message(row.seq)
-        source.counts.removed(row.seq)
-        if source.queue.fifo and row.group_id is not None:
-            fifo.refresh_group(self.store, source.queue.queue_id, row.group_id)
-        dead_letter = target.queue
-        sent_at = now if dead_letter.fifo else row.sent_at
-        moved = replace(
-            row,
-            queue_id=dead_letter.queue_id,
-            sent_at=sent_at,
-            visible_at=now,
-            receive_count=0,
-            first_received_at=None,
-            receipt=None,
-            dead_letter_source_arn=source.queue.arn,
-        )
-        seq = self.store.insert_message(moved)
-        target.counts.added(seq, now, now)
-        if dead_letter.fifo and row.group_id is not None:
-            self.store.add_group(dead_letter.queue_id, row.group_id, now, seq)
 
     # -- after receiving ----------------------------------------------------------------
 
-    def _received_row(self, state: QueueState, handle: str) -> tuple[StoredMessage | None, str]:
+    def _receipt(self, state: QueueState, handle: str) -> tuple[int, str] | None:
+        """(seq, nonce) of a handle of this queue; None for a purged incarnation's."""
         receipt = receipts.decode(handle)
         if receipt.queue_id != state.queue.queue_id:
             other = self.directory.by_id(receipt.queue_id)
             if other is not None:
                 raise receipts.invalid_receipt(handle)
-            return None, receipt.nonce  # a purged incarnation of this queue: gone
-        row = self.store.message(receipt.seq)
-        if row is None or row.queue_id != receipt.queue_id:
-            return None, receipt.nonce
-        return row, receipt.nonce
+            return None  # a purged incarnation of this queue: gone
+        return receipt.seq, receipt.nonce
 
-    def delete(self, state: QueueState, handle: str) -> None:
+    async def delete(self, state: QueueState, handle: str) -> None:
         """Delete with the latest receive's handle. On a standard queue an older handle
         succeeds and deletes nothing, as in AWS; on a FIFO queue a handle whose visibility
         timeout has passed is refused as expired. A deleted message's handle succeeds."""
-        row, nonce = self._received_row(state, handle)
-        if row is None:
+        found = self._receipt(state, handle)
+        if found is None:
             return
-        if state.queue.fifo and (row.receipt != nonce or row.visible_at <= self.directory.clock()):
+        seq, nonce = found
+        queue = state.queue
+        outcome = await self.store.delete(
+            queue.queue_id, queue.fifo, seq, nonce, self.directory.clock()
+        )
+        if outcome.check is ReceiptCheck.EXPIRED:
             raise invalid_value("ReceiptHandle", handle, "The receipt handle has expired.")
-        if row.receipt != nonce:
-            return
-        self.store.delete_message(row.seq)
-        state.counts.removed(row.seq)
-        if state.queue.fifo and row.group_id is not None:
-            fifo.refresh_group(self.store, row.queue_id, row.group_id)
-            state.doorbell.ring()
+        if outcome.check is ReceiptCheck.DONE:
+            state.counts.removed(seq)
+            if queue.fifo and outcome.group_id is not None:
+                state.doorbell.ring()
 
     @staticmethod
     def check_visibility_timeout(timeout: int) -> None:
@@ -336,49 +308,49 @@ class Messages:
                 "VisibilityTimeout", timeout, "Must be >= 0 and <= 43200, if provided."
             )
 
-    def change_visibility(self, state: QueueState, handle: str, timeout: int) -> None:
+    async def change_visibility(self, state: QueueState, handle: str, timeout: int) -> None:
         self.check_visibility_timeout(timeout)
-        row, nonce = self._received_row(state, handle)
-        if row is None or row.receipt != nonce:
+        found = self._receipt(state, handle)
+        outcome = None
+        now = self.directory.clock()
+        visible_at = now + timeout * 1000
+        if found is not None:
+            queue = state.queue
+            outcome = await self.store.change_visibility(
+                queue.queue_id, queue.fifo, found[0], found[1], now, visible_at
+            )
+        if outcome is None or outcome.check is ReceiptCheck.GONE:
             raise invalid_value(
                 "ReceiptHandle",
                 handle,
                 "Message does not exist or is not available for visibility timeout change.",
             )
-        now = self.directory.clock()
-        if row.visible_at <= now:
+        if outcome.check is ReceiptCheck.NOT_IN_FLIGHT:
             raise AwsError("MessageNotInflight", "The message referred to isn't in flight.", 400)
-        visible_at = now + timeout * 1000
-        self.store.set_visible_at(row.seq, visible_at)
+        seq = found[0] if found is not None else 0
         if timeout > 0:
-            state.counts.hide(row.seq, visible_at)
+            state.counts.hide(seq, visible_at)
         else:
-            state.counts.show(row.seq)
-        if state.queue.fifo and row.group_id is not None:
-            fifo.refresh_group(self.store, row.queue_id, row.group_id)
+            state.counts.show(seq)
         if timeout == 0:
             state.doorbell.ring()
 
     # -- retention and housekeeping -----------------------------------------------------
 
-    def expire(self, state: QueueState, now: int, *, force: bool = False) -> None:
+    async def expire(self, state: QueueState, now: int, *, force: bool = False) -> None:
         """Delete messages older than the retention period (at most once a second)."""
         if not force and now - state.checked_retention_at < RETENTION_CHECK_MS:
             return
         state.checked_retention_at = now
         queue = state.queue
         cutoff = now - queue.number("MessageRetentionPeriod") * 1000
-        gone = self.store.expire(queue.queue_id, cutoff)
-        for message in gone:
+        for message in await self.store.expire(queue.queue_id, queue.fifo, cutoff):
             state.counts.removed(message.seq)
-        if queue.fifo:
-            for group_id in {m.group_id for m in gone if m.group_id is not None}:
-                fifo.refresh_group(self.store, queue.queue_id, group_id)
 
-    def housekeeping(self) -> None:
+    async def housekeeping(self) -> None:
         """Retention on every queue, forgotten deduplication ids, retired queues' rows."""
         now = self.directory.clock()
         for state in self.directory.all():
-            self.expire(state, now, force=True)
-        self.store.forget_deduplication(now)
-        self.store.sweep_retired()
+            await self.expire(state, now, force=True)
+        await self.store.forget_deduplication(now)
+        await self.store.sweep_retired()

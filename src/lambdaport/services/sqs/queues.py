@@ -1,8 +1,15 @@
-"""The queues: create, find, configure, tag, purge and delete; all kept in memory as well
-as in the store (a lookup never touches the database)."""
+"""The queues: create, find, configure, tag, purge and delete.
+
+The store's queues are the record; :class:`QueueDirectory` is this node's cache of them
+(with each queue's counts and doorbell, ``state.py``): loaded at start, and written through
+by every change, so a lookup never touches the store. The invalidation point a second node
+would need is the queue's row (``modified_at``, and ``queue_id``, which PurgeQueue renews):
+a directory shared by several nodes reloads a queue whose row changed.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
@@ -21,7 +28,7 @@ from lambdaport.services.sqs.models import (
     split_queue_arn,
 )
 from lambdaport.services.sqs.state import QueueState
-from lambdaport.store.sqs import SqsStore, StoredQueue
+from lambdaport.store.sqs import SqsTables, StoredQueue
 
 Clock = Callable[[], int]  # epoch milliseconds
 Key = tuple[str, str, str]  # account, region, name
@@ -84,17 +91,22 @@ def check_tag_key(key: str) -> None:
 class QueueDirectory:
     """Every queue's :class:`QueueState`, by (account, region, name)."""
 
-    def __init__(self, store: SqsStore, clock: Clock = now_ms) -> None:
+    def __init__(self, store: SqsTables, clock: Clock = now_ms) -> None:
         self.store = store
         self.clock = clock
         self._queues: dict[Key, QueueState] = {}
         self._by_id: dict[int, QueueState] = {}
-        now = clock()
-        for row in store.queues():
+        self._creating = asyncio.Lock()  # CreateQueue: one name, one queue
+
+    async def load(self) -> None:
+        """At start: every queue, its counts rebuilt from its messages."""
+        store = self.store
+        now = self.clock()
+        for row in await store.queues():
             state = QueueState(_queue(row))
             counts = state.counts
-            counts.total = store.count(row.queue_id)
-            for hidden in store.hidden(row.queue_id, now):
+            counts.total = await store.count(row.queue_id)
+            for hidden in await store.hidden(row.queue_id, now):
                 counts.hide(hidden.seq, hidden.visible_at, delayed=hidden.receive_count == 0)
             self._add(state)
 
@@ -132,7 +144,7 @@ class QueueDirectory:
 
     # -- changes ------------------------------------------------------------------------
 
-    def create(
+    async def create(
         self,
         account_id: str,
         region: str,
@@ -149,6 +161,18 @@ class QueueDirectory:
         given = attributes.validate(
             requested, fifo=fifo, queue_arn=arn, find=self.queue_by_arn, creating=True
         )
+        async with self._creating:
+            return await self._create(account_id, region, name, given, tags, fifo)
+
+    async def _create(
+        self,
+        account_id: str,
+        region: str,
+        name: str,
+        given: Mapping[str, str],
+        tags: Mapping[str, str],
+        fifo: bool,
+    ) -> Queue:
         existing = self._queues.get((account_id, region, name))
         if existing is not None:
             for key, value in given.items():
@@ -172,12 +196,12 @@ class QueueDirectory:
             now,
             now,
         )
-        queue_id = self.store.insert_queue(_stored(queue))
+        queue_id = await self.store.insert_queue(_stored(queue))
         created = replace(queue, queue_id=queue_id)
         self._add(QueueState(created))
         return created
 
-    def set_attributes(self, state: QueueState, requested: Mapping[str, str]) -> Queue:
+    async def set_attributes(self, state: QueueState, requested: Mapping[str, str]) -> Queue:
         queue = state.queue
         given = attributes.validate(
             requested,
@@ -191,34 +215,34 @@ class QueueDirectory:
             attributes=attributes.merged(queue.attributes, given),
             modified_at=self.clock() // 1000,
         )
-        self.store.update_queue(_stored(changed))
+        await self.store.update_queue(_stored(changed))
         state.queue = changed
         state.doorbell.ring()  # a long poll's wait or visibility may have changed
         return changed
 
-    def tag(self, state: QueueState, tags: Mapping[str, str]) -> None:
+    async def tag(self, state: QueueState, tags: Mapping[str, str]) -> None:
         """Add or overwrite tags (already checked with :func:`check_tags`)."""
         merged = {**state.queue.tags, **tags}
         check_tag_count(state.queue.name, merged)
-        self._retag(state, merged)
+        await self._retag(state, merged)
 
-    def untag(self, state: QueueState, keys: list[str]) -> None:
-        self._retag(state, {k: v for k, v in state.queue.tags.items() if k not in keys})
+    async def untag(self, state: QueueState, keys: list[str]) -> None:
+        await self._retag(state, {k: v for k, v in state.queue.tags.items() if k not in keys})
 
-    def _retag(self, state: QueueState, tags: Mapping[str, str]) -> None:
+    async def _retag(self, state: QueueState, tags: Mapping[str, str]) -> None:
         changed = replace(state.queue, tags=dict(tags))
-        self.store.update_queue(_stored(changed))
+        await self.store.update_queue(_stored(changed))
         state.queue = changed
 
-    def delete(self, state: QueueState) -> None:
+    async def delete(self, state: QueueState) -> None:
         queue = state.queue
-        self.store.retire_queue(queue.queue_id)
+        await self.store.retire_queue(queue.queue_id)
         self._queues.pop((queue.account_id, queue.region, queue.name), None)
         self._by_id.pop(queue.queue_id, None)
         state.deleted = True
         state.doorbell.ring()
 
-    def purge(self, state: QueueState) -> None:
+    async def purge(self, state: QueueState) -> None:
         """Empty the queue at once: its messages are retired with its old id."""
         now = self.clock()
         queue = state.queue
@@ -229,7 +253,7 @@ class QueueDirectory:
                 403,
             )
         renewed = replace(queue, last_purged_at=now)
-        queue_id = self.store.renew_queue(_stored(renewed))
+        queue_id = await self.store.renew_queue(_stored(renewed))
         self._by_id.pop(queue.queue_id, None)
         state.queue = replace(renewed, queue_id=queue_id)
         state.counts.clear()

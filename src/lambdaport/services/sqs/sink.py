@@ -25,7 +25,7 @@ class SqsQueueSink:
     def queue_exists(self, queue_arn: str) -> bool:
         return self._messages.directory.find_arn(queue_arn) is not None
 
-    def send_message(
+    async def send_message(
         self,
         queue_arn: str,
         body: str,
@@ -58,7 +58,7 @@ class SqsQueueSink:
         queue = state.queue
         message = self._batches.outgoing(params, queue.account_id)
         self._messages.check_for_queue(queue, message)
-        return self._messages.send(state, [message])[0].message_id
+        return (await self._messages.send(state, [message]))[0].message_id
 
 
 class QueueDestination:
@@ -74,7 +74,7 @@ class QueueDestination:
             name: MessageAttribute(value.data_type, value.string_value)
             for name, value in delivery.attributes.items()
         }
-        self._sink.send_message(
+        await self._sink.send_message(
             delivery.destination_arn,
             delivery.body.decode(),
             attributes,

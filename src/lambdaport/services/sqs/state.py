@@ -1,9 +1,14 @@
 """The hot state of a queue kept in memory: its record, its message counts, its doorbell.
 
-The counts behind ``ApproximateNumberOfMessages*`` are kept up to date by every change
-instead of being counted from the table, so GetQueueAttributes costs the same at any depth:
-``total`` rows, and the messages hidden now (delayed or in flight) with the time each becomes
-visible, in a heap that forgets entries as their time passes. Rebuilt from the store at start.
+All of it is node-local. The counts behind ``ApproximateNumberOfMessages*`` are a cache
+derived from the store: rebuilt from it at start and kept up to date from what every store
+operation reports instead of being counted from the table, so GetQueueAttributes costs the
+same at any depth: ``total`` rows, and the messages hidden now (delayed or in flight) with the
+time each becomes visible, in a heap that forgets entries as their time passes. (Several
+nodes would count from the store, or share the counts; the store's operations already say
+what changed.) The doorbell is behind :class:`Doorbell`: this node's is :class:`LocalDoorbell`;
+a second node would need a notification channel (a ``LISTEN``/``NOTIFY``, say) behind the same
+two methods, carrying the generation.
 """
 
 from __future__ import annotations
@@ -12,27 +17,53 @@ import asyncio
 import contextlib
 import heapq
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from lambdaport.services.sqs.attributes import Counts
 from lambdaport.services.sqs.models import Queue
 
 
-class Doorbell:
-    """Long polls wait on it; a send (or a message made visible) rings it."""
+class Doorbell(Protocol):
+    """Long polls wait on it; a send (or a message made visible) rings it. A waiter takes
+    the ``generation`` before it looks at the queue and waits for a ring after it, so a
+    ring while it looked is never lost."""
+
+    @property
+    def generation(self) -> int: ...
+
+    def ring(self) -> None: ...
+
+    async def wait(self, since: int, timeout: float) -> None:
+        """Return once rung after generation ``since``, or after ``timeout`` seconds."""
+        ...
+
+
+class LocalDoorbell:
+    """The doorbell of one node: an ``asyncio.Event`` per generation."""
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self._generation = 0
+        self.waiting = 0  # long polls waiting now (diagnostics, tests)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
 
     def ring(self) -> None:
+        self._generation += 1
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait(self, timeout: float) -> None:
-        """Return when rung or after ``timeout`` seconds, whichever is first."""
-        if timeout <= 0:
+    async def wait(self, since: int, timeout: float) -> None:
+        if timeout <= 0 or since != self._generation:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), timeout)
+        finally:
+            self.waiting -= 1
 
 
 @dataclass(slots=True)
@@ -95,6 +126,6 @@ class QueueState:
 
     queue: Queue
     counts: MessageCounts = field(default_factory=MessageCounts)
-    doorbell: Doorbell = field(default_factory=Doorbell)
+    doorbell: Doorbell = field(default_factory=LocalDoorbell)
     checked_retention_at: int = 0
     deleted: bool = False

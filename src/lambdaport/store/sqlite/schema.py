@@ -1,4 +1,7 @@
-"""The store's schema: one SQLite database (WAL) per data directory, plus blob files.
+"""The SQLite store's schema: one database (WAL) per data directory, plus blob files.
+
+Each owner's tables are reached only through its protocol (``store/<owner>.py``), implemented
+in ``store/sqlite/<owner>.py``.
 
 Tables
 ------
@@ -21,7 +24,7 @@ Tables
     ============  ===================================  ==========================================
 
 ``async_events(request_id, function_arn, invoked_arn, account_id, region, payload, ...)``
-    The asynchronous invocation queue (``store/queue.py``): one row per accepted ``Event``
+    The asynchronous invocation queue (``store/async_events.py``): one row per accepted ``Event``
     invocation, committed before the 202 is returned and deleted once the event is finished
     (delivered, or handed to its failure handling). ``request_id`` is the primary key, so
     enqueueing the same request twice is a no-op. ``function_arn`` is the unqualified ARN
@@ -102,17 +105,31 @@ Tables
     part_number, etag, size, last_modified, blob, checksums)``: multipart uploads in
     progress. Bodies are files ``s3/objects/<xx>/<name>`` (``s3/tmp/`` while streaming in).
 
+``esm_checkpoints``, ``leases`` (``store/checkpoints.py``)
+    Event source mappings' places, for the pollers the next issue adds.
+    ``esm_checkpoints(mapping_uuid, shard, position, owner, lease_expires_at, updated_at)``:
+    one row per (mapping, shard or partition; ``''`` for a source without shards);
+    ``position`` an opaque string (``''`` before the first advance), moved only by the owner
+    of a live lease (``owner``, until ``lease_expires_at``, epoch seconds).
+    ``leases(name, owner, expires_at, token)``: generic named leases (a poller's right to a
+    mapping, a node's right to a singleton job); ``token`` grows when the lease changes
+    hands (a fencing token).
+
 ``meta(key, value)``
-    ``schema_version`` and other single values.
+    ``schema_version``, and ``revision/<kind>``: how many times the documents of that kind
+    changed (the invalidation point of node-local caches of documents,
+    ``store/documents.py``).
 
 Blob files live beside the database: ``code/<sha256-hex>.zip`` (the uploaded package) and
 ``code/<sha256-hex>/`` (its extracted tree, read by execution environments).
 
 Migrations: ``MIGRATIONS[i]`` takes the schema from version ``i`` to ``i + 1``; the store runs
-the missing ones at open, in one transaction each.
+the missing ones at open, in one transaction each. The list is append-only.
 """
 
 from __future__ import annotations
+
+import sqlite3
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -330,4 +347,37 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (upload_id, part_number)
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE esm_checkpoints (
+        mapping_uuid TEXT NOT NULL,
+        shard TEXT NOT NULL,
+        position TEXT NOT NULL DEFAULT '',
+        owner TEXT,
+        lease_expires_at REAL NOT NULL DEFAULT 0,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (mapping_uuid, shard)
+    ) WITHOUT ROWID;
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        token INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Run the migrations the database has not seen yet, one transaction each."""
+    has_meta = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+    ).fetchone()
+    version = 0
+    if has_meta:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+    for index in range(version, len(MIGRATIONS)):
+        db.executescript(
+            f"BEGIN; {MIGRATIONS[index]}; INSERT OR REPLACE INTO meta(key, value) "
+            f"VALUES ('schema_version', '{index + 1}'); COMMIT;"
+        )
