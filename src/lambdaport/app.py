@@ -14,8 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lambdaport.asgi import Receive, Scope, Send
 from lambdaport.config import Settings
-from lambdaport.gateway.asgi import Gateway, Receive, Scope, Send, ServiceEndpoint
+from lambdaport.endpoint import BufferedEndpoint, ServiceEndpoint
+from lambdaport.gateway.asgi import Gateway
 from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
 from lambdaport.gateway.internal_auth import InternalAuth, load_token
@@ -172,9 +174,11 @@ class LambdaportApp:
             FunctionAccess(self.registry),
             internal_auth.code_location,
         )
-        services = {"lambda": ServiceEndpoint(LambdaProtocol(), lambda_api.dispatch)}
-        services["logs"] = ServiceEndpoint(LogsProtocol(), LogsApi(self.logs).dispatch)
-        services["sns"] = ServiceEndpoint(load_protocol("sns"), self.sns.dispatch)
+        services: dict[str, ServiceEndpoint] = {
+            "lambda": BufferedEndpoint(LambdaProtocol(), lambda_api.dispatch),
+            "logs": BufferedEndpoint(LogsProtocol(), LogsApi(self.logs).dispatch),
+            "sns": BufferedEndpoint(load_protocol("sns"), self.sns.dispatch),
+        }
         services["s3"] = self.s3.endpoint
         services["sqs"] = self.sqs.endpoint
         # Every other AWS service moto serves, in memory, behind the same gateway.

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.gateway.asgi import MAX_BODY
+from lambdaport.asgi import MAX_BODY
 from lambdaport.testing.server import ServerProcess
 from tests.conftest import MakeFunction
 from tests.gateway.wire import exchange

@@ -3,10 +3,12 @@ dispatches, answers.
 
 Before anything else a request's ``Host`` and ``Origin`` are checked (``browsers``: no web
 page drives lambdaport unless allowed) and CORS preflights are answered; bodies are read
-with a size limit and an idle timeout (``body``). Exceptions become AWS error responses here
-and only here: an ``AwsError`` in the called service's protocol format, anything else as
-that service's internal error (logged with its traceback on the server, never sent to the
-client).
+with a size limit and an idle timeout (``body``). A ``BufferedEndpoint``'s request is read,
+parsed, dispatched and answered here; a ``RawEndpoint``'s exchange is its handler's (see
+``lambdaport.endpoint``). Exceptions become AWS error responses here and only here, for
+both kinds (``answers.error_response``): an ``AwsError`` in the service's words, anything
+else as that service's internal error (logged with its traceback on the server, never sent
+to the client).
 """
 
 from __future__ import annotations
@@ -14,25 +16,34 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
-from xml.sax.saxutils import escape
+from dataclasses import replace
 
-import orjson
-
-from lambdaport.errors import AwsError
-from lambdaport.gateway.body import (
-    DEFAULT_IDLE_TIMEOUT,
+from lambdaport.asgi import (
+    MAX_BODY,
     ClientDisconnected,
-    IdleWatch,
+    Message,
+    Receive,
+    RequestBody,
     RequestTimeout,
+    Scope,
+    Send,
     read_body,
 )
-from lambdaport.gateway.browsers import (
-    BrowserPolicy,
+from lambdaport.endpoint import (
+    BufferedEndpoint,
     CorsAnswer,
     CorsRequest,
-    ServiceCors,
+    ErrorProtocol,
+    RawEndpoint,
+    ServiceEndpoint,
+    ServiceErrors,
+    WordedError,
+)
+from lambdaport.errors import AwsError
+from lambdaport.gateway.answers import BARE_JSON, answer, error_response, unknown_service
+from lambdaport.gateway.body import DEFAULT_IDLE_TIMEOUT, IdleWatch
+from lambdaport.gateway.browsers import (
+    BrowserPolicy,
     is_preflight,
     preflight_headers,
     request_headers,
@@ -49,66 +60,21 @@ from lambdaport.request import RequestContext
 
 logger = logging.getLogger("lambdaport.gateway")
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-Dispatch = Callable[[RequestContext, str, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 InternalHandler = Callable[[HttpRequest], Awaitable[HttpResponse]]
-
-MAX_BODY = 70_167_211  # CreateFunction's direct-upload request limit
-_AMZ_JSON = "application/x-amz-json-1.1"
-
-
-RawHandler = Callable[[Scope, Receive, Send, RequestContext], Awaitable[None]]
 # The request log line's arguments: service, operation, status, milliseconds.
 _LogLine = tuple[str, str, int, float]
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceEndpoint:
-    """A service behind the gateway.
+class _Started:
+    """A raw handler's ``send``, noting whether its response has started."""
 
-    ``select`` picks the protocol per request for services that speak several (SQS: json
-    or query); ``raw`` takes over the ASGI exchange after identification for services that
-    stream bodies (S3) and then owns parsing, errors and the response itself; ``cors``
-    answers browsers from the service's own CORS rules (S3's bucket configurations).
-    """
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
 
-    protocol: ServiceProtocol
-    dispatch: Dispatch
-    select: Callable[[HttpRequest], ServiceProtocol] | None = None
-    raw: RawHandler | None = None
-    cors: ServiceCors | None = None
-
-
-def _json_error(status: int, code: str, message: str) -> HttpResponse:
-    return HttpResponse(
-        status,
-        [("content-type", "application/json"), ("x-amzn-errortype", code)],
-        orjson.dumps({"__type": code, "message": message}),
-    )
-
-
-def _wire_headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
-    """The response's headers as bytes, with ``Content-Length`` as AWS sends it (without it
-    the server would fall back to chunked encoding, which costs every client a parse)."""
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    if response.status not in (204, 304) and not any(
-        name.lower() == b"content-length" for name, _ in headers
-    ):
-        headers.append((b"content-length", str(len(response.body)).encode()))
-    return headers
-
-
-async def _answer(send: Send, response: HttpResponse, *, close: bool = False) -> None:
-    """Send a whole response; ``close`` when the request's body was left unread (the rest
-    of it must not be taken for the next request on the connection)."""
-    headers = _wire_headers(response)
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+    async def __call__(self, message: Message) -> None:
+        self.started = True
+        await self._send(message)
 
 
 def _with_cors(send: Send, origin: str, answer: CorsAnswer | None) -> Send:
@@ -168,6 +134,19 @@ async def _claim_query_form(
     return replace(identity, service=service, claimed=True), replay
 
 
+def _raised(
+    errors: ErrorProtocol, failure: Exception, ctx: RequestContext, scope: Scope
+) -> tuple[ErrorProtocol, AwsError, str | None]:
+    """What a raw handler raised, as (its words, the error, the operation if known)."""
+    if isinstance(failure, WordedError):
+        return failure.errors, failure.error, failure.operation
+    if isinstance(failure, AwsError):
+        return errors, failure, None
+    what = f"{scope['method']} {scope['path']}"
+    logger.error("internal error in %s (%s)", ctx.service, what, exc_info=failure)
+    return errors, errors.internal, None
+
+
 class Gateway:
     def __init__(
         self,
@@ -208,26 +187,28 @@ class Gateway:
             # S3 (and its XML) says AccessDenied; the JSON services AccessDeniedException.
             s3 = identity is not None and identity.service == "s3"
             error = AwsError("AccessDenied" if s3 else "AccessDeniedException", refusal, 403)
-            await self._refuse(send, endpoint, error, headers)
+            await self._refuse(send, endpoint, error, headers, method)
             return
         origin = headers.get("origin")
         if origin is not None:
             cors = await self._service_cors(scope, endpoint, headers, origin)
             if is_preflight(method, headers):
-                await _answer(send, self._preflight(endpoint, cors, origin, headers))
+                await answer(send, self._preflight(endpoint, cors, origin, headers))
                 return
             send = _with_cors(send, origin, cors)
         receive = self._idle.guard(receive, headers)
         try:
             identity, endpoint, receive = await self._claim(scope, receive, identity, endpoint)
-            if identity is not None and endpoint is not None and endpoint.raw is not None:
-                await endpoint.raw(scope, receive, send, self._context(identity, headers))
+            if isinstance(endpoint, RawEndpoint):
+                assert identity is not None  # endpoints are found by the identity
+                raw_body = RequestBody(receive, headers)
+                await self._raw(endpoint, scope, raw_body, send, identity, headers)
                 return
             body = await read_body(receive, headers, MAX_BODY)
         except ClientDisconnected:
             return
         except RequestTimeout as timeout:
-            await self._refuse(send, endpoint, timeout, headers)
+            await self._refuse(send, endpoint, timeout, headers, method)
             return
         line: _LogLine | None = None
         if body is None:
@@ -236,16 +217,46 @@ class Gateway:
                 f"Request must be smaller than {MAX_BODY} bytes",
                 413,
             )
-            await self._refuse(send, endpoint, too_large, headers)
+            await self._refuse(send, endpoint, too_large, headers, method)
             return
         request = self._request(scope, headers, query, body)
         if identity is None:
             response = await self._internal(request)
         else:
             response, line = await self._handle(request, identity, endpoint)
-        await _answer(send, response)
+        await answer(send, response)
         if line is not None:
             # Logged once the answer is on its way: the caller does not wait for the line.
+            logger.info("%s.%s %d %.2fms", *line)
+
+    async def _raw(
+        self,
+        endpoint: RawEndpoint,
+        scope: Scope,
+        body: RequestBody,
+        send: Send,
+        identity: Identity,
+        headers: Mapping[str, str],
+    ) -> None:
+        """A raw endpoint's exchange. What its handler raises before its response started is
+        answered here, in the endpoint's words (or a ``WordedError``'s); once it started,
+        the handler owns the response, and what it raises ends the connection."""
+        started = time.perf_counter()
+        ctx = self._context(identity, headers, self._new_request_id(endpoint))
+        watched = _Started(send)
+        try:
+            await endpoint.handle(scope, body, watched, ctx)
+            return
+        except Exception as failure:
+            if watched.started or isinstance(failure, ClientDisconnected):
+                raise
+            errors, error, operation = _raised(endpoint.errors, failure, ctx, scope)
+        head = scope["method"] == "HEAD"
+        response = error_response(errors, error, ctx.request_id, head=head)
+        await answer(send, response, close=body.unread)
+        if logger.isEnabledFor(logging.INFO):
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            line = (ctx.service, operation or "?", response.status, elapsed_ms)
             logger.info("%s.%s %d %.2fms", *line)
 
     async def _claim(
@@ -292,9 +303,10 @@ class Gateway:
         origin: str,
         headers: Mapping[str, str],
     ) -> HttpResponse:
-        request_id = new_request_id()
         if cors is not None and cors.refusal is not None:
-            return self._error(endpoint, cors.refusal, request_id, headers)
+            request_id = self._new_request_id(endpoint)
+            return error_response(self._errors(endpoint, headers), cors.refusal, request_id)
+        request_id = new_request_id()
         answer = list(cors.headers) if cors is not None else preflight_headers(origin, headers)
         return HttpResponse(200, [*answer, ("x-amzn-requestid", request_id)], b"")
 
@@ -304,28 +316,30 @@ class Gateway:
         endpoint: ServiceEndpoint | None,
         error: AwsError,
         headers: Mapping[str, str],
+        method: str,
     ) -> None:
-        """Answer ``error`` with the body unread, and close the connection."""
-        await _answer(send, self._error(endpoint, error, new_request_id(), headers), close=True)
+        """Answer ``error`` before (or instead of) reading the body, and close the
+        connection: the rest of the body must not be taken for the next request."""
+        errors = self._errors(endpoint, headers)
+        request_id = self._new_request_id(endpoint)
+        response = error_response(errors, error, request_id, head=method == "HEAD")
+        await answer(send, response, close=True)
 
-    def _error(
-        self,
-        endpoint: ServiceEndpoint | None,
-        error: AwsError,
-        request_id: str,
-        headers: Mapping[str, str],
-    ) -> HttpResponse:
-        """An error the gateway answers itself, before (or instead of) reading the body: in
-        the service's format when it has one (SQS: the one its headers choose)."""
+    @staticmethod
+    def _errors(endpoint: ServiceEndpoint | None, headers: Mapping[str, str]) -> ErrorProtocol:
+        """Who words an error the gateway answers before the body is read: the service,
+        when there is one (SQS: in the protocol its headers choose)."""
         if endpoint is None:
-            response = _json_error(error.status, error.code, error.message)
-        else:
-            protocol = endpoint.protocol
-            if endpoint.select is not None:
-                protocol = endpoint.select(HttpRequest("POST", "/", "", headers, b""))
-            response = protocol.serialize_error(None, error, request_id)
-        response.headers.append(("x-amzn-requestid", request_id))
-        return response
+            return BARE_JSON
+        if isinstance(endpoint, RawEndpoint):
+            return endpoint.errors
+        return ServiceErrors(endpoint.protocol_for(HttpRequest("POST", "/", "", headers, b"")))
+
+    @staticmethod
+    def _new_request_id(endpoint: ServiceEndpoint | None) -> str:
+        if isinstance(endpoint, RawEndpoint) and endpoint.new_request_id is not None:
+            return endpoint.new_request_id()
+        return new_request_id()
 
     @staticmethod
     def _context(
@@ -354,7 +368,7 @@ class Gateway:
         )
 
     async def _handle(
-        self, request: HttpRequest, identity: Identity, endpoint: ServiceEndpoint | None
+        self, request: HttpRequest, identity: Identity, endpoint: BufferedEndpoint | None
     ) -> tuple[HttpResponse, _LogLine | None]:
         """The response, and the request's log line when info logging is on."""
         started = time.perf_counter()
@@ -362,7 +376,7 @@ class Gateway:
         operation: str | None = None
         if endpoint is None:
             return self._unserved_response(request, identity, request_id), None
-        protocol = endpoint.protocol if endpoint.select is None else endpoint.select(request)
+        protocol = endpoint.protocol_for(request)
         try:
             if self._strict_auth:
                 _verify(request, protocol)
@@ -370,19 +384,15 @@ class Gateway:
             ctx = self._context(identity, request.headers, request_id)
             result = await endpoint.dispatch(ctx, operation, params)
             response = protocol.serialize(operation, result, request_id)
+            response.headers.append(("x-amzn-requestid", request_id))
         except AwsError as error:
-            response = protocol.serialize_error(operation, error, request_id)
+            head = request.method == "HEAD"
+            response = error_response(ServiceErrors(protocol), error, request_id, head=head)
         except Exception:
             logger.exception("internal error in %s.%s", identity.service, operation)
-            internal = AwsError(
-                "ServiceException",
-                "lambdaport hit an internal error; see the server log.",
-                500,
-                sender_fault=False,
-                fields={"Type": "Service"},
-            )
-            response = protocol.serialize_error(operation, internal, request_id)
-        response.headers.append(("x-amzn-requestid", request_id))
+            errors = ServiceErrors(protocol)
+            head = request.method == "HEAD"
+            response = error_response(errors, errors.internal, request_id, head=head)
         if not logger.isEnabledFor(logging.INFO):
             return response, None
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -395,7 +405,7 @@ class Gateway:
         shortcoming); a service AWS does not have is the client's error, 4xx."""
         service = identity.service
         if not is_aws_service(service):
-            response = _unknown_service(request, identity, request_id)
+            response = unknown_service(request, identity, request_id)
             response.headers.append(("x-amzn-requestid", request_id))
             return response
         error = AwsError(
@@ -405,56 +415,5 @@ class Gateway:
             sender_fault=False,
         )
         protocol = self._unserved(service)
-        if protocol is None:
-            response = _json_error(error.status, error.code, error.message)
-        else:
-            response = protocol.serialize_error(None, error, request_id)
-        response.headers.append(("x-amzn-requestid", request_id))
-        return response
-
-
-def _unknown_service(request: HttpRequest, identity: Identity, request_id: str) -> HttpResponse:
-    """What AWS answers a request no service of its own would take, in the format the
-    request speaks: an unknown ``X-Amz-Target`` is 400 ``UnknownOperationException`` (as
-    every JSON-protocol endpoint answers one); a signature scoped to a service that does not
-    exist is 403 "Credential should be scoped to correct service" (``SignatureDoesNotMatch``
-    from query endpoints, ``InvalidSignatureException`` from JSON ones); an unsigned
-    query-protocol call is 400 ``InvalidAction``."""
-    headers = request.headers
-    target = headers.get("x-amz-target")
-    if target:
-        content_type = headers.get("content-type", "")
-        return HttpResponse(
-            400,
-            [
-                ("content-type", content_type if "amz-json" in content_type else _AMZ_JSON),
-                ("x-amzn-errortype", "UnknownOperationException"),
-            ],
-            orjson.dumps(
-                {"__type": "UnknownOperationException", "message": f"Unknown operation {target}"}
-            ),
-        )
-    query_style = "Action=" in request.query or headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    )
-    if identity.signed:
-        named = (
-            f"'{identity.service}' is not an AWS service"
-            if identity.service
-            else "the credential scope names no service"
-        )
-        status = 403
-        message = f"Credential should be scoped to correct service: {named}."
-        code = "SignatureDoesNotMatch" if query_style else "InvalidSignatureException"
-    else:
-        status = 400
-        message = f"'{identity.service}' is not an AWS service."
-        code = "InvalidAction" if query_style else "UnknownOperationException"
-    if not query_style:
-        return _json_error(status, code, message)
-    body = (
-        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
-        f"<Message>{escape(message)}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    )
-    return HttpResponse(status, [("content-type", "text/xml")], body.encode())
+        errors = BARE_JSON if protocol is None else ServiceErrors(protocol)
+        return error_response(errors, error, request_id, head=request.method == "HEAD")

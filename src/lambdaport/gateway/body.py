@@ -1,51 +1,23 @@
-"""Reading a request body: never more than a limit, never waiting forever for bytes.
+"""Never waiting forever for a request body's bytes.
 
-A body is read from the ASGI ``receive`` loop; without care a chunked body (no
-Content-Length) of any size is buffered whole, and a body announced by Content-Length that
-never comes holds the request open for good. So every request that announces a body gets an
-idle timeout between its chunks (``request_idle_timeout``, 20 s by default, about AWS's own:
-S3 answers ``RequestTimeout`` when "the socket connection was not read from or written to
-within the timeout period"), and ``read_body`` stops at its limit instead of reading on.
-The timeout is off once the last chunk arrived: ``receive`` then only waits for the client
-to hang up, which is how long-polls notice a disconnect.
+A body announced by Content-Length that never comes would hold the request open for good.
+So every request that announces a body gets an idle timeout between its chunks
+(``request_idle_timeout``, 20 s by default, about AWS's own: S3 answers ``RequestTimeout``
+when "the socket connection was not read from or written to within the timeout period"):
+``receive`` raises ``asgi.RequestTimeout``. The timeout is off once the last chunk arrived:
+``receive`` then only waits for the client to hang up, which is how long-polls notice a
+disconnect. Reading a body up to a limit is ``asgi.read_body``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from lambdaport.errors import AwsError
-
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
+from lambdaport.asgi import Message, Receive, RequestTimeout, announces_body
 
 DEFAULT_IDLE_TIMEOUT = 20.0
-IDLE_MESSAGE = (
-    "Your socket connection to the server was not read from or written to within the "
-    "timeout period. Idle connections will be closed."
-)
-
-
-class RequestTimeout(AwsError):
-    """The body stalled: 408 ``RequestTimeoutException`` (botocore retries it as transient);
-    S3 answers its own 400 ``RequestTimeout`` instead."""
-
-    def __init__(self) -> None:
-        super().__init__("RequestTimeoutException", IDLE_MESSAGE, 408)
-
-
-class ClientDisconnected(Exception):
-    """The client hung up before its body was complete: there is nobody to answer."""
-
-
-def announces_body(headers: Mapping[str, str]) -> bool:
-    """Whether the request says a body follows (chunked, or a non-zero Content-Length)."""
-    if "transfer-encoding" in headers:
-        return True
-    length = headers.get("content-length")
-    return length is not None and length.strip() not in ("", "0")
 
 
 class IdleWatch:
@@ -106,31 +78,3 @@ class IdleWatch:
                 task.cancel()
         if self._waiting:
             self._timer = loop.call_later(self._tick, self._sweep, loop)
-
-
-async def read_body(receive: Receive, headers: Mapping[str, str], limit: int) -> bytes | None:
-    """The whole body, or None as soon as it passes ``limit`` bytes (the rest unread) or
-    when its Content-Length announces more (none of it read)."""
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        return None
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise ClientDisconnected()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        return body if len(body) <= limit else None
-    chunks = [body]
-    size = len(body)
-    while True:
-        if size > limit:
-            return None
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnected()
-        chunk: bytes = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks) if size <= limit else None

@@ -23,7 +23,7 @@ Allowed origins get CORS answers as AWS's endpoints give them: a preflight (``OP
 the requested headers and a max age; actual responses carry ``Access-Control-Allow-Origin``,
 ``Vary: Origin`` and ``Access-Control-Expose-Headers`` naming their ``x-amz-*``/``x-amzn-*``
 headers. A service may answer for its own resources first (S3: a bucket's CORS
-configuration), through ``ServiceCors``.
+configuration), through the endpoint's ``ServiceCors`` (``lambdaport.endpoint``).
 """
 
 from __future__ import annotations
@@ -31,11 +31,8 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from fnmatch import fnmatchcase
-
-from lambdaport.errors import AwsError
 
 # Names that resolve to this machine by definition (RFC 6761) or by LocalStack's public DNS.
 _LOCAL_NAMES = ("localhost", "localhost.localstack.cloud")
@@ -57,31 +54,6 @@ _EXPOSED = (
 )
 _EXPOSABLE_PREFIXES = (b"x-amz-", b"x-amzn-")
 _EXPOSABLE = frozenset({b"etag", b"content-range", b"location"})
-
-
-@dataclass(frozen=True, slots=True)
-class CorsRequest:
-    """A browser's request as CORS sees it; ``method`` is ``Access-Control-Request-Method``
-    for a preflight, ``headers`` its ``Access-Control-Request-Headers`` (lower-case)."""
-
-    origin: str
-    method: str
-    headers: tuple[str, ...]
-    host: str
-    path: str  # raw, without the query string
-    preflight: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CorsAnswer:
-    """A service's own CORS answer: the headers to send, or (preflights) a refusal."""
-
-    headers: tuple[tuple[str, str], ...] = ()
-    refusal: AwsError | None = None
-
-
-# A service's CORS rules for the resource a request names; None: the service has none.
-ServiceCors = Callable[[CorsRequest], Awaitable[CorsAnswer | None]]
 
 
 def _split(setting: str) -> tuple[str, ...]:

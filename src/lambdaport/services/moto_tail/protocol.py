@@ -128,9 +128,9 @@ class ClientWire:
 
 
 class TailProtocol:
-    """Reads the requests of one tail endpoint (``read``); implements
-    :class:`ServiceProtocol` for the gateway's slot, where only ``serialize_error`` is used
-    (the endpoint is ``raw``: the tail reads, moto serialises)."""
+    """Reads the requests of one tail endpoint (``read``), and words the errors answered
+    before a request is read (``serialize_error``, in the service's first protocol): the
+    tail reads, moto serialises."""
 
     def __init__(self, client: ClientWire, siblings: Sequence[ClientWire] = ()) -> None:
         self.service_name = client.name
@@ -174,16 +174,6 @@ class TailProtocol:
         if not version or len(self._candidates) == 1:
             return list(self._candidates)
         return sorted(self._candidates, key=lambda c: c.api_version() != version)
-
-    # -- ServiceProtocol -------------------------------------------------------------------
-
-    def parse(self, request: HttpRequest, validate: bool = True) -> tuple[str, dict[str, Any]]:
-        raise AwsError("InternalFailure", "the tail reads this service's requests itself.", 500)
-
-    def serialize(
-        self, operation: str, result: Mapping[str, Any], request_id: str = ""
-    ) -> HttpResponse:
-        raise AwsError("InternalFailure", "moto serialises this service's results itself.", 500)
 
     def serialize_error(
         self, operation: str | None, error: AwsError, request_id: str = ""

@@ -1,6 +1,6 @@
 """The moto tail: every AWS service lambdaport does not own, served by moto in-process.
 
-Each tail service is a ``raw`` :class:`ServiceEndpoint`: after the gateway has identified
+Each tail service is a :class:`RawEndpoint`: after the gateway has identified
 the service, account and region, the tail reads the request and validates it against
 botocore's model (``protocol.TailProtocol.read``: AWS's error, in the service's wire format,
 for an unknown operation, a missing or invalid member or a body that is not JSON/XML/a form),
@@ -8,7 +8,9 @@ then hands the untouched request to moto's own server-mode Flask app for the cli
 for (``moto.moto_server.werkzeug_app.create_backend_app``) and sends moto's response back
 unchanged. Between the two, the tail holds a :class:`MotoCall` (client, operation, parameters,
 request): the seam for hooks around moto's operations. What moto raises becomes the
-service's error (``call``); nothing reaches the client as a traceback. moto is not
+service's error (``call``); errors are raised to the gateway, worded in the protocol of the
+client that read the request (``WordedError``), and nothing reaches the client as a
+traceback. moto is not
 thread-safe, so every call runs on the tail's single worker thread under one lock; reading
 runs on the default executor (a service's model is loaded on its first request); the event
 loop only awaits both.
@@ -24,12 +26,12 @@ import threading
 import time
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 from urllib.parse import parse_qs
 
+from lambdaport.asgi import MAX_BODY, Receive, Scope, Send, read_body
+from lambdaport.endpoint import RawEndpoint, ServiceErrors, WordedError
 from lambdaport.errors import AwsError
-from lambdaport.gateway.asgi import MAX_BODY, Receive, Scope, Send, ServiceEndpoint
-from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
+from lambdaport.protocol.base import HttpRequest, HttpResponse
 from lambdaport.protocol.signing import SignatureError, service_error
 from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.request import RequestContext
@@ -69,9 +71,9 @@ class MotoTail:
         self._clients: dict[str, ClientWire] = {}
         self._protocols: dict[str, TailProtocol] = {}
 
-    def endpoints(self, excluded: Collection[str]) -> dict[str, ServiceEndpoint]:
+    def endpoints(self, excluded: Collection[str]) -> dict[str, RawEndpoint]:
         """One endpoint per service moto serves, except those in ``excluded``."""
-        endpoints: dict[str, ServiceEndpoint] = {}
+        endpoints: dict[str, RawEndpoint] = {}
         for service in MOTO_APPS:
             if service in excluded:
                 continue
@@ -82,7 +84,7 @@ class MotoTail:
             ]
             protocol = TailProtocol(self._client(service), siblings)
             self._protocols[service] = protocol
-            endpoints[service] = ServiceEndpoint(protocol, _never_dispatched, raw=self.handle)
+            endpoints[service] = RawEndpoint(self.handle, ServiceErrors(protocol, _failure()))
         return endpoints
 
     def _client(self, name: str) -> ClientWire:
@@ -102,10 +104,6 @@ class MotoTail:
         started = time.perf_counter()
         protocol = self._protocols[ctx.service]
         request = await _read(scope, receive)
-        if request is None:
-            error = AwsError("RequestEntityTooLargeException", "Request is too large.", 413)
-            await _send(send, _error(protocol, error, ctx), scope["method"])
-            return
         response, call = await self._respond(protocol, request, ctx)
         await _send(send, response, scope["method"])
         if logger.isEnabledFor(logging.INFO):
@@ -119,9 +117,10 @@ class MotoTail:
 
     async def _respond(
         self, protocol: TailProtocol, request: WsgiRequest, ctx: RequestContext
-    ) -> tuple[HttpResponse, MotoCall | None]:
-        """moto's response to ``request``, or the error AWS gives first: a bad signature
-        (``--strict-auth``), a request the model refuses, a template declaring functions."""
+    ) -> tuple[HttpResponse, MotoCall]:
+        """moto's response to ``request``, or (raised) the error AWS gives first: a bad
+        signature (``--strict-auth``), a request the model refuses, a template declaring
+        functions."""
         loop = asyncio.get_running_loop()
         headers = dict(request.headers)
         call: MotoCall | None = None
@@ -130,7 +129,7 @@ class MotoTail:
                 self._verify(ctx.service, http_request(request))
             outcome = await loop.run_in_executor(None, protocol.read, request)
             if isinstance(outcome, Refusal):
-                return _error(outcome.protocol, outcome.error, ctx), None
+                raise WordedError(outcome.error, ServiceErrors(outcome.protocol))
             call = outcome
             hooks.refuse_functions_in_moto(call)
             extra = hooks.moto_headers(ctx.account_id, ctx.region, headers)
@@ -139,11 +138,8 @@ class MotoTail:
             words = call.protocol if call is not None else None
             if words is None:
                 words = await loop.run_in_executor(None, protocol.protocol_for, request)
-            return _error(words, error, ctx), call
-        except Exception:  # a bug of the tail's own: logged, never sent
-            logger.exception("the moto tail failed on %s %s", ctx.service, request.raw_path)
-            failure = AwsError("InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False)
-            return _error(protocol, failure, ctx), call
+            operation = call.operation if call is not None else None
+            raise WordedError(error, ServiceErrors(words), operation) from None
         headers_out = [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS]
         return HttpResponse(wsgi.status, headers_out, wsgi.body), call
 
@@ -236,41 +232,28 @@ class MotoTail:
         return app
 
 
-def _error(protocol: ServiceProtocol, error: AwsError, ctx: RequestContext) -> HttpResponse:
-    response = protocol.serialize_error(None, error, ctx.request_id)
-    response.headers.append(("x-amzn-requestid", ctx.request_id))
-    return response
+def _failure() -> AwsError:
+    """The tail's words for a fault of its own (logged by the gateway, never sent)."""
+    return AwsError("InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False)
 
 
-async def _never_dispatched(
-    ctx: RequestContext, operation: str, params: Mapping[str, Any]
-) -> dict[str, Any]:
-    raise AwsError("InternalFailure", "moto serves this service's requests whole.", 500)
-
-
-async def _read(scope: Scope, receive: Receive) -> WsgiRequest | None:
+async def _read(scope: Scope, receive: Receive) -> WsgiRequest:
+    """The request, its body read whole (413 past ``MAX_BODY``, the rest unread)."""
     headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"])
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-        more = message.get("more_body", False)
+    named = dict(headers)
+    body = await read_body(receive, named, MAX_BODY)
+    if body is None:
+        raise AwsError("RequestEntityTooLargeException", "Request is too large.", 413)
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     server = scope.get("server") or ("127.0.0.1", 80)
-    host = dict(headers).get("host", f"{server[0]}:{server[1]}")
+    host = named.get("host", f"{server[0]}:{server[1]}")
     name, _, port = host.partition(":")
     return WsgiRequest(
         method=scope["method"],
         raw_path=raw_path.decode("latin-1").split("?", 1)[0],
         query=scope.get("query_string", b"").decode("latin-1"),
         headers=headers,
-        body=b"".join(chunks),
+        body=body,
         host=name,
         port=port or "80",
     )

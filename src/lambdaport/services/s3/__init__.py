@@ -2,8 +2,9 @@
 tagging, ACLs (kept, not enforced), presigned URLs, aws-chunked uploads, and bucket
 notifications to Lambda, SQS and SNS (``triggers``).
 
-``build_s3`` wires the parts; ``app.py`` mounts the endpoint on the gateway's ``raw`` seam
-and hands the ``ObjectStore`` to the services that read or write objects.
+``build_s3`` wires the parts; ``app.py`` mounts the endpoint (a ``RawEndpoint``: S3 reads
+and answers its requests itself) and hands the ``ObjectStore`` to the services that read or
+write objects.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lambdaport.gateway.asgi import ServiceEndpoint
+from lambdaport.endpoint import RawEndpoint
 from lambdaport.invoke.model import InvokeDoor
 from lambdaport.invoke.triggers import PushTriggers
 from lambdaport.protocol import load_protocol
@@ -22,6 +23,8 @@ from lambdaport.services.s3.backend import S3Backend
 from lambdaport.services.s3.blobs import BlobStore
 from lambdaport.services.s3.cors import BucketCors
 from lambdaport.services.s3.destination import BucketDestination
+from lambdaport.services.s3.errors import S3Errors
+from lambdaport.services.s3.models import new_request_id
 from lambdaport.services.s3.object_store import S3ObjectStore
 from lambdaport.services.s3.triggers import Notifier
 from lambdaport.store.s3 import S3Tables
@@ -29,7 +32,7 @@ from lambdaport.store.s3 import S3Tables
 
 @dataclass(frozen=True, slots=True)
 class S3Service:
-    endpoint: ServiceEndpoint
+    endpoint: RawEndpoint
     objects: S3ObjectStore
     notifier: Notifier
     api: S3Api
@@ -51,7 +54,12 @@ def build_s3(
     notifier = Notifier(triggers, queues, topics)
     backend = S3Backend(tables, BlobStore(data_dir / "s3"), notifier)
     api = S3Api(protocol, backend, notifier, strict_auth=strict_auth)
-    endpoint = ServiceEndpoint(protocol, api.dispatch, raw=api, cors=BucketCors(backend.tables))
+    endpoint = RawEndpoint(
+        api,
+        S3Errors(protocol),
+        cors=BucketCors(backend.tables),
+        new_request_id=new_request_id,
+    )
     objects = S3ObjectStore(backend)
     return S3Service(endpoint, objects, notifier, api, BucketDestination(objects))
 

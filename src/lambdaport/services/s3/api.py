@@ -1,10 +1,12 @@
-"""S3 behind the gateway's ``raw`` seam: the ASGI exchange is S3's own, so bodies stream.
+"""S3 behind the gateway as a ``RawEndpoint``: the ASGI exchange is S3's own, so bodies
+stream.
 
 Per request: the virtual host becomes a path-style path, botocore's model finds the operation
 (from the method, path, query and headers alone), uploads stream their body into a file while
 every other operation's small XML body is read whole, one operation runs, and the answer goes
-out with S3's headers; object bodies leave in chunks (``more_body``). Errors are S3's error
-XML (HEAD: status and headers only).
+out with S3's headers; object bodies leave in chunks (``more_body``). Errors are raised to
+the gateway, which answers them as ``errors.S3Errors`` words them (S3's error XML; HEAD:
+status and headers only).
 """
 
 from __future__ import annotations
@@ -15,9 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from lambdaport.asgi import Receive, RequestBody, Scope, Send, read_body
 from lambdaport.errors import AwsError
-from lambdaport.gateway.asgi import Receive, Scope, Send
-from lambdaport.gateway.body import IDLE_MESSAGE, RequestTimeout
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 from lambdaport.protocol.rest_binding import InvalidMemberValue
 from lambdaport.protocol.rest_xml import RestXmlProtocol
@@ -33,7 +34,7 @@ from lambdaport.services.s3.copy import CopyService
 from lambdaport.services.s3.deletes import DeleteService
 from lambdaport.services.s3.errors import invalid_value, not_implemented
 from lambdaport.services.s3.listing import ListingService
-from lambdaport.services.s3.models import S3_NAMESPACE, new_host_id, new_request_id
+from lambdaport.services.s3.models import S3_NAMESPACE, new_host_id
 from lambdaport.services.s3.multipart import MultipartService
 from lambdaport.services.s3.notification_api import NotificationService
 from lambdaport.services.s3.objects import ObjectService
@@ -106,23 +107,10 @@ def operations(backend: S3Backend, notifier: Notifier) -> dict[str, Operation]:
 async def _read_body(receive: Receive, headers: Mapping[str, str]) -> bytes:
     """A non-upload body, whole; one announced or grown past ``MAX_XML_BODY`` is refused
     without reading on."""
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_XML_BODY:
+    body = await read_body(receive, headers, MAX_XML_BODY)
+    if body is None:
         raise _too_big()
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_XML_BODY:
-            raise _too_big()
-        chunks.append(chunk)
-        more = bool(message.get("more_body", False))
-    return b"".join(chunks)
+    return body
 
 
 def _form_upload(request: HttpRequest) -> tuple[str, str] | None:
@@ -138,27 +126,6 @@ def _form_upload(request: HttpRequest) -> tuple[str, str] | None:
         if name == "boundary" and value:
             return bucket, value.strip('"')
     return None
-
-
-class RequestBody:
-    """The request's ``receive``, remembering whether the body was read to its end: a
-    response sent before that closes the connection (the unread rest would otherwise be
-    taken for the next request on it)."""
-
-    def __init__(self, receive: Receive, headers: Mapping[str, str]) -> None:
-        self._receive = receive
-        length = headers.get("content-length", "0")
-        self._done = not headers.get("transfer-encoding") and length in ("", "0")
-
-    @property
-    def unread(self) -> bool:
-        return not self._done
-
-    async def __call__(self) -> dict[str, Any]:
-        message = await self._receive()
-        if message["type"] == "http.disconnect" or not message.get("more_body", False):
-            self._done = True
-        return message
 
 
 class S3Api:
@@ -185,14 +152,8 @@ class S3Api:
     def operation_names(self) -> list[str]:
         return sorted(self._operations)
 
-    async def dispatch(
-        self, ctx: RequestContext, operation: str, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """The gateway's buffered dispatch (unused: S3 takes the raw seam)."""
-        raise not_implemented(operation)
-
     async def __call__(
-        self, scope: Scope, receive: Receive, send: Send, ctx: RequestContext
+        self, scope: Scope, body: RequestBody, send: Send, ctx: RequestContext
     ) -> None:
         started = time.perf_counter()
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -201,10 +162,9 @@ class S3Api:
         query = scope.get("query_string", b"").decode("latin-1")
         method: str = scope["method"]
         client = scope.get("client") or ("127.0.0.1", 0)
-        body = RequestBody(receive, headers)
         call = S3Call(
             ctx=ctx,
-            request_id=new_request_id(),
+            request_id=ctx.request_id,
             host_id=new_host_id(),
             method=method,
             headers=headers,
@@ -212,45 +172,27 @@ class S3Api:
             receive=body,
         )
         request = HttpRequest(method, path_style(host, raw_path), query, headers, b"", host)
-        operation: str | None = None
-        head = method == "HEAD"
-        try:
-            anonymous = False
-            if self._auth is None:
-                check_presigned_expiry(request.query)
-            else:
-                principal = self._auth.authenticate(request, raw_path)
-                anonymous = principal is None
-                if principal is not None and principal.chunks is not None:
-                    call = replace(call, signed_chunks=principal.chunks)
-            form = _form_upload(request)
-            if form is not None:
-                operation = "PostObject"
-                authorize = self._authorize_form if anonymous else None
-                reply = await self._posts.post_object(call, *form, authorize=authorize)
-            else:
-                operation, params = self._parse(request, body_read=False)
-                if anonymous:
-                    await self._access.check(operation, params)
-                reply = await self._run(call, request, operation, params, body)
-            response = self._render(operation, reply, call)
-            await self._send(send, response, reply, call, head, body.unread)
-        except RequestTimeout:
-            # S3's own answer to a stalled body (botocore retries it as a timeout).
-            timeout = AwsError("RequestTimeout", IDLE_MESSAGE, 400)
-            await self._send_error(send, operation, timeout, call, head, body.unread)
-        except AwsError as error:
-            await self._send_error(send, operation, error, call, head, body.unread)
-        except Exception:
-            logger.exception("internal error in s3.%s", operation)
-            internal = AwsError(
-                "InternalError",
-                "We encountered an internal error. Please try again.",
-                500,
-                sender_fault=False,
-            )
-            await self._send_error(send, operation, internal, call, head, body.unread)
-        logger.info("s3.%s %.2fms", operation or "?", (time.perf_counter() - started) * 1000)
+        anonymous = False
+        if self._auth is None:
+            check_presigned_expiry(request.query)
+        else:
+            principal = self._auth.authenticate(request, raw_path)
+            anonymous = principal is None
+            if principal is not None and principal.chunks is not None:
+                call = replace(call, signed_chunks=principal.chunks)
+        form = _form_upload(request)
+        if form is not None:
+            operation = "PostObject"
+            authorize = self._authorize_form if anonymous else None
+            reply = await self._posts.post_object(call, *form, authorize=authorize)
+        else:
+            operation, params = self._parse(request, body_read=False)
+            if anonymous:
+                await self._access.check(operation, params)
+            reply = await self._run(call, request, operation, params, body)
+        response = self._render(operation, reply, call)
+        await self._send(send, response, reply, call, method == "HEAD", body.unread)
+        logger.info("s3.%s %.2fms", operation, (time.perf_counter() - started) * 1000)
 
     async def _run(
         self,
@@ -318,15 +260,6 @@ class S3Api:
         response.headers.extend(reply.headers)
         return response
 
-    def _standard_headers(self, call: S3Call, unread: bool) -> list[tuple[bytes, bytes]]:
-        headers = [
-            (b"x-amz-request-id", call.request_id.encode()),
-            (b"x-amz-id-2", call.host_id.encode()),
-        ]
-        if unread:
-            headers.append((b"connection", b"close"))
-        return headers
-
     async def _send(
         self,
         send: Send,
@@ -337,7 +270,12 @@ class S3Api:
         unread: bool,
     ) -> None:
         headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
-        headers += self._standard_headers(call, unread)
+        headers += [
+            (b"x-amz-request-id", call.request_id.encode()),
+            (b"x-amz-id-2", call.host_id.encode()),
+        ]
+        if unread:
+            headers.append((b"connection", b"close"))
         has_length = any(k.lower() == b"content-length" for k, _ in headers)
         if not has_length:
             length = reply.body.length if reply.body is not None else len(response.body)
@@ -351,21 +289,3 @@ class S3Api:
         for chunk in blobs.read(source.blob, source.start, source.length):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
-
-    async def _send_error(
-        self,
-        send: Send,
-        operation: str | None,
-        error: AwsError,
-        call: S3Call,
-        head: bool,
-        unread: bool,
-    ) -> None:
-        response = self._protocol.serialize_error(operation, error, call.request_id)
-        headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
-        headers += self._standard_headers(call, unread)
-        body = b"" if head else response.body
-        headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": error.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdaport.gateway.asgi import Receive
+from lambdaport.asgi import Receive
 from lambdaport.protocol.sigv4 import Verified
 from lambdaport.request import RequestContext
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
+from lambdaport.endpoint import CorsAnswer, CorsRequest
 from lambdaport.errors import AwsError
-from lambdaport.gateway.browsers import CorsAnswer, CorsRequest
 from lambdaport.services.s3.addressing import path_style
 from lambdaport.store.s3 import S3Tables
 

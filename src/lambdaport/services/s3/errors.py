@@ -1,8 +1,41 @@
-"""S3's errors, with its codes, messages and the extra elements its error XML carries."""
+"""S3's errors, with its codes, messages and the extra elements its error XML carries, and
+how they are answered (:class:`S3Errors`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from lambdaport.asgi import IDLE_MESSAGE, RequestTimeout
 from lambdaport.errors import AwsError
+from lambdaport.protocol.base import HttpResponse
+from lambdaport.protocol.rest_xml import RestXmlProtocol
+from lambdaport.services.s3.models import new_host_id
+
+
+def internal_error() -> AwsError:
+    return AwsError(
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        500,
+        sender_fault=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class S3Errors:
+    """The S3 endpoint's ``ErrorProtocol``: S3's error XML, named by ``x-amz-request-id``
+    and ``x-amz-id-2`` (the gateway drops the body of an answer to HEAD). A body that
+    stalled is S3's own 400 ``RequestTimeout`` (botocore retries it as a timeout)."""
+
+    protocol: RestXmlProtocol
+    internal: AwsError = field(default_factory=internal_error)
+
+    def error_response(self, error: AwsError, request_id: str) -> HttpResponse:
+        if isinstance(error, RequestTimeout):
+            error = AwsError("RequestTimeout", IDLE_MESSAGE, 400)
+        response = self.protocol.serialize_error(None, error, request_id)
+        response.headers += [("x-amz-request-id", request_id), ("x-amz-id-2", new_host_id())]
+        return response
 
 
 def bucket_error(code: str, message: str, status: int, bucket: str) -> AwsError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from lambdaport.gateway.asgi import ServiceEndpoint
+from lambdaport.endpoint import BufferedEndpoint
 from lambdaport.services.sqs.api import SqsApi
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.queues import Clock, QueueDirectory, now_ms
@@ -31,7 +31,7 @@ class SqsService:
         self.sink = SqsQueueSink(self.messages)
         self.destination = QueueDestination(self.sink)
         protocols = SqsProtocols()
-        self.endpoint = ServiceEndpoint(protocols.json, self.api.dispatch, select=protocols.select)
+        self.endpoint = BufferedEndpoint(protocols.json, self.api.dispatch, select=protocols.select)
 
     async def load(self) -> None:
         """At start: the node-local directory of queues and their counts."""
