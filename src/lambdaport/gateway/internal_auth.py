@@ -20,7 +20,12 @@ import orjson
 
 from lambdaport.protocol import sigv4
 from lambdaport.protocol.base import HttpRequest, HttpResponse
-from lambdaport.protocol.signing import SignatureError, secret_for, service_error
+from lambdaport.protocol.signing import (
+    MissingAuthentication,
+    SignatureError,
+    secret_for,
+    service_error,
+)
 
 TOKEN_FILE = "auth-token"
 TOKEN_HEADER = "x-lambdaport-token"
@@ -82,7 +87,7 @@ class InternalAuth:
             sigv4.verify_request(request, sigv4.S3, secrets=self._secret)
         except SignatureError as failure:
             error = service_error(failure, query_style=False)
-            if sent is not None or error.code.startswith("MissingAuthentication"):
+            if sent is not None or isinstance(failure, MissingAuthentication):
                 return _denied(
                     "AccessDeniedException",
                     f"lambdaport's {request.path} needs the {TOKEN_HEADER} header (the "

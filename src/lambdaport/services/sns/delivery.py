@@ -241,8 +241,8 @@ class Deliveries:
                 message_deduplication_id=published.deduplication_id if fifo_queue else None,
             )
         except AwsError as error:
-            retry = error.status >= 500
-            return (Outcome.RETRY if retry else Outcome.FAILED), f"{error.code}: {error.message}"
+            outcome = Outcome.RETRY if is_transient(error) else Outcome.FAILED
+            return outcome, f"{error.code}: {error.message}"
         return Outcome.DELIVERED, ""
 
     async def _post(
