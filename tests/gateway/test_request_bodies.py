@@ -178,3 +178,21 @@ def test_s3_aws_chunked_past_its_decoded_length_stops(
     assert (reply.status, reply.closed) == (400, True)
     assert b"<Code>IncompleteBody</Code>" in reply.body
     assert s3.list_objects_v2(Bucket=bucket).get("KeyCount") == 0
+
+
+def test_moto_tail_body_past_the_limit_is_413_unread(server: ServerProcess) -> None:
+    """The tail reads bodies as the gateway does: announced past the limit, refused before
+    any of it is read (the connection closed, so the rest is not taken for a request)."""
+    head = _head(
+        "POST",
+        "/",
+        server.port,
+        Content_Length=str(MAX_BODY + 1),
+        Content_Type="application/x-amz-json-1.0",
+        X_Amz_Target="DynamoDB_20120810.PutItem",
+        Authorization="AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/"
+        "aws4_request, SignedHeaders=host, Signature=0",
+    )
+    reply = exchange(server.port, head, b"{", timeout=REPLY_WITHIN)
+    assert (reply.status, reply.closed) == (413, True)
+    assert json.loads(reply.body)["__type"] == "RequestEntityTooLargeException"
