@@ -10,10 +10,9 @@ unchanged. Between the two, the tail holds a :class:`MotoCall` (client, operatio
 request): the seam for hooks around moto's operations. What moto raises becomes the
 service's error (``call``); errors are raised to the gateway, worded in the protocol of the
 client that read the request (``WordedError``), and nothing reaches the client as a
-traceback. moto is not
-thread-safe, so every call runs on the tail's single worker thread under one lock; reading
-runs on the default executor (a service's model is loaded on its first request); the event
-loop only awaits both.
+traceback. moto is not thread-safe, so every call runs on the tail's single worker thread
+under one lock; reading runs on the default executor (a service's model is loaded on its
+first request); the event loop only awaits both.
 
 moto's state lives in this process's memory: it is gone when lambdaport stops.
 """

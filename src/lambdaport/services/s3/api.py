@@ -129,7 +129,7 @@ def _form_upload(request: HttpRequest) -> tuple[str, str] | None:
 
 
 class S3Api:
-    """The ``raw`` handler the gateway hands S3 requests to."""
+    """The handler of S3's ``RawEndpoint``: the gateway hands it every S3 request."""
 
     def __init__(
         self,
