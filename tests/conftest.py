@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
 from tests.helpers import ECHO, Recorders, client_for, create_function
 
 if TYPE_CHECKING:
@@ -22,10 +23,11 @@ MakeFunction = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The session's server, on a thread of this process (``InProcessServer``)."""
     data_dir = tmp_path_factory.mktemp("server") / "data"
-    with ServerProcess(data_dir) as process:
-        yield process
+    with InProcessServer(data_dir) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerPr
 
 
 @pytest.fixture(scope="session")
-def lambda_client(server: ServerProcess) -> LambdaClient:
+def lambda_client(server: Server) -> LambdaClient:
     return client_for(server.endpoint)
 
 

@@ -160,19 +160,6 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> No
         await asyncio.sleep(0.01)
 
 
-def wait_async_drained(endpoint: str, function_arn: str, timeout: float = 30.0) -> None:
-    """Until the server's async queue holds nothing, queued or running, for the function:
-    after that, an event that was never delivered was never accepted."""
-
-    def drained() -> bool:
-        functions = testing_aws.health(endpoint)["asyncQueue"]["functions"]
-        return not any(
-            f["functionArn"] == function_arn and (f["depth"] or f["running"]) for f in functions
-        )
-
-    wait_for(drained, timeout, f"the async queue of {function_arn} to drain")
-
-
 def create_function(
     client: LambdaClient,
     source: str | Mapping[str, str | bytes] = ECHO,
@@ -213,22 +200,39 @@ def allow_invoke(
 
 
 # Runs until the file named by the event's "until" exists (or 60 s pass): an invocation that
-# is held running until the test lets it go.
+# is held running until the test lets it go. With "started" (a directory), it first marks its
+# arrival there (a file named by its request id).
 HOLD_UNTIL_FILE = """
 import os, time
 
 def handler(event, context):
+    if "started" in event:
+        open(os.path.join(event["started"], context.aws_request_id), "w").close()
     deadline = time.monotonic() + 60
     while not os.path.exists(event["until"]) and time.monotonic() < deadline:
         time.sleep(0.01)
     print("released")
 """
 
+# Each run marks its arrival in the directory named by the event's "dir" and waits (30 s at
+# most) until "count" runs have arrived; it returns how many it saw and its pid. Every run
+# seeing the count proves they all ran at one moment, however slow the machine.
+BARRIER = """
+import os, time
+
+def handler(event, context):
+    open(os.path.join(event["dir"], context.aws_request_id), "w").close()
+    deadline = time.monotonic() + 30
+    while len(os.listdir(event["dir"])) < event["count"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"arrived": len(os.listdir(event["dir"])), "pid": os.getpid()}
+"""
+
 
 # -- a recording function ---------------------------------------------------------------------
 
 # Appends {"id": request id, "event": ..., "t": time} to $OUT per run; when the event asks,
-# sleeps (then appends {"id", "done": time}) and fails.
+# runs until the file named by "until" exists (then appends {"id", "done": time}) and fails.
 RECORDER = """
 import json, os, time
 
@@ -238,8 +242,10 @@ def handler(event, context):
             out.write(json.dumps({"id": context.aws_request_id, **fields}) + "\\n")
     note(event=event, t=time.time())
     if isinstance(event, dict):
-        if event.get("sleep"):
-            time.sleep(event["sleep"])
+        if event.get("until"):
+            deadline = time.monotonic() + 60
+            while not os.path.exists(event["until"]) and time.monotonic() < deadline:
+                time.sleep(0.01)
             note(done=time.time())
         if event.get("fail"):
             raise RuntimeError("failing on purpose")

@@ -41,6 +41,7 @@ from lambdaport.lambda_.registry import FunctionRegistry
 from lambdaport.lambda_.resolver import Resolver
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.lambda_.wire import LambdaProtocol
+from lambdaport.pending import PendingWork
 from lambdaport.protocol import load_protocol
 from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
@@ -185,12 +186,24 @@ class LambdaportApp:
         self.moto_tail = MotoTail(strict_auth=settings.strict_auth)
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
+        # What a drain (GET /_lambdaport/drain) waits for; ESM pollers add their counter here.
+        self.pending = PendingWork(
+            {
+                "asyncEvents": self._async_events,
+                "snsDeliveries": lambda: self.sns.status()["deliveriesInFlight"],
+                "logEvents": lambda: self.logs.status()["eventsPending"],
+                "logsSubscriptionDeliveries": lambda: self.logs.status()[
+                    "subscriptionDeliveriesPending"
+                ],
+            }
+        )
         internal = InternalApi(
             services=lambda: {name: "running" for name in services},
             logs=self.logs.followers,
             code_root=code.root,
             status=self.status,
             auth=internal_auth,
+            pending=self.pending,
             routes={SNS_ROUTE_PREFIX: self.sns.handle_http},
         )
         self.gateway = Gateway(
@@ -209,6 +222,10 @@ class LambdaportApp:
         self.invoker.retire(function_arn, version)
         if version is None:
             self.event_invoke_configs.function_deleted(function_arn)
+
+    async def _async_events(self) -> int:
+        """Events in the async queue: queued, running or waiting for a retry (the store's)."""
+        return int((await self.async_queue.status())["depth"])
 
     async def status(self) -> dict[str, Any]:
         return {

@@ -20,7 +20,9 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from lambdaport.cli.main import main
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.aws import wait_drained
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server, ServerProcess
 from tests.helpers import Recorders, client_for, create_function, wait_for
 
 if TYPE_CHECKING:
@@ -36,14 +38,14 @@ def health(endpoint: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def async_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def async_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("async") / "data"
-    with ServerProcess(data_dir, extra_args=("--async-delay-scale", SCALE)) as process:
-        yield process
+    with InProcessServer(data_dir, extra_args=("--async-delay-scale", SCALE)) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="module")
-def lam(async_server: ServerProcess) -> LambdaClient:
+def lam(async_server: Server) -> LambdaClient:
     return client_for(async_server.endpoint)
 
 
@@ -220,26 +222,33 @@ def test_reserved_concurrency_zero_fails_without_running(
 
 
 def test_throttled_events_wait_without_spending_attempts(
-    lam: LambdaClient, recorder: Recorders
+    lam: LambdaClient, async_server: Server, recorder: Recorders, tmp_path: Path
 ) -> None:
-    fn, successes = recorder(), recorder()
+    fn, successes = recorder(Timeout=60), recorder()
     lam.put_function_concurrency(FunctionName=fn.name, ReservedConcurrentExecutions=1)
     lam.put_function_event_invoke_config(
         FunctionName=fn.name,
         MaximumRetryAttempts=0,
         DestinationConfig={"OnSuccess": {"Destination": successes.arn}},
     )
-    # A synchronous invocation holds the only unit of concurrency for a second.
-    sync = threading.Thread(
-        target=lambda: lam.invoke(FunctionName=fn.name, Payload=b'{"sleep": 1.0}')
-    )
+    # A synchronous invocation holds the only unit of concurrency until it is released.
+    until = tmp_path / "release"
+    payload = json.dumps({"until": str(until)}).encode()
+    sync = threading.Thread(target=lambda: lam.invoke(FunctionName=fn.name, Payload=payload))
     sync.start()
     try:
-        wait_for(fn.seen, 10, "the synchronous run to start")
+        wait_for(fn.seen, 30, "the synchronous run to start")
         request_id = invoke_event(lam, fn.name, {"queued": True})
-        record = successes.wait_record()
+        # Accepted with room in the dispatcher, the event starts at once (claimed, running);
+        # throttled, it is back in the queue, unclaimed, waiting for its next turn.
+        wait_for(
+            lambda: queue_entry(async_server, fn.arn) == (1, 0), 30, "the event to be throttled"
+        )
+        assert fn.runs_of(request_id) == []
     finally:
-        sync.join(30)
+        until.touch()
+        sync.join(60)
+    record = successes.wait_record()
     [async_run] = fn.runs_of(request_id)
     done = next(line["done"] for line in fn.lines() if "done" in line)
     assert async_run["t"] >= done  # it ran only once the slot was free
@@ -247,8 +256,16 @@ def test_throttled_events_wait_without_spending_attempts(
     assert record["requestContext"]["condition"] == "Success"
 
 
+def queue_entry(server: Server, function_arn: str) -> tuple[int, int] | None:
+    """The function's (depth, running) in the health document's async queue."""
+    entries = health(server.endpoint)["asyncQueue"]["functions"]
+    return next(
+        ((e["depth"], e["running"]) for e in entries if e["functionArn"] == function_arn), None
+    )
+
+
 def test_dead_letter_queue_that_does_not_exist_fails_with_a_clear_log(
-    lam: LambdaClient, async_server: ServerProcess, recorder: Recorders
+    lam: LambdaClient, async_server: Server, recorder: Recorders
 ) -> None:
     queue_arn = f"arn:aws:sqs:us-east-1:000000000000:dlq-{uuid.uuid4().hex[:8]}"
     fn = recorder(DeadLetterConfig={"TargetArn": queue_arn})
@@ -265,22 +282,25 @@ def test_dead_letter_queue_that_does_not_exist_fails_with_a_clear_log(
 
 
 def test_health_and_status_report_the_queue(
-    lam: LambdaClient, async_server: ServerProcess, recorder: Recorders
+    lam: LambdaClient, async_server: Server, recorder: Recorders, tmp_path: Path
 ) -> None:
-    fn = recorder()
-    invoke_event(lam, fn.name, {"sleep": 1.5})
-
-    def queued() -> dict[str, Any] | None:
+    fn = recorder(Timeout=60)
+    until = tmp_path / "release"
+    invoke_event(lam, fn.name, {"until": str(until)})
+    try:
+        wait_for(fn.seen, 30, "the event to run")
         entries = health(async_server.endpoint)["asyncQueue"]["functions"]
-        return next((e for e in entries if e["functionArn"] == fn.arn), None)
-
-    entry = wait_for(queued, 10, "the event in the health endpoint")
-    assert entry["depth"] == 1
-    assert entry["oldestEventAgeSeconds"] >= 0
-    result = CliRunner().invoke(main, ["status", "--endpoint", async_server.endpoint])
-    assert result.exit_code == 0, result.output
-    assert "async queue" in result.output
-    assert fn.name in result.output
+        (entry,) = (e for e in entries if e["functionArn"] == fn.arn)
+        assert (entry["depth"], entry["running"]) == (1, 1)
+        assert entry["oldestEventAgeSeconds"] >= 0
+        result = CliRunner().invoke(main, ["status", "--endpoint", async_server.endpoint])
+        assert result.exit_code == 0, result.output
+        assert "async queue" in result.output
+        assert fn.name in result.output
+    finally:
+        until.touch()
+    wait_drained(async_server.endpoint)
+    assert queue_entry(async_server, fn.arn) is None
 
 
 # -- crash safety -----------------------------------------------------------------------------
@@ -330,6 +350,6 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
             return delivered >= set(accepted)
 
         wait_for(all_delivered, 60, "every accepted request id to be delivered")
-        wait_for(lambda: health(second.endpoint)["asyncQueue"]["depth"] == 0, 20, "empty queue")
+        wait_drained(second.endpoint, 20)
     finally:
         second.stop()

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from lambdaport.testing.aws import health
-from lambdaport.testing.server import ServerProcess, free_port
+from lambdaport.testing.aws import health, wait_drained
+from lambdaport.testing.server import Server, free_port
 from tests.conftest import MakeFunction
-from tests.helpers import HOLD_UNTIL_FILE, wait_for
+from tests.helpers import HOLD_UNTIL_FILE
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -115,7 +115,7 @@ def test_an_endpoint_that_is_no_url() -> None:
     ],
 )
 def test_an_aws_error_is_one_line_and_exit_1(
-    server: ServerProcess, args: tuple[str, ...], expected: str
+    server: Server, args: tuple[str, ...], expected: str
 ) -> None:
     result = run_cli(server.endpoint, *args)
     assert result.returncode == 1
@@ -124,21 +124,21 @@ def test_an_aws_error_is_one_line_and_exit_1(
     assert result.stdout == ""
 
 
-def test_a_payload_that_is_not_json(server: ServerProcess, make_function: MakeFunction) -> None:
+def test_a_payload_that_is_not_json(server: Server, make_function: MakeFunction) -> None:
     name = make_function()
     result = run_cli(server.endpoint, "invoke", name, "--payload", "{not json")
     assert result.returncode == 1
     assert one_line(result).startswith("lambdaport: InvalidRequestContentException: ")
 
 
-def test_a_payload_file_that_does_not_exist(server: ServerProcess, tmp_path: Path) -> None:
+def test_a_payload_file_that_does_not_exist(server: Server, tmp_path: Path) -> None:
     result = run_cli(server.endpoint, "invoke", "f", "--payload", f"@{tmp_path / 'missing'}")
     assert result.returncode == 2  # a usage error, as click reports them
     assert "Traceback" not in result.stderr
     assert "cannot read" in result.stderr and "No such file or directory" in result.stderr
 
 
-def test_status_is_a_summary(server: ServerProcess, make_function: MakeFunction) -> None:
+def test_status_is_a_summary(server: Server, make_function: MakeFunction) -> None:
     make_function()
     document = health(server.endpoint)
     result = run_cli(server.endpoint, "status")
@@ -155,7 +155,7 @@ def test_status_is_a_summary(server: ServerProcess, make_function: MakeFunction)
     assert "sqs" not in result.stdout.split()
 
 
-def test_status_services_lists_them(server: ServerProcess) -> None:
+def test_status_services_lists_them(server: Server) -> None:
     result = run_cli(server.endpoint, "status", "--services")
     assert result.returncode == 0, result.stderr
     listed = set(result.stdout.split())
@@ -163,7 +163,7 @@ def test_status_services_lists_them(server: ServerProcess) -> None:
     assert len(set(health(server.endpoint)["services"]) - listed) == 0
 
 
-def test_status_json_is_the_health_document(server: ServerProcess) -> None:
+def test_status_json_is_the_health_document(server: Server) -> None:
     result = run_cli(server.endpoint, "status", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
@@ -174,7 +174,7 @@ def test_status_json_is_the_health_document(server: ServerProcess) -> None:
 
 
 def test_status_shows_each_function_s_async_queue(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
+    server: Server, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
 ) -> None:
     name = make_function(HOLD_UNTIL_FILE)
     until = tmp_path / "release"
@@ -192,16 +192,11 @@ def test_status_shows_each_function_s_async_queue(
         assert "async queue" in result.stdout
     finally:
         until.touch()
-
-    def drained() -> bool:
-        entries = health(server.endpoint)["asyncQueue"]["functions"]
-        return not any(entry["functionArn"].endswith(f":{name}") for entry in entries)
-
-    wait_for(drained, 60, f"the async queue of {name} to drain")
+    wait_drained(server.endpoint, 60)
 
 
 def test_cli_invoke_functions_logs(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
+    server: Server, lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
 ) -> None:
     name = make_function(
         "def handler(e, c):\n    print('cli-line', e.get('n'))\n"
@@ -226,7 +221,7 @@ def test_cli_invoke_functions_logs(
 
 
 def test_cli_logs_follow_sees_new_lines(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
+    server: Server, lambda_client: LambdaClient, make_function: MakeFunction
 ) -> None:
     name = make_function("def handler(e, c):\n    print('followed', e['i'])\n")
     follower = subprocess.Popen(

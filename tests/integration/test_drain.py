@@ -5,7 +5,11 @@ invoking a second function) has run when it returns."""
 
 from __future__ import annotations
 
+import json
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +19,8 @@ import boto3
 import pytest
 
 from lambdaport.testing.aws import client_options, health, pending_work, wait_drained
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
 from tests.helpers import (
     ACCOUNT,
     HOLD_UNTIL_FILE,
@@ -28,9 +33,9 @@ from tests.helpers import (
 
 
 @pytest.fixture(scope="module")
-def drain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def drain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server of this module's own: a held delivery must not hold anyone else's drain."""
-    with ServerProcess(tmp_path_factory.mktemp("drain") / "data") as server:
+    with InProcessServer(tmp_path_factory.mktemp("drain") / "data") as server:
         yield server
 
 
@@ -72,20 +77,66 @@ class HeldEndpoint:
         self._thread.join(10)
 
 
-def test_waits_for_a_running_async_event(drain_server: ServerProcess, tmp_path: Path) -> None:
+def test_waits_for_a_running_async_event(drain_server: Server, tmp_path: Path) -> None:
     lam = client_for(drain_server.endpoint)
     name = create_function(lam, HOLD_UNTIL_FILE)
     until = tmp_path / "release"
     lam.invoke(FunctionName=name, InvocationType="Event", Payload=f'{{"until": "{until}"}}')
-    assert pending_work(health(drain_server.endpoint))["asyncEvents"] == 1
+    assert pending_work(drain_server.endpoint)["asyncEvents"] == 1
     with pytest.raises(TimeoutError, match="asyncEvents"):
         wait_drained(drain_server.endpoint, timeout=0.2)
     until.touch()
     wait_drained(drain_server.endpoint, timeout=60)
-    assert pending_work(health(drain_server.endpoint))["asyncEvents"] == 0
+    assert pending_work(drain_server.endpoint) == {
+        "asyncEvents": 0,
+        "snsDeliveries": 0,
+        "logEvents": 0,
+        "logsSubscriptionDeliveries": 0,
+    }
 
 
-def test_waits_for_an_sns_delivery_in_flight(drain_server: ServerProcess) -> None:
+def drain(endpoint: str, query: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/_lambdaport/drain?{query}", timeout=90) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_the_drain_endpoint_waits_on_the_server(drain_server: Server, tmp_path: Path) -> None:
+    """One request waits as long as it is told (at least), answers what is left, and answers
+    drained once the work is done."""
+    lam = client_for(drain_server.endpoint)
+    name = create_function(lam, HOLD_UNTIL_FILE)
+    until = tmp_path / "release"
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=f'{{"until": "{until}"}}')
+    started = time.monotonic()
+    status, answer = drain(drain_server.endpoint, "timeout=0.5")
+    assert time.monotonic() - started >= 0.5  # it waited the whole time before answering
+    assert (status, answer["drained"], answer["pending"]["asyncEvents"]) == (200, False, 1)
+    until.touch()
+    assert drain(drain_server.endpoint, "timeout=60") == (
+        200,
+        {
+            "drained": True,
+            "pending": {
+                "asyncEvents": 0,
+                "snsDeliveries": 0,
+                "logEvents": 0,
+                "logsSubscriptionDeliveries": 0,
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize("timeout", ["soon", "-1", "301", "nan"])
+def test_the_drain_endpoint_refuses_a_bad_timeout(drain_server: Server, timeout: str) -> None:
+    status, answer = drain(drain_server.endpoint, f"timeout={timeout}")
+    assert status == 400
+    assert "timeout" in answer["message"]
+
+
+def test_waits_for_an_sns_delivery_in_flight(drain_server: Server) -> None:
     sns = boto3.client("sns", **client_options(drain_server.endpoint))
     topic = sns.create_topic(Name="drain-http")["TopicArn"]
     with HeldEndpoint() as endpoint:
@@ -99,7 +150,7 @@ def test_waits_for_an_sns_delivery_in_flight(drain_server: ServerProcess) -> Non
     assert health(drain_server.endpoint)["sns"] == {"deliveriesInFlight": 0}
 
 
-def test_what_an_async_event_set_off_has_run(drain_server: ServerProcess, tmp_path: Path) -> None:
+def test_what_an_async_event_set_off_has_run(drain_server: Server, tmp_path: Path) -> None:
     """An Event invoke of A whose log line a subscription filter sends to B: once drained,
     B has run (no wait after the drain)."""
     lam = client_for(drain_server.endpoint)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import MakeFunction
+from tests.helpers import BARRIER, HOLD_UNTIL_FILE, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -243,36 +244,40 @@ def test_unknown_function(lambda_client: LambdaClient) -> None:
 
 
 def test_parallel_invokes_run_concurrently(
-    lambda_client: LambdaClient, make_function: MakeFunction
+    lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
 ) -> None:
-    name = make_function("import time\ndef handler(e, c):\n    time.sleep(1)\n    return 1\n")
-    started = time.monotonic()
+    name = make_function(BARRIER, Timeout=60)
+    event = {"dir": str(tmp_path), "count": 10}
     with ThreadPoolExecutor(10) as executor:
-        results = list(executor.map(lambda _: invoke(lambda_client, name, {}), range(10)))
-    elapsed = time.monotonic() - started
-    assert all(r["Body"] == b"1" for r in results)
-    assert elapsed < 2.5, f"10 parallel 1-second invokes took {elapsed:.2f}s"
+        results = list(executor.map(lambda _: invoke(lambda_client, name, event), range(10)))
+    outcomes = [json.loads(result["Body"]) for result in results]
+    assert [outcome["arrived"] for outcome in outcomes] == [10] * 10  # all ten ran at once
+    assert len({outcome["pid"] for outcome in outcomes}) == 10
 
 
 def test_throttled_past_reserved_concurrency(
-    lambda_client: LambdaClient, make_function: MakeFunction
+    lambda_client: LambdaClient, make_function: MakeFunction, tmp_path: Path
 ) -> None:
-    name = make_function("import time\ndef handler(e, c):\n    time.sleep(1.5)\n    return 1\n")
+    name = make_function(HOLD_UNTIL_FILE, Timeout=60)
     lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
-
-    def call(_: int) -> str:
+    until, started = tmp_path / "release", tmp_path / "started"
+    started.mkdir()
+    held = {"until": str(until), "started": str(started)}
+    with ThreadPoolExecutor(2) as executor:
+        running = [executor.submit(invoke, lambda_client, name, held) for _ in range(2)]
         try:
-            invoke(lambda_client, name, {})
-        except ClientError as error:
-            assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 429
-            assert error.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"  # type: ignore[typeddict-item]
-            return error.response["Error"]["Code"]
-        return "ok"
-
-    with ThreadPoolExecutor(5) as executor:
-        outcomes = list(executor.map(call, range(5)))
-    assert outcomes.count("ok") == 2
-    assert outcomes.count("TooManyRequestsException") == 3
+            wait_for(lambda: len(list(started.iterdir())) == 2, 60, "two runs holding the units")
+            for _ in range(3):
+                with pytest.raises(ClientError) as excinfo:
+                    invoke(lambda_client, name, held)
+                response = excinfo.value.response
+                assert response["Error"]["Code"] == "TooManyRequestsException"
+                assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+                assert response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"  # type: ignore[typeddict-item]
+        finally:
+            until.touch()
+        assert [future.result()["StatusCode"] for future in running] == [200, 200]
+    assert len(list(started.iterdir())) == 2  # the throttled calls never ran
     lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with pytest.raises(ClientError) as excinfo:
         invoke(lambda_client, name, {})

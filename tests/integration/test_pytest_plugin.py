@@ -1,7 +1,8 @@
 """lambdaport's pytest plugin: registered through its ``pytest11`` entry point (so loaded in
 this very session too, beside ``tests/conftest.py``'s fixtures), and the README's example test
 file passes when pytest runs it in a directory of its own, while a copy with a wrong
-expectation fails (and the ``lambdaport_args`` ini option reaches ``lambdaport up``)."""
+expectation fails (and the ``lambdaport_args`` ini option reaches ``lambdaport up``); with
+``lambdaport_in_process = true`` the example passes against a server in the test process."""
 
 from __future__ import annotations
 
@@ -58,6 +59,29 @@ def test_no_plugin_fixture_meets_a_project_fixture() -> None:
     assert not project & set(PLUGIN_FIXTURES)
 
 
+def run_pytest(directory: Path) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """pytest in ``directory`` (warnings are errors): the run and each test module's outcome."""
+    report = directory / "report.xml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "AWS_"))}
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error",
+            f"--junitxml={report}", "--rootdir", str(directory), str(directory),
+        ],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        check=False,
+    )  # fmt: skip
+    outcomes = {}
+    for case in ET.parse(report).getroot().iter("testcase"):
+        failed = case.find("failure") is not None or case.find("error") is not None
+        outcomes[str(case.get("classname"))] = "failed" if failed else "passed"
+    return result, outcomes
+
+
 def test_the_readme_example_passes_and_a_broken_copy_fails(tmp_path: Path) -> None:
     example = readme_example()
     expected = 'assert [json.loads(m["Body"]) for m in messages] == [{"order": 42}]'
@@ -69,28 +93,28 @@ def test_the_readme_example_passes_and_a_broken_copy_fails(tmp_path: Path) -> No
         "def test_up_got_the_ini_args(lambdaport_server):\n"
         "    assert lambdaport_server.process.args[-2:] == ['--async-delay-scale', '0.5']\n"
     )
-    report = tmp_path / "report.xml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "AWS_"))}
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error",
-            f"--junitxml={report}", "--rootdir", str(tmp_path), str(tmp_path),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=240,
-        check=False,
-    )  # fmt: skip
+    result, outcomes = run_pytest(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr  # 1: some tests failed
-    outcomes = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        failed = case.find("failure") is not None or case.find("error") is not None
-        outcomes[case.get("classname")] = "failed" if failed else "passed"
     assert outcomes == {
         "test_example": "passed",
         "test_broken": "failed",
         "test_args": "passed",
     }, result.stdout
     assert "{'order': 42}" in result.stdout and "{'order': 7}" in result.stdout
+
+
+def test_the_in_process_option_serves_the_readme_example(tmp_path: Path) -> None:
+    """``lambdaport_in_process = true``: the same fixtures, the server on a thread of the test
+    process (with the ini's arguments), and pytest's warnings-as-errors content with it."""
+    (tmp_path / "test_example.py").write_text(readme_example())
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nlambdaport_in_process = true\nlambdaport_args = --async-delay-scale 0.5\n"
+    )
+    (tmp_path / "test_args.py").write_text(
+        "def test_in_process_with_the_ini_args(lambdaport_server):\n"
+        "    assert type(lambdaport_server).__name__ == 'InProcessServer'\n"
+        "    assert lambdaport_server.app.settings.async_delay_scale == 0.5\n"
+    )
+    result, outcomes = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outcomes == {"test_example": "passed", "test_args": "passed"}, result.stdout

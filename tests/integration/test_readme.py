@@ -1,7 +1,8 @@
-"""The README's examples, run as written against a fresh server (only the port differs): the
-quickstart with the AWS CLI (with the venv's v1 and with the system's v2, Debian 12's 2.9,
-which reads no ``AWS_ENDPOINT_URL``) followed by lambdaport's own CLI in the same shell, the
-boto3 quickstart, and the Services section's upload that triggers a function."""
+"""The README's examples, run as written against a fresh server (in this process; only the
+port differs): the quickstart with the AWS CLI (with the venv's v1 and with the system's v2,
+Debian 12's 2.9, which reads no ``AWS_ENDPOINT_URL``) followed by lambdaport's own CLI in the
+same shell, the boto3 quickstart, and the Services section's upload that triggers a
+function."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from lambdaport.testing.server import ServerProcess
-from tests.helpers import AWS_CLI, aws_cli_v2, wait_for
+from lambdaport.testing.aws import wait_drained
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
+from tests.helpers import AWS_CLI, aws_cli_v2
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 README_ENDPOINT = "http://127.0.0.1:4566"
@@ -46,7 +49,7 @@ def aws_cli(request: pytest.FixtureRequest) -> str:
 
 
 def run_sh(
-    script: str, cwd: Path, server: ServerProcess, aws_cli: str
+    script: str, cwd: Path, server: Server, aws_cli: str
 ) -> subprocess.CompletedProcess[str]:
     """Run a README shell block in ``cwd`` with ``aws_cli`` as ``aws`` and the venv as
     ``.venv`` (its tools next on PATH), none of this process's ``AWS_*`` variables."""
@@ -73,7 +76,7 @@ def run_sh(
 def test_the_quickstart_then_lambdaport_s_cli(tmp_path: Path, aws_cli: str) -> None:
     quickstart = block_after("### With the AWS CLI", "sh")
     own_cli = block_after("### With lambdaport's own CLI", "sh")
-    with ServerProcess(tmp_path / "data") as server:
+    with InProcessServer(tmp_path / "data") as server:
         result = run_sh(f"{quickstart}\n{own_cli}", tmp_path, server, aws_cli)
     assert result.returncode == 0, result.stderr
     version = "aws-cli/1." if aws_cli == str(AWS_CLI) else "aws-cli/2."
@@ -91,7 +94,7 @@ def test_the_quickstart_then_lambdaport_s_cli(tmp_path: Path, aws_cli: str) -> N
 
 
 def test_quickstart_with_boto3(tmp_path: Path) -> None:
-    with ServerProcess(tmp_path / "data") as server:
+    with InProcessServer(tmp_path / "data") as server:
         code = block_after("### With boto3", "python").replace(README_ENDPOINT, server.endpoint)
         result = subprocess.run(
             [sys.executable, "-c", code],
@@ -107,16 +110,13 @@ def test_quickstart_with_boto3(tmp_path: Path) -> None:
 
 def test_services_an_upload_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
     """In the quickstart's shell; the block's last command reads the function's log, which
-    the asynchronous invocation fills a moment later: it is repeated until then."""
+    the asynchronous invocation fills a moment later: it runs once the server is drained."""
     shell = quickstart_shell()
     setup, _, check = block_after("## Services", "sh").rpartition("\naws logs ")
-    with ServerProcess(tmp_path / "data") as server:
+    with InProcessServer(tmp_path / "data") as server:
         result = run_sh(f"{shell}\n{setup}", tmp_path, server, aws_cli)
         assert result.returncode == 0, result.stderr
-
-        def logged() -> str | None:
-            found = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
-            return found.stdout if found.returncode == 0 and "uploaded" in found.stdout else None
-
-        output = wait_for(logged, 60, "the function's log line", interval=0.5)
-        assert "uploaded photos incoming/on_upload.py" in output
+        wait_drained(server.endpoint, 60)
+        logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
+        assert logged.returncode == 0, logged.stderr
+        assert "uploaded photos incoming/on_upload.py" in logged.stdout

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server, ServerProcess
 from tests.helpers import client_for, client_options, create_function
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def get(url: str) -> tuple[int, bytes]:
         return error.code, error.read()
 
 
-def test_health_endpoints(server: ServerProcess) -> None:
+def test_health_endpoints(server: Server) -> None:
     for path in ("/_lambdaport/health", "/_localstack/health"):
         status, body = get(server.endpoint + path)
         health = json.loads(body)
@@ -37,7 +38,7 @@ def test_health_endpoints(server: ServerProcess) -> None:
         assert health["version"] and health["uptime"] >= 0
 
 
-def test_unserved_service_gets_an_aws_error(server: ServerProcess) -> None:
+def test_unserved_service_gets_an_aws_error(server: Server) -> None:
     import boto3
 
     # AppFlow: served neither by lambdaport nor by the moto tail.
@@ -47,7 +48,7 @@ def test_unserved_service_gets_an_aws_error(server: ServerProcess) -> None:
     assert "appflow" in excinfo.value.response["Error"]["Message"]
 
 
-def test_unknown_route_is_an_aws_error(server: ServerProcess) -> None:
+def test_unknown_route_is_an_aws_error(server: Server) -> None:
     request = urllib.request.Request(server.endpoint + "/2015-03-31/nothing-here", method="GET")
     try:
         urllib.request.urlopen(request)
@@ -115,7 +116,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_ephemeral_leaves_nothing(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "unused", extra_args=("--ephemeral",))
+    server = InProcessServer(tmp_path / "unused", extra_args=("--ephemeral",))
     with server:
         client = client_for(server.endpoint)
         assert client.list_functions()["Functions"] == []
@@ -125,7 +126,7 @@ def test_ephemeral_leaves_nothing(tmp_path: Path) -> None:
 def test_strict_auth_checks_signatures(tmp_path: Path) -> None:
     import boto3
 
-    with ServerProcess(tmp_path / "data", extra_args=("--strict-auth",)) as server:
+    with InProcessServer(tmp_path / "data", extra_args=("--strict-auth",)) as server:
         good = client_for(server.endpoint)
         assert good.list_functions()["Functions"] == []
         bad = boto3.client(

@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from lambdaport.runtime.interpreters import find_interpreter
 from lambdaport.runtime.spec import FunctionSpec
-from tests.helpers import wait_for, wait_until
+from tests.helpers import BARRIER, wait_for, wait_until
 from tests.runtime.conftest import (
     Harness,
     invocation,
@@ -42,22 +41,22 @@ def _pid(harness: Harness, spec: FunctionSpec, seconds: float = 0) -> int:
 
 
 def test_concurrent_invokes_each_get_an_environment(harness: Harness, tmp_path: Path) -> None:
-    spec = make_function(tmp_path, SOURCE)
+    spec = make_function(tmp_path / "code", BARRIER, timeout=60)
 
-    async def burst() -> list[bytes]:
-        calls = [harness.pool.invoke(spec, invocation(spec, b'{"seconds": 1}')) for _ in range(10)]
-        return [result.payload for result in await asyncio.gather(*calls)]
+    async def burst(directory: Path) -> list[dict[str, int]]:
+        directory.mkdir()
+        payload = json.dumps({"dir": str(directory), "count": 10}).encode()
+        calls = [harness.pool.invoke(spec, invocation(spec, payload)) for _ in range(10)]
+        return [json.loads(result.payload) for result in await asyncio.gather(*calls)]
 
-    started = time.monotonic()
-    payloads = harness.run(burst())
-    elapsed = time.monotonic() - started
-    assert elapsed < 3.0
-    pids = {json.loads(payload)["pid"] for payload in payloads}
+    outcomes = harness.run(burst(tmp_path / "first"))
+    assert [outcome["arrived"] for outcome in outcomes] == [10] * 10  # all ten ran at once
+    pids = {outcome["pid"] for outcome in outcomes}
     assert len(pids) == 10
     assert harness.pool.environment_count(spec.function_arn) == 10
-    # They are all warm now: ten more run on the same ten processes.
-    again = harness.run(burst())
-    assert {json.loads(payload)["pid"] for payload in again} == pids
+    # They are all warm now: ten more, again all at once, run on the same ten processes.
+    again = harness.run(burst(tmp_path / "again"))
+    assert {outcome["pid"] for outcome in again} == pids
 
 
 def test_retire_stops_idle_environments_now(harness: Harness, tmp_path: Path) -> None:
@@ -70,33 +69,56 @@ def test_retire_stops_idle_environments_now(harness: Harness, tmp_path: Path) ->
     assert _pid(harness, spec) != pid
 
 
+# Writes its pid to the event's "started" file, then runs until the "until" file exists.
+HELD = """
+import os, time
+
+def handler(event, context):
+    with open(event["started"], "w") as started:
+        started.write(str(os.getpid()))
+    deadline = time.monotonic() + 30
+    while not os.path.exists(event["until"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "released": os.path.exists(event["until"])}
+"""
+
+
 def test_retire_lets_busy_environments_finish(harness: Harness, tmp_path: Path) -> None:
-    spec = make_function(tmp_path, SOURCE)
+    spec = make_function(tmp_path / "code", HELD, timeout=60)
+    started, until = tmp_path / "started", tmp_path / "until"
+    payload = json.dumps({"started": str(started), "until": str(until)}).encode()
 
     async def retire_while_busy() -> bytes:
-        call = asyncio.ensure_future(
-            harness.pool.invoke(spec, invocation(spec, b'{"seconds": 0.5}'))
-        )
-        await wait_until(lambda: harness.pool.environment_count(spec.function_arn) > 0)
+        call = asyncio.ensure_future(harness.pool.invoke(spec, invocation(spec, payload)))
+        await wait_until(lambda: started.exists() and started.read_text() != "")
         harness.pool.retire(spec.function_arn, "$LATEST")
+        until.touch()
         return (await call).payload
 
-    pid = json.loads(harness.run(retire_while_busy()))["pid"]  # it finished normally
-    harness.run(wait_until(lambda: not pid_exists(pid)))
+    outcome = json.loads(harness.run(retire_while_busy()))
+    assert outcome == {"pid": int(started.read_text()), "released": True}  # it finished normally
+    harness.run(wait_until(lambda: not pid_exists(outcome["pid"])))
 
 
 def test_retire_while_starting_discards_the_new_environment(
     harness: Harness, tmp_path: Path
 ) -> None:
-    marker = tmp_path / "importing"
-    slow_import = f"import pathlib, time\npathlib.Path({str(marker)!r}).touch()\ntime.sleep(0.5)\n"
-    spec = make_function(tmp_path, slow_import + textwrap.dedent(SOURCE))
+    marker, release = tmp_path / "importing", tmp_path / "release"
+    slow_import = (
+        "import os, pathlib, time\n"
+        f"pathlib.Path({str(marker)!r}).touch()\n"
+        "deadline = time.monotonic() + 30\n"
+        f"while not os.path.exists({str(release)!r}) and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+    )
+    spec = make_function(tmp_path, slow_import + textwrap.dedent(SOURCE), timeout=60)
 
     async def retire_while_starting() -> bytes:
         call = asyncio.ensure_future(harness.pool.invoke(spec, invocation(spec)))
         await wait_until(marker.exists)
         assert not call.done()  # the worker is importing the slow module now
         harness.pool.retire(spec.function_arn)
+        release.touch()
         return (await call).payload
 
     pid = json.loads(harness.run(retire_while_starting()))["pid"]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import logging
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -17,6 +18,9 @@ from rich.table import Table
 from lambdaport.cli.client import get_json, lambda_client
 from lambdaport.cli.errors import FAILED, endpoint_option
 from lambdaport.cli.status import print_status
+
+if TYPE_CHECKING:
+    from lambdaport.config import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -87,23 +91,20 @@ def up(
     import uvicorn
 
     from lambdaport.app import create_app
-    from lambdaport.config import load_settings
     from lambdaport.gateway.log_handler import BatchingStreamHandler
 
-    settings = load_settings(
-        {
-            "host": host,
-            "port": port,
-            "data_dir": data_dir,
-            "ephemeral": ephemeral,
-            "strict_auth": strict_auth,
-            "log_level": log_level,
-            "async_delay_scale": async_delay_scale,
-            "allowed_origins": allowed_origins,
-            "allowed_hosts": allowed_hosts,
-            "request_idle_timeout": request_idle_timeout,
-        },
+    settings = _up_settings(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        ephemeral=ephemeral,
+        strict_auth=strict_auth,
         config_file=config_file,
+        log_level=log_level,
+        async_delay_scale=async_delay_scale,
+        allowed_origins=allowed_origins,
+        allowed_hosts=allowed_hosts,
+        request_idle_timeout=request_idle_timeout,
     )
     # The request log line is on the hot path: a plain format (rich's costs ~1 ms) written in
     # batches (one write per line costs a system call and a wake-up of the reader).
@@ -136,6 +137,19 @@ def up(
         uvicorn.Server(config).run()
     finally:
         handler.flush()
+
+
+def _up_settings(*, config_file: Path | None, **flags: Any) -> Settings:
+    from lambdaport.config import load_settings
+
+    return load_settings(flags, config_file=config_file)
+
+
+def up_settings(args: Sequence[str]) -> Settings:
+    """The settings ``lambdaport up ARGS`` runs with (for a server embedded in a process,
+    such as ``lambdaport.testing.inprocess``)."""
+    with up.make_context("up", list(args)) as context:
+        return _up_settings(**context.params)
 
 
 def _payload(value: str | None) -> bytes:

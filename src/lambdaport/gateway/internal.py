@@ -18,6 +18,7 @@ import orjson
 from lambdaport import __version__
 from lambdaport.gateway.internal_auth import InternalAuth
 from lambdaport.logbook import LogBook
+from lambdaport.pending import MAX_WAIT_S, PendingWork
 from lambdaport.protocol.base import HttpRequest, HttpResponse
 
 
@@ -33,6 +34,7 @@ class InternalApi:
         code_root: Path,
         status: Callable[[], Awaitable[Mapping[str, Any]]],
         auth: InternalAuth,
+        pending: PendingWork,
         routes: Mapping[str, Callable[[HttpRequest], Awaitable[HttpResponse]]] | None = None,
     ) -> None:
         self._auth = auth
@@ -43,12 +45,15 @@ class InternalApi:
         self._logs = logs
         self._code_root = code_root
         self._status = status
+        self._pending = pending
         self._started = time.monotonic()
 
     async def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
         if path in ("/_lambdaport/health", "/_localstack/health"):
             return await self.health()
+        if path == "/_lambdaport/drain":  # counts only, as health shows them: open like it
+            return await self.drain(request)
         for prefix, handler in self._routes.items():
             if path.startswith(prefix):
                 return await handler(request)
@@ -104,6 +109,19 @@ class InternalApi:
                 "last": events[-1].id if events else after,
             },
         )
+
+    async def drain(self, request: HttpRequest) -> HttpResponse:
+        """Wait until the server has no asynchronous work left, ``timeout`` seconds at most
+        (default 30; 0 reads the counters now): ``{"drained": bool, "pending": {what: n}}``."""
+        query = {k: v[-1] for k, v in parse_qs(request.query).items()}
+        try:
+            timeout = float(query.get("timeout", "30"))
+        except ValueError:
+            return _json(400, {"message": "timeout must be a number of seconds"})
+        if not 0 <= timeout <= MAX_WAIT_S:
+            return _json(400, {"message": f"timeout must be between 0 and {MAX_WAIT_S:g}"})
+        counts = await self._pending.drain(timeout)
+        return _json(200, {"drained": not any(counts.values()), "pending": counts})
 
     def code(self, name: str) -> HttpResponse:
         stem = name.removesuffix(".zip")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from lambdaport.pending import MAX_WAIT_S
 from lambdaport.testing.server import zip_files
 
 if TYPE_CHECKING:
@@ -101,32 +102,32 @@ def health(endpoint: str) -> dict[str, Any]:
     return document
 
 
-def pending_work(document: Mapping[str, Any]) -> dict[str, int]:
-    """What the server still has to do, from its health document: events in the async queue
-    (queued, running or waiting for a retry), SNS deliveries in flight, function log lines not
-    yet stored and Logs subscription deliveries not yet queued. All zero: nothing accepted is
-    still on its way (the document is computed in one step, so no work is between two counts)."""
-    sns = document["sns"]
-    logs = document["logs"]
-    return {
-        "asyncEvents": int(document["asyncQueue"]["depth"]),
-        "snsDeliveries": int(sns["deliveriesInFlight"]),
-        "logEvents": int(logs["eventsPending"]),
-        "logsSubscriptionDeliveries": int(logs["subscriptionDeliveriesPending"]),
-    }
+def pending_work(endpoint: str) -> dict[str, int]:
+    """What the server still has to do, now: ``{"asyncEvents": n, "snsDeliveries": n,
+    "logEvents": n, "logsSubscriptionDeliveries": n}`` (events in the async queue — queued,
+    running or waiting for a retry —, SNS deliveries in flight, function log lines not yet
+    stored, Logs subscription deliveries not yet queued)."""
+    return _drain(endpoint, 0.0)[1]
 
 
-def wait_drained(endpoint: str, timeout: float = 30.0, *, interval: float = 0.02) -> None:
+def wait_drained(endpoint: str, timeout: float = 30.0) -> None:
     """Return once the server has no asynchronous work left (see :func:`pending_work`):
     async invocations and their destinations, SNS deliveries, Logs subscriptions, and what
-    they set off in turn. Raises ``TimeoutError`` naming what is left after ``timeout``
-    seconds (an event waiting for a retry counts: scale retry delays with
-    ``--async-delay-scale``)."""
+    they set off in turn. The server waits (``GET /_lambdaport/drain?timeout=``), so this is
+    one request. Raises ``TimeoutError`` naming what is left after ``timeout`` seconds (an
+    event waiting for a retry counts: scale retry delays with ``--async-delay-scale``)."""
     deadline = time.monotonic() + timeout
     while True:
-        left = {what: n for what, n in pending_work(health(endpoint)).items() if n}
-        if not left:
+        drained, pending = _drain(endpoint, min(max(deadline - time.monotonic(), 0.0), MAX_WAIT_S))
+        if drained:
             return
-        if time.monotonic() > deadline:
+        if time.monotonic() >= deadline:
+            left = {what: n for what, n in pending.items() if n}
             raise TimeoutError(f"lambdaport still has work after {timeout}s: {left}")
-        time.sleep(interval)  # polling the health document until the deadline
+
+
+def _drain(endpoint: str, timeout: float) -> tuple[bool, dict[str, int]]:
+    url = f"{endpoint.rstrip('/')}/_lambdaport/drain?timeout={timeout:.3f}"
+    with urllib.request.urlopen(url, timeout=timeout + 30) as response:
+        document: dict[str, Any] = orjson.loads(response.read())
+    return bool(document["drained"]), {what: int(n) for what, n in document["pending"].items()}

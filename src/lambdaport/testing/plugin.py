@@ -8,7 +8,9 @@ suite that loads it, and nothing starts until a test asks for a fixture:
 - ``lambdaport_server`` (session): a :class:`~lambdaport.testing.server.ServerProcess` on a
   free loopback port, its state in a temporary directory; stopped when the session ends.
   The ``lambdaport_args`` ini option adds arguments to ``lambdaport up``
-  (``lambdaport_args = --async-delay-scale 0.01``).
+  (``lambdaport_args = --async-delay-scale 0.01``); ``lambdaport_in_process = true`` serves
+  it on a thread of the test process instead
+  (:class:`~lambdaport.testing.inprocess.InProcessServer`: no interpreter to start).
 - ``lambdaport_client`` (session): ``lambdaport_client("sqs")`` is a boto3 client bound to the
   server (region us-east-1, any credentials, no retries); keyword arguments go to
   ``boto3.client``.
@@ -16,7 +18,8 @@ suite that loads it, and nothing starts until a test asks for a fixture:
   a function from ``app.py``'s source (or ``{file: content}``), waits until it is Active and
   returns a :class:`~lambdaport.testing.aws.Function`; deleted after the test.
 - ``lambdaport_drain``: ``lambdaport_drain(timeout=30)`` returns once async invocations,
-  their destinations, SNS deliveries and Logs subscriptions are all done.
+  their destinations, SNS deliveries and Logs subscriptions are all done (one request: the
+  server waits, ``GET /_lambdaport/drain``).
 - ``lambdaport_aws_env``: ``AWS_ENDPOINT_URL`` and test credentials in the environment for the
   test, for code under test that makes its own boto3 clients.
 """
@@ -36,7 +39,7 @@ from lambdaport.testing.aws import (
     create_function,
     wait_drained,
 )
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server, ServerProcess
 
 ClientFactory = Callable[..., Any]
 FunctionFactory = Callable[..., Function]
@@ -51,21 +54,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=INI_ARGS,
         default=[],
     )
+    parser.addini(
+        "lambdaport_in_process",
+        "serve the lambdaport_server fixture on a thread of the test process",
+        type="bool",
+        default=False,
+    )
 
 
 @pytest.fixture(scope="session")
 def lambdaport_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerProcess]:
+) -> Iterator[Server]:
     """A real lambdaport server for the session (its log: ``lambdaport_server.log()``)."""
     args = tuple(str(arg) for arg in request.config.getini("lambdaport_args"))
     data_dir = tmp_path_factory.mktemp("lambdaport") / "data"
-    with ServerProcess(data_dir, extra_args=args) as server:
-        yield server
+    if request.config.getini("lambdaport_in_process"):
+        from lambdaport.testing.inprocess import InProcessServer
+
+        with InProcessServer(data_dir, extra_args=args) as in_process:
+            yield in_process
+    else:
+        with ServerProcess(data_dir, extra_args=args) as process:
+            yield process
 
 
 @pytest.fixture(scope="session")
-def lambdaport_client(lambdaport_server: ServerProcess) -> ClientFactory:
+def lambdaport_client(lambdaport_server: Server) -> ClientFactory:
     """``lambdaport_client("s3")``: a boto3 client bound to the session's server."""
     import boto3
 
@@ -101,7 +116,7 @@ def lambdaport_function(lambdaport_client: ClientFactory) -> Iterator[FunctionFa
 
 
 @pytest.fixture
-def lambdaport_drain(lambdaport_server: ServerProcess) -> Drain:
+def lambdaport_drain(lambdaport_server: Server) -> Drain:
     """``lambdaport_drain(timeout=30.0)``: wait until the server's asynchronous work is done."""
 
     def drain(timeout: float = 30.0) -> None:
@@ -111,9 +126,7 @@ def lambdaport_drain(lambdaport_server: ServerProcess) -> Drain:
 
 
 @pytest.fixture
-def lambdaport_aws_env(
-    lambdaport_server: ServerProcess, monkeypatch: pytest.MonkeyPatch
-) -> ServerProcess:
+def lambdaport_aws_env(lambdaport_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
     """The AWS SDK's environment pointed at the server for the test's duration."""
     for name, value in {
         "AWS_ENDPOINT_URL": lambdaport_server.endpoint,

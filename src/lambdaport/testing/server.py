@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol, Self
 
 
 def free_port() -> int:
@@ -36,7 +37,42 @@ def zip_files(files: Mapping[str, str | bytes], modes: Mapping[str, int] | None 
     return buffer.getvalue()
 
 
-class ServerProcess:
+class Server(Protocol):
+    """A running lambdaport server as a test sees it: a :class:`ServerProcess` or a
+    :class:`~lambdaport.testing.inprocess.InProcessServer`."""
+
+    endpoint: str
+    port: int
+    data_dir: Path
+
+    def log(self) -> str:
+        """What the server logged so far."""
+        ...
+
+
+class Running:
+    """``with server:`` starts it and stops it at the end of the block."""
+
+    def start(self, timeout: float = 30.0) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> object:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ServerProcess(Running):
     """``with ServerProcess(data_dir) as server: server.endpoint`` — stopped on exit."""
 
     def __init__(
@@ -105,15 +141,3 @@ class ServerProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def __enter__(self) -> ServerProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

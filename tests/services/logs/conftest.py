@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import boto3
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def logs_client_for(endpoint: str, region: str = REGION) -> CloudWatchLogsClient
 
 
 @pytest.fixture(scope="session")
-def logs(server: ServerProcess) -> CloudWatchLogsClient:
+def logs(server: Server) -> CloudWatchLogsClient:
     return logs_client_for(server.endpoint)
 
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.aws import wait_drained
+from lambdaport.testing.server import Server, ServerProcess
 from tests.conftest import MakeFunction
 from tests.helpers import (
     ACCOUNT,
@@ -20,7 +21,6 @@ from tests.helpers import (
     cli_env,
     client_for,
     create_function,
-    wait_for,
 )
 from tests.services.logs.conftest import Followed, logs_client_for, now_ms
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 
-def test_aws_cli_operations(server: ServerProcess) -> None:
+def test_aws_cli_operations(server: Server) -> None:
     group = f"/test/cli/{uuid.uuid4().hex[:8]}"
     assert (
         aws(server.endpoint, "logs", "create-log-group", "--log-group-name", group).returncode == 0
@@ -81,7 +81,7 @@ def test_aws_cli_operations(server: ServerProcess) -> None:
 
 
 def test_aws_logs_tail_follow(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
+    server: Server, lambda_client: LambdaClient, make_function: MakeFunction
 ) -> None:
     cli = aws_cli_v2()
     if cli is None:
@@ -146,16 +146,14 @@ def test_everything_survives_a_restart(tmp_path: Path) -> None:
             logEvents=[{"timestamp": now_ms(), "message": "after restart"}],
         )
 
-        def delivered() -> bool:
-            found = logs.filter_log_events(
-                logGroupName=f"/aws/lambda/{subscriber}", filterPattern="GOT"
-            )["events"]
-            return any("awslogs" in e["message"] for e in found)
-
-        assert wait_for(delivered, timeout=60)
+        wait_drained(second.endpoint, 60)
+        found = logs.filter_log_events(
+            logGroupName=f"/aws/lambda/{subscriber}", filterPattern="GOT"
+        )["events"]
+        assert any("awslogs" in e["message"] for e in found)
 
 
-def test_unknown_client_region_gets_its_own_groups(server: ServerProcess) -> None:
+def test_unknown_client_region_gets_its_own_groups(server: Server) -> None:
     west = logs_client_for(server.endpoint, region="eu-west-1")
     group = f"/test/west/{uuid.uuid4().hex[:8]}"
     west.create_log_group(logGroupName=group)

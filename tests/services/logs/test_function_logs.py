@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.conftest import MakeFunction
 from tests.helpers import cli_env, wait_for
 from tests.services.logs.conftest import Followed
@@ -75,7 +75,7 @@ def test_deleted_group_is_created_again_by_the_next_invoke(
 
 
 def test_lambdaport_logs_follow_reads_the_same_events(
-    server: ServerProcess, lambda_client: LambdaClient, make_function: MakeFunction
+    server: Server, lambda_client: LambdaClient, make_function: MakeFunction
 ) -> None:
     name = make_function(PRINTER)
     command = [

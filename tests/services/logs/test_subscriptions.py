@@ -11,8 +11,10 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import CloudWatchLogsModel
 from botocore.exceptions import ClientError
 
+from lambdaport.testing.aws import wait_drained
+from lambdaport.testing.server import Server
 from tests.conftest import MakeFunction
-from tests.helpers import ACCOUNT, REGION, allow_invoke, wait_for
+from tests.helpers import ACCOUNT, REGION, allow_invoke
 from tests.services.logs.conftest import now_ms
 
 if TYPE_CHECKING:
@@ -49,20 +51,14 @@ def _function_arn(name: str) -> str:
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
 
 
-def _printed(logs: CloudWatchLogsClient, function: str, marker: str, count: int = 1) -> list[Any]:
-    """Wait until the subscriber printed ``count`` lines starting with ``marker``."""
-
-    def lines() -> list[Any]:
-        try:
-            events = logs.filter_log_events(
-                logGroupName=f"/aws/lambda/{function}", filterPattern=f'"{marker} "'
-            )["events"]
-        except logs.exceptions.ResourceNotFoundException:
-            return []
-        found = [json.loads(e["message"][len(marker) + 1 :]) for e in events]
-        return found if len(found) >= count else []
-
-    return list(wait_for(lines, timeout=60))
+def _printed(logs: CloudWatchLogsClient, server: Server, function: str, marker: str) -> list[Any]:
+    """The lines starting with ``marker`` the subscriber printed, once the server is drained
+    (every subscription delivery made and run, every function line stored)."""
+    wait_drained(server.endpoint, 60)
+    events = logs.filter_log_events(
+        logGroupName=f"/aws/lambda/{function}", filterPattern=f'"{marker} "'
+    )["events"]
+    return [json.loads(e["message"][len(marker) + 1 :]) for e in events]
 
 
 def test_subscription_delivers_matching_events(
@@ -70,6 +66,7 @@ def test_subscription_delivers_matching_events(
     lambda_client: LambdaClient,
     make_function: MakeFunction,
     new_group: NewGroup,
+    server: Server,
 ) -> None:
     subscriber = make_function(SUBSCRIBER)
     group = new_group("stream-a")
@@ -90,7 +87,7 @@ def test_subscription_delivers_matching_events(
             {"timestamp": base + 2, "message": "ERROR three"},
         ],
     )
-    (decoded,) = _printed(logs, subscriber, "DECODED")
+    (decoded,) = _printed(logs, server, subscriber, "DECODED")
     assert decoded["messageType"] == "DATA_MESSAGE"
     assert decoded["owner"] == ACCOUNT
     assert decoded["logGroup"] == group
@@ -106,7 +103,7 @@ def test_subscription_delivers_matching_events(
         "messageType", "owner", "logGroup", "logStream", "subscriptionFilters", "logEvents",
     }  # fmt: skip
 
-    (raw,) = _printed(logs, subscriber, "RAW")
+    (raw,) = _printed(logs, server, subscriber, "RAW")
     parsed = CloudWatchLogsModel.model_validate(raw)  # powertools' independent model
     assert parsed.awslogs.decoded_data.logGroup == group
     assert [e.message for e in parsed.awslogs.decoded_data.logEvents] == [
@@ -115,7 +112,10 @@ def test_subscription_delivers_matching_events(
 
 
 def test_function_logs_reach_a_subscribed_function(
-    logs: CloudWatchLogsClient, lambda_client: LambdaClient, make_function: MakeFunction
+    logs: CloudWatchLogsClient,
+    lambda_client: LambdaClient,
+    make_function: MakeFunction,
+    server: Server,
 ) -> None:
     subscriber = make_function(SUBSCRIBER)
     source = make_function("def handler(event, context):\n    print('source says hi')\n")
@@ -129,7 +129,7 @@ def test_function_logs_reach_a_subscribed_function(
         destinationArn=_function_arn(subscriber),
     )
     invoked = lambda_client.invoke(FunctionName=source)
-    (decoded,) = _printed(logs, subscriber, "DECODED")
+    (decoded,) = _printed(logs, server, subscriber, "DECODED")
     assert decoded["logGroup"] == group
     assert [e["message"] for e in decoded["logEvents"]] == ["source says hi"]
     streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
@@ -211,6 +211,7 @@ def test_empty_space_delimited_pattern_matches_every_event(
     lambda_client: LambdaClient,
     make_function: MakeFunction,
     new_group: NewGroup,
+    server: Server,
 ) -> None:
     """``[]`` (no fields) is taken by PutSubscriptionFilter, FilterLogEvents and
     TestMetricFilter alike, and selects every event, as AWS's subscription filters use it."""
@@ -232,7 +233,7 @@ def test_empty_space_delimited_pattern_matches_every_event(
         logStreamName="s",
         logEvents=[{"timestamp": base + i, "message": m} for i, m in enumerate(messages)],
     )
-    (decoded,) = _printed(logs, subscriber, "DECODED")
+    (decoded,) = _printed(logs, server, subscriber, "DECODED")
     assert [e["message"] for e in decoded["logEvents"]] == messages
     found = logs.filter_log_events(logGroupName=group, filterPattern="[]")["events"]
     assert [e["message"] for e in found] == messages

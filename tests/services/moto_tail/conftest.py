@@ -11,14 +11,14 @@ import boto3
 import pytest
 
 from lambdaport.services.moto_tail import MotoTail
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import client_options
 
 AwsClient = Callable[..., Any]
 
 
 @pytest.fixture(scope="session")
-def aws(server: ServerProcess) -> AwsClient:
+def aws(server: Server) -> AwsClient:
     """``aws("dynamodb", account="111122223333", region="eu-west-1")``: a boto3 client."""
 
     def make(service: str, *, account: str = "test", region: str = "us-east-1") -> Any:

@@ -11,7 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
 from tests.helpers import aws_json, cli_env, client_options
 from tests.services.moto_tail.conftest import AwsClient
 
@@ -142,7 +143,7 @@ def test_service_nobody_serves_is_not_implemented(aws: AwsClient) -> None:
     assert raised.value.response["Error"]["Code"] == "NotImplementedException"
 
 
-def test_aws_cli_reaches_the_tail(server: ServerProcess, tmp_path: Path) -> None:
+def test_aws_cli_reaches_the_tail(server: Server, tmp_path: Path) -> None:
     env = cli_env(
         AWS_ACCESS_KEY_ID="777788889999",
         AWS_CONFIG_FILE=str(tmp_path / "config"),
@@ -153,7 +154,7 @@ def test_aws_cli_reaches_the_tail(server: ServerProcess, tmp_path: Path) -> None
 
 
 def test_strict_auth_checks_tail_signatures_but_not_unsigned_operations(tmp_path: Path) -> None:
-    with ServerProcess(tmp_path / "data", extra_args=("--strict-auth",)) as strict:
+    with InProcessServer(tmp_path / "data", extra_args=("--strict-auth",)) as strict:
 
         def make(service: str, secret: str = "test") -> Any:
             options = {**client_options(strict.endpoint), "aws_secret_access_key": secret}

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 import boto3
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def s3_client_for(
 
 
 def raw_request(
-    server: ServerProcess,
+    server: Server,
     method: str,
     path: str,
     body: bytes = b"",
@@ -65,7 +65,7 @@ def empty_bucket(client: S3Client, bucket: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def s3(server: ServerProcess) -> S3Client:
+def s3(server: Server) -> S3Client:
     return s3_client_for(server.endpoint)
 
 

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.services.s3.conftest import MakeBucket
 
 if TYPE_CHECKING:
@@ -78,9 +78,7 @@ def test_canned_acls_on_a_bucket(s3: S3Client, acl_bucket: str) -> None:
     assert s3.get_bucket_acl(Bucket=acl_bucket)["Grants"] == [owner_full]
 
 
-def test_grant_headers_and_the_grantee_xml(
-    server: ServerProcess, s3: S3Client, acl_bucket: str
-) -> None:
+def test_grant_headers_and_the_grantee_xml(server: Server, s3: S3Client, acl_bucket: str) -> None:
     s3.put_bucket_acl(
         Bucket=acl_bucket,
         GrantRead=f'uri="{LOG_DELIVERY}", id="{OTHER_USER}"',

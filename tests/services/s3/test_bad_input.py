@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.services.s3.conftest import raw_request
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def error_of(body: bytes) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("value", ["-1", "0", "10001"])
-def test_list_buckets_max_buckets_out_of_range(server: ServerProcess, value: str) -> None:
+def test_list_buckets_max_buckets_out_of_range(server: Server, value: str) -> None:
     status, headers, body = raw_request(server, "GET", f"/?max-buckets={value}")
     assert status == 400
     assert headers["content-type"] == "application/xml"
@@ -63,7 +63,7 @@ def test_list_buckets_max_buckets_out_of_range(server: ServerProcess, value: str
     ],
 )
 def test_paging_arguments_that_are_not_integers(
-    server: ServerProcess, bucket: str, path: str, argument: str
+    server: Server, bucket: str, path: str, argument: str
 ) -> None:
     status, _, body = raw_request(server, "GET", path.format(bucket=bucket))
     assert status == 400
@@ -98,7 +98,7 @@ def test_negative_max_keys(s3: S3Client, bucket: str) -> None:
     ],
 )
 def test_documents_with_the_wrong_root_or_none(
-    server: ServerProcess, s3: S3Client, bucket: str, path: str, method: str, document: bytes
+    server: Server, s3: S3Client, bucket: str, path: str, method: str, document: bytes
 ) -> None:
     new = f"{bucket}-new"
     status, headers, body = raw_request(
@@ -115,9 +115,7 @@ def test_documents_with_the_wrong_root_or_none(
     assert tags.value.response["Error"]["Code"] == "NoSuchTagSet"
 
 
-def test_right_root_with_namespace_is_taken(
-    server: ServerProcess, s3: S3Client, bucket: str
-) -> None:
+def test_right_root_with_namespace_is_taken(server: Server, s3: S3Client, bucket: str) -> None:
     document = (
         b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag>'
         b"<Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>"
@@ -127,7 +125,7 @@ def test_right_root_with_namespace_is_taken(
     assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "k", "Value": "v"}]
 
 
-def test_control_characters_are_not_echoed(server: ServerProcess, bucket: str) -> None:
+def test_control_characters_are_not_echoed(server: Server, bucket: str) -> None:
     status, headers, body = raw_request(server, "GET", f"/{bucket}/bad%01key%1F")
     assert status == 404
     assert headers["content-type"] == "application/xml"
@@ -147,7 +145,7 @@ def test_control_characters_are_not_echoed(server: ServerProcess, bucket: str) -
     ],
 )
 def test_query_protocol_errors_stay_well_formed(
-    server: ServerProcess, service: str, form: dict[str, str]
+    server: Server, service: str, form: dict[str, str]
 ) -> None:
     """SQS's and SNS's query protocol echo parameters in their errors: still well-formed."""
     body = urllib.parse.urlencode({**form, "Version": "2012-11-05"}).encode()
@@ -159,15 +157,13 @@ def test_query_protocol_errors_stay_well_formed(
     assert not set("\x00\x01\x02") & set(error["Message"])
 
 
-def test_head_errors_carry_a_content_type(server: ServerProcess, bucket: str) -> None:
+def test_head_errors_carry_a_content_type(server: Server, bucket: str) -> None:
     status, headers, body = raw_request(server, "HEAD", f"/{bucket}/missing")
     assert (status, body) == (404, b"")
     assert headers["content-type"] == "application/xml"
 
 
-def test_unreadable_conditional_date_is_ignored(
-    s3: S3Client, server: ServerProcess, bucket: str
-) -> None:
+def test_unreadable_conditional_date_is_ignored(s3: S3Client, server: Server, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k", Body=b"x")
     status, _, body = raw_request(
         server, "GET", f"/{bucket}/k", headers={"If-Modified-Since": "soon"}

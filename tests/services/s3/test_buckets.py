@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.services.s3.conftest import MakeBucket, s3_client_for
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def test_bucket_names_are_checked(s3: S3Client) -> None:
         assert _code(error) == "InvalidBucketName", bad
 
 
-def test_location_constraint(server: ServerProcess) -> None:
+def test_location_constraint(server: Server) -> None:
     regional = s3_client_for(server.endpoint, region="eu-west-1")
     name = f"bkt-{uuid.uuid4().hex[:12]}"
     with pytest.raises(ClientError) as unspecified:
@@ -120,7 +120,7 @@ def test_list_buckets_pages_and_expected_owner(s3: S3Client, make_bucket: MakeBu
     assert other.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_location_constraints_as_aws_takes_them(server: ServerProcess, s3: S3Client) -> None:
+def test_location_constraints_as_aws_takes_them(server: Server, s3: S3Client) -> None:
     """The global endpoint (us-east-1) makes a bucket in any other region it is told (``EU``
     is eu-west-1); it refuses its own name and unknown regions; a regional endpoint takes
     only its own region (eu-west-1's also ``EU``)."""

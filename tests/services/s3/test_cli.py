@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, aws, cli_env
 
 
@@ -31,7 +31,7 @@ def _json(done: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(done.stdout) if done.stdout.strip() else None
 
 
-def test_aws_s3_commands(server: ServerProcess, tmp_path: Path) -> None:
+def test_aws_s3_commands(server: Server, tmp_path: Path) -> None:
     bucket = f"cli-{uuid.uuid4().hex[:12]}"
     endpoint = server.endpoint
     _aws(endpoint, tmp_path, "s3", "mb", f"s3://{bucket}")
@@ -62,7 +62,7 @@ def test_aws_s3_commands(server: ServerProcess, tmp_path: Path) -> None:
     assert bucket not in _aws(endpoint, tmp_path, "s3", "ls").stdout
 
 
-def test_aws_s3api_commands(server: ServerProcess, tmp_path: Path) -> None:
+def test_aws_s3api_commands(server: Server, tmp_path: Path) -> None:
     bucket = f"api-{uuid.uuid4().hex[:12]}"
     endpoint = server.endpoint
     _aws(endpoint, tmp_path, "s3api", "create-bucket", "--bucket", bucket)

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import botocore.session
 
 from lambdaport.services.s3.api import operations
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 
 MODEL = botocore.session.get_session().get_service_model("s3")
 IMPLEMENTED = frozenset(operations(cast(Any, None), cast(Any, None)))
@@ -155,7 +155,7 @@ def probes(bucket: str) -> Iterator[Probe]:
         yield from _body_probes(base)
 
 
-def _send(server: ServerProcess, probe: Probe) -> tuple[int, dict[str, str], bytes]:
+def _send(server: Server, probe: Probe) -> tuple[int, dict[str, str], bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         headers = {"Content-Length": str(len(probe.body)), **probe.headers}
@@ -169,7 +169,7 @@ def _send(server: ServerProcess, probe: Probe) -> tuple[int, dict[str, str], byt
         connection.close()
 
 
-def test_no_operation_answers_5xx_to_bad_input(server: ServerProcess, bucket: str) -> None:
+def test_no_operation_answers_5xx_to_bad_input(server: Server, bucket: str) -> None:
     failures: list[str] = []
     count = 0
     for probe in probes(bucket):

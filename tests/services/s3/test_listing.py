@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.services.s3.conftest import s3_client_for
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ def test_v1_markers(s3: S3Client, filled: str) -> None:
     assert len(page["Contents"][0]["Owner"]["ID"]) == 64
 
 
-def test_url_encoding(server: ServerProcess, bucket: str) -> None:
+def test_url_encoding(server: Server, bucket: str) -> None:
     s3 = s3_client_for(server.endpoint)
     s3.put_object(Bucket=bucket, Key="sp ace/a+b&c.txt", Body=b"x")
     seen: list[bytes] = []

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import S3Model
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import Recorder, Recorders, client_options, receive_messages
 from tests.services.s3.conftest import MakeBucket
 from tests.services.s3.test_notifications import allow_s3, lambda_config
@@ -30,7 +30,7 @@ Queue = tuple[str, str]  # (url, arn)
 
 
 @pytest.fixture
-def sqs(server: ServerProcess) -> SQSClient:
+def sqs(server: Server) -> SQSClient:
     return boto3.client("sqs", **client_options(server.endpoint))
 
 

@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -181,7 +181,7 @@ def test_object_tagging(s3: S3Client, bucket: str) -> None:
         s3.get_object_tagging(Bucket=bucket, Key="missing")
 
 
-def test_error_xml_and_head_errors(server: ServerProcess, s3: S3Client, bucket: str) -> None:
+def test_error_xml_and_head_errors(server: Server, s3: S3Client, bucket: str) -> None:
     url = f"{server.endpoint}/{bucket}/no%20such"
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(url)

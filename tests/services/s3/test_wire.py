@@ -20,7 +20,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum, Sha256Checksum
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, wait_for
 from tests.services.s3.conftest import raw_request as _raw
 from tests.services.s3.conftest import s3_client_for
@@ -59,14 +60,14 @@ def test_presigned_get_and_put(s3: S3Client, bucket: str) -> None:
     assert b"<Code>AccessDenied</Code>" in body
 
 
-def test_unsigned_path_style_get(server: ServerProcess, s3: S3Client, bucket: str) -> None:
+def test_unsigned_path_style_get(server: Server, s3: S3Client, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="public.txt", Body=b"anyone")
     status, headers, body = _raw(server, "GET", f"/{bucket}/public.txt")
     assert (status, body) == (200, b"anyone")
     assert len(headers["x-amz-request-id"]) == 16
 
 
-def test_virtual_host_with_boto3(server: ServerProcess, bucket: str) -> None:
+def test_virtual_host_with_boto3(server: Server, bucket: str) -> None:
     client = s3_client_for(f"http://s3.localhost:{server.port}", addressing_style="virtual")
     seen: list[str] = []
 
@@ -93,7 +94,7 @@ def test_virtual_host_with_boto3(server: ServerProcess, bucket: str) -> None:
         "{bucket}.s3.eu-west-1.amazonaws.com",
     ],
 )
-def test_virtual_host_raw(server: ServerProcess, s3: S3Client, bucket: str, host: str) -> None:
+def test_virtual_host_raw(server: Server, s3: S3Client, bucket: str, host: str) -> None:
     s3.put_object(Bucket=bucket, Key="v.txt", Body=b"hosted")
     name = host.format(bucket=bucket, port=server.port)
     status, _, body = _raw(server, "GET", "/v.txt", headers={"Host": name})
@@ -104,7 +105,7 @@ def test_virtual_host_raw(server: ServerProcess, s3: S3Client, bucket: str, host
 
 
 def _chunked_upload(
-    server: ServerProcess, path: str, data: bytes, checksum: type[Any], name: str, **extra: str
+    server: Server, path: str, data: bytes, checksum: type[Any], name: str, **extra: str
 ) -> tuple[int, dict[str, str], bytes]:
     framed = AwsChunkedWrapper(
         io.BytesIO(data), checksum_cls=checksum, checksum_name=name, chunk_size=64 * 1024
@@ -120,7 +121,7 @@ def _chunked_upload(
     return _raw(server, "PUT", path, framed, headers)
 
 
-def test_aws_chunked_with_trailers(server: ServerProcess, s3: S3Client, bucket: str) -> None:
+def test_aws_chunked_with_trailers(server: Server, s3: S3Client, bucket: str) -> None:
     data = bytes(range(256)) * 1000  # several chunks
     status, headers, _ = _chunked_upload(
         server, f"/{bucket}/chunked", data, Crc32Checksum, "x-amz-checksum-crc32"
@@ -143,7 +144,7 @@ def test_aws_chunked_with_trailers(server: ServerProcess, s3: S3Client, bucket: 
 
 
 def test_aws_chunked_bad_trailer_and_signed_chunks(
-    server: ServerProcess, s3: S3Client, bucket: str
+    server: Server, s3: S3Client, bucket: str
 ) -> None:
     data = b"payload" * 100
     framed = (
@@ -181,7 +182,7 @@ def test_aws_chunked_bad_trailer_and_signed_chunks(
     assert status == 400 and b"<Code>IncompleteBody</Code>" in body
 
 
-def test_digests_are_checked(server: ServerProcess, bucket: str) -> None:
+def test_digests_are_checked(server: Server, bucket: str) -> None:
     wrong_md5 = base64.b64encode(hashlib.md5(b"other").digest()).decode()
     status, _, body = _raw(server, "PUT", f"/{bucket}/md5", b"data", {"Content-MD5": wrong_md5})
     assert status == 400 and b"<Code>BadDigest</Code>" in body
@@ -197,7 +198,7 @@ def test_digests_are_checked(server: ServerProcess, bucket: str) -> None:
 
 
 def test_strict_auth(data_dir: Path) -> None:
-    with ServerProcess(data_dir, extra_args=("--strict-auth",)) as strict:
+    with InProcessServer(data_dir, extra_args=("--strict-auth",)) as strict:
         good = s3_client_for(strict.endpoint)
         good.create_bucket(Bucket="strict")
         good.put_object(Bucket="strict", Key="odd key/ü+%.txt", Body=b"signed")
@@ -225,7 +226,7 @@ def test_strict_auth(data_dir: Path) -> None:
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
-def test_presigned_post(server: ServerProcess, s3: S3Client, bucket: str) -> None:
+def test_presigned_post(server: Server, s3: S3Client, bucket: str) -> None:
     post = s3.generate_presigned_post(
         bucket,
         "uploads/${filename}",

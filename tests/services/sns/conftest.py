@@ -20,7 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server
 from tests.helpers import Recorder, Recorders, client_for, client_options, wait_for
 
 if TYPE_CHECKING:
@@ -32,19 +33,19 @@ def sns_client(endpoint: str) -> Any:
 
 
 @pytest.fixture(scope="session")
-def sns_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def sns_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("sns") / "data"
-    with ServerProcess(data_dir, extra_args=("--async-delay-scale", "0.01")) as process:
-        yield process
+    with InProcessServer(data_dir, extra_args=("--async-delay-scale", "0.01")) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="session")
-def sns(sns_server: ServerProcess) -> Any:
+def sns(sns_server: Server) -> Any:
     return sns_client(sns_server.endpoint)
 
 
 @pytest.fixture(scope="session")
-def lam(sns_server: ServerProcess) -> LambdaClient:
+def lam(sns_server: Server) -> LambdaClient:
     return client_for(sns_server.endpoint)
 
 
@@ -92,7 +93,7 @@ Queue = tuple[str, str]  # (url, arn)
 
 
 @pytest.fixture(scope="session")
-def sqs(sns_server: ServerProcess) -> Any:
+def sqs(sns_server: Server) -> Any:
     return boto3.client("sqs", **client_options(sns_server.endpoint))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import ACCOUNT, aws_json
 from tests.services.sns.conftest import error_of, name
 
@@ -278,7 +278,7 @@ def test_unimplemented_action_is_refused(sns: Any) -> None:
     assert code == "InvalidAction"
 
 
-def test_the_aws_cli(sns_server: ServerProcess, sns: Any) -> None:
+def test_the_aws_cli(sns_server: Server, sns: Any) -> None:
     topic_name = name("cli")
     arn = aws_json(sns_server.endpoint, "sns", "create-topic", "--name", topic_name)["TopicArn"]
     assert arn.endswith(":" + topic_name)

@@ -13,7 +13,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import wait_for
 from tests.services.sns.conftest import (
     Endpoint,
@@ -23,7 +23,7 @@ from tests.services.sns.conftest import (
 
 
 def test_confirmation_flow_through_subscribe_url(
-    sns: Any, topic: str, http_endpoint: Endpoint, sns_server: ServerProcess
+    sns: Any, topic: str, http_endpoint: Endpoint, sns_server: Server
 ) -> None:
     response = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=http_endpoint.url)
     assert response["SubscriptionArn"] == "pending confirmation"
@@ -145,7 +145,7 @@ def test_retries_by_the_delivery_policy(sns: Any, topic: str, http_endpoint: End
 
 
 def test_client_errors_are_not_retried(
-    sns: Any, topic: str, http_endpoint: Endpoint, sns_server: ServerProcess
+    sns: Any, topic: str, http_endpoint: Endpoint, sns_server: Server
 ) -> None:
     confirmed_subscription(sns, topic, http_endpoint)
     http_endpoint.statuses.append(404)

@@ -11,7 +11,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.aws import wait_drained
+from lambdaport.testing.server import Server
 from tests.helpers import ACCOUNT, Recorder, wait_for
 from tests.services.sns.conftest import subscribe, verify_signature
 
@@ -20,7 +21,7 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
 def test_the_record_is_d24_field_by_field(
-    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: ServerProcess
+    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: Server
 ) -> None:
     function = recorder(topic)
     subscription = subscribe(sns, topic, "lambda", function.arn)
@@ -93,7 +94,7 @@ def test_subject_is_null_and_attributes_empty_when_absent(
 
 
 def test_one_record_per_invocation_and_message_structure(
-    sns: Any, topic: str, recorder: Callable[..., Recorder]
+    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: Server
 ) -> None:
     function = recorder(topic)
     subscribe(sns, topic, "lambda", function.arn)
@@ -106,7 +107,10 @@ def test_one_record_per_invocation_and_message_structure(
         TopicArn=topic,
         PublishBatchRequestEntries=[{"Id": str(i), "Message": f"m{i}"} for i in range(3)],
     )
-    events = function.wait_events(4)
+    function.wait_events(4)
+    wait_drained(sns_server.endpoint)  # every delivery done: these are all there will be
+    events = function.events()
+    assert len(events) == 4
     assert all(len(e["Records"]) == 1 for e in events)
     messages = sorted(e["Records"][0]["Sns"]["Message"] for e in events)
     assert messages == ["for lambda", "m0", "m1", "m2"]
@@ -124,7 +128,7 @@ def test_signature_version_2(sns: Any, topic: str, recorder: Callable[..., Recor
 
 
 def test_filter_policy_on_message_attributes(
-    sns: Any, topic: str, recorder: Callable[..., Recorder]
+    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: Server
 ) -> None:
     function = recorder(topic)
     policy = {
@@ -157,14 +161,14 @@ def test_filter_policy_on_message_attributes(
         interests=("String.Array", '["rugby", "golf"]'),
     )
     publish("last", store=store, price=("Number", "101"), interests=("String", "golf"))
-    # filtering happens when Publish accepts: non-matching messages are never queued
-    events = function.wait_events(2)
+    function.wait_events(2)
+    wait_drained(sns_server.endpoint)  # every delivery done: the others were filtered out
+    events = function.events()
     assert sorted(e["Records"][0]["Sns"]["Message"] for e in events) == ["last", "match"]
-    assert len(function.events()) == 2
 
 
 def test_filter_policy_on_the_message_body(
-    sns: Any, topic: str, recorder: Callable[..., Recorder]
+    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: Server
 ) -> None:
     function = recorder(topic)
     policy = {"order": {"status": ["paid"], "total": [{"numeric": [">", 10]}]}}
@@ -181,16 +185,15 @@ def test_filter_policy_on_the_message_body(
     sns.publish(TopicArn=topic, Message=json.dumps({"order": {"status": "paid", "total": 5}}))
     sns.publish(TopicArn=topic, Message=json.dumps({"order": {"status": "paid", "total": 50}}))
     sns.publish(TopicArn=topic, Message=json.dumps({"order": {"status": "paid", "total": 11}}))
-    # filtering happens when Publish accepts: the non-matching messages were never queued, so
-    # once both matching ones arrived, these are all the function will see
-    events = function.wait_events(2)
+    function.wait_events(2)
+    wait_drained(sns_server.endpoint)  # every delivery done: the others were filtered out
+    events = function.events()
     totals = sorted(json.loads(e["Records"][0]["Sns"]["Message"])["order"]["total"] for e in events)
     assert totals == [11, 50]
-    assert len(function.events()) == 2
 
 
 def test_no_permission_means_no_invocation(
-    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: ServerProcess
+    sns: Any, topic: str, recorder: Callable[..., Recorder], sns_server: Server
 ) -> None:
     refused = recorder(None)  # no resource policy statement for sns.amazonaws.com
     other_topic = sns.create_topic(Name=f"{topic.rsplit(':', 1)[1]}-other")["TopicArn"]
@@ -208,6 +211,7 @@ def test_no_permission_means_no_invocation(
         what="both refusals logged",
     )
     assert "AccessDeniedException" in sns_server.log()
+    wait_drained(sns_server.endpoint)
     assert refused.events() == []
     assert wrong_source.events() == []
     sns.delete_topic(TopicArn=other_topic)

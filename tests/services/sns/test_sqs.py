@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parser.models import SnsNotificationModel
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import Recorder, receive_messages, wait_for
 from tests.services.sns.conftest import Queue, verify_signature
 
@@ -103,7 +103,7 @@ def test_failed_delivery_is_redriven_to_the_dead_letter_queue(
     assert function.events() == []
 
 
-def test_missing_queue_is_a_client_error(sns: Any, topic: str, sns_server: ServerProcess) -> None:
+def test_missing_queue_is_a_client_error(sns: Any, topic: str, sns_server: Server) -> None:
     missing = f"arn:aws:sqs:us-east-1:000000000000:gone-{uuid.uuid4().hex[:8]}"
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=missing)
     sns.publish(TopicArn=topic, Message="lost")

@@ -8,13 +8,13 @@ from typing import Any
 
 import boto3
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import ACCOUNT, REGION, client_options
 from tests.services.sns.conftest import error_of
 
 
 def test_a_topic_of_another_region_is_not_reachable(
-    sns: Any, topic: str, sns_server: ServerProcess
+    sns: Any, topic: str, sns_server: Server
 ) -> None:
     other = "eu-west-1" if REGION != "eu-west-1" else "us-west-2"
     elsewhere = boto3.client("sns", **client_options(sns_server.endpoint, region=other))

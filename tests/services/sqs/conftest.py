@@ -18,7 +18,7 @@ import botocore.session
 import pytest
 
 from lambdaport.services.sqs.wire import query_model_document
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, client_options
 
 if TYPE_CHECKING:
@@ -46,12 +46,12 @@ def query_session(models_dir: Path) -> boto3.Session:
 
 
 @pytest.fixture(scope="session")
-def sqs(server: ServerProcess) -> SQSClient:
+def sqs(server: Server) -> SQSClient:
     return sqs_client_for(server.endpoint)
 
 
 @pytest.fixture(scope="session")
-def sqs_query(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> SQSClient:
+def sqs_query(server: Server, tmp_path_factory: pytest.TempPathFactory) -> SQSClient:
     client = sqs_client_for(server.endpoint, query_session(tmp_path_factory.mktemp("models")))
     assert client.meta.service_model.protocol == "query"
     return client

@@ -16,7 +16,7 @@ from tests.services.sqs.conftest import form_post
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from lambdaport.testing.server import ServerProcess
+    from lambdaport.testing.server import Server
 
 NS = {"sqs": "http://queue.amazonaws.com/doc/2012-11-05/"}
 
@@ -74,7 +74,7 @@ def test_query_client_round_trip(sqs_query: SQSClient, sqs: SQSClient) -> None:
         sqs_query.delete_queue(QueueUrl=url)
 
 
-def test_query_client_errors(sqs_query: SQSClient, server: ServerProcess) -> None:
+def test_query_client_errors(sqs_query: SQSClient, server: Server) -> None:
     with pytest.raises(ClientError) as caught:
         sqs_query.get_queue_url(QueueName=f"missing-{uuid.uuid4().hex[:6]}")
     error: Any = caught.value.response["Error"]
@@ -96,7 +96,7 @@ def test_query_client_errors(sqs_query: SQSClient, server: ServerProcess) -> Non
     assert caught.value.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
 
 
-def test_raw_form_posts(sqs: SQSClient, server: ServerProcess) -> None:
+def test_raw_form_posts(sqs: SQSClient, server: Server) -> None:
     name = f"q-{uuid.uuid4().hex[:8]}"
     status, body = form_post(
         server.endpoint + "/",
@@ -161,7 +161,7 @@ def test_raw_form_posts(sqs: SQSClient, server: ServerProcess) -> None:
         sqs.delete_queue(QueueUrl=url)
 
 
-def test_raw_form_post_errors(server: ServerProcess) -> None:
+def test_raw_form_post_errors(server: Server) -> None:
     status, body = form_post(
         server.endpoint + "/", {"Action": "GetQueueUrl", "QueueName": "no-such-queue-x"}
     )

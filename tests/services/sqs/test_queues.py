@@ -16,10 +16,10 @@ from tests.services.sqs.conftest import MakeQueue, error_code
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from lambdaport.testing.server import ServerProcess
+    from lambdaport.testing.server import Server
 
 
-def test_create_get_url_and_delete(sqs: SQSClient, server: ServerProcess) -> None:
+def test_create_get_url_and_delete(sqs: SQSClient, server: Server) -> None:
     name = f"q-{uuid.uuid4().hex[:8]}"
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
     assert url == f"{server.endpoint}/{ACCOUNT}/{name}"
@@ -36,7 +36,7 @@ def test_create_get_url_and_delete(sqs: SQSClient, server: ServerProcess) -> Non
     )
 
 
-def test_queue_url_host_is_the_requests(server: ServerProcess) -> None:
+def test_queue_url_host_is_the_requests(server: Server) -> None:
     from tests.services.sqs.conftest import sqs_client_for
 
     client = sqs_client_for(server.endpoint.replace("127.0.0.1", "localhost"))
@@ -244,7 +244,7 @@ def test_purge(sqs: SQSClient, make_queue: MakeQueue) -> None:
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "after"
 
 
-def test_operations_on_a_missing_queue(sqs: SQSClient, server: ServerProcess) -> None:
+def test_operations_on_a_missing_queue(sqs: SQSClient, server: Server) -> None:
     url = f"{server.endpoint}/{ACCOUNT}/missing-{uuid.uuid4().hex[:6]}"
     with pytest.raises(sqs.exceptions.QueueDoesNotExist):
         sqs.send_message(QueueUrl=url, MessageBody="x")

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server, ServerProcess
 from tests.helpers import aws_json, receive_messages
 from tests.services.sqs.conftest import MakeQueue, sqs_client_for
 
@@ -22,7 +22,7 @@ AWS_CLI = Path(sys.executable).parent / "aws"
 
 
 def test_long_poll_returns_when_a_message_is_sent(
-    sqs: SQSClient, make_queue: MakeQueue, server: ServerProcess
+    sqs: SQSClient, make_queue: MakeQueue, server: Server
 ) -> None:
     url = make_queue()
     waiting = sqs_client_for(server.endpoint)  # its own connection
@@ -97,7 +97,7 @@ def test_queues_and_messages_survive_a_restart(tmp_path: Path) -> None:
         assert again["MessageId"] == ordered[0]["MessageId"]
 
 
-def test_aws_cli(server: ServerProcess) -> None:
+def test_aws_cli(server: Server) -> None:
     name = f"cli-{uuid.uuid4().hex[:8]}"
     url = aws_json(server.endpoint, "sqs", "create-queue", "--queue-name", name)["QueueUrl"]
     assert url.endswith(f"/{name}")

@@ -18,7 +18,7 @@ from tests.services.sqs.conftest import MakeQueue, error_of
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
-    from lambdaport.testing.server import ServerProcess
+    from lambdaport.testing.server import Server
 
 
 def _name() -> str:
@@ -121,7 +121,7 @@ def _every_operation(url: str) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_unknown_queue_on_every_operation(
-    sqs: SQSClient, sqs_query: SQSClient, server: ServerProcess
+    sqs: SQSClient, sqs_query: SQSClient, server: Server
 ) -> None:
     """As AWS: 400 ``AWS.SimpleQueueService.NonExistentQueue`` (``QueueDoesNotExist`` in the
     json protocol's ``__type``), worded differently by the query protocol."""
@@ -144,7 +144,7 @@ def test_unknown_queue_on_every_operation(
 
 
 def test_parameters_are_checked_before_the_queue_is_looked_up(
-    either: SQSClient, server: ServerProcess
+    either: SQSClient, server: Server
 ) -> None:
     url = f"{server.endpoint}/{ACCOUNT}/{_name()}"
     checks: list[tuple[str, dict[str, Any], str]] = [
