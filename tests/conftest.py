@@ -31,11 +31,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server started with ``--strict-auth``, for the tests of one module."""
     data_dir = tmp_path_factory.mktemp("strict") / "data"
-    with ServerProcess(data_dir, extra_args=("--strict-auth",)) as process:
-        yield process
+    with InProcessServer(data_dir, extra_args=("--strict-auth",)) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="session")

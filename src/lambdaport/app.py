@@ -72,9 +72,14 @@ def _unserved_protocol(service: str) -> ServiceProtocol | None:
 
 
 class LambdaportApp:
-    """The ASGI application: the gateway plus the lifespan of everything behind it."""
+    """The ASGI application: the gateway plus the lifespan of everything behind it.
 
-    def __init__(self, settings: Settings) -> None:
+    ``embedded``: served inside another program's process (``testing.inprocess``), so it
+    takes no role of the whole process: it is not the child subreaper of what functions
+    start (orphans of a killed keeper go to PID 1, not to the server).
+    """
+
+    def __init__(self, settings: Settings, *, embedded: bool = False) -> None:
         self._temp_dir: Path | None = None
         if settings.ephemeral:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="lambdaport-"))
@@ -103,7 +108,7 @@ class LambdaportApp:
                 data_dir=settings.data_dir,
                 cache_dir=settings.cache_dir,
                 keep_alive_s=settings.keep_alive_seconds,
-                adopt_orphans=True,
+                adopt_orphans=not embedded,
             ),
             self.logs,
             families,
@@ -293,5 +298,5 @@ class LambdaportApp:
                 return
 
 
-def create_app(settings: Settings) -> LambdaportApp:
-    return LambdaportApp(settings)
+def create_app(settings: Settings, *, embedded: bool = False) -> LambdaportApp:
+    return LambdaportApp(settings, embedded=embedded)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from lambdaport.testing.server import ServerProcess, zip_files
+from lambdaport.testing.server import Server, ServerProcess, zip_files
 from tests.gateway.wire import Reply, send
 from tests.helpers import ECHO, ROLE, Recorders, client_for, client_options
 
@@ -69,7 +69,7 @@ def _refused(reply: Reply, code: str = "AccessDeniedException") -> None:
 
 
 def test_foreign_origin_text_plain_post_creates_nothing(
-    server: ServerProcess, lambda_client: LambdaClient
+    server: Server, lambda_client: LambdaClient
 ) -> None:
     name = f"csrf-{uuid.uuid4().hex[:10]}"
     headers = {"Origin": FOREIGN, "Content-Type": "text/plain"}
@@ -80,7 +80,7 @@ def test_foreign_origin_text_plain_post_creates_nothing(
         lambda_client.get_function(FunctionName=name)
 
 
-def test_foreign_origin_runs_nothing(server: ServerProcess, recorders: Recorders) -> None:
+def test_foreign_origin_runs_nothing(server: Server, recorders: Recorders) -> None:
     recorder = recorders()
     path = f"/2015-03-31/functions/{recorder.name}/invocations"
     for origin in (FOREIGN, "null", "http://localhost.evil.example", "file://"):
@@ -124,7 +124,7 @@ SNS_SIGNED = (
     ids=["lambda", "sqs-json", "sqs-query", "sns", "s3", "internal"],
 )
 def test_refusals_speak_the_service_format(
-    server: ServerProcess, path: str, headers: dict[str, str], body: bytes, expected: bytes
+    server: Server, path: str, headers: dict[str, str], body: bytes, expected: bytes
 ) -> None:
     reply = send(server.port, "POST", path, {**headers, "Origin": FOREIGN}, body)
     assert reply.status == 403
@@ -134,7 +134,7 @@ def test_refusals_speak_the_service_format(
 @pytest.mark.parametrize(
     "host", ["evil.example", "evil.example:4566", "rebind.attacker.test.", "localhost.evil.example"]
 )
-def test_foreign_host_is_refused(server: ServerProcess, host: str) -> None:
+def test_foreign_host_is_refused(server: Server, host: str) -> None:
     _refused(send(server.port, "GET", "/_lambdaport/health", {"Host": host}))
     _refused(send(server.port, "GET", "/2015-03-31/functions", {"Host": host}))
     _refused(send(server.port, "GET", "/", {"Host": host}), "AccessDenied")  # S3
@@ -151,7 +151,7 @@ def test_foreign_host_is_refused(server: ServerProcess, host: str) -> None:
         "lambda.localhost.localstack.cloud:{port}",
     ],
 )
-def test_local_and_aws_hosts_are_answered(server: ServerProcess, host: str) -> None:
+def test_local_and_aws_hosts_are_answered(server: Server, host: str) -> None:
     reply = send(
         server.port, "GET", "/2015-03-31/functions", {"Host": host.format(port=server.port)}
     )
@@ -169,7 +169,7 @@ def test_local_and_aws_hosts_are_answered(server: ServerProcess, host: str) -> N
         "http://site.s3.localhost.localstack.cloud:4566",
     ],
 )
-def test_localhost_origins_work_with_cors_headers(server: ServerProcess, origin: str) -> None:
+def test_localhost_origins_work_with_cors_headers(server: Server, origin: str) -> None:
     reply = send(server.port, "GET", "/2015-03-31/functions", {"Origin": origin})
     assert reply.status == 200
     assert reply.headers["access-control-allow-origin"] == origin
@@ -177,7 +177,7 @@ def test_localhost_origins_work_with_cors_headers(server: ServerProcess, origin:
     assert "x-amzn-requestid" in reply.headers["access-control-expose-headers"]
 
 
-def test_preflight_is_answered_for_allowed_origins(server: ServerProcess) -> None:
+def test_preflight_is_answered_for_allowed_origins(server: Server) -> None:
     origin = "http://localhost:3000"
     headers = {
         "Origin": origin,
@@ -198,7 +198,7 @@ def test_preflight_is_answered_for_allowed_origins(server: ServerProcess) -> Non
 
 
 def test_cross_site_request_without_origin_only_reads_s3(
-    server: ServerProcess, s3: S3Client, bucket: str
+    server: Server, s3: S3Client, bucket: str
 ) -> None:
     sns: Any = boto3.client("sns", **client_options(server.endpoint))
     topic = f"img-{uuid.uuid4().hex[:10]}"
@@ -213,7 +213,7 @@ def test_cross_site_request_without_origin_only_reads_s3(
     assert (reply.status, reply.body) == (200, b"png")
 
 
-def test_s3_virtual_hosts_still_work(server: ServerProcess, s3: S3Client, bucket: str) -> None:
+def test_s3_virtual_hosts_still_work(server: Server, s3: S3Client, bucket: str) -> None:
     s3.put_object(Bucket=bucket, Key="k.txt", Body=b"hosted")
     for host in (
         f"{bucket}.s3.localhost:{server.port}",
@@ -229,7 +229,7 @@ def test_s3_virtual_hosts_still_work(server: ServerProcess, s3: S3Client, bucket
 
 
 def test_bucket_cors_configuration_answers_preflights(
-    server: ServerProcess, s3: S3Client, bucket: str
+    server: Server, s3: S3Client, bucket: str
 ) -> None:
     origin = "http://localhost:3000"
     rule: CORSRuleTypeDef = {

@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdaport.asgi import MAX_BODY
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server, ServerProcess
 from tests.conftest import MakeFunction
 from tests.gateway.wire import exchange
 from tests.helpers import client_options
@@ -108,7 +108,7 @@ def _chunks(size: int, total: int) -> bytes:
     return chunk * (total // size)
 
 
-def test_chunked_body_past_the_limit_is_413_before_it_ends(server: ServerProcess) -> None:
+def test_chunked_body_past_the_limit_is_413_before_it_ends(server: Server) -> None:
     head = _head(
         "POST",
         "/2015-03-31/functions",
@@ -129,7 +129,7 @@ def test_chunked_body_past_the_limit_is_413_before_it_ends(server: ServerProcess
 
 
 def test_chunked_body_under_the_limit_is_read_whole(
-    server: ServerProcess, make_function: MakeFunction
+    server: Server, make_function: MakeFunction
 ) -> None:
     name = make_function()
     payload = json.dumps({"big": "y" * 300_000}).encode()
@@ -149,7 +149,7 @@ def test_chunked_body_under_the_limit_is_read_whole(
     assert json.loads(reply.body) == json.loads(payload)
 
 
-def test_s3_xml_body_past_its_limit_is_refused_unread(server: ServerProcess, bucket: str) -> None:
+def test_s3_xml_body_past_its_limit_is_refused_unread(server: Server, bucket: str) -> None:
     # 21 MiB announced and none of it sent: refused on the announcement alone.
     head = _head("POST", f"/{bucket}?delete", server.port, Content_Length=str(21 << 20))
     reply = exchange(server.port, head, b"<Delete>", timeout=REPLY_WITHIN)
@@ -158,7 +158,7 @@ def test_s3_xml_body_past_its_limit_is_refused_unread(server: ServerProcess, buc
 
 
 def test_s3_aws_chunked_past_its_decoded_length_stops(
-    server: ServerProcess, s3: S3Client, bucket: str
+    server: Server, s3: S3Client, bucket: str
 ) -> None:
     head = _head(
         "PUT",

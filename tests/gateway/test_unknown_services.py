@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.gateway.wire import send
 from tests.helpers import client_options
 
@@ -23,7 +23,7 @@ def _signed(service: str) -> str:
 
 
 @pytest.mark.parametrize("signed", [False, True])
-def test_unknown_target_is_unknown_operation(server: ServerProcess, signed: bool) -> None:
+def test_unknown_target_is_unknown_operation(server: Server, signed: bool) -> None:
     headers = {"X-Amz-Target": "Nope.Op", "Content-Type": "application/x-amz-json-1.1"}
     if signed:
         headers["Authorization"] = _signed("nope")
@@ -48,7 +48,7 @@ def test_unknown_target_is_unknown_operation(server: ServerProcess, signed: bool
     ids=["json", "query"],
 )
 def test_unknown_signing_service_is_403(
-    server: ServerProcess, service: str, content_type: str, body: bytes, code: bytes
+    server: Server, service: str, content_type: str, body: bytes, code: bytes
 ) -> None:
     headers = {"Authorization": _signed(service), "Content-Type": content_type}
     reply = send(server.port, "POST", "/", headers, body)
@@ -57,7 +57,7 @@ def test_unknown_signing_service_is_403(
     assert b"Credential should be scoped to correct service" in reply.body
 
 
-def test_unknown_service_host_unsigned_is_400(server: ServerProcess) -> None:
+def test_unknown_service_host_unsigned_is_400(server: Server) -> None:
     headers = {
         "Host": "nosuchservice.us-east-1.amazonaws.com",
         "Content-Type": "application/x-www-form-urlencoded",
@@ -67,7 +67,7 @@ def test_unknown_service_host_unsigned_is_400(server: ServerProcess) -> None:
     assert b"<Code>InvalidAction</Code>" in reply.body
 
 
-def test_gaps_of_lambdaport_stay_501(server: ServerProcess) -> None:
+def test_gaps_of_lambdaport_stay_501(server: Server) -> None:
     # AppFlow: an AWS service served neither by lambdaport nor by the moto tail.
     appflow = boto3.client("appflow", **client_options(server.endpoint))
     with pytest.raises(ClientError) as excinfo:

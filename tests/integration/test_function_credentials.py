@@ -12,7 +12,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess, zip_files
+from lambdaport.testing.inprocess import InProcessServer
+from lambdaport.testing.server import Server, zip_files
 from tests.helpers import client_for, client_options, wait_active
 
 if TYPE_CHECKING:
@@ -37,9 +38,9 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def strict_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("strict") / "data"
-    with ServerProcess(data_dir, extra_args=("--strict-auth",)) as server:
+    with InProcessServer(data_dir, extra_args=("--strict-auth",)) as server:
         yield server
 
 
@@ -65,21 +66,21 @@ def _queue_made_by_a_function(client: LambdaClient, account: str) -> dict[str, o
         client.delete_function(FunctionName=name)
 
 
-def test_a_function_calls_aws_in_its_own_account(server: ServerProcess) -> None:
+def test_a_function_calls_aws_in_its_own_account(server: Server) -> None:
     body = _queue_made_by_a_function(client_for(server.endpoint, ACCOUNT), ACCOUNT)
     assert body["access_key"] == ACCOUNT
     assert body["session_token"] is True
 
 
-def test_the_default_account_keeps_its_own_calls(server: ServerProcess) -> None:
+def test_the_default_account_keeps_its_own_calls(server: Server) -> None:
     _queue_made_by_a_function(client_for(server.endpoint), "000000000000")
 
 
-def test_a_function_s_credentials_pass_strict_auth(strict_server: ServerProcess) -> None:
+def test_a_function_s_credentials_pass_strict_auth(strict_server: Server) -> None:
     _queue_made_by_a_function(client_for(strict_server.endpoint, ACCOUNT), ACCOUNT)
 
 
-def test_strict_auth_refuses_another_secret(strict_server: ServerProcess) -> None:
+def test_strict_auth_refuses_another_secret(strict_server: Server) -> None:
     """What makes the test above mean something: the secret is checked."""
     options = client_options(strict_server.endpoint, access_key=ACCOUNT)
     sqs = boto3.client("sqs", **{**options, "aws_secret_access_key": "not-the-secret"})

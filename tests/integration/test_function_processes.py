@@ -175,15 +175,17 @@ def _parent(pid: int) -> int:
         return int(stat.read().rpartition(")")[2].split()[1])
 
 
-def test_processes_left_by_a_killed_keeper_are_killed_by_the_server(
-    make_function: MakeFunction, lambda_client: LambdaClient, tmp_path: Path
-) -> None:
-    name = make_function(LEAVER)
-    pids = _leave_processes(lambda_client, name, tmp_path / "pids.json")
-    worker = _parent(pids[0])  # the Popen child's parent
-    keeper = _parent(worker)
-    os.kill(keeper, signal.SIGKILL)  # the environment's keeper, killed outright
-    _wait_all_gone([worker, *pids])
+def test_processes_left_by_a_killed_keeper_are_killed_by_the_server(tmp_path: Path) -> None:
+    """The server process adopts them as the child subreaper (an in-process server does not
+    take that role of the test process)."""
+    with ServerProcess(tmp_path / "data") as server:
+        client = client_for(server.endpoint)
+        name = create_function(client, LEAVER)
+        pids = _leave_processes(client, name, tmp_path / "pids.json")
+        worker = _parent(pids[0])  # the Popen child's parent
+        keeper = _parent(worker)
+        os.kill(keeper, signal.SIGKILL)  # the environment's keeper, killed outright
+        _wait_all_gone([worker, *pids])
 
 
 def test_reaping_an_idle_environment_kills_what_it_started(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from lambdaport.lambda_.code import HOT_RELOAD_FILE_LIMIT
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import ROLE, wait_active, wait_for
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ HEALTH_DEADLINE_S = 10.0  # generous: a stalled loop would miss it, a loaded mac
 
 
 def test_health_answers_while_a_large_tree_is_watched(
-    lambda_client: LambdaClient, server: ServerProcess, tmp_path: Path
+    lambda_client: LambdaClient, server: Server, tmp_path: Path
 ) -> None:
     code = tmp_path / "large"
     for directory in range(200):

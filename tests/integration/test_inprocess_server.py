@@ -1,11 +1,13 @@
 """``InProcessServer``: the ASGI app on a thread of this process, with ``ServerProcess``'s
-interface. It serves functions and services, and once stopped nothing of it is left: not its
-port, thread, zygotes or workers, signal handlers, logger levels, working directory or
-environment. Two at once keep their own logs; one that cannot start says why and leaves
-nothing; a process the server's thread started and left is named and killed."""
+interface. It serves functions and services without taking this process's signals or
+orphans (the child subreaper), and once stopped nothing of it is left: not its port, thread,
+zygotes or workers, logger levels, working directory or environment. Two at once keep their
+own logs; one that cannot start says why and leaves nothing; a process the server's thread
+started and left is named and killed."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -25,11 +27,20 @@ from tests.runtime.conftest import pid_exists
 
 PID_SOURCE = "import os\ndef handler(event, context):\n    return os.getpid()\n"
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP)
+PR_GET_CHILD_SUBREAPER = 37
+
+
+def child_subreaper() -> int:
+    """This process's PR_GET_CHILD_SUBREAPER (1: orphans below it are re-parented to it)."""
+    value = ctypes.c_int(0)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(value), 0, 0, 0)
+    return value.value
 
 
 def process_state() -> dict[str, object]:
     """What this process shares with an in-process server."""
     return {
+        "subreaper": child_subreaper(),
         "signals": {sig: signal.getsignal(sig) for sig in SIGNALS},
         "cwd": os.getcwd(),
         "environ": dict(os.environ),
@@ -73,7 +84,9 @@ def test_serves_then_leaves_nothing_behind(tmp_path: Path) -> None:
         lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
         wait_drained(server.endpoint)
         assert pending_work(server.endpoint)["asyncEvents"] == 0
-        assert process_state()["signals"] == before["signals"]  # none taken while serving
+        serving = process_state()
+        assert serving["signals"] == before["signals"]  # none taken while serving
+        assert serving["subreaper"] == before["subreaper"]  # nor the orphans of this process
     assert refused(server.port)
     assert not pid_exists(worker)
     assert children_in_other_sessions() <= children_before

@@ -22,7 +22,7 @@ from xml.etree import ElementTree
 import boto3
 import pytest
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import (
     aws_json,
     client_for,
@@ -41,7 +41,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 
 
 @pytest.fixture(scope="module")
-def lambda_client(strict_server: ServerProcess) -> LambdaClient:
+def lambda_client(strict_server: Server) -> LambdaClient:
     return client_for(strict_server.endpoint)
 
 
@@ -71,7 +71,7 @@ def query_error(body: bytes) -> tuple[str, str, str]:
     ],
 )
 def test_unsigned_query_requests_get_their_services_403(
-    strict_server: ServerProcess, form: str, namespace: str
+    strict_server: Server, form: str, namespace: str
 ) -> None:
     status, _, body = http_call("POST", strict_server.endpoint + "/", form.encode(), FORM)
     assert status == 403, body
@@ -84,7 +84,7 @@ def test_unsigned_query_requests_get_their_services_403(
     assert (status, query_error(body)[1]) == (403, "MissingAuthenticationToken")
 
 
-def test_unsigned_json_requests_and_unsigned_operations(strict_server: ServerProcess) -> None:
+def test_unsigned_json_requests_and_unsigned_operations(strict_server: Server) -> None:
     headers = {"Content-Type": "application/x-amz-json-1.1"}
     status, _, body = http_call(
         "POST",
@@ -117,7 +117,7 @@ def test_unsigned_json_requests_and_unsigned_operations(strict_server: ServerPro
 
 
 def test_signatures_dated_more_than_15_minutes_off_are_refused(
-    strict_server: ServerProcess,
+    strict_server: Server,
 ) -> None:
     now = datetime.now(UTC)
     stamp = r"(\d{8}T\d{6}Z)"
@@ -155,7 +155,7 @@ def test_signatures_dated_more_than_15_minutes_off_are_refused(
     assert send_aws(fresh)[0] == 200
 
 
-def test_presigned_sts_urls_are_verified(strict_server: ServerProcess) -> None:
+def test_presigned_sts_urls_are_verified(strict_server: Server) -> None:
     """The presigned GetCallerIdentity URL EKS tokens are made of."""
     sts = boto3.client("sts", **client_options(strict_server.endpoint))
     url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
@@ -167,7 +167,7 @@ def test_presigned_sts_urls_are_verified(strict_server: ServerProcess) -> None:
     assert (status, query_error(body)[1]) == (403, "SignatureDoesNotMatch")
 
 
-def test_internal_endpoints_need_the_token_or_a_signature(strict_server: ServerProcess) -> None:
+def test_internal_endpoints_need_the_token_or_a_signature(strict_server: Server) -> None:
     token_file = strict_server.data_dir / "auth-token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     token = token_file.read_text().strip()
@@ -184,7 +184,7 @@ def test_internal_endpoints_need_the_token_or_a_signature(strict_server: ServerP
 
 
 def test_cli_reads_the_token_of_its_data_dir(
-    strict_server: ServerProcess, lambda_client: LambdaClient, tmp_path: Path
+    strict_server: Server, lambda_client: LambdaClient, tmp_path: Path
 ) -> None:
     name = create_function(lambda_client, "def handler(e, c):\n    print('strict-line')\n")
     lambda_client.invoke(FunctionName=name)
@@ -220,7 +220,7 @@ def _replace_query(url: str, name: str, value: str) -> str:
 
 
 def test_code_location_is_presigned_for_ten_minutes(
-    strict_server: ServerProcess, lambda_client: LambdaClient
+    strict_server: Server, lambda_client: LambdaClient
 ) -> None:
     name = create_function(lambda_client, "def handler(e, c):\n    return 1\n")
     other = create_function(lambda_client, "def handler(e, c):\n    return 2\n")

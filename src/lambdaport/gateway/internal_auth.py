@@ -6,8 +6,8 @@ With ``--strict-auth`` the endpoints that reveal data (``/_lambdaport/logs``,
 signature. ``Code.Location`` is a URL presigned S3's way for 10 minutes, as AWS's is, by
 lambdaport itself: access key ``lambdaport``, the token as its secret, so nobody else can
 mint one and it opens that one package only. Health stays open, and so does the drain
-(``/_lambdaport/drain``: the same counts), as do SNS's endpoints
-(certificate, SubscribeURL and UnsubscribeURL are public on AWS too).
+(``/_lambdaport/drain``: the same counts), as do SNS's endpoints (certificate, SubscribeURL
+and UnsubscribeURL are public on AWS too).
 """
 
 from __future__ import annotations

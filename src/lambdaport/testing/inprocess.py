@@ -13,13 +13,15 @@ What the server shares with the process that runs it, and how nothing leaks:
   from scratch. A server that needs its own environment or directory is a ``ServerProcess``.
 - processes: zygotes and custom runtimes are children of the server's thread; ``stop()``
   returns once the lifespan shutdown stopped them, and fails naming any that is left (after
-  killing it).
+  killing it). The server does not make this process the child subreaper of what functions
+  start (``create_app(embedded=True)``): the orphans of a killed keeper are not its to kill.
 - logging: the ``lambdaport`` and ``uvicorn`` loggers at INFO while a server runs (restored
   after the last one stops); each server writes its own records to its log file (a context
-  variable marks the server's thread and the tasks and ``to_thread`` calls it starts).
+  variable marks the server's thread and the tasks and ``to_thread`` calls it starts; the
+  records of executor threads, which carry no mark, go to every running server's log).
 
 What needs a process of its own stays a ``ServerProcess``: kill -9, a restart on the same
-data dir, a server's death, signals, another environment.
+data dir, a server's death, signals, another environment, the adoption of orphans.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ class InProcessServer(Running):
 
     async def _serve(self, settings: Settings, listener: socket.socket) -> None:
         # Built on the server's thread: the store's SQLite connections belong to it.
-        self.app = create_app(settings)
+        self.app = create_app(settings, embedded=True)  # not this process's subreaper
         config = uvicorn.Config(
             self.app,
             lifespan="on",
@@ -202,14 +204,19 @@ def _listen(port: int) -> socket.socket:
 
 
 class _OwnRecords(logging.Filter):
-    """Only the records of one server (of its thread, and the tasks and threads it starts)."""
+    """The records of one server: of its thread and the tasks and ``to_thread`` calls it
+    starts. Executors' worker threads carry no mark (``run_in_executor`` copies no context):
+    theirs go to every running server's log. The main thread's are the test's own."""
 
     def __init__(self, server: InProcessServer) -> None:
         super().__init__()
         self._server = server
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return _serving.get() is self._server
+        owner = _serving.get()
+        if owner is None:
+            return record.thread != threading.main_thread().ident
+        return owner is self._server
 
 
 def _open_log(path: Path, server: InProcessServer) -> logging.Handler:

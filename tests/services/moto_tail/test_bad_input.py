@@ -12,7 +12,7 @@ import pytest
 
 from lambdaport.app import OWN_SERVICES
 from lambdaport.services.moto_tail.catalog import MOTO_APPS
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.services.moto_tail.probes import FORM, Answer, Probe, Service, send, shows_traceback
 
 # How each kind of service words a request the model refuses (see moto_tail/protocol.py).
@@ -31,7 +31,7 @@ def assert_readable_client_error(answer: Answer) -> None:
 
 
 @pytest.mark.parametrize("name", tail_services())
-def test_unknown_operation_is_a_client_error(server: ServerProcess, name: str) -> None:
+def test_unknown_operation_is_a_client_error(server: Server, name: str) -> None:
     service = Service(name)
 
     answer = send(server.endpoint, service.unknown_operation(), service.protocol)
@@ -45,7 +45,7 @@ def test_unknown_operation_is_a_client_error(server: ServerProcess, name: str) -
 
 
 @pytest.mark.parametrize("name", tail_services())
-def test_missing_required_members_are_refused(server: ServerProcess, name: str) -> None:
+def test_missing_required_members_are_refused(server: Server, name: str) -> None:
     service = Service(name)
     operation, incomplete = service.operation_with_required_input()
 
@@ -59,7 +59,7 @@ def test_missing_required_members_are_refused(server: ServerProcess, name: str) 
     assert (answer.status, answer.code in REFUSALS) == (400, True), answer.body[:300]
 
 
-def test_a_missing_member_is_named_as_dynamodb_names_it(server: ServerProcess) -> None:
+def test_a_missing_member_is_named_as_dynamodb_names_it(server: Server) -> None:
     service = Service("dynamodb")
 
     answer = send(server.endpoint, service.call("DeleteTable", b"{}"), service.protocol)
@@ -84,7 +84,7 @@ def test_a_missing_member_is_named_as_dynamodb_names_it(server: ServerProcess) -
 )
 @pytest.mark.parametrize("body", [b"{not json", b'["a", "list"]', b'"text"', b"\xff\xfe"])
 def test_json_that_is_not_an_object_is_a_serialization_error(
-    server: ServerProcess, name: str, operation: str, body: bytes
+    server: Server, name: str, operation: str, body: bytes
 ) -> None:
     service = Service(name)
 
@@ -94,7 +94,7 @@ def test_json_that_is_not_an_object_is_a_serialization_error(
     assert not shows_traceback(answer.body)
 
 
-def test_a_member_of_the_wrong_type_is_a_serialization_error(server: ServerProcess) -> None:
+def test_a_member_of_the_wrong_type_is_a_serialization_error(server: Server) -> None:
     service = Service("dynamodb")
     probe = service.call("DescribeTable", b'{"TableName": ["not", "a", "string"]}')
 
@@ -108,7 +108,7 @@ def test_a_member_of_the_wrong_type_is_a_serialization_error(server: ServerProce
     [("apigatewayv2", "CreateApi"), ("appsync", "CreateGraphqlApi"), ("efs", "CreateFileSystem")],
 )
 def test_rest_json_body_that_is_not_json_is_refused(
-    server: ServerProcess, name: str, operation: str
+    server: Server, name: str, operation: str
 ) -> None:
     service = Service(name)
 
@@ -124,7 +124,7 @@ def test_rest_json_body_that_is_not_json_is_refused(
     [("route53", "CreateHostedZone"), ("cloudfront", "CreateDistribution")],
 )
 def test_xml_body_that_is_not_xml_is_malformed_input(
-    server: ServerProcess, name: str, operation: str
+    server: Server, name: str, operation: str
 ) -> None:
     service = Service(name)
     probe = service.call(operation, b"<CreateHostedZoneRequest><Name>unclosed")
@@ -135,7 +135,7 @@ def test_xml_body_that_is_not_xml_is_malformed_input(
     assert answer.body.startswith(b'<?xml version="1.0" encoding="UTF-8"?><ErrorResponse')
 
 
-def test_query_body_that_is_not_text_is_malformed(server: ServerProcess) -> None:
+def test_query_body_that_is_not_text_is_malformed(server: Server) -> None:
     service = Service("iam")
     form = b"Action=CreateRole&Version=2010-05-08&RoleName=\xff\xfe"
     probe = Probe("POST", "/", {**service.auth, "content-type": FORM}, form)
@@ -145,7 +145,7 @@ def test_query_body_that_is_not_text_is_malformed(server: ServerProcess) -> None
     assert (answer.status, answer.code) == (400, "MalformedQueryString")
 
 
-def test_query_services_name_the_refused_member(server: ServerProcess) -> None:
+def test_query_services_name_the_refused_member(server: Server) -> None:
     service = Service("iam")
     probe = service.call("GetRole", b"&RoleName=not%20a%20role%20name")
 
@@ -159,7 +159,7 @@ def test_query_services_name_the_refused_member(server: ServerProcess) -> None:
 
 
 def test_cloudwatch_query_answers_a_missing_member_with_missing_parameter(
-    server: ServerProcess,
+    server: Server,
 ) -> None:
     service = Service("cloudwatch")
     form = b"Action=GetMetricStatistics&Version=2010-08-01&Namespace=app"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import client_options, wait_for
 from tests.services.moto_tail.conftest import AwsClient
 
@@ -20,7 +20,7 @@ PORTAL = f"{WORKSPACES_WEB}:portal/0f6b4d5e-1111-2222-3333-444455556666"
 SETTINGS = f"{WORKSPACES_WEB}:browserSettings/0f6b4d5e-9999-8888-7777-666655554444"
 
 
-def unvalidated(server: ServerProcess, service: str) -> Any:
+def unvalidated(server: Server, service: str) -> Any:
     """A boto3 client that sends what it is given (no client-side parameter validation)."""
     options = client_options(server.endpoint, parameter_validation=False)
     return boto3.client(service, **options)  # type: ignore[call-overload]
@@ -32,7 +32,7 @@ def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[int, str, str]:
     return response["ResponseMetadata"]["HTTPStatusCode"], error["Code"], error["Message"]
 
 
-def test_ec2_answers_a_missing_parameter_as_ec2(server: ServerProcess) -> None:
+def test_ec2_answers_a_missing_parameter_as_ec2(server: Server) -> None:
     with pytest.raises(ClientError) as raised:
         unvalidated(server, "ec2").run_instances(MaxCount=1)
     assert error_of(raised) == (
@@ -42,7 +42,7 @@ def test_ec2_answers_a_missing_parameter_as_ec2(server: ServerProcess) -> None:
     )
 
 
-def test_route53_refuses_a_long_id_with_invalid_input(server: ServerProcess) -> None:
+def test_route53_refuses_a_long_id_with_invalid_input(server: Server) -> None:
     with pytest.raises(ClientError) as raised:
         unvalidated(server, "route53").get_hosted_zone(Id="Z" * 40)
     status, code, message = error_of(raised)
@@ -52,7 +52,7 @@ def test_route53_refuses_a_long_id_with_invalid_input(server: ServerProcess) -> 
     )
 
 
-def test_an_empty_name_is_refused_before_moto(server: ServerProcess) -> None:
+def test_an_empty_name_is_refused_before_moto(server: Server) -> None:
     with pytest.raises(ClientError) as raised:
         unvalidated(server, "iam").get_role(RoleName="")
     assert error_of(raised) == (
@@ -73,7 +73,7 @@ def test_an_operation_moto_has_no_route_for_is_not_implemented(aws: AwsClient) -
 
 
 def test_a_crash_inside_moto_is_an_internal_failure_with_the_traceback_in_the_log(
-    server: ServerProcess, aws: AwsClient
+    server: Server, aws: AwsClient
 ) -> None:
     # moto looks the browser settings up with a plain dict index: KeyError for a missing one.
     with pytest.raises(ClientError) as raised:

@@ -21,7 +21,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from lambdaport.testing.server import ServerProcess
+from lambdaport.testing.server import Server
 from tests.helpers import REGION, client_options, http_call, send_aws, signed_at
 from tests.services.s3.conftest import empty_bucket
 from tests.services.s3.forms import multipart_form
@@ -33,14 +33,14 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
 @pytest.fixture(scope="module")
-def signed(strict_server: ServerProcess) -> S3Client:
+def signed(strict_server: Server) -> S3Client:
     """SigV4 for requests and presigned URLs alike (boto3 presigns with SigV2 unless told)."""
     options = client_options(strict_server.endpoint, signature_version="s3v4")
     return boto3.client("s3", **options)
 
 
 @pytest.fixture(scope="module")
-def sigv2(strict_server: ServerProcess) -> S3Client:
+def sigv2(strict_server: Server) -> S3Client:
     options = client_options(
         strict_server.endpoint, signature_version="s3", s3={"addressing_style": "path"}
     )
@@ -82,7 +82,7 @@ def make_public(s3: S3Client, bucket: str) -> None:
 
 
 def test_unsigned_requests_are_refused_by_default(
-    strict_server: ServerProcess, signed: S3Client, bucket: str
+    strict_server: Server, signed: S3Client, bucket: str
 ) -> None:
     signed.put_object(Bucket=bucket, Key="private.txt", Body=b"secret")
     for method, path, body in (
@@ -107,7 +107,7 @@ def test_unsigned_requests_are_refused_by_default(
 
 
 def test_public_acls_open_what_they_grant(
-    strict_server: ServerProcess, signed: S3Client, bucket: str
+    strict_server: Server, signed: S3Client, bucket: str
 ) -> None:
     make_public(signed, bucket)
     signed.put_object(Bucket=bucket, Key="shared.txt", Body=b"hello", ACL="public-read")
@@ -138,7 +138,7 @@ def test_public_acls_open_what_they_grant(
 
 
 def test_bucket_policy_allows_and_explicit_deny_wins(
-    strict_server: ServerProcess, signed: S3Client, bucket: str
+    strict_server: Server, signed: S3Client, bucket: str
 ) -> None:
     signed.delete_public_access_block(Bucket=bucket)
     policy = {
@@ -187,7 +187,7 @@ def test_bucket_policy_allows_and_explicit_deny_wins(
 
 
 def test_sigv4_presigned_urls_are_verified(
-    strict_server: ServerProcess, signed: S3Client, bucket: str
+    strict_server: Server, signed: S3Client, bucket: str
 ) -> None:
     signed.put_object(Bucket=bucket, Key="a b/ü.txt", Body=b"A")
     signed.put_object(Bucket=bucket, Key="other.txt", Body=b"B")
@@ -228,7 +228,7 @@ def test_sigv4_presigned_urls_are_verified(
 
 
 def test_sigv2_headers_and_presigned_urls_are_verified(
-    strict_server: ServerProcess, sigv2: S3Client, bucket: str
+    strict_server: Server, sigv2: S3Client, bucket: str
 ) -> None:
     sigv2.put_object(Bucket=bucket, Key="v2 key+ü.txt", Body=b"V2", Metadata={"a": "b"})
     assert sigv2.get_object(Bucket=bucket, Key="v2 key+ü.txt")["Body"].read() == b"V2"
@@ -272,9 +272,7 @@ def test_sigv2_headers_and_presigned_urls_are_verified(
     assert (status, error_of(body)["Message"]) == (403, "Request has expired")
 
 
-def test_sigv2_virtual_host_signs_the_bucket_path(
-    strict_server: ServerProcess, bucket: str
-) -> None:
+def test_sigv2_virtual_host_signs_the_bucket_path(strict_server: Server, bucket: str) -> None:
     options = client_options(
         f"http://s3.localhost:{strict_server.port}",
         signature_version="s3",
@@ -294,7 +292,7 @@ def test_sigv2_virtual_host_signs_the_bucket_path(
 
 
 def test_request_dated_more_than_15_minutes_off_is_too_skewed(
-    strict_server: ServerProcess, bucket: str
+    strict_server: Server, bucket: str
 ) -> None:
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
     request = signed_at(
@@ -336,7 +334,7 @@ def test_request_dated_more_than_15_minutes_off_is_too_skewed(
 
 
 def test_post_policy_signatures_are_verified(
-    strict_server: ServerProcess, signed: S3Client, sigv2: S3Client, bucket: str
+    strict_server: Server, signed: S3Client, sigv2: S3Client, bucket: str
 ) -> None:
     for client in (signed, sigv2):
         post = client.generate_presigned_post(
@@ -415,9 +413,7 @@ def _signed_chunks(
     return headers, body
 
 
-def test_signed_chunks_are_verified(
-    strict_server: ServerProcess, signed: S3Client, bucket: str
-) -> None:
+def test_signed_chunks_are_verified(strict_server: Server, signed: S3Client, bucket: str) -> None:
     url = f"{strict_server.endpoint}/{bucket}/chunked.bin"
     chunks = [b"a" * 8192, b"bcd" * 100, b"tail"]
     headers, body = _signed_chunks(url, chunks)
