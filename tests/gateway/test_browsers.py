@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from lambdaport.testing.inprocess import InProcessServer
 from lambdaport.testing.server import Server, ServerProcess, zip_files
 from tests.gateway.wire import Reply, send
 from tests.helpers import ECHO, ROLE, Recorders, client_for, client_options
@@ -42,14 +43,14 @@ def _create_function_body(name: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """Origins added in lambdaport.toml (a list), hosts by the --allowed-hosts flag."""
     root = tmp_path_factory.mktemp("configured")
     config = root / "lambdaport.toml"
     config.write_text('allowed_origins = ["https://app.example.test", "https://*.preview.test"]\n')
     args = ("--config", str(config), "--allowed-hosts", "lambdaport.test,*.dev.test")
-    with ServerProcess(root / "data", extra_args=args) as process:
-        yield process
+    with InProcessServer(root / "data", extra_args=args) as in_process:
+        yield in_process
 
 
 @pytest.fixture(scope="module")
@@ -284,7 +285,7 @@ def test_bucket_cors_configuration_answers_preflights(
     assert star.headers["access-control-allow-origin"] == "*"
 
 
-def test_allowed_origins_and_hosts_add_to_the_defaults(configured: ServerProcess) -> None:
+def test_allowed_origins_and_hosts_add_to_the_defaults(configured: Server) -> None:
     port = configured.port
     for origin in ("https://app.example.test", "https://pr-12.preview.test", "http://localhost:1"):
         reply = send(port, "GET", "/2015-03-31/functions", {"Origin": origin})

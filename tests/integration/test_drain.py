@@ -1,7 +1,8 @@
-"""``lambdaport.testing.wait_drained`` (the plugin's ``lambdaport_drain``) against a real
-server: it waits while an async event runs and while an SNS delivery is held by its endpoint,
-and returns once they are done; what a drained async invocation set off (a Logs subscription
-invoking a second function) has run when it returns."""
+"""The drain (``GET /_lambdaport/drain``; ``lambdaport.testing.wait_drained``, the plugin's
+``lambdaport_drain``) against a real server: it waits while an async event runs and while an
+SNS delivery is held by its endpoint, and returns once they are done; what a drained async
+invocation set off (a Logs subscription invoking a second function) has run when it returns.
+One request waits on the server; a bad timeout is a 400; it is open under --strict-auth."""
 
 from __future__ import annotations
 
@@ -170,3 +171,13 @@ def test_what_an_async_event_set_off_has_run(drain_server: Server, tmp_path: Pat
         lam.invoke(FunctionName=a, InvocationType="Event", Payload=b"42")
         wait_drained(drain_server.endpoint, timeout=60)
         assert len(b.events()) == 1
+
+
+def test_the_drain_is_open_under_strict_auth_as_health_is(strict_server: Server) -> None:
+    """Counts only, as the health document shows them; the logs need the data dir's token."""
+    status, answer = drain(strict_server.endpoint, "timeout=0")
+    assert (status, answer["drained"]) == (200, True)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{strict_server.endpoint}/_lambdaport/logs?function=x", timeout=10)
+    assert refused.value.code == 403
+    refused.value.close()

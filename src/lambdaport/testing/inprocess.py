@@ -136,12 +136,14 @@ class InProcessServer(Running):
             timeout_graceful_shutdown=5,
         )
         server = self._server = _Server(config, self._started)
-        await server.serve(sockets=[listener])
+        try:
+            await server.serve(sockets=[listener])
+        finally:  # also when the start failed half-way (uvicorn runs no shutdown then)
+            # Zygotes and custom runtimes are started from this thread: none may outlive it.
+            left = await asyncio.to_thread(end_children_of, threading.get_native_id())
         lifespan = server.lifespan
         if lifespan.startup_failed or lifespan.shutdown_failed or lifespan.error_occurred:
             raise RuntimeError("the lifespan failed")
-        # Zygotes and custom runtimes are started from this thread: none may outlive it.
-        left = await asyncio.to_thread(end_children_of, threading.get_native_id())
         if left:
             raise RuntimeError(f"processes the server started outlived it (killed now): {left}")
 
