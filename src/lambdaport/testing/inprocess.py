@@ -124,7 +124,7 @@ class InProcessServer(Running):
             self._started.set()
 
     async def _serve(self, settings: Settings, listener: socket.socket) -> None:
-        # Built on the server's thread: the store's SQLite connections belong to it.
+        # Built on the server's thread, beside the loop it runs on, as `lambdaport up` builds it.
         self.app = create_app(settings, embedded=True)  # not this process's subreaper
         config = uvicorn.Config(
             self.app,
