@@ -128,10 +128,11 @@ def _reap(worker: int) -> dict[str, Any] | None:
 
 
 def _wait_for_end(worker: int) -> dict[str, Any] | None:
-    """Until the worker exits (its status) or the keeper is told to stop (None)."""
+    """Until the worker exits (its status) or the keeper is told to stop (None, unless the
+    worker had already exited: a SIGCHLD pending beside the SIGTERM keeps its real status)."""
     while True:
         if signal.sigwait(_SIGNALS) == signal.SIGTERM:
-            return None
+            return _reap(worker)
         status = _reap(worker)
         if status is not None:
             return status
