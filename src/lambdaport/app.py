@@ -29,6 +29,7 @@ from lambdaport.invoke.asynchronous import (
     Destinations,
     LambdaTarget,
 )
+from lambdaport.invoke.triggers import PushTriggers
 from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.api import LambdaApi
@@ -51,6 +52,8 @@ from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
 from lambdaport.services.logs.wire import LogsProtocol
 from lambdaport.services.moto_tail import MotoTail
+from lambdaport.services.moto_tail.cognito import PreSignUp
+from lambdaport.services.moto_tail.durability import MotoDurability
 from lambdaport.services.s3 import build_s3
 from lambdaport.services.sns import ROUTE_PREFIX as SNS_ROUTE_PREFIX
 from lambdaport.services.sns import SnsService
@@ -187,8 +190,13 @@ class LambdaportApp:
         }
         services["s3"] = self.s3.endpoint
         services["sqs"] = self.sqs.endpoint
-        # Every other AWS service moto serves, in memory, behind the same gateway.
-        self.moto_tail = MotoTail(strict_auth=settings.strict_auth)
+        # Every other AWS service moto serves, behind the same gateway: its state journaled
+        # and snapshotted in the data dir (in memory only with --ephemeral); hooks around
+        # moto's operations registered here, one per (client, operation).
+        durability = None if settings.ephemeral else MotoDurability(settings.data_dir / "moto")
+        self.moto_tail = MotoTail(strict_auth=settings.strict_auth, durability=durability)
+        pre_sign_up = PreSignUp(self.moto_tail.engine, PushTriggers(self.invoker.invoke))
+        self.moto_tail.hooks.register("cognito-idp", "SignUp", pre_sign_up.hook())
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
         # What a drain (GET /_lambdaport/drain) waits for; ESM pollers add their counter here.
@@ -241,6 +249,9 @@ class LambdaportApp:
         }
 
     async def startup(self) -> None:
+        # moto's state back first, alone: its replay moves the process's clock.
+        if self.moto_tail.must_recover:
+            await self.moto_tail.start()
         # The node-local caches of the store's documents, before anything is served.
         await self.registry.load()
         await self.registry.activate_all()
@@ -252,7 +263,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
-        self._tasks.append(asyncio.create_task(self.moto_tail.start()))
+        self._tasks.append(asyncio.create_task(self.moto_tail.start()))  # at once if done
         self.logs.start()
         await self.sns.start()
 

@@ -87,7 +87,8 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     TriggerStatus(
         "Amazon Cognito",
         State.CONTROL_PLANE,
-        "user pool Lambda triggers are kept, not invoked",
+        "PreSignUp is invoked (a failing function refuses the sign-up); the other user pool "
+        "triggers are kept, not invoked",
         ("cognito-idp", "cognito-identity"),
     ),
     TriggerStatus(

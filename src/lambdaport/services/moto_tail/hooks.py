@@ -20,6 +20,18 @@ Each hook is used through moto's documented interfaces and has a contract test i
 5. ``lacks_route``: a REST operation moto has no URL rule for is answered by Flask's own
    HTML "404 Not Found" page; the tail (which has validated the request against botocore's
    model, so the operation exists) answers ``NotImplementedException`` instead.
+6. ``seed_moto``: moto draws its identifiers (Secrets Manager's ARN suffix, IAM's RoleId,
+   Cognito's pool ids...) from ``moto.moto_api._internal.mock_random``, a seedable
+   ``random.Random`` (moto documents seeding it, ``POST /moto-api/seed``); the same seed
+   before the same call on the same state gives the same ids, which is what makes a journal
+   replay (``engine``) give back the ids clients were answered.
+7. The snapshot (``snapshot``) finds moto's state in ``BackendDict._instances`` (the
+   backends in use), each an account → region → backend mapping held by a module
+   attribute, and pickles the region backends; the journal notes a read that created a
+   region backend by their count.
+8. ``cognito.user_pool_of_client``: moto's Cognito keeps user pools in
+   ``cognitoidp_backends[account][region].user_pools`` (pool id → pool with ``clients`` and
+   ``extended_config["LambdaConfig"]``), read under the tail's lock by the PreSignUp hook.
 
 Where a moto service would run a function, lambdaport refuses before moto sees the request
 (``refuse_functions_in_moto``): moto's CloudFormation would create functions in moto's own
@@ -83,6 +95,13 @@ def region_hint(user_agent: str, region: str) -> str | None:
     if _MOTO_REGION.fullmatch(region) is None:
         return None
     return f"{user_agent} region/{region}".strip()
+
+
+def seed_moto(seed: int) -> None:
+    """Seed moto's random source (hook 6)."""
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(seed)
 
 
 def refuse_functions_in_moto(call: MotoCall) -> None:

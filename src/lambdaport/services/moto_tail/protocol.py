@@ -24,6 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.compat import HTTPHeaders
+from botocore.parsers import create_parser
+
 from lambdaport.errors import AwsError
 from lambdaport.protocol import (
     QueryProtocol,
@@ -35,7 +38,7 @@ from lambdaport.protocol import (
 )
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.protocol.rest_binding import parse_query
-from lambdaport.services.moto_tail.wsgi import WsgiRequest
+from lambdaport.services.moto_tail.wsgi import WsgiRequest, WsgiResponse
 
 logger = logging.getLogger("lambdaport.moto_tail")
 
@@ -52,13 +55,15 @@ class MotoCall:
     """A request the tail read and validated, on its way to moto: ``service`` is the botocore
     client it is for (moto's app is ``MOTO_APPS[service]``), ``params`` are the operation's
     input as botocore's model names them, ``request`` is what moto is handed, byte for byte,
-    and ``protocol`` words its errors."""
+    ``protocol`` words its errors and ``wire`` names the wire format (botocore's protocol
+    name: ``json``, ``query``, ``rest-xml``...) moto answers in."""
 
     service: str
     operation: str
     params: Mapping[str, Any]
     request: WsgiRequest
     protocol: ServiceProtocol
+    wire: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,19 @@ class ClientWire:
         self.model()
         return self.protocol(self._wires[0])
 
+    def parse_response(
+        self, wire: str, operation: str, response: WsgiResponse
+    ) -> Mapping[str, Any]:
+        """moto's response as botocore reads it (the shapes a client would get)."""
+        model = self.model()
+        headers = HTTPHeaders()
+        for name, value in response.headers:
+            headers[name] = value
+        reading = {"status_code": response.status, "headers": headers, "body": response.body}
+        output = model.operation_model(operation).output_shape
+        parsed: Mapping[str, Any] = create_parser(wire or self._wires[0]).parse(reading, output)
+        return parsed
+
     def api_version(self) -> str:
         return str(self.model().metadata.get("apiVersion", ""))
 
@@ -159,7 +177,7 @@ class TailProtocol:
                 continue
             if not client.served:  # unless a client moto serves knew the operation
                 return refused or Refusal(_not_served(client.name), protocol)
-            return MotoCall(client.name, operation, params, request, protocol)
+            return MotoCall(client.name, operation, params, request, protocol, wire)
         return refused or unknown or Refusal(_unknown(http), self.protocol_for(request))
 
     def protocol_for(self, request: WsgiRequest) -> ServiceProtocol:

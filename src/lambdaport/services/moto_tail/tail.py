@@ -7,24 +7,23 @@ for an unknown operation, a missing or invalid member or a body that is not JSON
 then hands the untouched request to moto's own server-mode Flask app for the client it is
 for (``moto.moto_server.werkzeug_app.create_backend_app``) and sends moto's response back
 unchanged. Between the two, the tail holds a :class:`MotoCall` (client, operation, parameters,
-request): the seam for hooks around moto's operations. What moto raises becomes the
-service's error (``call``); errors are raised to the gateway, worded in the protocol of the
-client that read the request (``WordedError``), and nothing reaches the client as a
-traceback. moto is not thread-safe, so every call runs on the tail's single worker thread
-under one lock; reading runs on the default executor (a service's model is loaded on its
-first request); the event loop only awaits both.
-
-moto's state lives in this process's memory: it is gone when lambdaport stops.
+request): the seam for hooks around moto's operations (``operation_hooks``: before the call,
+on the event loop; a capture under moto's lock; after, on the event loop again). What moto
+raises becomes the service's error; errors are raised to the gateway, worded in the protocol
+of the client that read the request (``WordedError``), and nothing reaches the client as a
+traceback. moto runs on
+one worker thread under one lock (``engine``), which also keeps the journal of a durable
+state (``durability``); reading runs on the default executor (a service's model is loaded on
+its first request); the event loop only awaits both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Collection, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import parse_qs
 
 from lambdaport.asgi import MAX_BODY, Receive, Scope, Send, read_body
@@ -36,6 +35,14 @@ from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.request import RequestContext
 from lambdaport.services.moto_tail import hooks
 from lambdaport.services.moto_tail.catalog import MOTO_APPS, SHARED_SIGNING_NAMES
+from lambdaport.services.moto_tail.durability import MotoDurability
+from lambdaport.services.moto_tail.engine import INTERNAL_FAILURE, MotoEngine
+from lambdaport.services.moto_tail.operation_hooks import (
+    MotoResult,
+    OperationHook,
+    OperationHooks,
+    capture_all,
+)
 from lambdaport.services.moto_tail.protocol import (
     ClientWire,
     MotoCall,
@@ -43,30 +50,29 @@ from lambdaport.services.moto_tail.protocol import (
     TailProtocol,
     http_request,
 )
-from lambdaport.services.moto_tail.wsgi import (
-    WsgiApp,
-    WsgiRequest,
-    WsgiResponse,
-    build_environ,
-    call_wsgi,
-)
+from lambdaport.services.moto_tail.wsgi import WsgiRequest, WsgiResponse
 
 logger = logging.getLogger("lambdaport.moto_tail")
 
-_INTERNAL_FAILURE = "The request processing has failed; see lambdaport's log."
 # Headers the ASGI server writes itself; moto's copies would be duplicates.
 _SERVER_HEADERS = frozenset({"date", "server", "connection", "transfer-encoding"})
 
 
 class MotoTail:
-    """moto's apps behind lambdaport's gateway, one lock, one worker thread."""
+    """moto's apps behind lambdaport's gateway; ``durability`` keeps moto's state in the
+    data directory (None: in memory only, as with ``--ephemeral``)."""
 
-    def __init__(self, *, strict_auth: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        strict_auth: bool = False,
+        durability: MotoDurability | None = None,
+        hooks: OperationHooks | None = None,
+    ) -> None:
         self._strict_auth = strict_auth
-        self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="moto-tail")
-        self._apps: dict[str, WsgiApp] = {}
-        self._configured = False
+        self.engine = MotoEngine(durability)
+        self._durability = durability
+        self.hooks = hooks if hooks is not None else OperationHooks()
         self._clients: dict[str, ClientWire] = {}
         self._protocols: dict[str, TailProtocol] = {}
 
@@ -92,12 +98,21 @@ class MotoTail:
             client = self._clients[name] = ClientWire(name, served=name in MOTO_APPS)
         return client
 
+    @property
+    def must_recover(self) -> bool:
+        """Whether a start brings state back (app.py then waits for it before serving)."""
+        return self._durability is not None and self._durability.has_state
+
     async def start(self) -> None:
-        """Configure moto on the worker thread (imports moto off the event loop)."""
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._configure_now)
+        """Configure moto and bring its durable state back (imports moto off the loop)."""
+        await self.engine.start()
 
     async def stop(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        await self.engine.stop()
+
+    def call(self, service: str, request: WsgiRequest, extra: Mapping[str, str]) -> WsgiResponse:
+        """One request through moto, never journaled (contract tests, benchmarks)."""
+        return self.engine.call(service, request, extra)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, ctx: RequestContext) -> None:
         started = time.perf_counter()
@@ -119,38 +134,63 @@ class MotoTail:
     ) -> tuple[HttpResponse, MotoCall]:
         """moto's response to ``request``, or (raised) the error AWS gives first: a bad
         signature (``--strict-auth``), a request the model refuses, a template declaring
-        functions."""
+        functions, a hook's refusal."""
         loop = asyncio.get_running_loop()
-        headers = dict(request.headers)
         call: MotoCall | None = None
         try:
-            if self._strict_auth and self._must_verify(ctx.service, headers, request.body):
+            if self._strict_auth and self._must_verify(ctx.service, request):
                 self._verify(ctx.service, http_request(request))
             outcome = await loop.run_in_executor(None, protocol.read, request)
             if isinstance(outcome, Refusal):
                 raise WordedError(outcome.error, ServiceErrors(outcome.protocol))
             call = outcome
             hooks.refuse_functions_in_moto(call)
-            extra = hooks.moto_headers(ctx.account_id, ctx.region, headers)
-            wsgi = await loop.run_in_executor(self._executor, self.serve, call, extra)
+            return await self._serve(call, ctx), call
         except AwsError as error:
             words = call.protocol if call is not None else None
             if words is None:
                 words = await loop.run_in_executor(None, protocol.protocol_for, request)
             operation = call.operation if call is not None else None
             raise WordedError(error, ServiceErrors(words), operation) from None
-        headers_out = [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS]
-        return HttpResponse(wsgi.status, headers_out, wsgi.body), call
 
-    def _must_verify(self, service: str, headers: Mapping[str, str], body: bytes) -> bool:
+    async def _serve(self, call: MotoCall, ctx: RequestContext) -> HttpResponse:
+        """The call through its hooks and moto (see ``operation_hooks``)."""
+        registered = self.hooks.of(call)
+        for hook in registered:
+            if hook.before is not None:
+                answer = await hook.before(call, ctx)
+                if answer is not None:
+                    return answer
+        extra = hooks.moto_headers(ctx.account_id, ctx.region, dict(call.request.headers))
+        if not registered:
+            wsgi, _ = await self.engine.execute(call, extra)
+            return _moto_response(call, wsgi)
+        client = self._client(call.service)
+
+        def capture(call: MotoCall, response: WsgiResponse) -> tuple[MotoResult, list[Any]]:
+            result = MotoResult(
+                response, lambda r: client.parse_response(call.wire, call.operation, r)
+            )
+            return result, capture_all(registered)(call, result)
+
+        wsgi, seen = await self.engine.execute(call, extra, capture)
+        response = _moto_response(call, wsgi)
+        assert seen is not None
+        result, captured = seen
+        for hook, looked in zip(registered, captured, strict=True):
+            response = await _after(hook, call, result, looked, ctx) or response
+        return response
+
+    def _must_verify(self, service: str, request: WsgiRequest) -> bool:
         """Strict auth checks every request but those AWS serves unsigned (named by the
         ``X-Amz-Target`` of JSON services, the form's ``Action`` of query services)."""
+        headers = dict(request.headers)
         if "authorization" in headers:
             return True
         operation = headers.get("x-amz-target", "").rpartition(".")[2]
         content_type = headers.get("content-type", "")
         if not operation and content_type.startswith("application/x-www-form-urlencoded"):
-            operation = (parse_qs(body.decode("latin-1")).get("Action") or [""])[-1]
+            operation = (parse_qs(request.body.decode("latin-1")).get("Action") or [""])[-1]
         protocol = self._protocols.get(service)
         return not operation or protocol is None or not protocol.is_unsigned(operation)
 
@@ -162,78 +202,35 @@ class MotoTail:
             query_style = protocol is not None and protocol.speaks_query
             raise service_error(failure, query_style=query_style) from None
 
-    def serve(self, call: MotoCall, extra: Mapping[str, str]) -> WsgiResponse:
-        """A validated call through moto's app for its client."""
-        response = self.call(call.service, call.request, extra, call.operation)
-        if hooks.lacks_route(response):
-            raise AwsError(
-                "NotImplementedException",
-                f"moto does not implement {call.service} {call.operation}.",
-                501,
-                sender_fault=False,
-            )
-        return response
 
-    def call(
-        self,
-        service: str,
-        request: WsgiRequest,
-        extra: Mapping[str, str],
-        operation: str | None = None,
-    ) -> WsgiResponse:
-        """One request through moto's app for ``service``, under the tail's lock. What moto
-        raises becomes the service's error: ``NotImplementedError`` (an operation moto
-        lacks) ``NotImplementedException`` (501), anything else ``InternalFailure`` (500,
-        with the traceback in lambdaport's log)."""
-        what = f"{service} {operation}" if operation else f"this {service} request"
-        with self._lock:
-            self._ensure_configured()
-            app = self._app(MOTO_APPS[service])
-            try:
-                return call_wsgi(app, build_environ(request, extra))
-            except NotImplementedError as exc:
-                raise AwsError(
-                    "NotImplementedException",
-                    f"moto does not implement {what}: {exc}",
-                    501,
-                    sender_fault=False,
-                ) from None
-            except AwsError:
-                raise
-            except Exception:
-                logger.exception("moto failed on %s (%s)", what, request.raw_path)
-                raise AwsError(
-                    "InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False
-                ) from None
+async def _after(
+    hook: OperationHook[Any],
+    call: MotoCall,
+    result: MotoResult,
+    captured: Any,
+    ctx: RequestContext,
+) -> HttpResponse | None:
+    if hook.after is None:
+        return None
+    return await hook.after(call, result, captured, ctx)
 
-    def _configure_now(self) -> None:
-        with self._lock:
-            self._ensure_configured()
 
-    def _ensure_configured(self) -> None:
-        """Post ``hooks.MOTO_CONFIG`` to moto's config endpoint once (the lock is held)."""
-        if self._configured:
-            return
-        headers = (("content-type", "application/json"),)
-        config = WsgiRequest("POST", hooks.CONFIG_PATH, "", headers, hooks.config_body())
-        response = call_wsgi(self._app("moto_api"), build_environ(config, {}))
-        if response.status >= 300:
-            raise RuntimeError(f"moto refused its configuration: {response.status}")
-        self._configured = True
-
-    def _app(self, name: str) -> WsgiApp:
-        app = self._apps.get(name)
-        if app is None:
-            from moto.moto_server.werkzeug_app import create_backend_app
-
-            app = create_backend_app(name)  # type: ignore[arg-type]
-            self._apps[name] = app
-        return app
+def _moto_response(call: MotoCall, wsgi: WsgiResponse) -> HttpResponse:
+    if hooks.lacks_route(wsgi):
+        raise AwsError(
+            "NotImplementedException",
+            f"moto does not implement {call.service} {call.operation}.",
+            501,
+            sender_fault=False,
+        )
+    headers = [(k, v) for k, v in wsgi.headers if k.lower() not in _SERVER_HEADERS]
+    return HttpResponse(wsgi.status, headers, wsgi.body)
 
 
 def _failure() -> AwsError:
-    """The tail's words for a fault of its own (logged by the gateway, never sent)."""
-    return AwsError("InternalFailure", _INTERNAL_FAILURE, 500, sender_fault=False)
+    """The tail's words for a fault of its own or a hook's (logged by the gateway, never
+    sent)."""
+    return AwsError("InternalFailure", INTERNAL_FAILURE, 500, sender_fault=False)
 
 
 async def _read(scope: Scope, receive: Receive) -> WsgiRequest:
