@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,27 +30,42 @@ def clients(server: ServerProcess) -> dict[str, Any]:
 
 
 class Writer(threading.Thread):
-    """Puts items until told to stop or the server is gone; ``answered``: the keys whose
-    PutItem got a 200."""
+    """Calls ``write(index)`` for index 0, 1, ... until the server is gone; ``answered``:
+    what each answered call returned."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, write: Callable[[int], str]) -> None:
         super().__init__(daemon=True)
-        self._dynamodb = boto3.client("dynamodb", **client_options(endpoint, read_timeout=30))
+        self._write = write
         self.answered: list[str] = []
-        self.stopping = threading.Event()
 
     def run(self) -> None:
         index = 0
-        while not self.stopping.is_set():
-            key = f"item-{index}"
+        while True:
             try:
-                self._dynamodb.put_item(
-                    TableName=TABLE, Item={"pk": {"S": key}, "n": {"N": str(index)}}
-                )
+                answer = self._write(index)
             except Exception:  # the server was killed: this write was never answered
                 return
-            self.answered.append(key)
+            self.answered.append(answer)
             index += 1
+
+
+def item_writer(endpoint: str) -> Writer:
+    dynamodb = boto3.client("dynamodb", **client_options(endpoint, read_timeout=30))
+
+    def put(index: int) -> str:
+        dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": f"item-{index}"}, "n": {"N": "1"}})
+        return f"item-{index}"
+
+    return Writer(put)
+
+
+def secret_writer(endpoint: str) -> Writer:
+    secrets = boto3.client("secretsmanager", **client_options(endpoint, read_timeout=30))
+
+    def create(index: int) -> str:
+        return str(secrets.create_secret(Name=f"s-{index}", SecretString=str(index))["ARN"])
+
+    return Writer(create)
 
 
 def make_state(aws: dict[str, Any]) -> dict[str, Any]:
@@ -114,22 +130,26 @@ def test_answered_writes_survive_kill_9(data_dir: Path) -> None:
     server.start()
     try:
         made = make_state(clients(server))
-        writer = Writer(server.endpoint)
-        writer.start()
-        wait_for(lambda: len(writer.answered) >= 30, 60, "30 answered PutItems")
-        server.stop(signal.SIGKILL)  # while the writer's next PutItem is in flight
-        writer.join(30)
-        assert not writer.is_alive()
+        writers = [item_writer(server.endpoint), secret_writer(server.endpoint)]
+        for writer in writers:
+            writer.start()
+        wait_for(lambda: all(len(w.answered) >= 20 for w in writers), 60, "answered writes")
+        server.stop(signal.SIGKILL)  # while each writer's next call is in flight
+        for writer in writers:
+            writer.join(30)
+            assert not writer.is_alive()
     finally:
         server.stop()
-    answered = list(writer.answered)
+    items, secret_arns = (list(writer.answered) for writer in writers)
     with ServerProcess(data_dir) as restarted:
         aws = clients(restarted)
         assert_state(aws, made)
         dynamodb = aws["dynamodb"]
-        for index, key in enumerate(answered):
+        for key in items:
             item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": key}}, ConsistentRead=True)
-            assert item.get("Item", {}).get("n") == {"N": str(index)}, f"{key} was lost"
+            assert "Item" in item, f"{key} was answered, then lost"
+        for index, arn in enumerate(secret_arns):  # the same random ARN suffix
+            assert aws["secretsmanager"].describe_secret(SecretId=f"s-{index}")["ARN"] == arn
         # The replayed state goes on: new writes and reads as before.
         dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "after"}, "n": {"N": "-1"}})
     with ServerProcess(data_dir) as again:  # and the state after that restart is kept too

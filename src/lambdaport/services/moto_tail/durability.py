@@ -121,9 +121,10 @@ class MotoDurability:
         self._next_attempt = self._snapshot_every
         return True
 
-    def close(self) -> None:
-        """At shutdown: a snapshot when anything changed since the last one."""
-        if self._open and self._last_seq > self._snapshot_seq:
+    def close(self, *, snapshot: bool = True) -> None:
+        """At shutdown: a snapshot when anything changed since the last one (unless
+        ``snapshot`` is False: the next start replays the journal, as after a crash)."""
+        if snapshot and self._open and self._last_seq > self._snapshot_seq:
             self.compact()
         self._journal.close()
         self._open = False

@@ -73,7 +73,7 @@ class MotoEngine:
     async def stop(self) -> None:
         """Snapshot a durable state and close the journal; the thread ends."""
         if self._durability is not None:
-            await self._on_thread(self._durability.close)
+            await self._on_thread(self._close_now)
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     async def read(self, look: Callable[[], T]) -> T:
@@ -109,6 +109,11 @@ class MotoEngine:
     def _start_now(self) -> None:
         with self._lock:
             self._ensure_configured()
+
+    def _close_now(self) -> None:
+        with self._lock:
+            if self._configured and self._durability is not None:
+                self._durability.close()
 
     def _execute_now(
         self, call: MotoCall, extra: Mapping[str, str], capture: Capture[T] | None
