@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from lambdaport.services.moto_tail.journal import Journal, JournalEntry, is_read_only
+from lambdaport.protocol import load_service_model
+from lambdaport.services.moto_tail.catalog import MOTO_APPS
+from lambdaport.services.moto_tail.journal import (
+    STATEFUL_READS,
+    UNREPEATABLE,
+    Journal,
+    JournalEntry,
+    is_read_only,
+)
 from lambdaport.services.moto_tail.wsgi import WsgiRequest
 
 
@@ -77,3 +85,9 @@ def test_rotation_and_dropping_what_a_snapshot_covers(tmp_path: Path) -> None:
 )
 def test_what_is_read_only(service: str, operation: str, read_only: bool) -> None:
     assert is_read_only(service, operation) is read_only
+
+
+def test_the_operations_named_by_the_rules_exist() -> None:
+    for service, operation in STATEFUL_READS | UNREPEATABLE:
+        assert service in MOTO_APPS, service
+        assert operation in load_service_model(service).operation_names, (service, operation)

@@ -25,7 +25,7 @@ TABLE = "orders"
 def clients(server: ServerProcess) -> dict[str, Any]:
     return {
         name: boto3.client(name, **client_options(server.endpoint, read_timeout=30))  # type: ignore[call-overload]
-        for name in ("dynamodb", "secretsmanager", "iam", "ssm", "ec2")
+        for name in ("dynamodb", "secretsmanager", "iam", "ssm", "ec2", "kms")
     }
 
 
@@ -86,7 +86,10 @@ def make_state(aws: dict[str, Any]) -> dict[str, Any]:
     role_window = (started, time.time())
     aws["ssm"].put_parameter(Name="/app/flag", Value="on", Type="String")
     put = aws["ssm"].put_parameter(Name="/app/flag", Value="off", Type="String", Overwrite=True)
+    key = aws["kms"].create_key()["KeyMetadata"]["KeyId"]  # key material from os.urandom
+    ciphertext = aws["kms"].encrypt(KeyId=key, Plaintext=b"kept")["CiphertextBlob"]
     return {
+        "ciphertext": ciphertext,
         "secret_arn": secret["ARN"],
         "secret_versions": {secret["VersionId"], second["VersionId"]},
         "secret_current": second["VersionId"],
@@ -116,6 +119,7 @@ def assert_state(aws: dict[str, Any], made: dict[str, Any]) -> None:
     parameter = aws["ssm"].get_parameter(Name="/app/flag")["Parameter"]
     assert (parameter["Value"], parameter["Version"]) == ("off", made["parameter_version"])
     assert aws["ec2"].describe_vpcs()["Vpcs"][0]["VpcId"] == made["default_vpc"]
+    assert aws["kms"].decrypt(CiphertextBlob=made["ciphertext"])["Plaintext"] == b"kept"
 
 
 def assert_during(stamp: datetime, window: tuple[float, float], resolution: float = 0.0) -> None:

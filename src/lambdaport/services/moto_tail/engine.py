@@ -34,7 +34,7 @@ from lambdaport.errors import AwsError
 from lambdaport.services.moto_tail import hooks, snapshot
 from lambdaport.services.moto_tail.catalog import MOTO_APPS
 from lambdaport.services.moto_tail.durability import MotoDurability
-from lambdaport.services.moto_tail.journal import JournalEntry, is_read_only
+from lambdaport.services.moto_tail.journal import UNREPEATABLE, JournalEntry, is_read_only
 from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import (
     WsgiApp,
@@ -150,6 +150,8 @@ class MotoEngine:
                         tuple(extra.items()),
                     )
                 )  # fmt: skip
+            if (call.service, call.operation) in UNREPEATABLE:
+                durability.compact()  # before the answer: a replay could not make it again
 
     def _replay(self, entry: JournalEntry) -> None:
         """One journal entry again, as it ran: same seed, same clock (the lock is held)."""

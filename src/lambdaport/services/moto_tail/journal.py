@@ -22,7 +22,8 @@ it is one of the few that change state all the same (``STATEFUL_READS``: Cognito
 ``GetId``, which creates the identity). A skipped read can only lose what a read changes in
 moto (Secrets Manager's ``LastAccessedDate``); anything else costs a journal entry, never
 correctness. The tail also journals a read during which moto created a backend (its
-default resources, EC2's default VPC, get their ids then).
+default resources, EC2's default VPC, get their ids then). A call in ``UNREPEATABLE`` is
+journaled and then snapshotted at once (``durability``): what it made cannot be replayed.
 """
 
 from __future__ import annotations
@@ -59,6 +60,22 @@ STATEFUL_READS = frozenset(
     {
         ("cognito-identity", "GetId"),
         ("cognito-identity", "GetOpenIdTokenForDeveloperIdentity"),
+    }
+)
+# (client, operation): calls whose effect moto draws from the OS's randomness, not from its
+# seedable source (key material, key pairs, certificates): a replay could not repeat them,
+# so the tail snapshots moto's state right after one, before it is answered.
+UNREPEATABLE = frozenset(
+    {
+        ("kms", "CreateKey"),
+        ("kms", "ReplicateKey"),
+        ("ec2", "CreateKeyPair"),
+        ("acm", "RequestCertificate"),
+        ("acm-pca", "CreateCertificateAuthority"),
+        ("acm-pca", "IssueCertificate"),
+        ("iot", "CreateKeysAndCertificate"),
+        ("iot", "CreateProvisioningClaim"),
+        ("iam", "CreateVirtualMFADevice"),
     }
 )
 _HEADER = struct.Struct(">II")
