@@ -74,3 +74,18 @@ def test_a_state_that_does_not_pickle_keeps_the_journal(
     reopened.recover(lambda e: replayed.append(e.seq))
     reopened.close(snapshot=False)
     assert replayed == [1, 2, 3, 4]
+
+
+def test_a_start_that_wrote_nothing_leaves_nothing_to_bring_back(
+    tail: MotoTail, tmp_path: Path
+) -> None:
+    directory = tmp_path / "moto"
+    durability = MotoDurability(directory)
+    durability.recover(lambda _: None)
+    durability.close()
+    assert not MotoDurability(directory).has_state  # app.py need not wait for moto
+    durability = MotoDurability(directory)
+    durability.recover(lambda _: None)
+    record(durability, 1)
+    durability.close(snapshot=False)
+    assert MotoDurability(directory).has_state

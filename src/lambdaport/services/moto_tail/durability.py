@@ -60,7 +60,9 @@ class MotoDurability:
     @property
     def has_state(self) -> bool:
         """Whether a start has anything to bring back."""
-        return (self.directory / _SNAPSHOT).exists() or bool(self._journal.segments())
+        if (self.directory / _SNAPSHOT).exists():
+            return True
+        return any(path.stat().st_size for _, path in self._journal.segments())
 
     def recover(self, replay: Callable[[JournalEntry], None]) -> int:
         """Load the snapshot, replay the entries after it; how many were replayed."""

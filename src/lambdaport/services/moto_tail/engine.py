@@ -79,7 +79,7 @@ class MotoEngine:
     async def read(self, look: Callable[[], T]) -> T:
         """``look()`` on the worker thread under the lock: a read of moto's backends for a
         hook (it must not change them: nothing journals it)."""
-        return await self._on_thread(look)
+        return await self._on_thread(lambda: self._read_now(look))
 
     async def execute(
         self, call: MotoCall, extra: Mapping[str, str], capture: Capture[T] | None = None
@@ -109,6 +109,11 @@ class MotoEngine:
     def _start_now(self) -> None:
         with self._lock:
             self._ensure_configured()
+
+    def _read_now(self, look: Callable[[], T]) -> T:
+        with self._lock:
+            self._ensure_configured()  # a read sees the state brought back
+            return look()
 
     def _close_now(self) -> None:
         with self._lock:
@@ -163,8 +168,8 @@ class MotoEngine:
                 logger.debug("replayed %s %s: %s", entry.service, entry.operation, error)
 
     def _compact(self) -> None:
-        if self._durability is not None:
-            with self._lock:
+        with self._lock:
+            if self._durability is not None and self._durability.compaction_due():
                 self._durability.compact()
 
     def _run_app(
