@@ -39,7 +39,7 @@ from services import client, moto_spec
 
 from lambdaport.services.moto_tail import MotoCall, MotoTail
 from lambdaport.services.moto_tail.durability import MotoDurability
-from lambdaport.services.moto_tail.protocol import TailProtocol
+from lambdaport.services.moto_tail.protocol import ClientWire, TailProtocol
 from lambdaport.services.moto_tail.wsgi import WsgiRequest, build_environ, call_wsgi
 from lambdaport.testing.server import ServerProcess
 
@@ -123,7 +123,7 @@ def journal_cost(budget: Budget) -> tuple[Summary, Summary]:
         put_headers = (headers[0], ("x-amz-target", "DynamoDB_20120810.PutItem"), headers[2])
         body = {"TableName": "journal-bench", "Item": {"pk": {"S": "a"}, "v": {"S": "x" * 100}}}
         request = WsgiRequest("POST", "/", "", put_headers, json.dumps(body).encode())
-        call = _read(plain, request)
+        call = _read(request)
 
         def through(tail: MotoTail) -> Callable[[], object]:
             return lambda: loop.run_until_complete(tail.engine.execute(call, extra))
@@ -136,10 +136,8 @@ def journal_cost(budget: Budget) -> tuple[Summary, Summary]:
     return without, with_journal
 
 
-def _read(tail: MotoTail, request: WsgiRequest) -> MotoCall:
-    protocol = tail.endpoints(excluded=())["dynamodb"].protocol
-    assert isinstance(protocol, TailProtocol)
-    call = protocol.read(request)
+def _read(request: WsgiRequest) -> MotoCall:
+    call = TailProtocol(ClientWire("dynamodb", served=True)).read(request)
     assert isinstance(call, MotoCall), call
     return call
 

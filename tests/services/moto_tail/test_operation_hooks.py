@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from lambdaport.endpoint import WordedError
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpResponse
 from lambdaport.request import RequestContext
@@ -61,7 +62,11 @@ def request(tail: MotoTail, operation: str, body: dict[str, Any]) -> tuple[int, 
         sent.append(message)
 
     ctx = RequestContext(ACCOUNT, "us-east-1", "req-1", service="secretsmanager")
-    asyncio.run(tail.handle(scope, receive, send, ctx))
+    try:
+        asyncio.run(tail.handle(scope, receive, send, ctx))
+    except WordedError as worded:  # what the gateway answers for a raw endpoint
+        answer = worded.errors.error_response(worded.error, ctx.request_id)
+        return answer.status, json.loads(answer.body)
     status = int(sent[0]["status"])
     return status, json.loads(sent[1]["body"] or b"{}")
 
