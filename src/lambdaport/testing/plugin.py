@@ -44,7 +44,10 @@ from lambdaport.testing.server import Server, ServerProcess
 ClientFactory = Callable[..., Any]
 FunctionFactory = Callable[..., Function]
 Drain = Callable[..., None]
+# ini value types as constants: mypy 1.20 without a cache misreads string literals passed
+# as ``type=`` for typing forms (maybe-unrecognized-str-typeform).
 INI_ARGS: Final = "args"  # an ini value split as a shell would
+INI_BOOL: Final = "bool"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,7 +60,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         "lambdaport_in_process",
         "serve the lambdaport_server fixture on a thread of the test process",
-        type="bool",
+        type=INI_BOOL,
         default=False,
     )
 
