@@ -48,6 +48,7 @@ from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.services.kinesis import KinesisService
 from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
 from lambdaport.services.logs.wire import LogsProtocol
@@ -64,7 +65,16 @@ logger = logging.getLogger("lambdaport")
 
 # Services lambdaport serves itself (or will: execute-api is API Gateway's data plane); the
 # moto tail never serves these.
-OWN_SERVICES = ("lambda", "s3", "s3control", "sqs", "sns", "logs", "apigatewaymanagementapi")
+OWN_SERVICES = (
+    "lambda",
+    "s3",
+    "s3control",
+    "sqs",
+    "sns",
+    "logs",
+    "kinesis",
+    "apigatewaymanagementapi",
+)
 
 
 def _unserved_protocol(service: str) -> ServiceProtocol | None:
@@ -98,6 +108,9 @@ class LambdaportApp:
         self.store = SqliteStore(settings.data_dir)
         # SQS: its own endpoint, the QueueSink other services deliver to, a destination.
         self.sqs = SqsService(self.store.sqs, settings.endpoint_url)
+        # Kinesis Data Streams: its endpoint, and the StreamReader in-process readers (event
+        # source mappings) read streams through.
+        self.kinesis = KinesisService(self.store.kinesis)
         # CloudWatch Logs owns function logs; it reaches the invoker (built below) lazily.
         self.logs = LogsService(
             self.store.logs, self.store.documents, lambda request: self.invoker.invoke(request)
@@ -190,6 +203,7 @@ class LambdaportApp:
         }
         services["s3"] = self.s3.endpoint
         services["sqs"] = self.sqs.endpoint
+        services["kinesis"] = self.kinesis.endpoint
         # Every other AWS service moto serves, behind the same gateway: its state journaled
         # and snapshotted in the data dir (in memory only with --ephemeral); hooks around
         # moto's operations registered here, one per (client, operation).
@@ -263,6 +277,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
+        self._tasks.append(asyncio.create_task(self.kinesis.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.moto_tail.start()))  # at once if done
         self.logs.start()
         await self.sns.start()

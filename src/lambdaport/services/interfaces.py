@@ -2,12 +2,13 @@
 
 A service never imports another service's package; S3 notifications to SQS, SNS deliveries
 to SQS, async-invoke destinations and the like go through these protocols, implemented by
-the owning service and wired in ``app.create_app``.
+the owning service and wired in ``app.create_app``. Kinesis's :class:`StreamReader` is how
+in-process readers (the event source mapping) read streams, without HTTP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -71,3 +72,100 @@ class ObjectStore(Protocol):
     ) -> None: ...
 
     async def bucket_exists(self, bucket: str) -> bool: ...
+
+
+# -- Kinesis Data Streams: what in-process readers see of a stream ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StreamShard:
+    """A shard and its lineage: a split's children name one parent, a merge's two."""
+
+    shard_id: str
+    parent_shard_id: str | None
+    adjacent_parent_shard_id: str | None
+    starting_hash_key: int
+    ending_hash_key: int
+    starting_sequence_number: str
+    ending_sequence_number: str | None  # set once the shard is closed
+
+    @property
+    def is_open(self) -> bool:
+        return self.ending_sequence_number is None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamDescription:
+    stream_arn: str
+    stream_name: str
+    account_id: str
+    region: str
+    retention_period_hours: int
+    shards: tuple[StreamShard, ...]  # open and closed (until their records expire), by id
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPosition:
+    """Where to read in a shard: ``type`` is TRIM_HORIZON, LATEST, AT_TIMESTAMP (with
+    ``timestamp``, epoch seconds), AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER (with
+    ``sequence_number``). A checkpoint is AFTER_SEQUENCE_NUMBER of the last record done."""
+
+    type: str
+    sequence_number: str | None = None
+    timestamp: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRecord:
+    sequence_number: str
+    partition_key: str
+    data: bytes
+    approximate_arrival_timestamp: float  # epoch seconds
+    encryption_type: str  # NONE | KMS
+
+
+@dataclass(frozen=True, slots=True)
+class ShardBatch:
+    """What a read found. ``next_position`` continues after it (also when nothing was
+    read: LATEST and AT_TIMESTAMP are resolved to a sequence number). ``shard_ended``: the
+    shard is closed and read to its end, so its ``child_shard_ids`` come next."""
+
+    records: tuple[StreamRecord, ...]
+    next_position: StreamPosition
+    shard_ended: bool
+    child_shard_ids: tuple[str, ...]
+    millis_behind_latest: int
+
+
+class StreamReader(Protocol):
+    """Implemented by Kinesis. Errors are ``AwsError``s: ``ResourceNotFound`` for a stream or
+    shard that does not exist (or no longer does)."""
+
+    def stream_arn(self, account_id: str, region: str, stream_name: str) -> str: ...
+
+    def stream_name(self, stream_arn: str) -> str:
+        """The name in a stream ARN (``InvalidArgumentException`` for a malformed one)."""
+        ...
+
+    async def describe(self, stream_arn: str) -> StreamDescription: ...
+
+    async def read(
+        self, stream_arn: str, shard_id: str, position: StreamPosition, limit: int
+    ) -> ShardBatch:
+        """Up to ``limit`` records (1 to 10,000; at most 10 MB) of the shard from
+        ``position``, in order; records past the stream's retention are not read."""
+        ...
+
+    def generation(self, stream_arn: str) -> int:
+        """The stream's doorbell: it counts the puts committed to it on this node."""
+        ...
+
+    async def wait(self, stream_arn: str, since: int, timeout: float) -> None:
+        """Return as soon as a put to the stream committed after generation ``since`` (at
+        once if one has), or after ``timeout`` seconds: take the generation, read, then
+        wait, and no put is missed."""
+        ...
+
+    def on_deleted(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(stream_arn)`` when a stream is deleted; returns the unsubscribe."""
+        ...

@@ -9,6 +9,7 @@ from typing import Protocol
 from lambdaport.store.async_events import AsyncEvents
 from lambdaport.store.checkpoints import Checkpoints, Leases
 from lambdaport.store.documents import Documents
+from lambdaport.store.kinesis import KinesisTables
 from lambdaport.store.logs import Logs
 from lambdaport.store.s3 import S3Tables
 from lambdaport.store.sns import SnsTables
@@ -38,6 +39,9 @@ class Store(Protocol):
 
     @property
     def s3(self) -> S3Tables: ...
+
+    @property
+    def kinesis(self) -> KinesisTables: ...
 
     @property
     def checkpoints(self) -> Checkpoints: ...

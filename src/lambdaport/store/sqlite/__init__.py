@@ -10,6 +10,7 @@ from lambdaport.store.sqlite.async_events import SqliteAsyncEvents
 from lambdaport.store.sqlite.checkpoints import SqliteCheckpoints, SqliteLeases
 from lambdaport.store.sqlite.core import Database
 from lambdaport.store.sqlite.documents import SqliteDocuments
+from lambdaport.store.sqlite.kinesis import SqliteKinesis
 from lambdaport.store.sqlite.logs import SqliteLogs
 from lambdaport.store.sqlite.s3 import SqliteS3
 from lambdaport.store.sqlite.sns import SqliteSns
@@ -31,6 +32,7 @@ class SqliteStore:
         self._sqs = SqliteSqs(self.database)
         self._sns = SqliteSns(self.database)
         self._s3 = SqliteS3(self.database)
+        self._kinesis = SqliteKinesis(self.database)
         self._checkpoints = SqliteCheckpoints(self.database)
         self._leases = SqliteLeases(self.database)
 
@@ -61,6 +63,10 @@ class SqliteStore:
     @property
     def s3(self) -> SqliteS3:
         return self._s3
+
+    @property
+    def kinesis(self) -> SqliteKinesis:
+        return self._kinesis
 
     @property
     def checkpoints(self) -> SqliteCheckpoints:

@@ -115,6 +115,26 @@ Tables
     mapping, a node's right to a singleton job); ``token`` grows when the lease changes
     hands (a fencing token).
 
+``kinesis_streams``, ``kinesis_shards``, ``kinesis_records``, ``kinesis_consumers``,
+``kinesis_retired`` (``store/kinesis.py``)
+    Kinesis Data Streams. ``kinesis_streams(stream_id, account_id, region, name, status, mode,
+    created_at, retention_hours, encryption_type, key_id, shard_level_metrics,
+    max_record_size_kib, tags, next_shard)``: one row per stream (``mode`` PROVISIONED or
+    ON_DEMAND, ``shard_level_metrics`` and ``tags`` JSON, ``next_shard`` the index of the next
+    shard made); unique on (account, region, name). ``kinesis_shards(stream_id, shard_index,
+    parent, adjacent_parent, starting_hash, ending_hash, starting_seq, ending_seq,
+    closed_at)``: one row per shard, open or closed (``shardId-`` and the index in 12 digits;
+    the hash keys as decimal text, 128-bit; ``ending_seq`` NULL while open), deleted once
+    closed for longer than the retention. ``kinesis_records(seq, stream_id, shard_index,
+    partition_key, data, arrival)``: one row per record; ``seq`` is one AUTOINCREMENT counter
+    for all records, so a shard's records are in ``seq`` order, a shard's ``starting_seq``
+    and ``ending_seq`` are the counter when it opened and closed, and the SequenceNumber the
+    API shows encodes (``seq``, shard index); ``arrival`` (epoch ms) never decreases within a
+    shard. Index ``kinesis_records_shard (stream_id, shard_index, seq)`` serves every read,
+    put and retention cut. ``kinesis_consumers(stream_id, name, created_at, status, tags)``:
+    enhanced fan-out consumers. ``kinesis_retired(stream_id)``: deleted streams whose records
+    are still being swept in chunks.
+
 ``meta(key, value)``
     ``schema_version``, and ``revision/<kind>``: how many times the documents of that kind
     changed (the invalidation point of node-local caches of documents,
@@ -363,6 +383,55 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at REAL NOT NULL,
         token INTEGER NOT NULL
     ) WITHOUT ROWID;
+    """,
+    """
+    CREATE TABLE kinesis_streams (
+        stream_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        retention_hours INTEGER NOT NULL,
+        encryption_type TEXT NOT NULL,
+        key_id TEXT,
+        shard_level_metrics TEXT NOT NULL,
+        max_record_size_kib INTEGER NOT NULL,
+        tags BLOB NOT NULL,
+        next_shard INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX kinesis_streams_name ON kinesis_streams (account_id, region, name);
+    CREATE TABLE kinesis_shards (
+        stream_id INTEGER NOT NULL,
+        shard_index INTEGER NOT NULL,
+        parent INTEGER,
+        adjacent_parent INTEGER,
+        starting_hash TEXT NOT NULL,
+        ending_hash TEXT NOT NULL,
+        starting_seq INTEGER NOT NULL,
+        ending_seq INTEGER,
+        closed_at INTEGER,
+        PRIMARY KEY (stream_id, shard_index)
+    ) WITHOUT ROWID;
+    CREATE TABLE kinesis_records (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_id INTEGER NOT NULL,
+        shard_index INTEGER NOT NULL,
+        partition_key TEXT NOT NULL,
+        data BLOB NOT NULL,
+        arrival INTEGER NOT NULL
+    );
+    CREATE INDEX kinesis_records_shard ON kinesis_records (stream_id, shard_index, seq);
+    CREATE TABLE kinesis_consumers (
+        stream_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        tags BLOB NOT NULL,
+        PRIMARY KEY (stream_id, name)
+    ) WITHOUT ROWID;
+    CREATE TABLE kinesis_retired (stream_id INTEGER PRIMARY KEY);
     """,
 )
 
