@@ -130,8 +130,8 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon Kinesis Data Streams",
-        State.CONTROL_PLANE,
-        "streams via moto; no event source mappings yet",
+        State.NOT_YET,
+        "streams are lambdaport's own (durable); no event source mappings yet",
         ("kinesis",),
         operation=ESM,
     ),
