@@ -64,7 +64,7 @@ def _filtered(stream: StoredStream, shards: list[StoredShard], spec: Params) -> 
     at = int(moment.timestamp() * 1000)
 
     def open_at(shard: StoredShard) -> bool:
-        return shard.closed_at is None or shard.closed_at > at
+        return shard.closed_at is None or shard.closed_at >= at
 
     if kind == "FROM_TIMESTAMP":
         return [s for s in shards if open_at(s)]
