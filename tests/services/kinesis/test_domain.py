@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,12 +90,24 @@ def test_closed_shards_go_once_past_retention(store: SqliteStore) -> None:
         service = KinesisService(store.kinesis, clock)
         await _call(service, "CreateStream", StreamName="s", ShardCount=1)
         await _call(service, "PutRecord", StreamName="s", Data=b"x", PartitionKey="k")
+        clock.now += 10_000
         await _call(
             service, "SplitShard", StreamName="s", ShardToSplit="shardId-000000000000",
             NewStartingHashKey=str(2**127),
         )  # fmt: skip
         shards = (await _call(service, "ListShards", StreamName="s"))["Shards"]
         assert len(shards) == 3
+        split_at = datetime.fromtimestamp(clock.now / 1000, tz=UTC)
+        second = timedelta(seconds=1)
+        cases = [
+            (split_at - second, ["0"]),
+            (split_at, ["0", "1", "2"]),
+            (split_at + second, ["1", "2"]),
+        ]
+        for moment, expected in cases:
+            at = {"Type": "AT_TIMESTAMP", "Timestamp": moment}
+            listed = (await _call(service, "ListShards", StreamName="s", ShardFilter=at))["Shards"]
+            assert [s["ShardId"][-1] for s in listed] == expected, moment
         clock.now += 25 * HOUR_MS
         await service.housekeeping()
         shards = (await _call(service, "ListShards", StreamName="s"))["Shards"]
