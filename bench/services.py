@@ -1,6 +1,7 @@
 """The service-plane benchmark: S3 PutObject, SQS SendMessage and ReceiveMessage per second,
-and SQS receive latency at 0, 1,000, 10,000 and 100,000 messages deep, on lambdaport, moto's server
-and ministack, in one run.
+SQS receive latency at 0, 1,000, 10,000 and 100,000 messages deep, and Kinesis PutRecord per
+second and GetRecords latency (100 records of 100 bytes from a stream 2,000 records deep), on
+lambdaport, moto's server and ministack, in one run.
 
     python bench/services.py [--requests N] [--depths 0,10000,100000]
                              [--only lambdaport|moto|ministack]...
@@ -205,6 +206,37 @@ def receive_series(sqs: Any, system: str, options: Options, console: Console) ->
     return rows
 
 
+KINESIS_DEPTH = 2000
+
+
+def kinesis_series(server: RunningServer, budget: Budget) -> list[Row]:
+    system = server.spec.name
+    kinesis = client("kinesis", server.endpoint_url)
+    stream = f"bench-{uuid.uuid4().hex[:8]}"
+    kinesis.create_stream(StreamName=stream, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 1})
+
+    def put() -> None:
+        kinesis.put_record(StreamName=stream, Data=b"x" * 100, PartitionKey="key")
+
+    rows = [Row(system, "Kinesis PutRecord", measure(put, budget))]
+    for start in range(0, KINESIS_DEPTH, 500):
+        kinesis.put_records(
+            StreamName=stream,
+            Records=[{"Data": b"y" * 100, "PartitionKey": str(start + i)} for i in range(500)],
+        )
+    iterator = kinesis.get_shard_iterator(
+        StreamName=stream, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+
+    def get() -> None:  # the same iterator each time: the same 100 records (AWS allows it)
+        if len(kinesis.get_records(ShardIterator=iterator, Limit=100)["Records"]) != 100:
+            raise RuntimeError("GetRecords returned fewer than 100 records")
+
+    rows.append(Row(system, "Kinesis GetRecords (100 records)", measure(get, budget)))
+    return rows
+
+
 def measure_system(server: RunningServer, options: Options, console: Console) -> list[Row]:
     system = server.spec.name
     console.print(f"[dim]{system} healthy in {server.startup_seconds:.2f} s; measuring[/]")
@@ -212,6 +244,7 @@ def measure_system(server: RunningServer, options: Options, console: Console) ->
     sqs = client("sqs", server.endpoint_url)
     rows.append(sqs_send_series(sqs, system, options.budget))
     rows += receive_series(sqs, system, options, console)
+    rows += kinesis_series(server, options.budget)
     return rows
 
 
