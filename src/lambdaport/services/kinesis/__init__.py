@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 
-from lambdaport.gateway.asgi import ServiceEndpoint
+from lambdaport.endpoint import BufferedEndpoint
 from lambdaport.services.kinesis.api import KinesisApi
 from lambdaport.services.kinesis.consumers import Consumers
 from lambdaport.services.kinesis.models import Clock
@@ -45,7 +45,7 @@ class KinesisService:
         self.consumers = Consumers(self.streams, clock)
         self.api = KinesisApi(self.streams, self.shards, self.records, self.consumers, clock)
         self.reader = KinesisStreamReader(self.streams, self.records, self.signals)
-        self.endpoint = ServiceEndpoint(KinesisProtocol(), self.api.dispatch)
+        self.endpoint = BufferedEndpoint(KinesisProtocol(), self.api.dispatch)
 
     async def housekeeping(self) -> int:
         """Retention: records past each stream's retention go, and closed shards whose
