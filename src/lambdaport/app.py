@@ -37,6 +37,8 @@ from lambdaport.lambda_.code import CodeStore
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
 from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.hot_reload import HotReloader
+from lambdaport.lambda_.layer_registry import LayerRegistry
+from lambdaport.lambda_.layers import LayerService
 from lambdaport.lambda_.policy import PolicyService
 from lambdaport.lambda_.registry import FunctionRegistry
 from lambdaport.lambda_.resolver import Resolver
@@ -131,6 +133,7 @@ class LambdaportApp:
         )
         code = CodeStore(self.store.data_dir / "code")
         self.registry = FunctionRegistry(self.store.documents)
+        self.layers = LayerRegistry(self.store.documents)
         self.limiter = ConcurrencyLimiter(settings.account_concurrency_limit)
         self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store.documents)
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
@@ -185,6 +188,7 @@ class LambdaportApp:
             self._function_changed,
             watch=self.hot_reloader.watch,
             objects=self.s3.objects,
+            layers=self.layers,
         )
         lambda_api = LambdaApi(
             functions,
@@ -195,6 +199,7 @@ class LambdaportApp:
             self.event_invoke_configs,
             FunctionAccess(self.registry),
             internal_auth.code_location,
+            LayerService(self.layers, code, self.s3.objects),
         )
         services: dict[str, ServiceEndpoint] = {
             "lambda": BufferedEndpoint(LambdaProtocol(), lambda_api.dispatch),
@@ -269,6 +274,7 @@ class LambdaportApp:
         # The node-local caches of the store's documents, before anything is served.
         await self.registry.load()
         await self.registry.activate_all()
+        await self.layers.load()
         await self.event_invoke_configs.load()
         await self.async_queue.load()
         await self.logs.load()

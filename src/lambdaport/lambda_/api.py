@@ -20,7 +20,8 @@ from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.commands import GetFunction
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
 from lambdaport.lambda_.functions import FunctionService
-from lambdaport.lambda_.models import FunctionDetails
+from lambdaport.lambda_.layers import LayerService
+from lambdaport.lambda_.models import FunctionDetails, LayerVersion
 from lambdaport.lambda_.policy import PolicyService
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.request import RequestContext
@@ -69,8 +70,10 @@ class LambdaApi:
         event_invoke_configs: EventInvokeConfigService,
         access: FunctionAccess,
         code_location: Callable[[str, str], str],
+        layers: LayerService,
     ) -> None:
         self._functions = functions
+        self._layers = layers
         self._access = access
         self._code_location = code_location  # (endpoint, package name) -> presigned URL
         r, configs = rendering, event_invoke_configs
@@ -161,6 +164,26 @@ class LambdaApi:
                 configs.list_function_event_invoke_configs,
                 r.event_invoke_configs,
             ),
+            "DeleteLayerVersion": Operation(
+                requests.delete_layer_version, layers.delete_layer_version, r.empty
+            ),
+            "ListLayerVersions": Operation(
+                requests.list_layer_versions, layers.list_layer_versions, r.layer_versions
+            ),
+            "ListLayers": Operation(requests.list_layers, layers.list_layers, r.layers),
+            "AddLayerVersionPermission": Operation(
+                requests.add_layer_version_permission,
+                layers.add_layer_version_permission,
+                r.layer_permission,
+            ),
+            "RemoveLayerVersionPermission": Operation(
+                requests.remove_layer_version_permission,
+                layers.remove_layer_version_permission,
+                r.empty,
+            ),
+            "GetLayerVersionPolicy": Operation(
+                requests.get_layer_version_policy, layers.get_layer_version_policy, r.layer_policy
+            ),
             "Invoke": Operation(requests.invoke, invoker.invoke, r.invoked),
             "InvokeAsync": Operation(requests.invoke_async, invoker.invoke, r.invoked_async),
         }
@@ -168,6 +191,9 @@ class LambdaApi:
             name: operation for name, operation in operations.items()
         }
         self.handlers["GetFunction"] = self.get_function
+        self.handlers["PublishLayerVersion"] = self.publish_layer_version
+        self.handlers["GetLayerVersion"] = self.get_layer_version
+        self.handlers["GetLayerVersionByArn"] = self.get_layer_version_by_arn
 
     async def dispatch(self, ctx: RequestContext, operation: str, params: Params) -> Result:
         handler = self.handlers.get(operation)
@@ -183,3 +209,22 @@ class LambdaApi:
         return rendering.get_function(
             details, lambda package: self._code_location(ctx.endpoint, package)
         )
+
+    # Layer versions answer with Content.Location, a presigned URL of this endpoint.
+
+    def _layer_version(self, ctx: RequestContext, version: LayerVersion) -> Result:
+        return rendering.layer_version(
+            version, lambda package: self._code_location(ctx.endpoint, package)
+        )
+
+    async def publish_layer_version(self, ctx: RequestContext, params: Params) -> Result:
+        command = requests.publish_layer_version(ctx, params)
+        return self._layer_version(ctx, await self._layers.publish_layer_version(command))
+
+    async def get_layer_version(self, ctx: RequestContext, params: Params) -> Result:
+        command = requests.get_layer_version(ctx, params)
+        return self._layer_version(ctx, self._layers.get_layer_version(command))
+
+    async def get_layer_version_by_arn(self, ctx: RequestContext, params: Params) -> Result:
+        command = requests.get_layer_version_by_arn(ctx, params)
+        return self._layer_version(ctx, self._layers.get_layer_version(command))

@@ -18,6 +18,7 @@ a kernel watch per directory and tell the function about every write anywhere in
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -25,10 +26,12 @@ import shutil
 import stat
 import uuid
 import zipfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from lambdaport.errors import AwsError, invalid_parameter
 from lambdaport.lambda_.models import Code
+from lambdaport.services.interfaces import ObjectStore
 
 HOT_RELOAD_BUCKET = "hot-reload"
 ZIP_UPLOAD_LIMIT = 50 * 1024 * 1024  # direct upload, zipped
@@ -40,6 +43,21 @@ def _bad_zip() -> AwsError:
     return invalid_parameter(
         "Could not unzip uploaded file. Please check your file, then try to upload again."
     )
+
+
+async def package_from_s3(
+    objects: ObjectStore, bucket: str, key: str | None, version: str | None
+) -> bytes:
+    """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
+    if not key:
+        raise invalid_parameter("S3Key is required when S3Bucket is given.")
+    try:
+        return await objects.get_object_bytes(bucket, key, version)
+    except AwsError as error:
+        raise invalid_parameter(
+            f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: "
+            f"{error.message}"
+        ) from None
 
 
 class CodeStore:
@@ -68,12 +86,28 @@ class CodeStore:
             sha256=base64.b64encode(digest.digest()).decode(),
             size=len(data),
             zip_hex=digest.hexdigest(),
+            unzipped_size=_unzipped_size(data),
         )
         target = self.code_dir(code)
         if not target.is_dir():
             self._extract(data, target)
             self.zip_path(code).write_bytes(data)
         return code
+
+    def merged_layers(self, layers: Sequence[Code]) -> Path:
+        """The layers' files merged in order, as Lambda extracts them into ``/opt``: a file
+        of a later layer replaces the same path of an earlier one. Kept under
+        ``code/layers/<sha256 of the packages' digests>/`` (made once, by hard links to the
+        extracted packages, copies where links cannot be made); the packages are extracted
+        already (``save_zip``)."""
+        digest = hashlib.sha256("\n".join(code.zip_hex for code in layers).encode()).hexdigest()
+        target = self.root / "layers" / digest
+        if target.is_dir():
+            return target
+        with _staged(target) as staging:
+            for code in layers:
+                _merge_tree(self.code_dir(code), staging)
+        return target
 
     def hot_reload(self, directory: str) -> Code:
         path = Path(directory)
@@ -96,11 +130,7 @@ class CodeStore:
         return Code(sha256=base64.b64encode(digest).decode(), size=0, hot_reload_dir=str(resolved))
 
     def _extract(self, data: bytes, target: Path) -> None:
-        # A staging directory of its own: two threads may extract the same package at once.
-        staging = target.with_name(f"{target.name}.tmp{os.getpid()}-{uuid.uuid4().hex}")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        try:
+        with _staged(target) as staging:
             try:
                 archive = zipfile.ZipFile(io.BytesIO(data))
             except (zipfile.BadZipFile, ValueError):
@@ -109,13 +139,24 @@ class CodeStore:
                 _check_sizes(archive)
                 for info in archive.infolist():
                     _extract_member(archive, info, staging)
-            try:
-                staging.rename(target)
-            except OSError:
-                if not target.is_dir():  # not another extraction of the same package winning
-                    raise
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _staged(target: Path) -> Iterator[Path]:
+    """A staging directory of its own (two threads may make the same directory at once),
+    renamed to ``target`` when the block succeeds; removed either way."""
+    staging = target.with_name(f"{target.name}.tmp{os.getpid()}-{uuid.uuid4().hex}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        try:
+            staging.rename(target)
+        except OSError:
+            if not target.is_dir():  # not another thread making the same directory winning
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _count_entries(root: Path, limit: int) -> int:
@@ -141,6 +182,50 @@ def _count_entries(root: Path, limit: int) -> int:
         except OSError:  # unreadable, or gone meanwhile: not watched either
             continue
     return count
+
+
+def _unzipped_size(data: bytes) -> int:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise _bad_zip() from None
+
+
+def _merge_tree(source: Path, target: Path) -> None:
+    """Place every entry of ``source`` at the same path below ``target``, replacing what
+    is there (a directory meeting a file or link replaces it too, as extraction would)."""
+    for directory, subdirectories, files in os.walk(source):
+        relative = Path(directory).relative_to(source)
+        into = target / relative
+        for name in subdirectories:
+            here = Path(directory) / name
+            there = into / name
+            if here.is_symlink():
+                _replace(there)
+                os.symlink(os.readlink(here), there)
+            else:
+                if there.is_symlink() or (there.exists() and not there.is_dir()):
+                    _replace(there)
+                there.mkdir(exist_ok=True)
+        for name in files:
+            here = Path(directory) / name
+            there = into / name
+            _replace(there)
+            if here.is_symlink():
+                os.symlink(os.readlink(here), there)
+                continue
+            try:
+                os.link(here, there)
+            except OSError:
+                shutil.copy2(here, there)
+
+
+def _replace(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
 
 
 def _check_sizes(archive: zipfile.ZipFile) -> None:

@@ -281,3 +281,85 @@ class DeleteFunctionEventInvokeConfig:
 class ListFunctionEventInvokeConfigs:
     function: FunctionRef
     paging: Paging = field(default_factory=Paging)
+
+
+# -- layers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRef:
+    """A LayerName parameter (a name, or a layer ARN holding its account and region) read
+    for a caller: ``caller`` is the account asking."""
+
+    account_id: str
+    region: str
+    name: str
+    caller: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.account_id, self.region, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PublishLayerVersion:
+    layer: LayerRef
+    content: FunctionCode
+    description: str = ""
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+    license_info: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetLayerVersion:
+    layer: LayerRef
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteLayerVersion:
+    layer: LayerRef
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListLayerVersions:
+    layer: LayerRef
+    compatible_runtime: str | None = None
+    compatible_architecture: str | None = None
+    paging: Paging = field(default_factory=Paging)
+
+
+@dataclass(frozen=True, slots=True)
+class ListLayers:
+    account_id: str
+    region: str
+    compatible_runtime: str | None = None
+    compatible_architecture: str | None = None
+    paging: Paging = field(default_factory=Paging)
+
+
+@dataclass(frozen=True, slots=True)
+class AddLayerVersionPermission:
+    layer: LayerRef
+    version: int
+    statement_id: str
+    action: str
+    principal: str
+    organization_id: str | None = None
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveLayerVersionPermission:
+    layer: LayerRef
+    version: int
+    statement_id: str
+    revision_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetLayerVersionPolicy:
+    layer: LayerRef
+    version: int

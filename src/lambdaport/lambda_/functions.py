@@ -9,8 +9,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from lambdaport.errors import AwsError, invalid_parameter, resource_conflict
-from lambdaport.lambda_.code import HOT_RELOAD_BUCKET, CodeStore
+from lambdaport.errors import invalid_parameter, resource_conflict
+from lambdaport.lambda_.code import (
+    HOT_RELOAD_BUCKET,
+    UNZIPPED_LIMIT,
+    CodeStore,
+    package_from_s3,
+)
 from lambdaport.lambda_.commands import (
     CreateFunction,
     DeleteFunction,
@@ -21,10 +26,12 @@ from lambdaport.lambda_.commands import (
     UpdateFunctionCode,
     UpdateFunctionConfiguration,
 )
+from lambdaport.lambda_.layer_registry import LayerRegistry, combined_size_error
 from lambdaport.lambda_.models import (
     Code,
     FunctionConfiguration,
     FunctionDetails,
+    FunctionLayer,
     FunctionSettings,
     FunctionVersion,
     LoggingConfig,
@@ -42,7 +49,6 @@ from lambdaport.lambda_.registry import (
 from lambdaport.lambda_.validation import (
     check_environment,
     check_handler,
-    check_layers,
     check_memory,
     check_role,
     check_runtime,
@@ -62,8 +68,10 @@ class FunctionService:
         retire: RetireHook,
         watch: Callable[[str], None],
         objects: ObjectStore,
+        layers: LayerRegistry,
     ) -> None:
         self._registry = registry
+        self._layers = layers
         self._code = code
         self._retire = retire
         self._watch = watch
@@ -82,23 +90,29 @@ class FunctionService:
             self._watch(code.hot_reload_dir)
             return code
         if bucket is not None:
-            data = await self._zip_from_s3(bucket, key, source.s3_object_version)
+            data = await package_from_s3(self._objects, bucket, key, source.s3_object_version)
             return await asyncio.to_thread(self._code.save_zip, data)
         if source.image_uri is not None:
             raise invalid_parameter("Container image functions are not supported by lambdaport.")
         raise invalid_parameter("Please provide a source for function code.")
 
-    async def _zip_from_s3(self, bucket: str, key: str | None, version: str | None) -> bytes:
-        """The package at S3Bucket/S3Key[/S3ObjectVersion], refused as Lambda refuses it."""
-        if not key:
-            raise invalid_parameter("S3Key is required when S3Bucket is given.")
-        try:
-            return await self._objects.get_object_bytes(bucket, key, version)
-        except AwsError as error:
-            raise invalid_parameter(
-                f"Error occurred while GetObject. S3 Error Code: {error.code}. S3 Error Message: "
-                f"{error.message}"
-            ) from None
+    def _function_layers(
+        self, ref: FunctionRef, arns: tuple[str, ...] | None
+    ) -> tuple[FunctionLayer, ...] | None:
+        """The layer versions named, checked (``LayerRegistry.function_layers``)."""
+        if arns is None:
+            return None
+        return self._layers.function_layers(arns, ref.account_id, ref.region)
+
+    async def _merge(self, code: Code, layers: tuple[FunctionLayer, ...] | None) -> None:
+        """The package and its layers within 250 MB unzipped, and the layers merged (the
+        directory the runtime gets as ``/opt``), off the loop."""
+        if not layers:
+            return
+        size = code.unzipped_size + sum(layer.code.unzipped_size for layer in layers)
+        if size > UNZIPPED_LIMIT:
+            raise combined_size_error(size, UNZIPPED_LIMIT)
+        await asyncio.to_thread(self._code.merged_layers, [layer.code for layer in layers])
 
     # -- state transitions --------------------------------------------------------------
 
@@ -142,11 +156,12 @@ class FunctionService:
         timeout = check_timeout(command.timeout)
         memory_size = check_memory(command.memory_size)
         environment = check_environment(command.environment)
-        check_layers(command.layers or ())
+        layers = self._function_layers(ref, command.layers)
         check_tag_count(len(command.tags))
         if self._registry.find(ref) is not None:
             raise resource_conflict(f"Function already exist: {ref.name}")
         code = await self._code_from(command.code)  # extracted off the loop
+        await self._merge(code, layers)
         if self._registry.find(ref) is not None:  # created while the code was extracted
             raise resource_conflict(f"Function already exist: {ref.name}")
         version = FunctionVersion(
@@ -165,7 +180,7 @@ class FunctionService:
             revision_id=str(uuid.uuid4()),
             architectures=command.architectures or ("x86_64",),
             logging_config=_logging_config(LoggingConfig(), command.logging_config),
-            layers=command.layers,
+            layers=layers,
             extra=dict(command.extra),
         )
         entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=dict(command.tags)))
@@ -216,6 +231,7 @@ class FunctionService:
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
         code = await self._code_from(command.code)  # extracted off the loop
+        await self._merge(code, self._registry.entry(command.function).latest.layers)
         entry = self._registry.entry(command.function)  # as it is now: it may have changed
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
@@ -244,10 +260,15 @@ class FunctionService:
             check_runtime(command.runtime)
         if command.role is not None:
             check_role(command.role, ref.account_id)
-        check_layers(command.layers or ())
+        layers = self._function_layers(ref, command.layers)
         entry = self._registry.entry(ref)
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
+        if layers is not None:
+            await self._merge(entry.latest.code, layers)
+            entry = self._registry.entry(ref)  # as it is now: it may have changed
+            self._check_updatable(entry)
+            self._check_revision(entry, command.revision_id)
         current = entry.latest
         timeout = command.timeout if command.timeout is not None else current.timeout
         memory_size = (
@@ -260,7 +281,7 @@ class FunctionService:
             "description": _given(command.description, current.description),
             "timeout": check_timeout(timeout),
             "memory_size": check_memory(memory_size),
-            "layers": command.layers if command.layers is not None else current.layers,
+            "layers": layers if layers is not None else current.layers,
             "logging_config": _logging_config(current.logging_config, command.logging_config),
             "extra": {**current.extra, **command.extra},
         }

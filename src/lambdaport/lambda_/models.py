@@ -33,6 +33,23 @@ class Code:
     size: int
     zip_hex: str = ""  # hex SHA-256: the blob's file name in the store
     hot_reload_dir: str = ""
+    unzipped_size: int = 0  # the extracted files' bytes (0: recorded before it was kept)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionLayer:
+    """A layer version a function version uses, as resolved when it was configured: its
+    ARN and its package (kept with the function, so a deleted layer version goes on working
+    for the functions that use it, as on AWS)."""
+
+    arn: str
+    code: Code
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any] | str) -> FunctionLayer:
+        if isinstance(record, str):  # never written with a package (layers were refused)
+            return cls(record, Code(sha256="", size=0))
+        return cls(str(record["arn"]), Code(**record["code"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +101,7 @@ class FunctionVersion:
     package_type: str = "Zip"
     architectures: tuple[str, ...] = ("x86_64",)
     logging_config: LoggingConfig = LoggingConfig()
-    layers: tuple[str, ...] | None = None  # None: never set
+    layers: tuple[FunctionLayer, ...] | None = None  # None: never set
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -121,7 +138,7 @@ class FunctionVersion:
         if isinstance(values.get("logging_config"), Mapping):
             values["logging_config"] = LoggingConfig(**values["logging_config"])
         if values.get("layers") is not None:
-            values["layers"] = tuple(values["layers"])
+            values["layers"] = tuple(FunctionLayer.from_record(x) for x in values["layers"])
         return cls(**values)
 
 
@@ -178,6 +195,66 @@ class FunctionSettings:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FunctionSettings:
         return cls(**record)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerVersion:
+    """One published version of a layer (``PublishLayerVersion``), its package and its
+    resource-based policy (``AddLayerVersionPermission``: statements in IAM's policy
+    language, and the policy's RevisionId)."""
+
+    account_id: str
+    region: str
+    name: str
+    version: int
+    code: Code
+    created_date: str
+    description: str = ""
+    compatible_runtimes: tuple[str, ...] = ()
+    compatible_architectures: tuple[str, ...] = ()
+    license_info: str | None = None
+    statements: tuple[Mapping[str, Any], ...] = ()
+    policy_revision_id: str = ""
+
+    @property
+    def layer_arn(self) -> str:
+        return layer_arn(self.region, self.account_id, self.name)
+
+    @property
+    def arn(self) -> str:
+        return f"{self.layer_arn}:{self.version}"
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> LayerVersion:
+        values = dict(record)
+        values["code"] = Code(**values["code"])
+        for member in ("compatible_runtimes", "compatible_architectures", "statements"):
+            values[member] = tuple(values.get(member) or ())
+        return cls(**values)
+
+
+def layer_arn(region: str, account_id: str, name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account_id}:layer:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class LayerVersionPolicy:
+    """GetLayerVersionPolicy's answer (and AddLayerVersionPermission's, with one statement)."""
+
+    statements: tuple[Mapping[str, Any], ...]
+    revision_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSummary:
+    """ListLayers' item: a layer and its newest version matching the filters."""
+
+    name: str
+    layer_arn: str
+    latest: LayerVersion
 
 
 # -- what the operations answer ------------------------------------------------------------

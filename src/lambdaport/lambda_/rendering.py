@@ -21,6 +21,9 @@ from lambdaport.lambda_.models import (
     FunctionEventInvokeConfig,
     FunctionPolicy,
     FunctionVersion,
+    LayerSummary,
+    LayerVersion,
+    LayerVersionPolicy,
     PolicyStatement,
     policy_document,
 )
@@ -101,7 +104,9 @@ def function_configuration(answer: FunctionConfiguration) -> Result:
         config["LastUpdateStatusReason"] = "The function is being created."
         config["LastUpdateStatusReasonCode"] = "Creating"
     if version.layers is not None:
-        config["Layers"] = [{"Arn": arn, "CodeSize": 0} for arn in version.layers]
+        config["Layers"] = [
+            {"Arn": layer.arn, "CodeSize": layer.code.size} for layer in version.layers
+        ]
     config.update((name, _extra(name, value)) for name, value in version.extra.items())
     return config
 
@@ -228,3 +233,67 @@ def invoked(response: InvokeResponse) -> Result:
 
 def invoked_async(_: InvokeResponse) -> Result:
     return {"Status": 202}
+
+
+# -- layers ---------------------------------------------------------------------------------
+
+
+def layer_version_item(version: LayerVersion) -> Result:
+    """The LayerVersionsListItem shape (and the members GetLayerVersion shares with it)."""
+    item: Result = {
+        "LayerVersionArn": version.arn,
+        "Version": version.version,
+        "Description": version.description,
+        "CreatedDate": version.created_date,
+    }
+    if version.compatible_runtimes:
+        item["CompatibleRuntimes"] = list(version.compatible_runtimes)
+    if version.compatible_architectures:
+        item["CompatibleArchitectures"] = list(version.compatible_architectures)
+    if version.license_info is not None:
+        item["LicenseInfo"] = version.license_info
+    return item
+
+
+def layer_version(version: LayerVersion, location: Callable[[str], str]) -> Result:
+    """PublishLayerVersion's and GetLayerVersion's answer; ``location``: package name -> a
+    presigned URL of the archive."""
+    return {
+        "Content": {
+            "Location": location(f"{version.code.zip_hex}.zip"),
+            "CodeSha256": version.code.sha256,
+            "CodeSize": version.code.size,
+        },
+        "LayerArn": version.layer_arn,
+        **layer_version_item(version),
+    }
+
+
+def layer_versions(page: Page[LayerVersion]) -> Result:
+    return _page("LayerVersions", page, layer_version_item)
+
+
+def layers(page: Page[LayerSummary]) -> Result:
+    return _page(
+        "Layers",
+        page,
+        lambda summary: {
+            "LayerName": summary.name,
+            "LayerArn": summary.layer_arn,
+            "LatestMatchingVersion": layer_version_item(summary.latest),
+        },
+    )
+
+
+def layer_permission(answer: LayerVersionPolicy) -> Result:
+    return {
+        "Statement": orjson.dumps(answer.statements[0]).decode(),
+        "RevisionId": answer.revision_id,
+    }
+
+
+def layer_policy(answer: LayerVersionPolicy) -> Result:
+    return {
+        "Policy": orjson.dumps(policy_document(answer.statements)).decode(),
+        "RevisionId": answer.revision_id,
+    }

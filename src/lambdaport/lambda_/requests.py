@@ -7,10 +7,11 @@ FunctionName as given, a body's size. Everything else is the domain's to check.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from lambdaport.errors import AwsError, invalid_parameter
+from lambdaport.errors import AwsError, invalid_parameter, resource_not_found
 from lambdaport.invoke import InvokeRequest
 from lambdaport.lambda_ import commands as c
 from lambdaport.lambda_.models import LoggingConfig
@@ -385,3 +386,97 @@ def invoke_async(ctx: RequestContext, params: Params) -> InvokeRequest:
         invocation_type="Event",
         request_id=ctx.request_id,
     )
+
+
+# -- layers ---------------------------------------------------------------------------------
+
+_LAYER_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):layer:"
+    r"(?P<name>[a-zA-Z0-9-_]+)$"
+)
+
+
+def _layer(ctx: RequestContext, params: Params) -> c.LayerRef:
+    """LayerName: a name in the caller's account and region, or a layer ARN (the model
+    checked it is one or the other)."""
+    given = str(params["LayerName"])
+    match = _LAYER_ARN.match(given)
+    if match is None:
+        return c.LayerRef(ctx.account_id, ctx.region, given, ctx.account_id)
+    return c.LayerRef(match["account"], match["region"], match["name"], ctx.account_id)
+
+
+def _layer_filters(params: Params) -> tuple[str | None, str | None]:
+    return (
+        _optional_str(params, "CompatibleRuntime"),
+        _optional_str(params, "CompatibleArchitecture"),
+    )
+
+
+def publish_layer_version(ctx: RequestContext, params: Params) -> c.PublishLayerVersion:
+    return c.PublishLayerVersion(
+        layer=_layer(ctx, params),
+        content=_code(params.get("Content") or {}),
+        description=str(params.get("Description", "")),
+        compatible_runtimes=_strings(params, "CompatibleRuntimes") or (),
+        compatible_architectures=_strings(params, "CompatibleArchitectures") or (),
+        license_info=_optional_str(params, "LicenseInfo"),
+    )
+
+
+def get_layer_version(ctx: RequestContext, params: Params) -> c.GetLayerVersion:
+    return c.GetLayerVersion(_layer(ctx, params), int(params["VersionNumber"]))
+
+
+def get_layer_version_by_arn(ctx: RequestContext, params: Params) -> c.GetLayerVersion:
+    """The model checked the ARN's form: ``arn:...:layer:NAME:VERSION``."""
+    arn = str(params["Arn"])
+    layer, _, number = arn.rpartition(":")
+    match = _LAYER_ARN.match(layer)
+    if match is None or not number.isdigit():  # an AWS-managed ``awslayer`` ARN
+        raise resource_not_found("The resource you requested does not exist.")
+    ref = c.LayerRef(match["account"], match["region"], match["name"], ctx.account_id)
+    return c.GetLayerVersion(ref, int(number))
+
+
+def delete_layer_version(ctx: RequestContext, params: Params) -> c.DeleteLayerVersion:
+    return c.DeleteLayerVersion(_layer(ctx, params), int(params["VersionNumber"]))
+
+
+def list_layer_versions(ctx: RequestContext, params: Params) -> c.ListLayerVersions:
+    runtime, architecture = _layer_filters(params)
+    return c.ListLayerVersions(_layer(ctx, params), runtime, architecture, _paging(params))
+
+
+def list_layers(ctx: RequestContext, params: Params) -> c.ListLayers:
+    runtime, architecture = _layer_filters(params)
+    return c.ListLayers(ctx.account_id, ctx.region, runtime, architecture, _paging(params))
+
+
+def add_layer_version_permission(
+    ctx: RequestContext, params: Params
+) -> c.AddLayerVersionPermission:
+    return c.AddLayerVersionPermission(
+        layer=_layer(ctx, params),
+        version=int(params["VersionNumber"]),
+        statement_id=str(params["StatementId"]),
+        action=str(params["Action"]),
+        principal=str(params["Principal"]),
+        organization_id=_optional_str(params, "OrganizationId"),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def remove_layer_version_permission(
+    ctx: RequestContext, params: Params
+) -> c.RemoveLayerVersionPermission:
+    return c.RemoveLayerVersionPermission(
+        layer=_layer(ctx, params),
+        version=int(params["VersionNumber"]),
+        statement_id=str(params["StatementId"]),
+        revision_id=_optional_str(params, "RevisionId"),
+    )
+
+
+def get_layer_version_policy(ctx: RequestContext, params: Params) -> c.GetLayerVersionPolicy:
+    return c.GetLayerVersionPolicy(_layer(ctx, params), int(params["VersionNumber"]))

@@ -66,11 +66,19 @@ class Resolver:
                 account_id=version.account_id,
                 log_group=version.log_group,
                 environment=dict(version.environment),
+                opt_dir=self._opt_dir(version),
             )
             specs[key] = spec
             if len(specs) > SPEC_CACHE_SIZE:
                 specs.popitem(last=False)
         return spec
+
+    def _opt_dir(self, version: FunctionVersion) -> str | None:
+        """The merged layers (made when the function was configured; again here if the
+        data dir lost them)."""
+        if not version.layers:
+            return None
+        return str(self._code.merged_layers([layer.code for layer in version.layers]))
 
     @staticmethod
     def _route(entry: FunctionEntry, alias_name: str) -> str:

@@ -93,15 +93,6 @@ def check_role(role: str, account_id: str) -> str:
     return role
 
 
-def check_layers(layers: Sequence[str]) -> None:
-    """No layer version exists yet: lambdaport has no PublishLayerVersion (a later issue)."""
-    if layers:
-        raise invalid_parameter(
-            f"Layer version {layers[0]} does not exist. (lambdaport does not implement layers "
-            "yet: PublishLayerVersion and functions using layers are a later issue.)"
-        )
-
-
 def check_tag_count(count: int) -> None:
     if count > MAX_TAGS:
         raise invalid_parameter("Number of tags exceeds resource tag limit.")
@@ -111,6 +102,16 @@ def check_tag_count(count: int) -> None:
 def _runtime_set() -> str:
     """AWS's answer lists the runtimes it accepts: botocore's enum less the deprecated."""
     return "[" + ", ".join(r for r in runtime_enum() if r not in DEPRECATED_RUNTIMES) + "]"
+
+
+def check_compatible_runtimes(runtimes: Sequence[str], member: str) -> None:
+    """A layer's CompatibleRuntimes (or a list's CompatibleRuntime filter, ``member``
+    ``compatibleRuntime``): each one of botocore's runtime identifiers, deprecated ones too."""
+    known = runtime_enum()
+    if all(runtime in known for runtime in runtimes):
+        return
+    shown = runtimes[0] if member == "compatibleRuntime" else f"[{', '.join(runtimes)}]"
+    raise _constraint(shown, member, f"Member must satisfy enum value set: [{', '.join(known)}]")
 
 
 def check_runtime(runtime: str | None) -> str:

@@ -105,9 +105,15 @@ class CustomEnvironment:
         exiting; after ``INIT_TIMEOUT_S`` the first invocation waits for the rest of it.
         """
         self._api = api = await RuntimeApi.open(on_next=self._on_next)
-        path = Path(self.spec.code_dir) / BOOTSTRAP_NAME
-        if not path.is_file():
-            self._entrypoint_error = f"Couldn't find valid bootstrap(s): [{path}]"
+        # The code's bootstrap, else a layer's
+        # (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html).
+        candidates = [Path(self.spec.code_dir) / BOOTSTRAP_NAME]
+        if self.spec.opt_dir is not None:
+            candidates.append(Path(self.spec.opt_dir) / BOOTSTRAP_NAME)
+        path = next((c for c in candidates if c.is_file()), None)
+        if path is None:
+            listed = " ".join(str(c) for c in candidates)
+            self._entrypoint_error = f"Couldn't find valid bootstrap(s): [{listed}]"
             return
         self._logs = logs = LogPipe()
         env = function_environment(

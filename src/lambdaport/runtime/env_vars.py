@@ -86,6 +86,13 @@ def function_environment(
             "LAMBDA_RUNTIME_DIR": spec.code_dir,
         }
     )
+    # AWS's LD_LIBRARY_PATH ends with the code's and the layers' libraries; PATH with the
+    # layers' programs (https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html).
+    libraries = [spec.code_dir, f"{spec.code_dir}/lib"]
+    if spec.opt_dir is not None:
+        env["PATH"] = f"{env['PATH']}:{spec.opt_dir}/bin"
+        libraries.append(f"{spec.opt_dir}/lib")
+    env.setdefault("LD_LIBRARY_PATH", ":".join(libraries))  # unless the user set it
     # boto3 inside the function talks to lambdaport unless the user pointed it elsewhere.
     env.setdefault("AWS_ENDPOINT_URL", settings.endpoint_url)
     env.update(family or {})

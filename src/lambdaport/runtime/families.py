@@ -60,12 +60,31 @@ class PythonFamily:
         return runtime_version(runtime) is not None
 
     def environment(self, spec: FunctionSpec) -> Mapping[str, str]:
-        return {"AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}"}
+        env = {"AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}"}
+        paths = layer_paths(spec)
+        if paths:  # for the Python programs the function starts; its own sys.path has them
+            env["PYTHONPATH"] = ":".join(paths)
+        return env
 
     async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
         return await start_python_environment(
-            spec, host.settings, host.interpreters, host.memory, self.environment(spec)
+            spec,
+            host.settings,
+            host.interpreters,
+            host.memory,
+            self.environment(spec),
+            layer_paths(spec),
         )
+
+
+def layer_paths(spec: FunctionSpec) -> list[str]:
+    """A Python function's layer directories, as AWS's runtime puts them on ``sys.path``
+    after the code: ``/opt/python/lib/pythonX.Y/site-packages``, then ``/opt/python``."""
+    version = runtime_version(spec.runtime)
+    if spec.opt_dir is None or version is None:
+        return []
+    site = f"{spec.opt_dir}/python/lib/python{version[0]}.{version[1]}/site-packages"
+    return [site, f"{spec.opt_dir}/python"]
 
 
 class CustomFamily:

@@ -348,15 +348,19 @@ async def start_python_environment(
     interpreters: PythonInterpreters,
     memory: MemoryWatch,
     family_env: Mapping[str, str],
+    path: list[str] | None = None,
 ) -> PythonEnvironment:
     """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init;
-    ``family_env`` are the Python family's own variables (``families.PythonFamily``)."""
+    ``family_env`` are the Python family's own variables (``families.PythonFamily``),
+    ``path`` the directories after the code on its ``sys.path`` (the layers')."""
     zygote = await interpreters.zygote(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
     env = function_environment(spec, settings, stream_name, family=family_env)
     started = time.perf_counter()
-    worker = await zygote.spawn(env=env, code_dir=spec.code_dir, handler=spec.handler, path=[])
+    worker = await zygote.spawn(
+        env=env, code_dir=spec.code_dir, handler=spec.handler, path=path or []
+    )
     environment = PythonEnvironment(spec, worker, zygote, stream_name, memory)
     try:
         await environment.wait_init(started)

@@ -32,6 +32,11 @@ class FunctionSpec:
     account_id: str
     log_group: str
     environment: Mapping[str, str] = field(default_factory=dict)  # the user's variables
+    # The function's layers merged in order (AWS's ``/opt``: a later layer's file replaces an
+    # earlier one's), None without layers. Each family puts its runtime's layer paths on its
+    # own search path (Python: ``python``, ``python/lib/pythonX.Y/site-packages``); ``bin`` and
+    # ``lib`` are on PATH and LD_LIBRARY_PATH for all (``env_vars``).
+    opt_dir: str | None = None
 
     @property
     def environment_key(self) -> tuple[str, str, str]:

@@ -234,7 +234,8 @@ class Zygote:
         os.chdir(code_dir)
         front = [code_dir, *message.get("path", []), *self.support_path]
         sys.path[:] = front + [p for p in self.base_path if p not in front]
-        _forget_shadowed_modules(code_dir, self.support_path)
+        for directory in (code_dir, *message.get("path", [])):
+            _forget_shadowed_modules(directory, self.support_path)
         importlib.invalidate_caches()
         # Fresh line-buffered streams: the inherited ones may think fd 1 is a seekable file.
         sys.stdout = _log_stream(1)
