@@ -21,6 +21,9 @@ from lambdaport.gateway.asgi import Gateway
 from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
 from lambdaport.gateway.internal_auth import InternalAuth, load_token
+from lambdaport.http_fronts.addressing import EXECUTE_API, LAMBDA_URL, Addresses
+from lambdaport.http_fronts.front import INDEX_PATH, HttpFronts
+from lambdaport.http_fronts.function_urls import FunctionUrlFront
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
     AsyncDispatcher,
@@ -35,6 +38,7 @@ from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.api import LambdaApi
 from lambdaport.lambda_.code import CodeStore
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
+from lambdaport.lambda_.function_urls import FunctionUrlService
 from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.hot_reload import HotReloader
 from lambdaport.lambda_.layer_registry import LayerRegistry
@@ -76,6 +80,8 @@ OWN_SERVICES = (
     "logs",
     "kinesis",
     "apigatewaymanagementapi",
+    EXECUTE_API,
+    LAMBDA_URL,
 )
 
 
@@ -190,6 +196,16 @@ class LambdaportApp:
             objects=self.s3.objects,
             layers=self.layers,
         )
+        # The HTTP fronts (http_fronts/): function URLs' and APIs' addresses on this port,
+        # each reaching its function through PushTriggers as AWS's caller.
+        addresses = Addresses(settings.port, settings.endpoint_url)
+        self.function_urls = FunctionUrlService(
+            self.registry, self.store.documents, addresses.function_url
+        )
+        triggers = PushTriggers(self.invoker.invoke)
+        self.http_fronts = HttpFronts(addresses)
+        url_front = FunctionUrlFront(self.function_urls, triggers)
+        self.http_fronts.register(LAMBDA_URL, url_front, "functionUrls", url_front.index)
         lambda_api = LambdaApi(
             functions,
             VersionService(self.registry),
@@ -200,6 +216,7 @@ class LambdaportApp:
             FunctionAccess(self.registry),
             internal_auth.code_location,
             LayerService(self.layers, code, self.s3.objects),
+            self.function_urls,
         )
         services: dict[str, ServiceEndpoint] = {
             "lambda": BufferedEndpoint(LambdaProtocol(), lambda_api.dispatch),
@@ -209,6 +226,7 @@ class LambdaportApp:
         services["s3"] = self.s3.endpoint
         services["sqs"] = self.sqs.endpoint
         services["kinesis"] = self.kinesis.endpoint
+        services[EXECUTE_API] = services[LAMBDA_URL] = self.http_fronts.endpoint
         # Every other AWS service moto serves, behind the same gateway: its state journaled
         # and snapshotted in the data dir (in memory only with --ephemeral); hooks around
         # moto's operations registered here, one per (client, operation).
@@ -236,7 +254,7 @@ class LambdaportApp:
             status=self.status,
             auth=internal_auth,
             pending=self.pending,
-            routes={SNS_ROUTE_PREFIX: self.sns.handle_http},
+            routes={SNS_ROUTE_PREFIX: self.sns.handle_http, INDEX_PATH: self.http_fronts.index},
         )
         self.gateway = Gateway(
             services,
@@ -254,6 +272,7 @@ class LambdaportApp:
         self.invoker.retire(function_arn, version)
         if version is None:
             self.event_invoke_configs.function_deleted(function_arn)
+            self.function_urls.function_deleted(function_arn)
 
     async def _async_events(self) -> int:
         """Events in the async queue: queued, running or waiting for a retry (the store's)."""
@@ -276,6 +295,7 @@ class LambdaportApp:
         await self.registry.activate_all()
         await self.layers.load()
         await self.event_invoke_configs.load()
+        await self.function_urls.load()
         await self.async_queue.load()
         await self.logs.load()
         await self.sqs.load()

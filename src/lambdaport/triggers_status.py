@@ -206,10 +206,11 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Lambda function URLs",
-        State.NOT_YET,
-        "no function URLs yet",
+        State.WORKS,
+        "URLs on `$LATEST` or an alias, NONE and AWS_IAM, CORS, payload 2.0; streamed answers "
+        "are sent once the function returns",
         ("lambda",),
-        operation="CreateFunctionUrlConfig",
+        module="lambdaport.http_fronts.function_urls",
     ),
     TriggerStatus(
         "Amazon EventBridge",

@@ -61,6 +61,7 @@ WORKING_TESTS = {
     "Amazon CloudWatch Logs": "tests/services/logs/test_subscriptions.py",
     "Amazon SNS": "tests/services/sns/test_lambda.py",
     "Amazon S3": "tests/services/s3/test_notifications.py",
+    "Lambda function URLs": "tests/http_fronts/test_function_urls.py",
 }
 
 # Arguments for each Lambda operation a row waits for (enough to get past validation).
@@ -68,10 +69,6 @@ WAITING_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "CreateEventSourceMapping": (
         "create_event_source_mapping",
         {"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:q"},
-    ),
-    "CreateFunctionUrlConfig": (
-        "create_function_url_config",
-        {"FunctionName": "f", "AuthType": "NONE"},
     ),
 }
 

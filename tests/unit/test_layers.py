@@ -30,7 +30,15 @@ BOTTOM = (
 # Each layer, and what it never imports.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "lambdaport.services": ("lambdaport.gateway", "lambdaport.lambda_", *WIRING),
-    "lambdaport.lambda_": ("lambdaport.gateway", *WIRING),
+    "lambdaport.lambda_": ("lambdaport.gateway", "lambdaport.http_fronts", *WIRING),
+    # The HTTP fronts reach functions through invoke.triggers, the function URLs and APIs
+    # they serve through protocols app.py hands in.
+    "lambdaport.http_fronts": (
+        "lambdaport.gateway",
+        "lambdaport.lambda_",
+        "lambdaport.services",
+        *WIRING,
+    ),
     "lambdaport.invoke": (
         "lambdaport.gateway",
         "lambdaport.services",

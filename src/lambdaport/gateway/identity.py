@@ -1,13 +1,15 @@
 """Which service, account and region a request is for, read off the request itself.
 
-Order: the SigV4 credential scope (``Authorization`` header, or ``X-Amz-Credential`` of a
-presigned URL), then ``X-Amz-Target``, then the host name (S3's virtual hosts such as
-``bucket.s3.localhost`` are S3), then the path; a request nothing identifies is S3's (an
-unsigned form post of ``Action=...&Version=...`` to ``/``: the query service whose API that is,
-once the gateway has read the form, ``query_service``). The service is
-named as botocore's client name (``stepfunctions``, ``dynamodbstreams``, ``cognito-idp``),
-translated from signing names and target prefixes by ``service_names``. The account is
-the access key when it is 12 digits, else ``000000000000``; the region comes from the scope.
+Order: an HTTP front's address (``http_fronts.addressing``: an API's or a function URL's
+host, or the path form ``/_aws/...``), then the SigV4 credential scope (``Authorization``
+header, or ``X-Amz-Credential`` of a presigned URL), then ``X-Amz-Target``, then the host
+name (S3's virtual hosts such as ``bucket.s3.localhost`` are S3), then the path; a request
+nothing identifies is S3's (an unsigned form post of ``Action=...&Version=...`` to ``/``:
+the query service whose API that is, once the gateway has read the form,
+``query_service``). The service is named as botocore's client name (``stepfunctions``,
+``dynamodbstreams``, ``cognito-idp``), translated from signing names and target prefixes
+by ``service_names``. The account is the access key when it is 12 digits, else
+``000000000000``; the region comes from the scope.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from lambdaport.gateway.service_names import (
     SIGNING_NAME_SERVICES,
     TARGET_PREFIX_SERVICES,
 )
+from lambdaport.http_fronts.addressing import front_of
 from lambdaport.protocol import load_service_model
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -143,6 +146,14 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
         scope = _scope_from_authorization(authorization)
     elif "X-Amz-Credential=" in query:
         scope = _scope_from_query(query)
+    # An HTTP front's address (an API's or a function URL's host, or /_aws/...) before all:
+    # a signed request to an AWS_IAM function URL names ``lambda`` in its scope.
+    front = front_of(headers.get("host", ""), path)
+    if front is not None:
+        access_key = scope[0] if scope is not None else ""
+        account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT
+        region = front.region or default_region
+        return Identity(front.kind, account, region, access_key, signed=scope is not None)
     service: str | None = None
     access_key = ""
     region = default_region

@@ -20,11 +20,17 @@ class Caller:
     source_arn: str | None = None
     source_account: str | None = None
     event_source_token: str | None = None
+    # A function URL's caller: the URL's AuthType (NONE: anyone, ``principal`` "*"; AWS_IAM:
+    # the signer, ``principal`` its account, ``source_account`` too).
     function_url_auth_type: str | None = None
 
     @property
     def is_service(self) -> bool:
         return self.principal.endswith(".amazonaws.com")
+
+    @property
+    def via_function_url(self) -> bool:
+        return self.function_url_auth_type is not None
 
 
 API_CALLER = Caller()

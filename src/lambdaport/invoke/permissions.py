@@ -87,6 +87,8 @@ def _condition_value(key: str, caller: Caller) -> str | None:
         return caller.event_source_token
     if normalized == "lambda:functionurlauthtype":
         return caller.function_url_auth_type
+    if normalized == "lambda:invokedviafunctionurl":
+        return "true" if caller.via_function_url else None
     return None
 
 
@@ -103,6 +105,9 @@ def _conditions_hold(conditions: Mapping[str, Mapping[str, Any]], caller: Caller
             elif operator in ("ArnEquals", "StringEquals"):
                 if actual not in values:
                     return False
+            elif operator == "Bool":
+                if actual.lower() not in [str(v).lower() for v in values]:
+                    return False
             else:
                 return False  # an operator we cannot evaluate never grants access
     return True
@@ -117,6 +122,44 @@ def statement_allows(statement: Mapping[str, Any], caller: Caller) -> bool:
     )
 
 
+def _url_statement_allows(statement: Mapping[str, Any], caller: Caller, action: str) -> bool:
+    """A statement letting a function URL's caller perform ``action``: principal ``*`` (or
+    the signer's account for AWS_IAM), the action, and every condition holding."""
+    principal = statement.get("Principal")
+    account = caller.source_account
+    return (
+        statement.get("Effect") == "Allow"
+        and (
+            _principal_matches(principal, Caller("*"))
+            if account is None
+            else _account_principal_matches(principal, account)
+        )
+        and _action_covers(statement.get("Action", ""), action)
+        and _conditions_hold(statement.get("Condition") or {}, caller)
+    )
+
+
+def check_function_url_permission(
+    statements: Sequence[Mapping[str, Any]], caller: Caller, invoked_arn: str, owner_account: str
+) -> None:
+    """A function URL request (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html):
+    since October 2025 the resource policy must allow both ``lambda:InvokeFunctionUrl``
+    and ``lambda:InvokeFunction`` (the latter with ``lambda:InvokedViaFunctionUrl``). An
+    AWS_IAM caller of the function's own account is allowed by its identity policy
+    (lambdaport does not model those); anyone else needs both statements."""
+    if caller.function_url_auth_type == "AWS_IAM" and caller.source_account == owner_account:
+        return
+    for action in ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction"):
+        if not any(_url_statement_allows(s, caller, action) for s in statements):
+            raise AccessDenied(
+                "AccessDeniedException",
+                f"Forbidden: no resource-based policy allows the {action} action on "
+                f"{invoked_arn} through its function URL",
+                403,
+                fields={"Type": "User"},
+            )
+
+
 def check_invoke_permission(
     statements: Sequence[Mapping[str, Any]],
     caller: Caller,
@@ -124,6 +167,9 @@ def check_invoke_permission(
     caller_account: str,
     owner_account: str,
 ) -> None:
+    if caller.via_function_url:
+        check_function_url_permission(statements, caller, invoked_arn, owner_account)
+        return
     if not caller.is_service:
         if caller_account == owner_account or account_allowed(
             statements, caller_account, "lambda:InvokeFunction"

@@ -49,14 +49,28 @@ class TriggerSource:
     source_arn: str
     source_account: str
     region: str
+    # A function URL's request: its AuthType; the principal is "*" (NONE) or the signer's
+    # account (AWS_IAM), checked against ``lambda:InvokeFunctionUrl`` (invoke/permissions).
+    function_url_auth_type: str | None = None
 
     @classmethod
     def of(cls, principal: str, source_arn: str, source_account: str, region: str) -> TriggerSource:
         return cls((principal,), source_arn, source_account, region)
 
+    @classmethod
+    def function_url(cls, auth_type: str, caller_account: str | None, region: str) -> TriggerSource:
+        """A function URL's caller: anyone (NONE) or the account that signed (AWS_IAM)."""
+        principal = "*" if caller_account is None else caller_account
+        return cls((principal,), "", caller_account or "", region, auth_type)
+
     def callers(self) -> tuple[Caller, ...]:
         return tuple(
-            Caller(principal, source_arn=self.source_arn, source_account=self.source_account)
+            Caller(
+                principal,
+                source_arn=self.source_arn or None,
+                source_account=self.source_account or None,
+                function_url_auth_type=self.function_url_auth_type,
+            )
             for principal in self.principals
         )
 
@@ -110,6 +124,12 @@ class TriggerTimedOut(Exception):
         super().__init__(f"{target} did not answer within {timeout:g} s")
         self.target = target
         self.timeout = timeout
+
+
+def account_of(target: str) -> str:
+    """The account a target ARN names (a function URL's caller may be anonymous)."""
+    parts = target.split(":")
+    return parts[4] if target.startswith("arn:") and len(parts) > 4 else ""
 
 
 class PushTriggers:
@@ -179,7 +199,7 @@ class PushTriggers:
         denied: AwsError | None = None
         for caller in source.callers():
             request = InvokeRequest(
-                account_id=source.source_account,
+                account_id=source.source_account or account_of(target),
                 region=source.region,
                 function_name=target,
                 payload=payload,

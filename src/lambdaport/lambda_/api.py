@@ -19,6 +19,7 @@ from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.commands import GetFunction
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
+from lambdaport.lambda_.function_urls import FunctionUrlService
 from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.layers import LayerService
 from lambdaport.lambda_.models import FunctionDetails, LayerVersion
@@ -71,12 +72,13 @@ class LambdaApi:
         access: FunctionAccess,
         code_location: Callable[[str, str], str],
         layers: LayerService,
+        function_urls: FunctionUrlService,
     ) -> None:
         self._functions = functions
         self._layers = layers
         self._access = access
         self._code_location = code_location  # (endpoint, package name) -> presigned URL
-        r, configs = rendering, event_invoke_configs
+        r, configs, urls = rendering, event_invoke_configs, function_urls
         operations: dict[str, Operation[Any, Any]] = {
             "CreateFunction": Operation(
                 requests.create_function, functions.create_function, r.function_configuration
@@ -183,6 +185,29 @@ class LambdaApi:
             ),
             "GetLayerVersionPolicy": Operation(
                 requests.get_layer_version_policy, layers.get_layer_version_policy, r.layer_policy
+            ),
+            "CreateFunctionUrlConfig": Operation(
+                requests.create_function_url_config,
+                urls.create_function_url_config,
+                lambda config: r.function_url_config(config, urls.address(config), created=True),
+            ),
+            "UpdateFunctionUrlConfig": Operation(
+                requests.update_function_url_config,
+                urls.update_function_url_config,
+                lambda config: r.function_url_config(config, urls.address(config)),
+            ),
+            "GetFunctionUrlConfig": Operation(
+                requests.get_function_url_config,
+                urls.get_function_url_config,
+                lambda config: r.function_url_config(config, urls.address(config)),
+            ),
+            "DeleteFunctionUrlConfig": Operation(
+                requests.delete_function_url_config, urls.delete_function_url_config, r.empty
+            ),
+            "ListFunctionUrlConfigs": Operation(
+                requests.list_function_url_configs,
+                urls.list_function_url_configs,
+                lambda page: r.function_url_configs(page, urls.address),
             ),
             "Invoke": Operation(requests.invoke, invoker.invoke, r.invoked),
             "InvokeAsync": Operation(requests.invoke_async, invoker.invoke, r.invoked_async),

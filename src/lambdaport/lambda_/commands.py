@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdaport.lambda_.models import LoggingConfig
+from lambdaport.lambda_.models import LoggingConfig, UrlCors
 from lambdaport.lambda_.names import FunctionRef
 from lambdaport.lambda_.paging import Paging
 
@@ -363,3 +363,38 @@ class RemoveLayerVersionPermission:
 class GetLayerVersionPolicy:
     layer: LayerRef
     version: int
+
+
+# -- function URLs ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateFunctionUrlConfig:
+    function: FunctionRef
+    auth_type: str
+    cors: UrlCors | None = None
+    invoke_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateFunctionUrlConfig:
+    function: FunctionRef
+    auth_type: str | None = None
+    cors: UrlCors | None = None
+    invoke_mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionUrlConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFunctionUrlConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class ListFunctionUrlConfigs:
+    function: FunctionRef
+    paging: Paging

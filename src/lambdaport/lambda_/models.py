@@ -364,3 +364,38 @@ class FunctionEventInvokeConfig:
     maximum_event_age_in_seconds: int | None = None
     on_success: str | None = None
     on_failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UrlCors:
+    """A function URL's CORS settings (the API's ``Cors``); a member not set is None."""
+
+    allow_credentials: bool | None = None
+    allow_headers: tuple[str, ...] | None = None
+    allow_methods: tuple[str, ...] | None = None
+    allow_origins: tuple[str, ...] | None = None
+    expose_headers: tuple[str, ...] | None = None
+    max_age: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionUrlConfig:
+    """A function URL (``CreateFunctionUrlConfig``) on ``$LATEST`` or an alias: ``url_id``
+    is the host's first label (``{url_id}.lambda-url.{region}.localhost``)."""
+
+    url_id: str
+    account_id: str
+    region: str
+    function_name: str
+    qualifier: str  # $LATEST or an alias
+    auth_type: str  # NONE | AWS_IAM
+    invoke_mode: str  # BUFFERED | RESPONSE_STREAM
+    cors: UrlCors | None
+    creation_time: str
+    last_modified_time: str
+
+    @property
+    def function_arn(self) -> str:
+        """As the API answers it: qualified by the alias, unqualified for $LATEST."""
+        arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        return arn if self.qualifier == "$LATEST" else f"{arn}:{self.qualifier}"

@@ -27,6 +27,7 @@ from lambdaport.store.documents import Change, Delete, Documents, Put
 AccountKey = tuple[str, str]  # (account, region)
 KINDS = ("function", "version", "alias", "policy")
 EVENT_INVOKE_CONFIG = "event_invoke_config"  # lambda_.event_invoke_config's documents
+FUNCTION_URL = "function_url"  # lambda_.function_urls' documents
 
 
 @dataclass(slots=True)
@@ -158,10 +159,14 @@ class FunctionRegistry:
         await self._write(Put("alias", (*entry.key, alias.name), alias.to_record()))
 
     async def delete_alias(self, entry: FunctionEntry, name: str) -> None:
-        """The alias and its resource policy, in one commit."""
+        """The alias, its resource policy and its function URL, in one commit."""
         entry.aliases.pop(name, None)
         entry.policies.pop(name, None)
-        await self._write(Delete("alias", (*entry.key, name)), Delete("policy", (*entry.key, name)))
+        await self._write(
+            Delete("alias", (*entry.key, name)),
+            Delete("policy", (*entry.key, name)),
+            Delete(FUNCTION_URL, (*entry.key, name)),
+        )
 
     async def save_policy(self, entry: FunctionEntry, qualifier: str, policy: Policy) -> None:
         key = (*entry.key, qualifier)
@@ -180,6 +185,7 @@ class FunctionRegistry:
             Delete("function", entry.key),
             *(Delete(kind, entry.key, prefix=True) for kind in KINDS[1:]),
             Delete(EVENT_INVOKE_CONFIG, entry.key, prefix=True),
+            Delete(FUNCTION_URL, entry.key, prefix=True),
         )
 
     async def set_latest(self, entry: FunctionEntry, latest: FunctionVersion) -> None:

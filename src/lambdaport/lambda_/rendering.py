@@ -20,6 +20,7 @@ from lambdaport.lambda_.models import (
     FunctionDetails,
     FunctionEventInvokeConfig,
     FunctionPolicy,
+    FunctionUrlConfig,
     FunctionVersion,
     LayerSummary,
     LayerVersion,
@@ -214,6 +215,49 @@ def event_invoke_config(config: FunctionEventInvokeConfig) -> Result:
 
 def event_invoke_configs(page: Page[FunctionEventInvokeConfig]) -> Result:
     return _page("FunctionEventInvokeConfigs", page, event_invoke_config)
+
+
+# -- function URLs ----------------------------------------------------------------------------
+
+
+def _url_cors(config: FunctionUrlConfig) -> Result | None:
+    cors = config.cors
+    if cors is None:
+        return None
+    members = {
+        "AllowCredentials": cors.allow_credentials,
+        "AllowHeaders": None if cors.allow_headers is None else list(cors.allow_headers),
+        "AllowMethods": None if cors.allow_methods is None else list(cors.allow_methods),
+        "AllowOrigins": None if cors.allow_origins is None else list(cors.allow_origins),
+        "ExposeHeaders": None if cors.expose_headers is None else list(cors.expose_headers),
+        "MaxAge": cors.max_age,
+    }
+    return {name: value for name, value in members.items() if value is not None}
+
+
+def function_url_config(
+    config: FunctionUrlConfig, address: str, *, created: bool = False
+) -> Result:
+    """Create's answer has no LastModifiedTime; Get's, Update's and List's members do."""
+    result: Result = {
+        "FunctionUrl": address,
+        "FunctionArn": config.function_arn,
+        "AuthType": config.auth_type,
+        "CreationTime": config.creation_time,
+        "InvokeMode": config.invoke_mode,
+    }
+    if not created:
+        result["LastModifiedTime"] = config.last_modified_time
+    cors = _url_cors(config)
+    if cors is not None:
+        result["Cors"] = cors
+    return result
+
+
+def function_url_configs(
+    page: Page[FunctionUrlConfig], address: Callable[[FunctionUrlConfig], str]
+) -> Result:
+    return _page("FunctionUrlConfigs", page, lambda c: function_url_config(c, address(c)))
 
 
 # -- invocations ----------------------------------------------------------------------------

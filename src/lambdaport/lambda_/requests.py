@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from lambdaport.errors import AwsError, invalid_parameter, resource_not_found
 from lambdaport.invoke import InvokeRequest
 from lambdaport.lambda_ import commands as c
-from lambdaport.lambda_.models import LoggingConfig
+from lambdaport.lambda_.models import LoggingConfig, UrlCors
 from lambdaport.lambda_.names import FunctionRef, ref_of
 from lambdaport.lambda_.paging import Paging
 from lambdaport.lambda_.validation import check_function_name
@@ -349,6 +349,54 @@ def list_function_event_invoke_configs(
     ctx: RequestContext, params: Params
 ) -> c.ListFunctionEventInvokeConfigs:
     return c.ListFunctionEventInvokeConfigs(_function(ctx, params), _paging(params))
+
+
+# -- function URLs ----------------------------------------------------------------------------
+
+
+def _url_cors(params: Params) -> UrlCors | None:
+    given = params.get("Cors")
+    if given is None:
+        return None
+    credentials = given.get("AllowCredentials")
+    return UrlCors(
+        allow_credentials=None if credentials is None else bool(credentials),
+        allow_headers=_strings(given, "AllowHeaders"),
+        allow_methods=_strings(given, "AllowMethods"),
+        allow_origins=_strings(given, "AllowOrigins"),
+        expose_headers=_strings(given, "ExposeHeaders"),
+        max_age=_optional_int(given, "MaxAge"),
+    )
+
+
+def create_function_url_config(ctx: RequestContext, params: Params) -> c.CreateFunctionUrlConfig:
+    return c.CreateFunctionUrlConfig(
+        _function(ctx, params),
+        str(params["AuthType"]),
+        _url_cors(params),
+        _optional_str(params, "InvokeMode"),
+    )
+
+
+def update_function_url_config(ctx: RequestContext, params: Params) -> c.UpdateFunctionUrlConfig:
+    return c.UpdateFunctionUrlConfig(
+        _function(ctx, params),
+        _optional_str(params, "AuthType"),
+        _url_cors(params),
+        _optional_str(params, "InvokeMode"),
+    )
+
+
+def get_function_url_config(ctx: RequestContext, params: Params) -> c.GetFunctionUrlConfig:
+    return c.GetFunctionUrlConfig(_function(ctx, params))
+
+
+def delete_function_url_config(ctx: RequestContext, params: Params) -> c.DeleteFunctionUrlConfig:
+    return c.DeleteFunctionUrlConfig(_function(ctx, params))
+
+
+def list_function_url_configs(ctx: RequestContext, params: Params) -> c.ListFunctionUrlConfigs:
+    return c.ListFunctionUrlConfigs(_function(ctx, params), _paging(params))
 
 
 # -- invocations ----------------------------------------------------------------------------

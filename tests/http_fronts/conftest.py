@@ -1,0 +1,88 @@
+"""Helpers of the HTTP fronts' tests: plain HTTP requests to a function URL's or an API's
+address as curl sends them (a ``*.localhost`` host reached at 127.0.0.1, the host name in
+``Host``), and functions with a function URL anyone may call."""
+
+from __future__ import annotations
+
+import http.client
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import orjson
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: list[tuple[str, str]]  # lower-case names, repeated ones kept
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        values = [v for k, v in self.headers if k == name]
+        return values[-1] if values else None
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k == name]
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+
+def call(
+    url: str,
+    method: str = "GET",
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+    *,
+    connection: http.client.HTTPConnection | None = None,
+) -> Answer:
+    """One request to ``url`` (its ``*.localhost`` host reached on loopback, as curl does)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or 80
+    own = connection is None
+    conn = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = {"Host": parts.netloc, **dict(headers or {})}
+    try:
+        conn.request(method, target, body=body, headers=sent)
+        response = conn.getresponse()
+        return Answer(
+            response.status,
+            [(k.lower(), v) for k, v in response.getheaders()],
+            response.read(),
+        )
+    finally:
+        if own:
+            conn.close()
+
+
+def allow_url(
+    client: LambdaClient,
+    function: str,
+    auth_type: Literal["NONE", "AWS_IAM"] = "NONE",
+    **extra: Any,
+) -> None:
+    """The two statements AWS requires of a function URL's callers (since October 2025)."""
+    client.add_permission(
+        FunctionName=function,
+        StatementId=f"url-{uuid.uuid4().hex[:8]}",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType=auth_type,
+        **extra,
+    )
+    client.add_permission(
+        FunctionName=function,
+        StatementId=f"invoke-{uuid.uuid4().hex[:8]}",
+        Action="lambda:InvokeFunction",
+        Principal="*",
+        InvokedViaFunctionUrl=True,
+        **extra,
+    )
