@@ -49,7 +49,7 @@ from lambdaport.lambda_.resolver import Resolver
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.lambda_.wire import LambdaProtocol
 from lambdaport.pending import PendingWork
-from lambdaport.protocol import load_protocol
+from lambdaport.protocol import load_protocol, load_service_model
 from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
@@ -59,6 +59,13 @@ from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
 from lambdaport.services.logs.wire import LogsProtocol
 from lambdaport.services.moto_tail import MotoTail
+from lambdaport.services.moto_tail.apigateway.directory import (
+    RestApiDirectory,
+    changing_operations,
+)
+from lambdaport.services.moto_tail.apigateway.export import RestApiExport
+from lambdaport.services.moto_tail.apigateway.fixes import MotoFixes
+from lambdaport.services.moto_tail.apigateway.openapi import RestApiImport
 from lambdaport.services.moto_tail.cognito import PreSignUp
 from lambdaport.services.moto_tail.durability import MotoDurability
 from lambdaport.services.s3 import build_s3
@@ -234,6 +241,20 @@ class LambdaportApp:
         self.moto_tail = MotoTail(strict_auth=settings.strict_auth, durability=durability)
         pre_sign_up = PreSignUp(self.moto_tail.engine, PushTriggers(self.invoker.invoke))
         self.moto_tail.hooks.register("cognito-idp", "SignUp", pre_sign_up.hook())
+        # API Gateway REST APIs: moto's control plane, extended. The directory the data plane
+        # reads moto's APIs through moves its revision with every changing call; imports of
+        # OpenAPI/Swagger definitions and exports are answered by lambdaport.
+        self.rest_apis = RestApiDirectory(self.moto_tail.engine)
+        operations = list(load_service_model("apigateway").operation_names)
+        for operation in changing_operations(operations):
+            self.moto_tail.hooks.register("apigateway", operation, self.rest_apis.hook())
+        rest_import = RestApiImport(self.moto_tail.engine, self.rest_apis)
+        self.moto_tail.hooks.register("apigateway", "ImportRestApi", rest_import.import_hook())
+        self.moto_tail.hooks.register("apigateway", "PutRestApi", rest_import.put_hook())
+        for operation, hook in MotoFixes(self.moto_tail.engine, self.rest_apis).hooks().items():
+            self.moto_tail.hooks.register("apigateway", operation, hook)
+        rest_export = RestApiExport(self.rest_apis)
+        self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
         # What a drain (GET /_lambdaport/drain) waits for; ESM pollers add their counter here.
@@ -305,6 +326,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.kinesis.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.moto_tail.start()))  # at once if done
+        self._tasks.append(asyncio.create_task(self.rest_apis.load()))
         self.logs.start()
         await self.sns.start()
 

@@ -169,3 +169,177 @@ class StreamReader(Protocol):
     def on_deleted(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call ``listener(stream_arn)`` when a stream is deleted; returns the unsubscribe."""
         ...
+
+
+# -- API Gateway REST APIs: what the data plane (http_fronts/rest) sees of moto's ------------
+# The control plane is moto's (services/moto_tail/apigateway); these records are a read of
+# it in API Gateway's own words (botocore's member names, snake-cased).
+
+
+@dataclass(frozen=True, slots=True)
+class RestIntegrationResponse:
+    """``PutIntegrationResponse``: chosen by ``selection_pattern`` (a regular expression on
+    the Lambda error message or the HTTP status; none: the default response)."""
+
+    status_code: str
+    selection_pattern: str | None
+    response_templates: Mapping[str, str | None]
+    response_parameters: Mapping[str, str]
+    content_handling: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RestIntegration:
+    """``PutIntegration``: ``type`` AWS_PROXY, AWS, HTTP_PROXY, HTTP or MOCK."""
+
+    type: str
+    uri: str
+    http_method: str | None
+    request_templates: Mapping[str, str | None]
+    passthrough_behavior: str
+    timeout_ms: int
+    request_parameters: Mapping[str, str]
+    content_handling: str | None
+    responses: tuple[RestIntegrationResponse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RestMethod:
+    """``PutMethod`` (with its integration and method responses)."""
+
+    http_method: str
+    authorization_type: str
+    authorizer_id: str | None
+    authorization_scopes: tuple[str, ...]
+    api_key_required: bool
+    request_parameters: Mapping[str, bool]
+    request_models: Mapping[str, str]
+    request_validator_id: str | None
+    integration: RestIntegration | None
+    method_responses: Mapping[str, Mapping[str, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class RestResource:
+    """A resource of the tree: its full path (``/items/{id}``) and methods by verb."""
+
+    id: str
+    path: str
+    methods: Mapping[str, RestMethod]
+
+
+@dataclass(frozen=True, slots=True)
+class RestAuthorizer:
+    """``CreateAuthorizer``: ``type`` TOKEN, REQUEST or COGNITO_USER_POOLS."""
+
+    id: str
+    name: str
+    type: str
+    uri: str | None
+    identity_source: str | None
+    identity_validation_expression: str | None
+    ttl_seconds: int
+    provider_arns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RestRequestValidator:
+    id: str
+    name: str
+    validate_body: bool
+    validate_parameters: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RestModel:
+    name: str
+    content_type: str | None
+    schema: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RestGatewayResponse:
+    """``PutGatewayResponse``: a customised answer of the gateway's own (``DEFAULT_4XX``,
+    ``MISSING_AUTHENTICATION_TOKEN``, ...)."""
+
+    response_type: str
+    status_code: str | None
+    response_parameters: Mapping[str, str]
+    response_templates: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RestStage:
+    name: str
+    deployment_id: str | None
+    variables: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class RestApi:
+    """A REST API as its data plane serves it. ``revision`` changes whenever any API
+    Gateway call may have changed it (so derived structures can be cached by it)."""
+
+    id: str
+    account_id: str
+    region: str
+    name: str
+    resources: tuple[RestResource, ...]
+    stages: Mapping[str, RestStage]
+    authorizers: Mapping[str, RestAuthorizer]
+    request_validators: Mapping[str, RestRequestValidator]
+    models: Mapping[str, RestModel]
+    gateway_responses: Mapping[str, RestGatewayResponse]
+    binary_media_types: tuple[str, ...]
+    api_key_source: str
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class RestApiKey:
+    """An API key by its value, and the (api id, stage) pairs of its usage plans."""
+
+    id: str
+    value: str
+    enabled: bool
+    stages: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class BasePathMapping:
+    """A custom domain name's mapping: ``base_path`` ``(none)`` maps the whole domain."""
+
+    account_id: str
+    region: str
+    domain_name: str
+    base_path: str
+    rest_api_id: str
+    stage: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPoolKey:
+    """A Cognito user pool's token signing key (RSA, JWK members ``n`` and ``e``)."""
+
+    kid: str
+    n: str
+    e: str
+
+
+class RestApis(Protocol):
+    """Implemented by the moto tail's API Gateway (control plane moto's): the REST APIs,
+    API keys and custom domain names the data plane serves."""
+
+    async def rest_api(self, account_id: str, region: str, api_id: str) -> RestApi | None: ...
+
+    async def find_rest_api(self, api_id: str) -> RestApi | None:
+        """The API of that id in whichever account and region holds it."""
+        ...
+
+    async def api_key(self, account_id: str, region: str, value: str) -> RestApiKey | None: ...
+
+    async def base_path_mappings(self, domain_name: str) -> tuple[BasePathMapping, ...]: ...
+
+    async def user_pool_keys(self, user_pool_arn: str) -> tuple[UserPoolKey, ...]:
+        """The signing keys of the pool an ARN names (none when it does not exist)."""
+        ...

@@ -32,6 +32,13 @@ Each hook is used through moto's documented interfaces and has a contract test i
 8. ``cognito.user_pool_of_client``: moto's Cognito keeps user pools in
    ``cognitoidp_backends[account][region].user_pools`` (pool id → pool with ``clients`` and
    ``extended_config["LambdaConfig"]``), read under the tail's lock by the PreSignUp hook.
+9. ``apigateway.directory``: moto's API Gateway keeps REST APIs in
+   ``apigateway_backends[account][region]`` (``apis``: ``RestAPI`` with ``resources``
+   (``Resource.resource_methods``, ``get_path()``), ``stages``, ``authorizers``,
+   ``request_validators``, ``models``, ``gateway_responses``; ``keys``, ``usage_plans``,
+   ``usage_plan_keys``, ``domain_names``, ``base_path_mappings``), and a Cognito pool its
+   signing key as ``json_web_key`` (a joserfc ``RSAKey``); read under the lock for the REST
+   data plane, contract test ``test_apigateway_reads.py``.
 
 Where a moto service would run a function, lambdaport refuses before moto sees the request
 (``refuse_functions_in_moto``): moto's CloudFormation would create functions in moto's own
