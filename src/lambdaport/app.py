@@ -302,6 +302,7 @@ class LambdaportApp:
     async def status(self) -> dict[str, Any]:
         return {
             "functions": sum(1 for _ in self.registry.all_functions()),
+            "executionEnvironments": {"paths": self.pool.paths},
             "asyncQueue": await self.async_queue.status(),
             "sns": self.sns.status(),
             "logs": self.logs.status(),

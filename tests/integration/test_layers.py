@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
+from lambdaport.testing.aws import health
 from lambdaport.testing.inprocess import InProcessServer
 from lambdaport.testing.server import Server, zip_files
 from tests.conftest import MakeFunction
@@ -364,6 +365,46 @@ def test_a_layers_bin_is_on_path_and_its_lib_on_the_library_path(
         f"{opt[:-4]}/python/lib/python3.12/site-packages",
         f"{opt[:-4]}/python",
     ]
+    # The health document says where environments find code and layers.
+    assert health(lambda_client.meta.endpoint_url)["executionEnvironments"] == {
+        "paths": "directories"
+    }
+
+
+BOOTSTRAP = """#!/bin/sh
+api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+while true; do
+  id=$(curl -sS -D - -o /dev/null "$api/invocation/next" | tr -d '\\r' |
+    sed -n 's/^[Ll]ambda-[Rr]untime-[Aa]ws-[Rr]equest-[Ii]d: //p')
+  curl -sS -X POST "$api/invocation/$id/response" -d '"from the layer runtime"' >/dev/null
+done
+"""
+
+
+def test_a_custom_runtime_s_bootstrap_may_come_from_a_layer(
+    lambda_client: LambdaClient, publish_layer: PublishLayer
+) -> None:
+    layer = publish_layer({"bootstrap": BOOTSTRAP}, modes={"bootstrap": 0o755})
+    name = f"fn-{uuid.uuid4().hex[:12]}"
+    lambda_client.create_function(
+        FunctionName=name,
+        Runtime="provided.al2023",
+        Role=f"arn:aws:iam::{ACCOUNT}:role/r",
+        Handler="any",
+        Code={"ZipFile": zip_files({"README": "code without a bootstrap"})},
+        Layers=[layer["LayerVersionArn"]],
+    )
+    try:
+        lambda_client.get_waiter("function_active_v2").wait(FunctionName=name)
+        assert _invoke(lambda_client, name) == "from the layer runtime"
+        lambda_client.update_function_configuration(FunctionName=name, Layers=[])
+        lambda_client.get_waiter("function_updated_v2").wait(FunctionName=name)
+        answer = lambda_client.invoke(FunctionName=name)
+        error = json.loads(answer["Payload"].read())
+        assert error["errorType"] == "Runtime.InvalidEntrypoint"
+        assert "Couldn't find valid bootstrap(s): [" in error["errorMessage"]
+    finally:
+        lambda_client.delete_function(FunctionName=name)
 
 
 def test_functions_name_at_most_five_existing_layers_one_version_each(

@@ -120,3 +120,12 @@ def test_services_an_upload_triggers_a_function(tmp_path: Path, aws_cli: str) ->
         logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
         assert logged.returncode == 0, logged.stderr
         assert "uploaded photos incoming/on_upload.py" in logged.stdout
+
+
+def test_layers_a_function_imports_from_its_layer(tmp_path: Path, aws_cli: str) -> None:
+    """The Layers and extensions section's block, in the quickstart's shell."""
+    with InProcessServer(tmp_path / "data") as server:
+        block = block_after("## Layers and extensions", "sh")
+        result = run_sh(f"{quickstart_shell()}\n{block}", tmp_path, server, aws_cli)
+    assert result.returncode == 0, result.stderr
+    assert '{"word": "from a layer"}' in result.stdout

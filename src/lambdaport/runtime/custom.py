@@ -27,6 +27,7 @@ from typing import Any
 from lambdaport.runtime import report
 from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
+from lambdaport.runtime.extensions import Extensions
 from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
 from lambdaport.runtime.runtime_api import PendingInvocation, RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
@@ -71,6 +72,8 @@ class CustomEnvironment:
         self._failed = False
         self._stopped = False
         self._lock = asyncio.Lock()
+        self._extensions = Extensions.of(spec)  # the layers' extensions/, if any
+        self._shutdown_reason = "spindown"
 
     @property
     def pid(self) -> int:
@@ -104,7 +107,8 @@ class CustomEnvironment:
         Init ends at the runtime's first ``next`` or ``/init/error``, or with the process
         exiting; after ``INIT_TIMEOUT_S`` the first invocation waits for the rest of it.
         """
-        self._api = api = await RuntimeApi.open(on_next=self._on_next)
+        extensions = self._extensions
+        self._api = api = await RuntimeApi.open(on_next=self._on_next, extensions=extensions)
         # The code's bootstrap, else a layer's
         # (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html).
         candidates = [Path(self.spec.code_dir) / BOOTSTRAP_NAME]
@@ -120,6 +124,8 @@ class CustomEnvironment:
             self.spec, self._settings, self.stream_name, runtime_api=api.address
         )
         started = self._loop.time()
+        if extensions is not None:  # started first, as on AWS
+            await extensions.launch(await self._launcher(), env)
         try:
             self._process = await BootstrapProcess.spawn(
                 await self._launcher(),
@@ -135,6 +141,9 @@ class CustomEnvironment:
             logs.close_write_end()
         init_ends: set[asyncio.Future[Any]] = {api.ready, api.init_error, self._process.exited}
         await asyncio.wait(init_ends, timeout=INIT_TIMEOUT_S, return_when=FIRST_COMPLETED)
+        if extensions is not None:  # init ends when the extensions are ready too
+            remaining = started + INIT_TIMEOUT_S - self._loop.time()
+            await asyncio.wait({extensions.ready}, timeout=max(0.0, remaining))
         self._init_duration_ms = (self._loop.time() - started) * 1000
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
@@ -149,18 +158,30 @@ class CustomEnvironment:
                 self._max_rss_kb = max(self._max_rss_kb, peak_kb)
             if ending.status is not None:  # a platform failure ends the environment
                 self._failed = True
+                self._shutdown_reason = "timeout" if ending.status == "timeout" else "failure"
                 await self._stop_process()
             before, during = self._split_log()
-        return report.invocation_result(
+            extensions = self._extensions
+            extension_log = extensions.take_log() if extensions is not None else ""
+        result = report.invocation_result(
             self.spec,
             invocation.request_id,
             ending,
             before=before,
-            output=during,
+            output=during + report.line_terminated(extension_log),
             duration_ms=max(0.0, (ended - started) * 1000),
             init_duration_ms=init_duration_ms,
             max_memory_used_mb=-(-self._max_rss_kb // 1024),
         )
+        if extensions is not None:
+            extensions.telemetry(
+                invocation.request_id,
+                during,
+                error_type=ending.error_type,
+                duration_ms=result.duration_ms,
+                extension_log=extension_log,
+            )
+        return result
 
     def _split_log(self) -> tuple[str, str]:
         """The text before this invocation's START line, and the text inside it.
@@ -182,6 +203,8 @@ class CustomEnvironment:
         """End the environment (the bootstrap and all it started), close the Runtime API and
         the log pipe."""
         self._stopped = True
+        if self._extensions is not None:
+            await self._extensions.shutdown(self._shutdown_reason)
         await self._stop_process()
         if self._api is not None:
             await self._api.close()
@@ -204,6 +227,10 @@ class CustomEnvironment:
         if self._stopped or process.exited.done():
             return self._exit_failure(request_id, process), None
         deadline_ms = int(time.time() * 1000) + self.spec.timeout * 1000
+        if self._extensions is not None:  # the previous invocation is complete first
+            failed = await self._extensions.begin(invocation, deadline_ms, self.spec.timeout)
+            if failed is not None:
+                return failed, None
         self._pending = pending = api.submit(invocation, deadline_ms)
         waiting: set[asyncio.Future[Any]] = {pending.answer, process.exited}
         if not self._served:

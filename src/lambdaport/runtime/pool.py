@@ -230,6 +230,14 @@ class RuntimePool:
 
     # -- introspection (tests, console) --------------------------------------------------
 
+    @property
+    def paths(self) -> str:
+        """Where environments find their code and layers: ``directories`` (the data dir's
+        ``code/<sha256>/`` and ``code/layers/<digest>/``, named by ``LAMBDA_TASK_ROOT`` and
+        the search paths). AWS's ``/var/task`` and ``/opt`` through a mount namespace are not
+        built yet."""
+        return "directories"
+
     def environment_count(self, function_arn: str | None = None) -> int:
         """Environments alive now (idle and busy), of one function or all."""
         slots = [slot for slots in self._idle.values() for slot in slots]

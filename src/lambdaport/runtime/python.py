@@ -24,9 +24,11 @@ from typing import Any
 
 from lambdaport.runtime import report
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
+from lambdaport.runtime.extensions import Extensions
 from lambdaport.runtime.frames import Frame, FrameParser, encode_request
 from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
+from lambdaport.runtime.runtime_api import RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
 from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES
@@ -64,8 +66,13 @@ class PythonEnvironment:
         zygote: Zygote,
         stream_name: str,
         memory: MemoryWatch,
+        extensions: Extensions | None = None,
+        api: RuntimeApi | None = None,
     ) -> None:
         self.spec = spec
+        self._extensions = extensions  # the layers' extensions, served by ``api``
+        self._api = api
+        self._shutdown_reason = "spindown"
         self.stream_name = stream_name
         self.state = EnvironmentState.STARTING
         self.init_duration_ms: float | None = None
@@ -174,6 +181,7 @@ class PythonEnvironment:
         if pending is None or pending.done():
             return
         self.state = EnvironmentState.DEAD
+        self._shutdown_reason = "timeout" if kind == "timeout" else "failure"
         self._record_peak_rss()
         self._zygote.kill(self.pid)
         self._drain_log()
@@ -199,6 +207,10 @@ class PythonEnvironment:
             header = await asyncio.wait_for(asyncio.shield(self._init), INIT_TIMEOUT_S)
         except TimeoutError:
             header = {"kind": "init", "timeout": True}
+        extensions = self._extensions
+        if extensions is not None:  # init ends when the extensions are ready too
+            remaining = INIT_TIMEOUT_S - (time.perf_counter() - started)
+            await asyncio.wait({extensions.ready}, timeout=max(0.0, remaining))
         self.init_duration_ms = (time.perf_counter() - started) * 1000
         self._drain_log()
         if header.get("error") is not None:
@@ -252,6 +264,13 @@ class PythonEnvironment:
         before = self._take_log()
         started = time.perf_counter()
         deadline_ms = int(time.time() * 1000) + self.spec.timeout * 1000
+        if self._extensions is not None:  # the previous invocation is complete first
+            failed = await self._extensions.begin(invocation, deadline_ms, self.spec.timeout)
+            if failed is not None:
+                self.state = EnvironmentState.DEAD
+                self._shutdown_reason = "failure"
+                self._zygote.kill(self.pid)
+                return self._finish(invocation.request_id, failed, 0.0, before)
         pending: asyncio.Future[_Outcome] = self._loop.create_future()
         self._pending = pending
         timer = self._loop.call_later(self.spec.timeout, self._on_timeout)
@@ -289,16 +308,28 @@ class PythonEnvironment:
         self, request_id: str, ending: report.Ending, duration_ms: float, before: bytes
     ) -> InvocationResult:
         init_ms, self.init_duration_ms = self.init_duration_ms, None
-        return report.invocation_result(
+        output = report.line_terminated(self._take_log().decode("utf-8", "replace"))
+        extensions = self._extensions
+        extension_log = report.line_terminated(extensions.take_log()) if extensions else ""
+        result = report.invocation_result(
             self.spec,
             request_id,
             ending,
             before=before.decode("utf-8", "replace"),
-            output=report.line_terminated(self._take_log().decode("utf-8", "replace")),
+            output=output + extension_log,
             duration_ms=duration_ms,
             init_duration_ms=init_ms,
             max_memory_used_mb=-(-self._max_rss_kb // 1024),
         )
+        if extensions is not None:
+            extensions.telemetry(
+                request_id,
+                output,
+                error_type=ending.error_type,
+                duration_ms=duration_ms,
+                extension_log=extension_log,
+            )
+        return result
 
     def _init_failed(self, invocation: Invocation) -> InvocationResult:
         """AWS reports an init error as the first invocation's error; the environment dies."""
@@ -318,6 +349,10 @@ class PythonEnvironment:
         self._stopped = True
         self.state = EnvironmentState.DEAD
         self._memory.unwatch(self)
+        if self._extensions is not None:
+            await self._extensions.shutdown(self._shutdown_reason)
+        if self._api is not None:
+            await self._api.close()
         if not self._worker.exited.done():
             self._zygote.kill(self.pid)
             with contextlib.suppress(TimeoutError):
@@ -356,12 +391,29 @@ async def start_python_environment(
     zygote = await interpreters.zygote(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
-    env = function_environment(spec, settings, stream_name, family=family_env)
+    extensions = Extensions.of(spec)
+    api = await RuntimeApi.open(extensions=extensions) if extensions is not None else None
+    address = api.address if api is not None else None
+    env = function_environment(spec, settings, stream_name, runtime_api=address, family=family_env)
     started = time.perf_counter()
-    worker = await zygote.spawn(
-        env=env, code_dir=spec.code_dir, handler=spec.handler, path=path or []
-    )
-    environment = PythonEnvironment(spec, worker, zygote, stream_name, memory)
+    if extensions is not None:  # started first, as on AWS
+        try:
+            await extensions.launch(await interpreters.launcher(), env)
+        except BaseException:
+            await extensions.stop()
+            assert api is not None
+            await api.close()
+            raise
+    try:
+        worker = await zygote.spawn(
+            env=env, code_dir=spec.code_dir, handler=spec.handler, path=path or []
+        )
+    except BaseException:
+        if extensions is not None and api is not None:
+            await extensions.stop()
+            await api.close()
+        raise
+    environment = PythonEnvironment(spec, worker, zygote, stream_name, memory, extensions, api)
     try:
         await environment.wait_init(started)
     except BaseException:

@@ -18,6 +18,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 
@@ -37,6 +38,14 @@ RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 + 100
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
 _ANSWERED_IDS_KEPT = 256  # late answers to these get 403 instead of 400
 _JSON = {"Content-Type": "application/json"}
+
+
+class Routes(Protocol):
+    """More paths the server answers (the Extensions and Telemetry APIs, ``extensions.py``)."""
+
+    def serves(self, path: str) -> bool: ...
+
+    async def route(self, request: Request) -> Response: ...
 
 
 class AnswerKind(enum.Enum):
@@ -105,9 +114,12 @@ def new_trace_id() -> str:
 class RuntimeApi:
     """The Runtime API server of one execution environment. Create it with ``open()``."""
 
-    def __init__(self, on_next: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, on_next: Callable[[], None] | None = None, extensions: Routes | None = None
+    ) -> None:
         loop = asyncio.get_running_loop()
         self._on_next = on_next
+        self._extensions = extensions
         self.ready: asyncio.Future[None] = loop.create_future()
         self.init_error: asyncio.Future[InitError] = loop.create_future()
         self._queue: asyncio.Queue[PendingInvocation] = asyncio.Queue()
@@ -118,9 +130,12 @@ class RuntimeApi:
         self._port = 0
 
     @classmethod
-    async def open(cls, on_next: Callable[[], None] | None = None) -> RuntimeApi:
-        """Start serving; ``on_next`` is called as each ``next`` request arrives."""
-        api = cls(on_next)
+    async def open(
+        cls, on_next: Callable[[], None] | None = None, extensions: Routes | None = None
+    ) -> RuntimeApi:
+        """Start serving; ``on_next`` is called as each ``next`` request arrives; the
+        Extensions and Telemetry APIs are ``extensions``' (``extensions.py``)."""
+        api = cls(on_next, extensions)
         api._server = await asyncio.start_server(api._serve_connection, "127.0.0.1", 0)
         api._port = api._server.sockets[0].getsockname()[1]
         return api
@@ -192,6 +207,8 @@ class RuntimeApi:
                 return
 
     async def _route(self, request: Request) -> Response:
+        if self._extensions is not None and self._extensions.serves(request.path):
+            return await self._extensions.route(request)
         if not request.path.startswith(RUNTIME_PREFIX):
             return _not_found(request.path)
         parts = request.path[len(RUNTIME_PREFIX) :].split("/")
