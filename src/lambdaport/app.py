@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import socket
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +19,9 @@ from typing import Any
 from lambdaport.asgi import Receive, Scope, Send
 from lambdaport.config import Settings
 from lambdaport.endpoint import BufferedEndpoint, ServiceEndpoint
+from lambdaport.esm.poller import BatchInvoker
+from lambdaport.esm.sqs import QUEUE_DELETED, SqsSource
+from lambdaport.esm.supervisor import Supervisor
 from lambdaport.gateway.asgi import Gateway
 from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
@@ -38,6 +43,7 @@ from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.api import LambdaApi
 from lambdaport.lambda_.code import CodeStore
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
+from lambdaport.lambda_.event_source_mappings import EventSourceMappingService, MappingFunctions
 from lambdaport.lambda_.function_urls import FunctionUrlService
 from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.hot_reload import HotReloader
@@ -213,6 +219,37 @@ class LambdaportApp:
         self.http_fronts = HttpFronts(addresses)
         url_front = FunctionUrlFront(self.function_urls, triggers)
         self.http_fronts.register(LAMBDA_URL, url_front, "functionUrls", url_front.index)
+        # Event source mappings: the supervisor runs a poller per Enabled mapping, reading
+        # the source's store directly and invoking through the trigger seam as the function's
+        # execution role; the control plane keeps the mappings and is told each transition.
+        mapping_functions = MappingFunctions(self.registry)
+        account_limit = settings.account_concurrency_limit
+        self.esm = Supervisor(
+            {
+                "sqs": lambda mapping: SqsSource(
+                    self.sqs.reader,
+                    mapping,
+                    reserved_concurrency=mapping_functions.reserved_concurrency(
+                        mapping.function_arn
+                    ),
+                    account_limit=account_limit,
+                )
+            },
+            BatchInvoker(PushTriggers(self.invoker.invoke), mapping_functions),
+            self.store.leases,
+            self.store.checkpoints,
+            owner=f"lambdaport@{socket.gethostname()}:{settings.data_dir}",
+            clock=time.time,
+        )
+        self.mappings = EventSourceMappingService(
+            self.registry,
+            self.store.documents,
+            self.esm,
+            self.sqs.reader,
+            self.kinesis.reader,
+        )
+        self.esm.bind(self.mappings)
+        self.sqs.reader.on_deleted(lambda arn: self.esm.source_deleted(arn, QUEUE_DELETED))
         lambda_api = LambdaApi(
             functions,
             VersionService(self.registry),
@@ -224,6 +261,7 @@ class LambdaportApp:
             internal_auth.code_location,
             LayerService(self.layers, code, self.s3.objects),
             self.function_urls,
+            self.mappings,
         )
         services: dict[str, ServiceEndpoint] = {
             "lambda": BufferedEndpoint(LambdaProtocol(), lambda_api.dispatch),
@@ -257,7 +295,7 @@ class LambdaportApp:
         self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
-        # What a drain (GET /_lambdaport/drain) waits for; ESM pollers add their counter here.
+        # What a drain (GET /_lambdaport/drain) waits for.
         self.pending = PendingWork(
             {
                 "asyncEvents": self._async_events,
@@ -266,6 +304,7 @@ class LambdaportApp:
                 "logsSubscriptionDeliveries": lambda: self.logs.status()[
                     "subscriptionDeliveriesPending"
                 ],
+                "eventSourceMappings": self.esm.pending,
             }
         )
         internal = InternalApi(
@@ -306,6 +345,7 @@ class LambdaportApp:
             "asyncQueue": await self.async_queue.status(),
             "sns": self.sns.status(),
             "logs": self.logs.status(),
+            "eventSourceMappings": self.esm.status(),
         }
 
     async def startup(self) -> None:
@@ -322,6 +362,8 @@ class LambdaportApp:
         await self.logs.load()
         await self.sqs.load()
         await self.pool.start()
+        self.esm.start()
+        await self.mappings.load()  # every Enabled mapping resumes
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
@@ -336,6 +378,7 @@ class LambdaportApp:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.esm.stop()
         await self.sns.stop()
         await self.async_dispatcher.stop()
         await self.moto_tail.stop()

@@ -106,9 +106,8 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     TriggerStatus(
         "Amazon DynamoDB (Streams)",
         State.CONTROL_PLANE,
-        "tables and streams via moto; no event source mappings yet",
+        "tables and streams via moto; mappings are kept but not polled yet",
         ("dynamodb", "dynamodbstreams"),
-        operation=ESM,
     ),
     TriggerStatus(
         "Amazon EFS",
@@ -131,9 +130,8 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     TriggerStatus(
         "Amazon Kinesis Data Streams",
         State.NOT_YET,
-        "streams are lambdaport's own (durable); no event source mappings yet",
+        "streams are lambdaport's own (durable); mappings are kept but not polled yet",
         ("kinesis",),
-        operation=ESM,
     ),
     TriggerStatus(
         "Amazon Data Firehose",
@@ -169,10 +167,11 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon SQS",
-        State.NOT_YET,
-        "queues are lambdaport's own (and async destinations); no event source mappings yet",
+        State.WORKS,
+        "event source mappings on lambdaport's own queues (standard and FIFO): batching, "
+        "filters, partial batch responses, redrive, scaling",
         ("sqs",),
-        operation=ESM,
+        module="lambdaport.esm.poller",
     ),
     TriggerStatus(
         "Amazon S3",

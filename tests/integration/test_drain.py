@@ -93,6 +93,7 @@ def test_waits_for_a_running_async_event(drain_server: Server, tmp_path: Path) -
         "snsDeliveries": 0,
         "logEvents": 0,
         "logsSubscriptionDeliveries": 0,
+        "eventSourceMappings": 0,
     }
 
 
@@ -125,6 +126,7 @@ def test_the_drain_endpoint_waits_on_the_server(drain_server: Server, tmp_path: 
                 "snsDeliveries": 0,
                 "logEvents": 0,
                 "logsSubscriptionDeliveries": 0,
+                "eventSourceMappings": 0,
             },
         },
     )

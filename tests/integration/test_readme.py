@@ -129,3 +129,16 @@ def test_layers_a_function_imports_from_its_layer(tmp_path: Path, aws_cli: str) 
         result = run_sh(f"{quickstart_shell()}\n{block}", tmp_path, server, aws_cli)
     assert result.returncode == 0, result.stderr
     assert '{"word": "from a layer"}' in result.stdout
+
+def test_sqs_a_message_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
+    """The SQS section's example in the quickstart's shell: the log is read once the
+    server is drained (the message was received, invoked and deleted)."""
+    shell = quickstart_shell()
+    setup, _, check = block_after("### SQS → function", "sh").rpartition("\naws logs ")
+    with InProcessServer(tmp_path / "data") as server:
+        result = run_sh(f"{shell}\n{setup}", tmp_path, server, aws_cli)
+        assert result.returncode == 0, result.stderr
+        wait_drained(server.endpoint, 60)
+        logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
+        assert logged.returncode == 0, logged.stderr
+        assert "received order 42" in logged.stdout

@@ -60,6 +60,7 @@ PRODUCT_ROWS = (
 WORKING_TESTS = {
     "Amazon CloudWatch Logs": "tests/services/logs/test_subscriptions.py",
     "Amazon SNS": "tests/services/sns/test_lambda.py",
+    "Amazon SQS": "tests/esm/test_sqs.py",
     "Amazon S3": "tests/services/s3/test_notifications.py",
     "Lambda function URLs": "tests/http_fronts/test_function_urls.py",
 }
@@ -68,7 +69,7 @@ WORKING_TESTS = {
 WAITING_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "CreateEventSourceMapping": (
         "create_event_source_mapping",
-        {"FunctionName": "f", "EventSourceArn": "arn:aws:sqs:us-east-1:000000000000:q"},
+        {"FunctionName": "f", "EventSourceArn": "arn:aws:mq:us-east-1:000000000000:broker:b:b-1"},
     ),
 }
 

@@ -39,6 +39,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "lambdaport.services",
         *WIRING,
     ),
+    # The event source mappings' engine: below the control plane, beside the services (met
+    # in services.interfaces), above invoke.
+    "lambdaport.esm": (
+        "lambdaport.gateway",
+        "lambdaport.lambda_",
+        "lambdaport.http_fronts",
+        *WIRING,
+    ),
     "lambdaport.invoke": (
         "lambdaport.gateway",
         "lambdaport.services",
@@ -113,15 +121,19 @@ def _broken(module: str, imported: str) -> list[str]:
 
 
 def _between_services(module: str, imported: str) -> list[str]:
-    """A service reaches another, and ``lambda_`` reaches a service, only through
+    """A service reaches another, and ``lambda_`` and ``esm`` reach a service, only through
     ``services.interfaces``."""
     if _within(imported, INTERFACES) or not _within(imported, "lambdaport.services"):
         return []
     other = imported.split(".")[:3]
-    if _within(module, "lambdaport.lambda_") or (
-        _within(module, "lambdaport.services")
-        and len(other) == 3
-        and module.split(".")[:3] != other
+    if (
+        _within(module, "lambdaport.lambda_")
+        or _within(module, "lambdaport.esm")
+        or (
+            _within(module, "lambdaport.services")
+            and len(other) == 3
+            and module.split(".")[:3] != other
+        )
     ):
         return [f"{module} imports {imported} (services are met only in {INTERFACES})"]
     return []
@@ -151,6 +163,8 @@ def test_imports_point_down() -> None:
         ("lambdaport.store.sqlite", "lambdaport.lambda_.models"),
         ("lambdaport.services.sns.delivery", "lambdaport.services.sqs.sink"),
         ("lambdaport.lambda_.functions", "lambdaport.services.s3.object_store"),
+        ("lambdaport.esm.sqs", "lambdaport.services.sqs.reader"),
+        ("lambdaport.esm.poller", "lambdaport.lambda_.registry"),
     ],
 )
 def test_an_upward_import_is_found(module: str, imported: str) -> None:

@@ -49,6 +49,13 @@ def summary_lines(health: Mapping[str, Any], endpoint: str, *, list_services: bo
         lines.append(
             f"{'sns':<12}{_plural(sns['deliveriesInFlight'], 'delivery', 'deliveries')} in flight"
         )
+    mappings = health.get("eventSourceMappings")
+    if mappings:
+        in_flight = sum(int(m.get("recordsInFlight", 0)) for m in mappings)
+        lines.append(
+            f"{'mappings':<12}{_plural(len(mappings), 'poller')}, "
+            f"{_plural(in_flight, 'record')} in flight"
+        )
     return lines
 
 
@@ -71,6 +78,20 @@ def print_status(
                 str(entry["depth"]),
                 str(entry["running"]),
                 f"{duration(float(entry['oldestEventAgeSeconds']))} ago",
+            )
+        console.print(table)
+    mappings = health.get("eventSourceMappings") or []
+    if mappings:
+        table = Table("mapping", "source", "function", "invoked", "ok", "failed", "filtered")
+        for entry in mappings:
+            table.add_row(
+                str(entry["uuid"]),
+                str(entry["eventSourceArn"]).rsplit(":", 1)[-1],
+                str(entry["functionArn"]).split(":", 6)[-1],
+                str(entry["recordsInvoked"]),
+                str(entry["recordsSucceeded"]),
+                str(entry["recordsFailed"]),
+                str(entry["recordsFilteredOut"]),
             )
         console.print(table)
     if list_services:

@@ -3,7 +3,8 @@
 A service that pushes events (S3 notifications, SNS deliveries, Logs subscription filters,
 and the synchronous triggers to come: Cognito user pools, API Gateway, Secrets Manager
 rotation, ...) names a :class:`TriggerSource` (its service principal, the source ARN and the
-source account) and goes through :class:`PushTriggers`, over ``Invoker.invoke``:
+source account; an event source mapping's poller names the function's execution role) and
+goes through :class:`PushTriggers`, over ``Invoker.invoke``:
 
 * ``validate``: the ``DryRun`` permission check a configuration save does;
 * ``send``: an ``Event`` invocation, queued durably (the async dispatcher runs it with
@@ -62,6 +63,15 @@ class TriggerSource:
         """A function URL's caller: anyone (NONE) or the account that signed (AWS_IAM)."""
         principal = "*" if caller_account is None else caller_account
         return cls((principal,), "", caller_account or "", region, auth_type)
+
+    @classmethod
+    def execution_role(
+        cls, role_arn: str, source_arn: str, account_id: str, region: str
+    ) -> TriggerSource:
+        """A poller's invocations (event source mappings): Lambda reads the source and
+        invokes the function as the function's own execution role, an identity of the
+        function's account, so no resource-based policy is needed."""
+        return cls((role_arn,), source_arn, account_id, region)
 
     def callers(self) -> tuple[Caller, ...]:
         return tuple(

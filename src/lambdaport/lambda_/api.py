@@ -17,8 +17,9 @@ from lambdaport.invoke import Invoker
 from lambdaport.lambda_ import rendering, requests
 from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
-from lambdaport.lambda_.commands import GetFunction
+from lambdaport.lambda_.commands import GetFunction, ListTags, TagResource, UntagResource
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
+from lambdaport.lambda_.event_source_mappings import EventSourceMappingService, is_mapping_arn
 from lambdaport.lambda_.function_urls import FunctionUrlService
 from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.layers import LayerService
@@ -73,12 +74,32 @@ class LambdaApi:
         code_location: Callable[[str, str], str],
         layers: LayerService,
         function_urls: FunctionUrlService,
+        mappings: EventSourceMappingService,
     ) -> None:
         self._functions = functions
         self._layers = layers
         self._access = access
         self._code_location = code_location  # (endpoint, package name) -> presigned URL
         r, configs, urls = rendering, event_invoke_configs, function_urls
+
+        # Tags: a function's (AccountService) or an event source mapping's, by the ARN.
+        async def tag_resource(command: TagResource) -> None:
+            if is_mapping_arn(command.resource):
+                await mappings.tag_resource(command)
+            else:
+                await account.tag_resource(command)
+
+        async def untag_resource(command: UntagResource) -> None:
+            if is_mapping_arn(command.resource):
+                await mappings.untag_resource(command)
+            else:
+                await account.untag_resource(command)
+
+        def list_tags(command: ListTags) -> dict[str, str]:
+            if is_mapping_arn(command.resource):
+                return mappings.list_tags(command)
+            return account.list_tags(command)
+
         operations: dict[str, Operation[Any, Any]] = {
             "CreateFunction": Operation(
                 requests.create_function, functions.create_function, r.function_configuration
@@ -138,9 +159,34 @@ class LambdaApi:
             "GetAccountSettings": Operation(
                 requests.get_account_settings, account.get_account_settings, r.account_settings
             ),
-            "TagResource": Operation(requests.tag_resource, account.tag_resource, r.empty),
-            "UntagResource": Operation(requests.untag_resource, account.untag_resource, r.empty),
-            "ListTags": Operation(requests.list_tags, account.list_tags, r.tags),
+            "TagResource": Operation(requests.tag_resource, tag_resource, r.empty),
+            "UntagResource": Operation(requests.untag_resource, untag_resource, r.empty),
+            "ListTags": Operation(requests.list_tags, list_tags, r.tags),
+            "CreateEventSourceMapping": Operation(
+                requests.create_event_source_mapping,
+                mappings.create_event_source_mapping,
+                r.event_source_mapping,
+            ),
+            "GetEventSourceMapping": Operation(
+                requests.get_event_source_mapping,
+                mappings.get_event_source_mapping,
+                r.event_source_mapping,
+            ),
+            "UpdateEventSourceMapping": Operation(
+                requests.update_event_source_mapping,
+                mappings.update_event_source_mapping,
+                r.event_source_mapping,
+            ),
+            "DeleteEventSourceMapping": Operation(
+                requests.delete_event_source_mapping,
+                mappings.delete_event_source_mapping,
+                r.event_source_mapping,
+            ),
+            "ListEventSourceMappings": Operation(
+                requests.list_event_source_mappings,
+                mappings.list_event_source_mappings,
+                r.event_source_mappings,
+            ),
             "PutFunctionEventInvokeConfig": Operation(
                 requests.put_function_event_invoke_config,
                 configs.put_function_event_invoke_config,

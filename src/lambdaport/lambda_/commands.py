@@ -398,3 +398,74 @@ class DeleteFunctionUrlConfig:
 class ListFunctionUrlConfigs:
     function: FunctionRef
     paging: Paging
+
+
+# -- event source mappings --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MappingSettings:
+    """The settings Create and Update share; a member that is None was not given.
+    ``filters`` is FilterCriteria's patterns (an empty tuple: ``{}``, no filters);
+    ``on_success``/``on_failure`` DestinationConfig's (``""``: the member given empty)."""
+
+    enabled: bool | None = None
+    batch_size: int | None = None
+    maximum_batching_window_in_seconds: int | None = None
+    filters: tuple[str, ...] | None = None
+    function_response_types: tuple[str, ...] | None = None
+    maximum_concurrency: int | None = None
+    scaling_config_given: bool = False
+    parallelization_factor: int | None = None
+    maximum_record_age_in_seconds: int | None = None
+    bisect_batch_on_function_error: bool | None = None
+    maximum_retry_attempts: int | None = None
+    tumbling_window_in_seconds: int | None = None
+    on_success: str | None = None
+    on_failure: str | None = None
+    # Members kept and reported as given (KMSKeyArn, MetricsConfig, ...), and the names of
+    # the members lambdaport does not take for any source it polls (Kafka's, MQ's, ...).
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    unsupported: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEventSourceMapping:
+    function: FunctionRef
+    event_source_arn: str | None
+    settings: MappingSettings
+    starting_position: str | None = None
+    starting_position_timestamp: float | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateEventSourceMapping:
+    account_id: str
+    region: str
+    uuid: str
+    settings: MappingSettings
+    function: FunctionRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetEventSourceMapping:
+    account_id: str
+    region: str
+    uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteEventSourceMapping:
+    account_id: str
+    region: str
+    uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListEventSourceMappings:
+    account_id: str
+    region: str
+    function: FunctionRef | None = None
+    event_source_arn: str | None = None
+    paging: Paging = field(default_factory=Paging)

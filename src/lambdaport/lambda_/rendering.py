@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from lambdaport.esm.model import EventSourceMapping
 from lambdaport.invoke import InvokeResponse
 from lambdaport.lambda_.models import (
     AccountSettings,
@@ -341,3 +342,46 @@ def layer_policy(answer: LayerVersionPolicy) -> Result:
         "Policy": orjson.dumps(policy_document(answer.statements)).decode(),
         "RevisionId": answer.revision_id,
     }
+
+
+# -- event source mappings --------------------------------------------------------------------
+
+
+def event_source_mapping(mapping: EventSourceMapping) -> Result:
+    """EventSourceMappingConfiguration: every configured parameter with its effective
+    default, the streams' members only for streams."""
+    result: Result = {
+        "UUID": mapping.uuid,
+        "BatchSize": mapping.batch_size,
+        "EventSourceArn": mapping.event_source_arn,
+        "FunctionArn": mapping.function_arn,
+        "LastModified": mapping.last_modified,
+        "LastProcessingResult": mapping.last_processing_result,
+        "State": mapping.state,
+        "StateTransitionReason": mapping.state_transition_reason,
+        "FunctionResponseTypes": list(mapping.function_response_types),
+        "EventSourceMappingArn": mapping.arn,
+    }
+    if mapping.maximum_batching_window_in_seconds is not None:
+        result["MaximumBatchingWindowInSeconds"] = mapping.maximum_batching_window_in_seconds
+    if mapping.filters is not None:
+        result["FilterCriteria"] = {"Filters": [{"Pattern": p} for p in mapping.filters]}
+    if mapping.maximum_concurrency is not None:
+        result["ScalingConfig"] = {"MaximumConcurrency": mapping.maximum_concurrency}
+    if mapping.starting_position is not None:
+        result["StartingPosition"] = mapping.starting_position
+        if mapping.starting_position_timestamp is not None:
+            result["StartingPositionTimestamp"] = mapping.starting_position_timestamp
+        result["ParallelizationFactor"] = mapping.parallelization_factor
+        result["MaximumRecordAgeInSeconds"] = mapping.maximum_record_age_in_seconds
+        result["BisectBatchOnFunctionError"] = mapping.bisect_batch_on_function_error
+        result["MaximumRetryAttempts"] = mapping.maximum_retry_attempts
+        result["TumblingWindowInSeconds"] = mapping.tumbling_window_in_seconds
+        on_failure = {"Destination": mapping.on_failure} if mapping.on_failure else {}
+        result["DestinationConfig"] = {"OnFailure": on_failure}
+    result.update(mapping.extra)
+    return result
+
+
+def event_source_mappings(page: Page[EventSourceMapping]) -> Result:
+    return _page("EventSourceMappings", page, event_source_mapping)

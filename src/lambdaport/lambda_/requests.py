@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from lambdaport.errors import AwsError, invalid_parameter, resource_not_found
@@ -528,3 +529,104 @@ def remove_layer_version_permission(
 
 def get_layer_version_policy(ctx: RequestContext, params: Params) -> c.GetLayerVersionPolicy:
     return c.GetLayerVersionPolicy(_layer(ctx, params), int(params["VersionNumber"]))
+
+
+# -- event source mappings --------------------------------------------------------------------
+
+# Members of the API lambdaport keeps and reports as given (it does not act on them).
+MAPPING_KEPT = ("KMSKeyArn", "MetricsConfig", "LoggingConfig", "ProvisionedPollerConfig")
+# Members of sources lambdaport does not poll (Kafka, MQ, DocumentDB).
+MAPPING_UNSUPPORTED = (
+    "Topics",
+    "Queues",
+    "SourceAccessConfigurations",
+    "SelfManagedEventSource",
+    "AmazonManagedKafkaEventSourceConfig",
+    "SelfManagedKafkaEventSourceConfig",
+    "DocumentDBEventSourceConfig",
+)
+
+
+def _epoch(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def _optional_bool(params: Params, member: str) -> bool | None:
+    value = params.get(member)
+    return None if value is None else bool(value)
+
+
+def _mapping_settings(params: Params) -> c.MappingSettings:
+    filters = None
+    if "FilterCriteria" in params:
+        given = (params["FilterCriteria"] or {}).get("Filters") or ()
+        filters = tuple(str(f.get("Pattern", "")) for f in given)
+    destinations = params.get("DestinationConfig") or {}
+
+    def destination(member: str) -> str | None:
+        if member not in destinations:
+            return None
+        return str((destinations[member] or {}).get("Destination") or "")
+
+    scaling = params.get("ScalingConfig")
+    return c.MappingSettings(
+        enabled=_optional_bool(params, "Enabled"),
+        batch_size=_optional_int(params, "BatchSize"),
+        maximum_batching_window_in_seconds=_optional_int(params, "MaximumBatchingWindowInSeconds"),
+        filters=filters,
+        function_response_types=_strings(params, "FunctionResponseTypes"),
+        maximum_concurrency=None if not scaling else _optional_int(scaling, "MaximumConcurrency"),
+        scaling_config_given=scaling is not None,
+        parallelization_factor=_optional_int(params, "ParallelizationFactor"),
+        maximum_record_age_in_seconds=_optional_int(params, "MaximumRecordAgeInSeconds"),
+        bisect_batch_on_function_error=_optional_bool(params, "BisectBatchOnFunctionError"),
+        maximum_retry_attempts=_optional_int(params, "MaximumRetryAttempts"),
+        tumbling_window_in_seconds=_optional_int(params, "TumblingWindowInSeconds"),
+        on_success=destination("OnSuccess"),
+        on_failure=destination("OnFailure"),
+        extra={member: params[member] for member in MAPPING_KEPT if member in params},
+        unsupported=tuple(member for member in MAPPING_UNSUPPORTED if member in params),
+    )
+
+
+def create_event_source_mapping(ctx: RequestContext, params: Params) -> c.CreateEventSourceMapping:
+    return c.CreateEventSourceMapping(
+        function=_function(ctx, params),
+        event_source_arn=_optional_str(params, "EventSourceArn"),
+        settings=_mapping_settings(params),
+        starting_position=_optional_str(params, "StartingPosition"),
+        starting_position_timestamp=_epoch(params.get("StartingPositionTimestamp")),
+        tags={str(k): str(v) for k, v in dict(params.get("Tags") or {}).items()},
+    )
+
+
+def update_event_source_mapping(ctx: RequestContext, params: Params) -> c.UpdateEventSourceMapping:
+    return c.UpdateEventSourceMapping(
+        ctx.account_id,
+        ctx.region,
+        str(params["UUID"]),
+        _mapping_settings(params),
+        _function(ctx, params) if params.get("FunctionName") else None,
+    )
+
+
+def get_event_source_mapping(ctx: RequestContext, params: Params) -> c.GetEventSourceMapping:
+    return c.GetEventSourceMapping(ctx.account_id, ctx.region, str(params["UUID"]))
+
+
+def delete_event_source_mapping(ctx: RequestContext, params: Params) -> c.DeleteEventSourceMapping:
+    return c.DeleteEventSourceMapping(ctx.account_id, ctx.region, str(params["UUID"]))
+
+
+def list_event_source_mappings(ctx: RequestContext, params: Params) -> c.ListEventSourceMappings:
+    return c.ListEventSourceMappings(
+        ctx.account_id,
+        ctx.region,
+        _function(ctx, params) if params.get("FunctionName") else None,
+        _optional_str(params, "EventSourceArn"),
+        _paging(params),
+    )

@@ -2,13 +2,14 @@
 
 A service never imports another service's package; S3 notifications to SQS, SNS deliveries
 to SQS, async-invoke destinations and the like go through these protocols, implemented by
-the owning service and wired in ``app.create_app``. Kinesis's :class:`StreamReader` is how
-in-process readers (the event source mapping) read streams, without HTTP.
+the owning service and wired in ``app.create_app``. Kinesis's :class:`StreamReader` and
+SQS's :class:`QueueReader` are how in-process readers (the event source mappings) read
+streams and queues, without HTTP.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +21,8 @@ class MessageAttribute:
     data_type: str
     string_value: str | None = None
     binary_value: bytes | None = None
+    string_list_values: tuple[str, ...] = ()
+    binary_list_values: tuple[bytes, ...] = ()
 
 
 class QueueSink(Protocol):
@@ -42,6 +45,63 @@ class QueueSink(Protocol):
     ) -> str: ...
 
     def queue_exists(self, queue_arn: str) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueueDescription:
+    """What a queue's reader needs to know of it."""
+
+    queue_arn: str
+    account_id: str
+    region: str
+    fifo: bool
+    visibility_timeout: int  # seconds
+    visible_messages: int  # ApproximateNumberOfMessages now
+
+
+@dataclass(frozen=True, slots=True)
+class QueueMessage:
+    """A received message as ReceiveMessage answers it with every attribute asked for:
+    ``attributes`` its system attributes as strings (ApproximateReceiveCount, SentTimestamp,
+    SenderId, ApproximateFirstReceiveTimestamp, FIFO's SequenceNumber, MessageGroupId,
+    MessageDeduplicationId, AWSTraceHeader, DeadLetterQueueSourceArn)."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    md5_of_body: str
+    md5_of_message_attributes: str | None  # None when it has no message attributes
+    attributes: Mapping[str, str]
+    message_attributes: Mapping[str, MessageAttribute]
+
+
+class QueueReader(Protocol):
+    """Implemented by SQS, for in-process readers (the event source mapping): receives as
+    ReceiveMessage does them (visibility timeout, FIFO groups, the queue's redrive policy to
+    its dead-letter queue), long polls woken by the queue's doorbell. A queue that does not
+    exist (or no longer does) is ``ResourceNotFound``."""
+
+    def describe(self, queue_arn: str) -> QueueDescription | None: ...
+
+    async def receive(
+        self,
+        queue_arn: str,
+        limit: int,
+        *,
+        wait_seconds: float,
+        visibility_timeout: int | None = None,
+    ) -> list[QueueMessage]:
+        """Up to ``limit`` (1 to 10) messages, hidden for ``visibility_timeout`` (the
+        queue's when None); waits up to ``wait_seconds`` for the first to arrive."""
+        ...
+
+    async def delete(self, queue_arn: str, receipt_handles: Sequence[str]) -> None:
+        """Delete received messages (a stale or expired handle deletes nothing)."""
+        ...
+
+    def on_deleted(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(queue_arn)`` when a queue is deleted; returns the unsubscribe."""
+        ...
 
 
 class TopicSink(Protocol):

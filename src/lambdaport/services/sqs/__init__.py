@@ -14,6 +14,7 @@ from lambdaport.endpoint import BufferedEndpoint
 from lambdaport.services.sqs.api import SqsApi
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.queues import Clock, QueueDirectory, now_ms
+from lambdaport.services.sqs.reader import SqsQueueReader
 from lambdaport.services.sqs.sink import QueueDestination, SqsQueueSink
 from lambdaport.services.sqs.wire import SqsProtocols, required_members
 from lambdaport.store.sqs import SqsTables
@@ -29,6 +30,7 @@ class SqsService:
         self.messages = Messages(self.directory)
         self.api = SqsApi(self.directory, self.messages, default_endpoint, required_members())
         self.sink = SqsQueueSink(self.messages)
+        self.reader = SqsQueueReader(self.messages)  # the event source mappings' QueueReader
         self.destination = QueueDestination(self.sink)
         protocols = SqsProtocols()
         self.endpoint = BufferedEndpoint(protocols.json, self.api.dispatch, select=protocols.select)

@@ -189,7 +189,7 @@ class Messages:
     # -- receiving ----------------------------------------------------------------------
 
     async def receive(
-        self, state: QueueState, *, limit: int, visibility_timeout: int, wait_seconds: int
+        self, state: QueueState, *, limit: int, visibility_timeout: int, wait_seconds: float
     ) -> list[ReceivedMessage]:
         clock = self.directory.clock
         deadline = clock() + wait_seconds * 1000

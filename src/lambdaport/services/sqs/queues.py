@@ -97,6 +97,7 @@ class QueueDirectory:
         self._queues: dict[Key, QueueState] = {}
         self._by_id: dict[int, QueueState] = {}
         self._creating = asyncio.Lock()  # CreateQueue: one name, one queue
+        self._deleted_listeners: list[Callable[[str], None]] = []
 
     async def load(self) -> None:
         """At start: every queue, its counts rebuilt from its messages."""
@@ -241,6 +242,13 @@ class QueueDirectory:
         self._by_id.pop(queue.queue_id, None)
         state.deleted = True
         state.doorbell.ring()
+        for listener in list(self._deleted_listeners):
+            listener(queue.arn)
+
+    def on_deleted(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(queue_arn)`` when a queue is deleted; returns the unsubscribe."""
+        self._deleted_listeners.append(listener)
+        return lambda: self._deleted_listeners.remove(listener)
 
     async def purge(self, state: QueueState) -> None:
         """Empty the queue at once: its messages are retired with its old id."""

@@ -1,0 +1,330 @@
+"""One mapping's poller: its lanes, each looping poll → batch → filter → invoke → settle.
+
+Batching (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#
+invocation-eventsourcemapping-batching): a batch is invoked as soon as it holds
+``BatchSize`` records, its ``MaximumBatchingWindowInSeconds`` has passed since its first
+record, or one more record would take the payload past 6 MB (that record opens the next
+batch). A lane with nothing to read waits on the source's doorbell (a 20-second long poll),
+never on a timer. The function is invoked synchronously through the one trigger seam
+(``invoke.triggers.PushTriggers.call``) with the function's execution role as the caller;
+the outcome is the source's to settle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lambdaport.errors import AwsError, Throttled, typed
+from lambdaport.esm.filters import RecordFilter
+from lambdaport.esm.model import FUNCTION_CALL_FAILED, OK, EventSourceMapping, MappingReports
+from lambdaport.esm.responses import failed_items
+from lambdaport.esm.source import EventSource, Lane, Outcome, SourceGone, SourceRecord
+from lambdaport.invoke.triggers import PushTriggers, TriggerSource
+
+logger = logging.getLogger("lambdaport.esm")
+
+PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's request payload
+ENVELOPE = len(b'{"Records":[]}')
+LONG_POLL_S = 20.0
+ERROR_BACKOFF_S = 1.0
+
+
+class Functions(Protocol):
+    """What the engine asks of the control plane about a mapping's function."""
+
+    def execution_role(self, function_arn: str) -> str | None: ...
+
+    def reserved_concurrency(self, function_arn: str) -> int | None: ...
+
+
+@dataclass(slots=True)
+class MappingMetrics:
+    """One mapping's counters (the health document's ``eventSourceMappings``)."""
+
+    lanes: int = 0
+    polls: int = 0
+    received: int = 0
+    filtered_out: int = 0
+    batches: int = 0
+    invoked: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    throttled_batches: int = 0
+    failed_batches: int = 0
+    in_flight: int = 0  # records read and not yet settled
+
+    def document(self) -> dict[str, int]:
+        return {
+            "lanes": self.lanes,
+            "polls": self.polls,
+            "recordsReceived": self.received,
+            "recordsFilteredOut": self.filtered_out,
+            "batchesInvoked": self.batches,
+            "recordsInvoked": self.invoked,
+            "recordsSucceeded": self.succeeded,
+            "recordsFailed": self.failed,
+            "batchesFailed": self.failed_batches,
+            "batchesThrottled": self.throttled_batches,
+            "recordsInFlight": self.in_flight,
+        }
+
+
+class BatchInvoker:
+    """A batch to its function, synchronously, as the function's execution role."""
+
+    def __init__(self, triggers: PushTriggers, functions: Functions) -> None:
+        self._triggers = triggers
+        self._functions = functions
+
+    async def invoke(
+        self, mapping: EventSourceMapping, records: Sequence[SourceRecord], payload: bytes
+    ) -> Outcome:
+        everything = frozenset(r.identifier for r in records)
+        role = self._functions.execution_role(mapping.function_arn) or (
+            f"arn:aws:iam::{mapping.account_id}:role/lambdaport"
+        )
+        source = TriggerSource.execution_role(
+            role, mapping.event_source_arn, mapping.account_id, mapping.region
+        )
+        try:
+            result = await self._triggers.call(source, mapping.function_arn, payload)
+        except AwsError as error:
+            refusal = typed(error)
+            if isinstance(refusal, Throttled):
+                return Outcome(everything, throttled=True)
+            return Outcome(everything, error=f"PROBLEM: {refusal.message}")
+        if result.failed:
+            return Outcome(everything, error=FUNCTION_CALL_FAILED)
+        if mapping.reports_batch_item_failures:
+            return Outcome(failed_items(result.payload, everything))
+        return Outcome()
+
+
+class _LaneRun:
+    """One lane's loop state: its invocations in flight and how many may be."""
+
+    def __init__(self, lane: Lane, limit: int) -> None:
+        self.lane = lane
+        self.limit = limit
+        self.running: set[asyncio.Task[None]] = set()
+        self.freed = asyncio.Event()
+        self.carry: list[SourceRecord] = []
+        self.retry: list[list[SourceRecord]] = []
+        self.polling = False
+        self.task: asyncio.Task[None] | None = None
+
+
+class MappingPoller:
+    def __init__(
+        self,
+        mapping: EventSourceMapping,
+        source: EventSource,
+        invoker: BatchInvoker,
+        reports: MappingReports,
+        on_gone: Callable[[str, str], None],
+    ) -> None:
+        self.mapping = mapping
+        self.source = source
+        self.metrics = MappingMetrics()
+        self._invoker = invoker
+        self._reports = reports
+        self._on_gone = on_gone  # (uuid, reason): the source disappeared
+        self._filter = RecordFilter(mapping.filters)
+        self._runs: list[_LaneRun] = []
+        self._stopping = False
+        self._last_grown = 0.0
+        self._result: str | None = None
+
+    # -- lanes ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = self.source.concurrency.start
+        for lane in self.source.lanes():
+            run = _LaneRun(lane, start)
+            run.task = loop.create_task(self._run_lane(run))
+            self._runs.append(run)
+        self._count_lanes()
+
+    def _count_lanes(self) -> None:
+        self.metrics.lanes = sum(run.limit for run in self._runs if run.task is not None)
+
+    def _maybe_grow(self, run: _LaneRun) -> None:
+        """Every invocation is busy and records wait: one more (at the rate AWS adds)."""
+        concurrency = self.source.concurrency
+        if not concurrency.grows or run.limit >= concurrency.limit:
+            return
+        now = asyncio.get_running_loop().time()
+        if now - self._last_grown >= 60.0 / concurrency.per_minute and self.source.backlog():
+            self._last_grown = now
+            run.limit += 1
+            self._count_lanes()
+
+    async def stop(self) -> None:
+        """Stop polling; batches being invoked finish and are settled first."""
+        self._stopping = True
+        for run in self._runs:
+            if run.polling and run.task is not None:
+                run.task.cancel()
+            run.freed.set()
+        await asyncio.gather(
+            *(run.task for run in self._runs if run.task is not None), return_exceptions=True
+        )
+        self.metrics.lanes = 0
+
+    def cancel(self) -> None:
+        """Stop at once (the server stops): what is in flight comes back to the source."""
+        self._stopping = True
+        for run in self._runs:
+            for task in [run.task, *run.running]:
+                if task is not None:
+                    task.cancel()
+
+    async def _next_batch(self, run: _LaneRun) -> list[SourceRecord] | None:
+        """The lane's next batch once an invocation is free: a retry first, else a new one
+        (empty when the source was idle); None when stopping."""
+        while len(run.running) >= run.limit and not self._stopping:
+            run.freed.clear()
+            await run.freed.wait()
+        if self._stopping:
+            return None
+        if run.retry:
+            return run.retry.pop(0)
+        run.polling = True
+        try:
+            return await self._collect(run.lane, run.carry)
+        finally:
+            run.polling = False
+
+    async def _run_lane(self, run: _LaneRun) -> None:
+        try:
+            while (records := await self._next_batch(run)) is not None:
+                start = self.source.concurrency.start
+                if not records:
+                    if run.limit != start:
+                        run.limit = start  # the source is idle: back to the start
+                        self._count_lanes()
+                    continue
+                full = len(records) >= self.mapping.batch_size or bool(run.carry)
+                if full and len(run.running) + 1 >= run.limit:
+                    self._maybe_grow(run)
+                task = asyncio.get_running_loop().create_task(self._invocation(run, records))
+                run.running.add(task)
+        except SourceGone as gone:
+            if not self._stopping:
+                self._stopping = True
+                self._on_gone(self.mapping.uuid, gone.reason)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("event source mapping %s: a lane failed", self.mapping.uuid)
+        finally:
+            if run.running:
+                await asyncio.gather(*run.running, return_exceptions=True)
+            with contextlib.suppress(Exception):
+                await run.lane.close()
+
+    async def _invocation(self, run: _LaneRun, records: list[SourceRecord]) -> None:
+        try:
+            run.retry.extend(await self._process(run.lane, records))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("event source mapping %s: a batch failed", self.mapping.uuid)
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                run.running.discard(task)
+            run.freed.set()
+
+    async def _collect(self, lane: Lane, carry: list[SourceRecord]) -> list[SourceRecord]:
+        """One batch: by size, by window, by payload."""
+        mapping, limit = self.mapping, self.source.poll_limit
+        want = mapping.batch_size
+        batch = carry[:]
+        carry.clear()
+        if not batch:
+            asked = min(limit, want)
+            batch = await self._poll(lane, asked, LONG_POLL_S)
+            if not batch or (not mapping.maximum_batching_window_in_seconds and len(batch) < asked):
+                return batch
+        size = ENVELOPE + sum(r.size + 1 for r in batch)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (mapping.maximum_batching_window_in_seconds or 0)
+        while len(batch) < want:
+            remaining = max(deadline - loop.time(), 0.0)
+            asked = min(limit, want - len(batch))
+            more = await self._poll(lane, asked, remaining)
+            for record in more:
+                if size + record.size + 1 > PAYLOAD_LIMIT or carry:
+                    carry.append(record)
+                else:
+                    batch.append(record)
+                    size += record.size + 1
+            if carry or (not more and remaining <= 0):
+                break
+            if len(more) < asked and remaining <= 0:
+                break
+        return batch
+
+    async def _poll(self, lane: Lane, limit: int, wait: float) -> list[SourceRecord]:
+        records = await lane.poll(limit, wait)
+        self.metrics.polls += 1
+        self.metrics.received += len(records)
+        return records
+
+    async def _process(self, lane: Lane, records: list[SourceRecord]) -> list[list[SourceRecord]]:
+        metrics = self.metrics
+        metrics.in_flight += len(records)
+        try:
+            kept, left_out = self._filter.split(records)
+            if left_out:
+                metrics.filtered_out += len(left_out)
+                await lane.discard(left_out)
+            if not kept:
+                return []
+            metrics.batches += 1
+            metrics.invoked += len(kept)
+            outcome = await self._invoker.invoke(self.mapping, kept, self.source.event(kept))
+            settled = await lane.settle(kept, outcome)
+        finally:
+            metrics.in_flight -= len(records)
+        failed = len(outcome.failed)
+        metrics.failed += failed
+        metrics.succeeded += len(kept) - failed
+        if outcome.throttled:
+            metrics.throttled_batches += 1
+        elif outcome.error is not None or failed:
+            metrics.failed_batches += 1
+        result = (
+            OK
+            if outcome.ok or (failed and outcome.error is None)
+            else (outcome.error or FUNCTION_CALL_FAILED)
+        )
+        if outcome.throttled:
+            result = FUNCTION_CALL_FAILED
+        if result != self._result:
+            self._result = result
+            await self._reports.processed(self.mapping.uuid, result)
+        backoff = settled.backoff or (ERROR_BACKOFF_S if outcome.error and not settled.retry else 0)
+        if backoff and not self._stopping:
+            await asyncio.sleep(backoff)
+        return settled.retry
+
+    @property
+    def pending(self) -> int:
+        """Records read and not settled, and those waiting to be read."""
+        return self.metrics.in_flight + (0 if self._stopping else self.source.backlog())
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "uuid": self.mapping.uuid,
+            "functionArn": self.mapping.function_arn,
+            "eventSourceArn": self.mapping.event_source_arn,
+            **self.metrics.document(),
+        }
