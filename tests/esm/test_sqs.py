@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsModel
 from lambdaport.testing.aws import wait_drained
 from lambdaport.testing.server import Server
 from tests.esm.conftest import MakeMapping, MakeQueue, wait_settled
-from tests.helpers import json_lines, wait_for
+from tests.helpers import wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -56,7 +56,11 @@ class Consumer:
         self.out = out
 
     def batches(self) -> list[list[dict[str, Any]]]:
-        return [line["records"] for line in json_lines(self.out)]
+        """Every batch written so far (a line still being written is not one yet)."""
+        if not self.out.exists():
+            return []
+        lines = self.out.read_text().splitlines(keepends=True)
+        return [json.loads(line)["records"] for line in lines if line.endswith("\n")]
 
     def records(self) -> list[dict[str, Any]]:
         return [record for batch in self.batches() for record in batch]
@@ -531,3 +535,48 @@ def handler(event, context):
         time.sleep(0.01)
     open(os.path.join(directory, context.aws_request_id + ".met"), "w").close()
 """
+
+
+def test_concurrency_grows_past_five_while_the_queue_stays_busy(
+    lambda_client: LambdaClient,
+    sqs: SQSClient,
+    make_function: MakeFunction,
+    make_queue: MakeQueue,
+    make_mapping: MakeMapping,
+    tmp_path: Path,
+) -> None:
+    """Eight batches held until eight run at once: the mapping grew from five to eight."""
+    out = tmp_path / "runs"
+    out.mkdir()
+    name = make_function(
+        BARRIER_ON_SQS.replace("< 5", "< 8"),
+        Timeout=60,
+        Environment={"Variables": {"DIR": str(out)}},
+    )
+    url, arn = make_queue(VisibilityTimeout="120")
+    for start in (0, 10):
+        sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(start, start + 10)],
+        )
+    mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
+    wait_for(lambda: len(list(out.glob("*.met"))) >= 8, 60, "eight batches met at once")
+
+
+def test_reserved_concurrency_bounds_the_mapping(
+    lambda_client: LambdaClient,
+    sqs: SQSClient,
+    make_function: MakeFunction,
+    make_queue: MakeQueue,
+    make_mapping: MakeMapping,
+    tmp_path: Path,
+) -> None:
+    name = make_function(OVERLAP, Timeout=30, Environment={"Variables": {"DIR": str(tmp_path)}})
+    lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    url, arn = make_queue()
+    sqs.send_message_batch(
+        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(4)]
+    )
+    mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
+    wait_for(lambda: len(list(tmp_path.glob("*.done"))) == 4, 60, "every batch done")
+    assert {int(p.read_text()) for p in tmp_path.glob("*.done")} == {1}  # one at a time

@@ -188,9 +188,17 @@ class MappingPoller:
     async def _next_batch(self, run: _LaneRun) -> list[SourceRecord] | None:
         """The lane's next batch once an invocation is free: a retry first, else a new one
         (empty when the source was idle); None when stopping."""
+        concurrency = self.source.concurrency
         while len(run.running) >= run.limit and not self._stopping:
             run.freed.clear()
-            await run.freed.wait()
+            if not concurrency.grows or run.limit >= concurrency.limit:
+                await run.freed.wait()
+                continue
+            # Every invocation is busy: while records wait, one more every 60/per_minute s.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(run.freed.wait(), 60.0 / concurrency.per_minute)
+            if len(run.running) >= run.limit:
+                self._maybe_grow(run)
         if self._stopping:
             return None
         if run.retry:

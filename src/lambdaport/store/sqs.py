@@ -195,6 +195,12 @@ class SqsTables(Protocol):
         its visibility timeout has not passed)."""
         ...
 
+    async def delete_many(
+        self, queue_id: int, fifo: bool, receipts: Sequence[tuple[int, str]], now: int
+    ) -> list[ReceiptOutcome]:
+        """:meth:`delete` of each (seq, receipt), in order, in one transaction."""
+        ...
+
     async def change_visibility(
         self, queue_id: int, fifo: bool, seq: int, receipt: str, now: int, visible_at: int
     ) -> ReceiptOutcome:

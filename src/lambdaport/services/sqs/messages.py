@@ -301,6 +301,31 @@ class Messages:
             if queue.fifo and outcome.group_id is not None:
                 state.doorbell.ring()
 
+    async def delete_many(self, state: QueueState, handles: Sequence[str]) -> None:
+        """:meth:`delete` of each handle in one store operation (an event source mapping's
+        batch); a stale or expired handle deletes nothing."""
+        receipts = [found for found in map(self._received_handle, handles) if found]
+        if not receipts:
+            return
+        queue = state.queue
+        outcomes = await self.store.delete_many(
+            queue.queue_id, queue.fifo, receipts, self.directory.clock()
+        )
+        ring = False
+        for (seq, _), outcome in zip(receipts, outcomes, strict=True):
+            if outcome.check is ReceiptCheck.DONE:
+                state.counts.removed(seq)
+                ring = ring or (queue.fifo and outcome.group_id is not None)
+        if ring:
+            state.doorbell.ring()
+
+    def _received_handle(self, handle: str) -> tuple[int, str] | None:
+        try:
+            receipt = receipts.decode(handle)
+        except AwsError:
+            return None
+        return receipt.seq, receipt.nonce
+
     @staticmethod
     def check_visibility_timeout(timeout: int) -> None:
         if not 0 <= timeout <= 43_200:

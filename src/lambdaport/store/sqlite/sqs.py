@@ -6,6 +6,7 @@ seeks of ``sqs_statements.py``, whatever the queue's depth.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -262,6 +263,15 @@ class SqliteSqs:
         return await self._db.run(
             lambda db: SqsOperations(db).delete(queue_id, fifo, seq, receipt, now), point=True
         )
+
+    async def delete_many(
+        self, queue_id: int, fifo: bool, receipts: Sequence[tuple[int, str]], now: int
+    ) -> list[ReceiptOutcome]:
+        def delete(db: sqlite3.Connection) -> list[ReceiptOutcome]:
+            operations = SqsOperations(db)
+            return [operations.delete(queue_id, fifo, seq, nonce, now) for seq, nonce in receipts]
+
+        return await self._db.run(delete, point=len(receipts) <= 10)
 
     async def change_visibility(
         self, queue_id: int, fifo: bool, seq: int, receipt: str, now: int, visible_at: int
