@@ -130,6 +130,7 @@ def test_layers_a_function_imports_from_its_layer(tmp_path: Path, aws_cli: str) 
     assert result.returncode == 0, result.stderr
     assert '{"word": "from a layer"}' in result.stdout
 
+
 def test_sqs_a_message_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
     """The SQS section's example in the quickstart's shell: the log is read once the
     server is drained (the message was received, invoked and deleted)."""
