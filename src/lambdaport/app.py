@@ -42,6 +42,7 @@ from lambdaport.lambda_.access import FunctionAccess
 from lambdaport.lambda_.account import AccountService
 from lambdaport.lambda_.api import LambdaApi
 from lambdaport.lambda_.code import CodeStore
+from lambdaport.lambda_.code_signing import CodeSigningService
 from lambdaport.lambda_.event_invoke_config import EventInvokeConfigService
 from lambdaport.lambda_.event_source_mappings import EventSourceMappingService, MappingFunctions
 from lambdaport.lambda_.function_urls import FunctionUrlService
@@ -50,8 +51,12 @@ from lambdaport.lambda_.hot_reload import HotReloader
 from lambdaport.lambda_.layer_registry import LayerRegistry
 from lambdaport.lambda_.layers import LayerService
 from lambdaport.lambda_.policy import PolicyService
+from lambdaport.lambda_.provisioned_concurrency import ProvisionedConcurrencyService
+from lambdaport.lambda_.recursion import RecursionService
 from lambdaport.lambda_.registry import FunctionRegistry
 from lambdaport.lambda_.resolver import Resolver
+from lambdaport.lambda_.runtime_management import RuntimeManagementService
+from lambdaport.lambda_.setting_operations import setting_operations
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.lambda_.wire import LambdaProtocol
 from lambdaport.pending import PendingWork
@@ -156,6 +161,10 @@ class LambdaportApp:
         self.limiter = ConcurrencyLimiter(settings.account_concurrency_limit)
         self.event_invoke_configs = EventInvokeConfigService(self.registry, self.store.documents)
         resolver = Resolver(self.registry, code, self.event_invoke_configs.lookup)
+        self.code_signing = CodeSigningService(self.registry, self.store.documents)
+        self.provisioned = ProvisionedConcurrencyService(
+            self.registry, self.pool, resolver.spec, settings.account_concurrency_limit
+        )
         self.async_queue = AsyncQueue(self.store.async_events)
         self.invoker = Invoker(resolver, self.pool, self.limiter, self.async_queue, families)
         # SNS: deliveries to Lambda as push triggers (invoke/triggers) over the invoker, to
@@ -208,6 +217,7 @@ class LambdaportApp:
             watch=self.hot_reloader.watch,
             objects=self.s3.objects,
             layers=self.layers,
+            code_signing=self.code_signing,
         )
         # The HTTP fronts (http_fronts/): function URLs' and APIs' addresses on this port,
         # each reaching its function through PushTriggers as AWS's caller.
@@ -262,6 +272,12 @@ class LambdaportApp:
             LayerService(self.layers, code, self.s3.objects),
             self.function_urls,
             self.mappings,
+            more=setting_operations(
+                RecursionService(self.registry),
+                RuntimeManagementService(self.registry),
+                self.code_signing,
+                self.provisioned,
+            ),
         )
         services: dict[str, ServiceEndpoint] = {
             "lambda": BufferedEndpoint(LambdaProtocol(), lambda_api.dispatch),
@@ -358,12 +374,14 @@ class LambdaportApp:
         await self.layers.load()
         await self.event_invoke_configs.load()
         await self.function_urls.load()
+        await self.code_signing.load()
         await self.async_queue.load()
         await self.logs.load()
         await self.sqs.load()
         await self.pool.start()
         self.esm.start()
         await self.mappings.load()  # every Enabled mapping resumes
+        self.provisioned.start()  # the provisioned environments, started again
         self._tasks.append(asyncio.create_task(self.hot_reloader.run()))
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))

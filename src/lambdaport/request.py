@@ -13,3 +13,4 @@ class RequestContext:
     access_key: str = ""
     service: str = ""
     endpoint: str = ""  # http://host:port the client used
+    trace_header: str = ""  # the request's X-Amzn-Trace-Id (X-Ray), as sent

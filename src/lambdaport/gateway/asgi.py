@@ -353,6 +353,7 @@ class Gateway:
             access_key=identity.access_key,
             service=identity.service,
             endpoint=f"http://{host}" if host else "",
+            trace_header=headers.get("x-amzn-trace-id", ""),
         )
 
     @staticmethod

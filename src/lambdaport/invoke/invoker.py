@@ -41,9 +41,13 @@ LOG_TAIL_BYTES = 4096
 
 
 class Executor(Protocol):
-    """Runs invocations in execution environments (the runtime pool)."""
+    """Runs invocations in execution environments (the runtime pool). ``provisioned``: the
+    key of the provisioned environments the invocation may run on (its version's or
+    alias's, when it holds a unit of their capacity)."""
 
-    async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult: ...
+    async def invoke(
+        self, spec: FunctionSpec, invocation: Invocation, provisioned: str | None = None
+    ) -> InvocationResult: ...
 
     def retire(self, function_arn: str, version: str | None = None) -> None: ...
 
@@ -184,12 +188,18 @@ class Invoker:
         account_key = (spec.account_id, spec.region)
         reserved = resolved.reserved_concurrency
         reserved_total = self._resolver.reserved_concurrency_total(*account_key)
+        reserved_total += resolved.provisioned_unreserved_total
+        key = resolved.provisioned_key
+        provisioned = None if key is None else (key, resolved.provisioned_concurrency)
         limiter = self._limiter
-        limiter.acquire(account_key, spec.function_arn, reserved, reserved_total)
+        on_provisioned = limiter.acquire(
+            account_key, spec.function_arn, reserved, reserved_total, provisioned
+        )
+        lease = key if on_provisioned else None
         try:
-            result = await self._executor.invoke(spec, invocation)
+            result = await self._executor.invoke(spec, invocation, lease)
         finally:
-            limiter.release(account_key, spec.function_arn, reserved)
+            limiter.release(account_key, spec.function_arn, reserved, lease)
         log_result = None
         if log_type == "Tail":
             tail = result.log.encode()[-LOG_TAIL_BYTES:]

@@ -101,6 +101,14 @@ class ResolvedFunction:
     # the function's dead-letter queue (DeadLetterConfig.TargetArn).
     event_invoke_config: EventInvokeConfig = DEFAULT_EVENT_INVOKE_CONFIG
     dead_letter_arn: str | None = None
+    # Provisioned concurrency of the version or alias invoked: its environments' key (the
+    # qualified ARN it is configured on) and how many; and what the account's functions
+    # without reserved concurrency have provisioned (taken from the unreserved pool).
+    provisioned_key: str | None = None
+    provisioned_concurrency: int = 0
+    provisioned_unreserved_total: int = 0
+    # PutFunctionRecursionConfig: "Terminate" stops a recursive loop, "Allow" lets it run.
+    recursive_loop: str = "Terminate"
 
     @property
     def executed_version(self) -> str:

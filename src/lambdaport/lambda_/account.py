@@ -48,10 +48,20 @@ class AccountService:
     async def put_function_concurrency(self, command: PutFunctionConcurrency) -> Concurrency:
         entry = self._function(command.function, missing=LATEST)
         reserved = command.reserved_concurrent_executions
-        others = self._registry.reserved_total(entry.latest.account_id, entry.latest.region) - (
+        account = (entry.latest.account_id, entry.latest.region)
+        others = self._registry.reserved_total(*account) - (
             entry.settings.reserved_concurrency or 0
         )
-        if others + reserved > self.account_limit - MIN_UNRESERVED:
+        # Provisioned concurrency of the unreserved functions (this one's moves in).
+        provisioned = self._registry.provisioned_unreserved_total(*account)
+        if entry.settings.reserved_concurrency is None:
+            provisioned -= entry.provisioned_total
+        if reserved < entry.provisioned_total:
+            raise invalid_parameter(
+                f"Specified ReservedConcurrentExecutions for function is less than the "
+                f"function's provisioned concurrency [{entry.provisioned_total}]."
+            )
+        if others + provisioned + reserved > self.account_limit - MIN_UNRESERVED:
             raise invalid_parameter(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}]."
@@ -72,6 +82,7 @@ class AccountService:
     def get_account_settings(self, command: GetAccountSettings) -> AccountSettings:
         entries = list(self._registry.functions(command.account_id, command.region))
         reserved = self._registry.reserved_total(command.account_id, command.region)
+        reserved += self._registry.provisioned_unreserved_total(command.account_id, command.region)
         return AccountSettings(
             AccountLimit(
                 total_code_size=80530636800,

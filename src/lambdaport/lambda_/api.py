@@ -75,7 +75,9 @@ class LambdaApi:
         layers: LayerService,
         function_urls: FunctionUrlService,
         mappings: EventSourceMappingService,
+        more: Mapping[str, Operation[Any, Any]] | None = None,
     ) -> None:
+        """``more``: further operations (``lambda_.setting_operations``), in the same table."""
         self._functions = functions
         self._layers = layers
         self._access = access
@@ -257,6 +259,7 @@ class LambdaApi:
             ),
             "Invoke": Operation(requests.invoke, invoker.invoke, r.invoked),
             "InvokeAsync": Operation(requests.invoke_async, invoker.invoke, r.invoked_async),
+            **(more or {}),
         }
         self.handlers: dict[str, Callable[[RequestContext, Params], Awaitable[Result]]] = {
             name: operation for name, operation in operations.items()

@@ -68,6 +68,8 @@ class CreateFunction:
     layers: tuple[str, ...] | None = None
     architectures: tuple[str, ...] | None = None
     logging_config: LoggingConfig | None = None
+    ephemeral_storage: int | None = None  # EphemeralStorage.Size, MB
+    code_signing_config_arn: str | None = None
     # Members kept and reported as given, in the API's shapes (VpcConfig, KMSKeyArn, ...).
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -104,6 +106,7 @@ class UpdateFunctionConfiguration:
     environment: Mapping[str, str] | None = None
     layers: tuple[str, ...] | None = None
     logging_config: LoggingConfig | None = None
+    ephemeral_storage: int | None = None
     revision_id: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -468,4 +471,123 @@ class ListEventSourceMappings:
     region: str
     function: FunctionRef | None = None
     event_source_arn: str | None = None
+    paging: Paging = field(default_factory=Paging)
+
+
+# -- recursion, runtime management ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PutFunctionRecursionConfig:
+    function: FunctionRef
+    recursive_loop: str  # Allow | Terminate
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionRecursionConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class PutRuntimeManagementConfig:
+    function: FunctionRef  # its qualifier: $LATEST (None) or a version
+    update_runtime_on: str  # Auto | FunctionUpdate | Manual
+    runtime_version_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetRuntimeManagementConfig:
+    function: FunctionRef
+
+
+# -- code signing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateCodeSigningConfig:
+    account_id: str
+    region: str
+    signing_profile_version_arns: tuple[str, ...]
+    untrusted_artifact_on_deployment: str | None = None
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GetCodeSigningConfig:
+    account_id: str
+    region: str
+    arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateCodeSigningConfig:
+    account_id: str
+    region: str
+    arn: str
+    signing_profile_version_arns: tuple[str, ...] | None = None
+    untrusted_artifact_on_deployment: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteCodeSigningConfig:
+    account_id: str
+    region: str
+    arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListCodeSigningConfigs:
+    account_id: str
+    region: str
+    paging: Paging = field(default_factory=Paging)
+
+
+@dataclass(frozen=True, slots=True)
+class ListFunctionsByCodeSigningConfig:
+    account_id: str
+    region: str
+    arn: str
+    paging: Paging = field(default_factory=Paging)
+
+
+@dataclass(frozen=True, slots=True)
+class PutFunctionCodeSigningConfig:
+    function: FunctionRef
+    code_signing_config_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetFunctionCodeSigningConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteFunctionCodeSigningConfig:
+    function: FunctionRef
+
+
+# -- provisioned concurrency ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PutProvisionedConcurrencyConfig:
+    function: FunctionRef  # with the Qualifier: a version or an alias
+    provisioned_concurrent_executions: int
+
+
+@dataclass(frozen=True, slots=True)
+class GetProvisionedConcurrencyConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteProvisionedConcurrencyConfig:
+    function: FunctionRef
+
+
+@dataclass(frozen=True, slots=True)
+class ListProvisionedConcurrencyConfigs:
+    function: FunctionRef
     paging: Paging = field(default_factory=Paging)

@@ -7,7 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from lambdaport.errors import invalid_parameter, resource_conflict
 from lambdaport.lambda_.code import (
@@ -48,6 +48,7 @@ from lambdaport.lambda_.registry import (
 )
 from lambdaport.lambda_.validation import (
     check_environment,
+    check_ephemeral_storage,
     check_handler,
     check_memory,
     check_role,
@@ -60,6 +61,22 @@ from lambdaport.services.interfaces import ObjectStore
 RetireHook = Callable[[str, str | None], None]
 
 
+class CodeSigningCheck(Protocol):
+    """What deployments ask of the code signing configs (``lambda_.code_signing``)."""
+
+    def check_config(self, arn: str, account_id: str, region: str) -> str: ...
+
+    def check_deployment(self, arn: str | None, function_arn: str) -> None: ...
+
+
+class _NoCodeSigning:
+    def check_config(self, arn: str, account_id: str, region: str) -> str:
+        return arn
+
+    def check_deployment(self, arn: str | None, function_arn: str) -> None:
+        return None
+
+
 class FunctionService:
     def __init__(
         self,
@@ -69,6 +86,7 @@ class FunctionService:
         watch: Callable[[str], None],
         objects: ObjectStore,
         layers: LayerRegistry,
+        code_signing: CodeSigningCheck | None = None,
     ) -> None:
         self._registry = registry
         self._layers = layers
@@ -76,6 +94,7 @@ class FunctionService:
         self._retire = retire
         self._watch = watch
         self._objects = objects  # S3, for Code.S3Bucket/S3Key
+        self._code_signing = code_signing or _NoCodeSigning()
         self._settling: set[asyncio.Task[None]] = set()
 
     # -- code -------------------------------------------------------------------------
@@ -157,9 +176,14 @@ class FunctionService:
         memory_size = check_memory(command.memory_size)
         environment = check_environment(command.environment)
         layers = self._function_layers(ref, command.layers)
+        ephemeral_storage = check_ephemeral_storage(command.ephemeral_storage) or 512
         check_tag_count(len(command.tags))
+        signing = command.code_signing_config_arn
+        if signing is not None:
+            self._code_signing.check_config(signing, ref.account_id, ref.region)
         if self._registry.find(ref) is not None:
             raise resource_conflict(f"Function already exist: {ref.name}")
+        self._code_signing.check_deployment(signing, ref.arn)
         code = await self._code_from(command.code)  # extracted off the loop
         await self._merge(code, layers)
         if self._registry.find(ref) is not None:  # created while the code was extracted
@@ -181,9 +205,11 @@ class FunctionService:
             architectures=command.architectures or ("x86_64",),
             logging_config=_logging_config(LoggingConfig(), command.logging_config),
             layers=layers,
+            ephemeral_storage=ephemeral_storage,
             extra=dict(command.extra),
         )
-        entry = FunctionEntry(latest=version, settings=FunctionSettings(tags=dict(command.tags)))
+        settings = FunctionSettings(tags=dict(command.tags), code_signing_config_arn=signing)
+        entry = FunctionEntry(latest=version, settings=settings)
         await self._registry.save_function(entry)
         # Not yet LastUpdateStatus: the function is being created.
         config = replace(FunctionConfiguration.of(version), creating=True)
@@ -230,6 +256,9 @@ class FunctionService:
         entry = self._registry.entry(command.function)
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
+        self._code_signing.check_deployment(
+            entry.settings.code_signing_config_arn, entry.latest.arn
+        )
         code = await self._code_from(command.code)  # extracted off the loop
         await self._merge(code, self._registry.entry(command.function).latest.layers)
         entry = self._registry.entry(command.function)  # as it is now: it may have changed
@@ -261,6 +290,7 @@ class FunctionService:
         if command.role is not None:
             check_role(command.role, ref.account_id)
         layers = self._function_layers(ref, command.layers)
+        ephemeral_storage = check_ephemeral_storage(command.ephemeral_storage)
         entry = self._registry.entry(ref)
         self._check_updatable(entry)
         self._check_revision(entry, command.revision_id)
@@ -283,6 +313,7 @@ class FunctionService:
             "memory_size": check_memory(memory_size),
             "layers": layers if layers is not None else current.layers,
             "logging_config": _logging_config(current.logging_config, command.logging_config),
+            "ephemeral_storage": ephemeral_storage or current.ephemeral_storage,
             "extra": {**current.extra, **command.extra},
         }
         if command.environment is not None:

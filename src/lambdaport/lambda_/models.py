@@ -4,8 +4,8 @@ answer (rendered to the API's shapes by ``lambda_.rendering``).
 A function is its ``$LATEST`` version plus function-level settings (tags, reserved
 concurrency); published versions are frozen copies of ``$LATEST``'s configuration.
 Configuration members lambdaport does not act on (VpcConfig, DeadLetterConfig, KMSKeyArn,
-TracingConfig, FileSystemConfigs, ImageConfig, EphemeralStorage) are kept as given, in the
-API's shapes, in ``extra``, so GetFunctionConfiguration returns what was set.
+TracingConfig, FileSystemConfigs, ImageConfig) are kept as given, in the API's shapes, in
+``extra``, so GetFunctionConfiguration returns what was set.
 """
 
 from __future__ import annotations
@@ -74,6 +74,15 @@ class LoggingConfig:
         return merged
 
 
+@dataclass(frozen=True, slots=True)
+class RuntimeManagementConfig:
+    """How a version's runtime is updated (PutRuntimeManagementConfig): ``Auto``,
+    ``FunctionUpdate``, or ``Manual`` with the runtime version it stays on."""
+
+    update_runtime_on: str = "Auto"
+    runtime_version_arn: str | None = None
+
+
 def _either(given: str | None, current: str | None) -> str | None:
     return current if given is None else given
 
@@ -102,6 +111,8 @@ class FunctionVersion:
     architectures: tuple[str, ...] = ("x86_64",)
     logging_config: LoggingConfig = LoggingConfig()
     layers: tuple[FunctionLayer, ...] | None = None  # None: never set
+    ephemeral_storage: int = 512  # MB of /tmp (EphemeralStorage.Size)
+    runtime_management: RuntimeManagementConfig = RuntimeManagementConfig()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,12 +150,14 @@ class FunctionVersion:
             values["logging_config"] = LoggingConfig(**values["logging_config"])
         if values.get("layers") is not None:
             values["layers"] = tuple(FunctionLayer.from_record(x) for x in values["layers"])
+        if isinstance(values.get("runtime_management"), Mapping):
+            values["runtime_management"] = RuntimeManagementConfig(**values["runtime_management"])
         return cls(**values)
 
 
 def _lift_extra(values: dict[str, Any], extra: dict[str, Any]) -> None:
-    """Records written before Architectures, LoggingConfig and Layers had fields of their
-    own kept them in ``extra``, in the API's shapes."""
+    """Records written before Architectures, LoggingConfig, Layers and EphemeralStorage had
+    fields of their own kept them in ``extra``, in the API's shapes."""
     if "Architectures" in extra:
         values["architectures"] = extra.pop("Architectures")
     if "LoggingConfig" in extra:
@@ -157,6 +170,8 @@ def _lift_extra(values: dict[str, Any], extra: dict[str, Any]) -> None:
         )
     if "Layers" in extra:
         values["layers"] = [layer["Arn"] for layer in extra.pop("Layers") or ()]
+    if "EphemeralStorage" in extra:
+        values["ephemeral_storage"] = int((extra.pop("EphemeralStorage") or {}).get("Size", 512))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +203,8 @@ class FunctionSettings:
 
     tags: Mapping[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None
+    recursive_loop: str = "Terminate"  # PutFunctionRecursionConfig: Allow | Terminate
+    code_signing_config_arn: str | None = None  # PutFunctionCodeSigningConfig
 
     def to_record(self) -> dict[str, Any]:
         return asdict(self)
@@ -255,6 +272,17 @@ class LayerSummary:
     name: str
     layer_arn: str
     latest: LayerVersion
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedSetting:
+    """A version's or alias's provisioned concurrency as configured."""
+
+    requested: int
+    last_modified: str = field(default_factory=now_timestamp)
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 # -- what the operations answer ------------------------------------------------------------
@@ -399,3 +427,62 @@ class FunctionUrlConfig:
         """As the API answers it: qualified by the alias, unqualified for $LATEST."""
         arn = f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
         return arn if self.qualifier == "$LATEST" else f"{arn}:{self.qualifier}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeManagement:
+    """Get/PutRuntimeManagementConfig's answer."""
+
+    function_arn: str
+    config: RuntimeManagementConfig
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSigningConfig:
+    """A code signing configuration (CreateCodeSigningConfig): which signing profile versions
+    may sign a function's code, and what a deployment that fails the check does."""
+
+    account_id: str
+    region: str
+    config_id: str  # csc- and 17 characters
+    signing_profile_version_arns: tuple[str, ...]
+    untrusted_artifact_on_deployment: str = "Warn"  # Warn | Enforce
+    description: str = ""
+    last_modified: str = field(default_factory=now_timestamp)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return (
+            f"arn:aws:lambda:{self.region}:{self.account_id}:code-signing-config:{self.config_id}"
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> CodeSigningConfig:
+        values = dict(record)
+        values["signing_profile_version_arns"] = tuple(values["signing_profile_version_arns"])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCodeSigning:
+    """Get/PutFunctionCodeSigningConfig's answer."""
+
+    function_name: str
+    code_signing_config_arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionedConcurrencyConfig:
+    """A version's or alias's provisioned concurrency as configured and as allocated now."""
+
+    function_arn: str  # qualified
+    requested: int
+    allocated: int
+    available: int
+    status: str  # IN_PROGRESS | READY | FAILED
+    last_modified: str
+    status_reason: str | None = None

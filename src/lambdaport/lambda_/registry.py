@@ -20,12 +20,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lambdaport.errors import AwsError, resource_not_found
-from lambdaport.lambda_.models import Alias, FunctionSettings, FunctionVersion, now_timestamp
+from lambdaport.lambda_.models import (
+    Alias,
+    FunctionSettings,
+    FunctionVersion,
+    ProvisionedSetting,
+    now_timestamp,
+)
 from lambdaport.lambda_.names import LATEST, FunctionRef, function_arn
 from lambdaport.store.documents import Change, Delete, Documents, Put
 
 AccountKey = tuple[str, str]  # (account, region)
-KINDS = ("function", "version", "alias", "policy")
+KINDS = ("function", "version", "alias", "policy", "provisioned_concurrency")
 EVENT_INVOKE_CONFIG = "event_invoke_config"  # lambda_.event_invoke_config's documents
 FUNCTION_URL = "function_url"  # lambda_.function_urls' documents
 
@@ -42,7 +48,13 @@ class FunctionEntry:
     versions: dict[str, FunctionVersion] = field(default_factory=dict)
     aliases: dict[str, Alias] = field(default_factory=dict)
     policies: dict[str, Policy] = field(default_factory=dict)  # qualifier ('' = none)
+    # PutProvisionedConcurrencyConfig's, per version or alias.
+    provisioned: dict[str, ProvisionedSetting] = field(default_factory=dict)
     last_version: int = 0
+
+    @property
+    def provisioned_total(self) -> int:
+        return sum(setting.requested for setting in self.provisioned.values())
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -77,6 +89,10 @@ class FunctionRegistry:
         # so the invoke path never scans the functions.
         self._reserved: dict[tuple[str, str, str], int] = {}
         self._reserved_totals: dict[AccountKey, int] = {}
+        # Provisioned concurrency of the functions without a reservation, per account: what
+        # it allocates comes out of the account's unreserved concurrency.
+        self._provisioned: dict[tuple[str, str, str], int] = {}
+        self._provisioned_totals: dict[AccountKey, int] = {}
         self.revision: dict[str, int] = dict.fromkeys(KINDS, 0)
 
     # -- loading and saving -----------------------------------------------------------
@@ -103,10 +119,15 @@ class FunctionRegistry:
         for (account, region, name, qualifier), record in scans["policy"]:
             if (found := functions.get((account, region, name))) is not None:
                 found.policies[qualifier] = Policy(record["statements"])
+        for (account, region, name, qualifier), record in scans["provisioned_concurrency"]:
+            if (found := functions.get((account, region, name))) is not None:
+                found.provisioned[qualifier] = ProvisionedSetting(**record)
         self._functions = functions
         self._reserved, self._reserved_totals = {}, {}
+        self._provisioned, self._provisioned_totals = {}, {}
         for entry in functions.values():
             self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
+            self._count_provisioned(entry.key, entry)
         self.revision = revision
 
     async def refresh(self) -> bool:
@@ -127,6 +148,18 @@ class FunctionRegistry:
             self._reserved[key] = reserved
         self._reserved_totals[account] = self._reserved_totals.get(account, 0) - previous + reserved
 
+    def _count_provisioned(self, key: tuple[str, str, str], entry: FunctionEntry | None) -> None:
+        """What the function's provisioned concurrency takes from the unreserved pool."""
+        account = (key[0], key[1])
+        previous = self._provisioned.pop(key, 0)
+        taken = 0
+        if entry is not None and entry.settings.reserved_concurrency is None:
+            taken = entry.provisioned_total
+        if taken:
+            self._provisioned[key] = taken
+        total = self._provisioned_totals.get(account, 0) - previous + taken
+        self._provisioned_totals[account] = total
+
     @staticmethod
     def _function_document(entry: FunctionEntry) -> Put:
         body = {
@@ -139,6 +172,7 @@ class FunctionRegistry:
     async def save_function(self, entry: FunctionEntry) -> None:
         self._functions[entry.key] = entry
         self._count_reserved(entry.key, entry.settings.reserved_concurrency or 0)
+        self._count_provisioned(entry.key, entry)
         await self._write(self._function_document(entry))
 
     async def save_version(self, entry: FunctionEntry, version: FunctionVersion) -> None:
@@ -150,23 +184,52 @@ class FunctionRegistry:
             self._function_document(entry),
         )
 
+    async def replace_version(self, entry: FunctionEntry, version: FunctionVersion) -> None:
+        """A published version's settings that may change (its runtime management)."""
+        entry.versions[version.version] = version
+        await self._write(Put("version", (*entry.key, version.version), version.to_record()))
+
     async def delete_version(self, entry: FunctionEntry, version: str) -> None:
+        """The version and its provisioned concurrency, in one commit."""
         entry.versions.pop(version, None)
-        await self._write(Delete("version", (*entry.key, version)))
+        entry.provisioned.pop(version, None)
+        self._count_provisioned(entry.key, entry)
+        await self._write(
+            Delete("version", (*entry.key, version)),
+            Delete("provisioned_concurrency", (*entry.key, version)),
+        )
 
     async def save_alias(self, entry: FunctionEntry, alias: Alias) -> None:
         entry.aliases[alias.name] = alias
         await self._write(Put("alias", (*entry.key, alias.name), alias.to_record()))
 
     async def delete_alias(self, entry: FunctionEntry, name: str) -> None:
-        """The alias, its resource policy and its function URL, in one commit."""
+        """The alias, its resource policy, its function URL and its provisioned concurrency,
+        in one commit."""
         entry.aliases.pop(name, None)
         entry.policies.pop(name, None)
+        entry.provisioned.pop(name, None)
+        self._count_provisioned(entry.key, entry)
         await self._write(
             Delete("alias", (*entry.key, name)),
             Delete("policy", (*entry.key, name)),
             Delete(FUNCTION_URL, (*entry.key, name)),
+            Delete("provisioned_concurrency", (*entry.key, name)),
         )
+
+    async def save_provisioned(
+        self, entry: FunctionEntry, qualifier: str, setting: ProvisionedSetting | None
+    ) -> None:
+        """A version's or alias's provisioned concurrency (None: deleted)."""
+        key = (*entry.key, qualifier)
+        if setting is None:
+            entry.provisioned.pop(qualifier, None)
+            change: Change = Delete("provisioned_concurrency", key)
+        else:
+            entry.provisioned[qualifier] = setting
+            change = Put("provisioned_concurrency", key, setting.to_record())
+        self._count_provisioned(entry.key, entry)
+        await self._write(change)
 
     async def save_policy(self, entry: FunctionEntry, qualifier: str, policy: Policy) -> None:
         key = (*entry.key, qualifier)
@@ -181,6 +244,7 @@ class FunctionRegistry:
     async def delete_function(self, entry: FunctionEntry) -> None:
         self._functions.pop(entry.key, None)
         self._count_reserved(entry.key, 0)
+        self._count_provisioned(entry.key, None)
         await self._write(
             Delete("function", entry.key),
             *(Delete(kind, entry.key, prefix=True) for kind in KINDS[1:]),
@@ -249,6 +313,10 @@ class FunctionRegistry:
 
     def reserved_total(self, account_id: str, region: str) -> int:
         return self._reserved_totals.get((account_id, region), 0)
+
+    def provisioned_unreserved_total(self, account_id: str, region: str) -> int:
+        """The provisioned concurrency of functions without reserved concurrency."""
+        return self._provisioned_totals.get((account_id, region), 0)
 
     async def activate_all(self) -> None:
         """After a restart nothing is still being created: every function is Active."""

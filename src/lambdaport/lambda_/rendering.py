@@ -16,7 +16,9 @@ from lambdaport.invoke import InvokeResponse
 from lambdaport.lambda_.models import (
     AccountSettings,
     Alias,
+    CodeSigningConfig,
     Concurrency,
+    FunctionCodeSigning,
     FunctionConfiguration,
     FunctionDetails,
     FunctionEventInvokeConfig,
@@ -27,6 +29,8 @@ from lambdaport.lambda_.models import (
     LayerVersion,
     LayerVersionPolicy,
     PolicyStatement,
+    ProvisionedConcurrencyConfig,
+    RuntimeManagement,
     policy_document,
 )
 from lambdaport.lambda_.paging import Page
@@ -91,7 +95,7 @@ def function_configuration(answer: FunctionConfiguration) -> Result:
         "State": version.state,
         "PackageType": version.package_type,
         "Architectures": list(version.architectures),
-        "EphemeralStorage": {"Size": 512},
+        "EphemeralStorage": {"Size": version.ephemeral_storage},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "LoggingConfig": logging_config(version),
     }
@@ -109,6 +113,10 @@ def function_configuration(answer: FunctionConfiguration) -> Result:
         config["Layers"] = [
             {"Arn": layer.arn, "CodeSize": layer.code.size} for layer in version.layers
         ]
+    if version.runtime_management.runtime_version_arn is not None:
+        config["RuntimeVersionConfig"] = {
+            "RuntimeVersionArn": version.runtime_management.runtime_version_arn
+        }
     config.update((name, _extra(name, value)) for name, value in version.extra.items())
     return config
 
@@ -259,6 +267,88 @@ def function_url_configs(
     page: Page[FunctionUrlConfig], address: Callable[[FunctionUrlConfig], str]
 ) -> Result:
     return _page("FunctionUrlConfigs", page, lambda c: function_url_config(c, address(c)))
+
+
+# -- recursion, runtime management, code signing --------------------------------------------
+
+
+def recursion_config(recursive_loop: str) -> Result:
+    return {"RecursiveLoop": recursive_loop}
+
+
+def runtime_management_config(answer: RuntimeManagement) -> Result:
+    result: Result = {
+        "UpdateRuntimeOn": answer.config.update_runtime_on,
+        "FunctionArn": answer.function_arn,
+    }
+    if answer.config.runtime_version_arn is not None:
+        result["RuntimeVersionArn"] = answer.config.runtime_version_arn
+    return result
+
+
+def _code_signing_config(config: CodeSigningConfig) -> Result:
+    return {
+        "CodeSigningConfigId": config.config_id,
+        "CodeSigningConfigArn": config.arn,
+        "Description": config.description,
+        "AllowedPublishers": {
+            "SigningProfileVersionArns": list(config.signing_profile_version_arns)
+        },
+        "CodeSigningPolicies": {
+            "UntrustedArtifactOnDeployment": config.untrusted_artifact_on_deployment
+        },
+        "LastModified": config.last_modified,
+    }
+
+
+def code_signing_config(config: CodeSigningConfig) -> Result:
+    return {"CodeSigningConfig": _code_signing_config(config)}
+
+
+def code_signing_configs(page: Page[CodeSigningConfig]) -> Result:
+    return _page("CodeSigningConfigs", page, _code_signing_config)
+
+
+def function_arns(page: Page[str]) -> Result:
+    result: Result = {"FunctionArns": list(page.items)}
+    if page.next_marker:
+        result["NextMarker"] = page.next_marker
+    return result
+
+
+def function_code_signing_config(answer: FunctionCodeSigning) -> Result:
+    return {
+        "CodeSigningConfigArn": answer.code_signing_config_arn,
+        "FunctionName": answer.function_name,
+    }
+
+
+# -- provisioned concurrency ----------------------------------------------------------------
+
+
+def _provisioned(config: ProvisionedConcurrencyConfig) -> Result:
+    result: Result = {
+        "RequestedProvisionedConcurrentExecutions": config.requested,
+        "AvailableProvisionedConcurrentExecutions": config.available,
+        "AllocatedProvisionedConcurrentExecutions": config.allocated,
+        "Status": config.status,
+        "LastModified": config.last_modified,
+    }
+    if config.status_reason is not None:
+        result["StatusReason"] = config.status_reason
+    return result
+
+
+def provisioned_concurrency_config(config: ProvisionedConcurrencyConfig) -> Result:
+    return _provisioned(config)
+
+
+def provisioned_concurrency_configs(page: Page[ProvisionedConcurrencyConfig]) -> Result:
+    return _page(
+        "ProvisionedConcurrencyConfigs",
+        page,
+        lambda config: {"FunctionArn": config.function_arn, **_provisioned(config)},
+    )
 
 
 # -- invocations ----------------------------------------------------------------------------

@@ -32,7 +32,6 @@ KEPT = (
     "TracingConfig",
     "FileSystemConfigs",
     "ImageConfig",
-    "EphemeralStorage",
 )
 
 
@@ -91,6 +90,11 @@ def _logging_config(params: Params) -> LoggingConfig | None:
     )
 
 
+def _ephemeral_storage(params: Params) -> int | None:
+    given = params.get("EphemeralStorage")
+    return None if given is None else int(given["Size"])
+
+
 def _kept(params: Params) -> dict[str, Any]:
     return {member: params[member] for member in KEPT if member in params}
 
@@ -116,6 +120,8 @@ def create_function(ctx: RequestContext, params: Params) -> c.CreateFunction:
         layers=_strings(params, "Layers"),
         architectures=_strings(params, "Architectures"),
         logging_config=_logging_config(params),
+        ephemeral_storage=_ephemeral_storage(params),
+        code_signing_config_arn=_optional_str(params, "CodeSigningConfigArn"),
         extra=_kept(params),
     )
 
@@ -153,6 +159,7 @@ def update_function_configuration(
         environment=_environment(params),
         layers=_strings(params, "Layers"),
         logging_config=_logging_config(params),
+        ephemeral_storage=_ephemeral_storage(params),
         revision_id=_optional_str(params, "RevisionId"),
         extra=_kept(params),
     )
@@ -400,6 +407,146 @@ def list_function_url_configs(ctx: RequestContext, params: Params) -> c.ListFunc
     return c.ListFunctionUrlConfigs(_function(ctx, params), _paging(params))
 
 
+# -- recursion, runtime management ------------------------------------------------------------
+
+
+def put_function_recursion_config(
+    ctx: RequestContext, params: Params
+) -> c.PutFunctionRecursionConfig:
+    return c.PutFunctionRecursionConfig(_function(ctx, params), str(params["RecursiveLoop"]))
+
+
+def get_function_recursion_config(
+    ctx: RequestContext, params: Params
+) -> c.GetFunctionRecursionConfig:
+    return c.GetFunctionRecursionConfig(_function(ctx, params))
+
+
+def put_runtime_management_config(
+    ctx: RequestContext, params: Params
+) -> c.PutRuntimeManagementConfig:
+    return c.PutRuntimeManagementConfig(
+        _function(ctx, params),
+        str(params["UpdateRuntimeOn"]),
+        _optional_str(params, "RuntimeVersionArn"),
+    )
+
+
+def get_runtime_management_config(
+    ctx: RequestContext, params: Params
+) -> c.GetRuntimeManagementConfig:
+    return c.GetRuntimeManagementConfig(_function(ctx, params))
+
+
+# -- code signing ---------------------------------------------------------------------------
+
+
+def _publishers(params: Params) -> tuple[str, ...] | None:
+    given = params.get("AllowedPublishers")
+    if given is None:
+        return None
+    return tuple(str(arn) for arn in given["SigningProfileVersionArns"])
+
+
+def _untrusted(params: Params) -> str | None:
+    policies = params.get("CodeSigningPolicies") or {}
+    value = policies.get("UntrustedArtifactOnDeployment")
+    return None if value is None else str(value)
+
+
+def create_code_signing_config(ctx: RequestContext, params: Params) -> c.CreateCodeSigningConfig:
+    return c.CreateCodeSigningConfig(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        signing_profile_version_arns=_publishers(params) or (),
+        untrusted_artifact_on_deployment=_untrusted(params),
+        description=str(params.get("Description", "")),
+        tags={str(k): str(v) for k, v in (params.get("Tags") or {}).items()},
+    )
+
+
+def get_code_signing_config(ctx: RequestContext, params: Params) -> c.GetCodeSigningConfig:
+    return c.GetCodeSigningConfig(ctx.account_id, ctx.region, str(params["CodeSigningConfigArn"]))
+
+
+def update_code_signing_config(ctx: RequestContext, params: Params) -> c.UpdateCodeSigningConfig:
+    return c.UpdateCodeSigningConfig(
+        account_id=ctx.account_id,
+        region=ctx.region,
+        arn=str(params["CodeSigningConfigArn"]),
+        signing_profile_version_arns=_publishers(params),
+        untrusted_artifact_on_deployment=_untrusted(params),
+        description=_optional_str(params, "Description"),
+    )
+
+
+def delete_code_signing_config(ctx: RequestContext, params: Params) -> c.DeleteCodeSigningConfig:
+    return c.DeleteCodeSigningConfig(
+        ctx.account_id, ctx.region, str(params["CodeSigningConfigArn"])
+    )
+
+
+def list_code_signing_configs(ctx: RequestContext, params: Params) -> c.ListCodeSigningConfigs:
+    return c.ListCodeSigningConfigs(ctx.account_id, ctx.region, _paging(params))
+
+
+def list_functions_by_code_signing_config(
+    ctx: RequestContext, params: Params
+) -> c.ListFunctionsByCodeSigningConfig:
+    return c.ListFunctionsByCodeSigningConfig(
+        ctx.account_id, ctx.region, str(params["CodeSigningConfigArn"]), _paging(params)
+    )
+
+
+def put_function_code_signing_config(
+    ctx: RequestContext, params: Params
+) -> c.PutFunctionCodeSigningConfig:
+    return c.PutFunctionCodeSigningConfig(
+        _function(ctx, params), str(params["CodeSigningConfigArn"])
+    )
+
+
+def get_function_code_signing_config(
+    ctx: RequestContext, params: Params
+) -> c.GetFunctionCodeSigningConfig:
+    return c.GetFunctionCodeSigningConfig(_function(ctx, params))
+
+
+def delete_function_code_signing_config(
+    ctx: RequestContext, params: Params
+) -> c.DeleteFunctionCodeSigningConfig:
+    return c.DeleteFunctionCodeSigningConfig(_function(ctx, params))
+
+
+# -- provisioned concurrency ----------------------------------------------------------------
+
+
+def put_provisioned_concurrency_config(
+    ctx: RequestContext, params: Params
+) -> c.PutProvisionedConcurrencyConfig:
+    return c.PutProvisionedConcurrencyConfig(
+        _function(ctx, params), int(params["ProvisionedConcurrentExecutions"])
+    )
+
+
+def get_provisioned_concurrency_config(
+    ctx: RequestContext, params: Params
+) -> c.GetProvisionedConcurrencyConfig:
+    return c.GetProvisionedConcurrencyConfig(_function(ctx, params))
+
+
+def delete_provisioned_concurrency_config(
+    ctx: RequestContext, params: Params
+) -> c.DeleteProvisionedConcurrencyConfig:
+    return c.DeleteProvisionedConcurrencyConfig(_function(ctx, params))
+
+
+def list_provisioned_concurrency_configs(
+    ctx: RequestContext, params: Params
+) -> c.ListProvisionedConcurrencyConfigs:
+    return c.ListProvisionedConcurrencyConfigs(_function(ctx, params), _paging(params))
+
+
 # -- invocations ----------------------------------------------------------------------------
 
 
@@ -413,6 +560,7 @@ def invoke(ctx: RequestContext, params: Params) -> InvokeRequest:
         invocation_type=params.get("InvocationType") or "RequestResponse",
         log_type=params.get("LogType") or "None",
         client_context=params.get("ClientContext"),
+        trace_header=ctx.trace_header or None,
         request_id=ctx.request_id,
     )
 
@@ -433,6 +581,7 @@ def invoke_async(ctx: RequestContext, params: Params) -> InvokeRequest:
         function_name=str(params["FunctionName"]),
         payload=args,
         invocation_type="Event",
+        trace_header=ctx.trace_header or None,
         request_id=ctx.request_id,
     )
 

@@ -45,6 +45,10 @@ class Resolver:
         self._specs: OrderedDict[tuple[str, str, str], FunctionSpec] = OrderedDict()
         self._refs: dict[RefKey, tuple[FunctionRef, str]] = {}
 
+    def spec(self, version: FunctionVersion) -> FunctionSpec:
+        """The spec an environment of ``version`` runs (cached)."""
+        return self._spec(version)
+
     def _spec(self, version: FunctionVersion) -> FunctionSpec:
         key = (version.arn, version.version, version.revision_id)
         specs = self._specs
@@ -67,6 +71,7 @@ class Resolver:
                 log_group=version.log_group,
                 environment=dict(version.environment),
                 opt_dir=self._opt_dir(version),
+                ephemeral_storage=version.ephemeral_storage,
             )
             specs[key] = spec
             if len(specs) > SPEC_CACHE_SIZE:
@@ -116,6 +121,7 @@ class Resolver:
         else:
             version = self._registry.version(entry, ref, name)
         policy = entry.policy_for(name)
+        provisioned = entry.provisioned.get(name) if name is not None else None
         return ResolvedFunction(
             spec=self._spec(version),
             invoked_arn=invoked_arn,
@@ -128,6 +134,12 @@ class Resolver:
             # DeadLetterConfig is function-level: versions follow $LATEST's
             # (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html).
             dead_letter_arn=entry.latest.dead_letter_arn,
+            provisioned_key=None if provisioned is None else invoked_arn,
+            provisioned_concurrency=0 if provisioned is None else provisioned.requested,
+            provisioned_unreserved_total=self._registry.provisioned_unreserved_total(
+                ref.account_id, ref.region
+            ),
+            recursive_loop=entry.settings.recursive_loop,
         )
 
     def _event_invoke_config(

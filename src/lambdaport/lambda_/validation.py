@@ -54,6 +54,7 @@ ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]+$")
 ENV_LIMIT = 4096
 MIN_TIMEOUT, MAX_TIMEOUT = 1, 900
 MIN_MEMORY, MAX_MEMORY = 128, 10240
+MIN_EPHEMERAL_STORAGE, MAX_EPHEMERAL_STORAGE = 512, 10240  # MB of /tmp
 MAX_FUNCTION_NAME = 64  # the model allows 140 characters: a name inside an ARN
 MAX_TAGS = 50
 MANDATORY = (
@@ -162,6 +163,21 @@ def check_memory(memory: int) -> int:
             memory, "memorySize", "Member must have value less than or equal to 10240"
         )
     return memory
+
+
+def check_ephemeral_storage(size: int | None) -> int | None:
+    """EphemeralStorage.Size, in MB (None: not given)."""
+    if size is None:
+        return None
+    if size < MIN_EPHEMERAL_STORAGE:
+        raise _constraint(
+            size, "ephemeralStorage.size", "Member must have value greater than or equal to 512"
+        )
+    if size > MAX_EPHEMERAL_STORAGE:
+        raise _constraint(
+            size, "ephemeralStorage.size", "Member must have value less than or equal to 10240"
+        )
+    return size
 
 
 def check_environment(variables: Mapping[str, str] | None) -> dict[str, str]:

@@ -7,6 +7,12 @@ puts a live environment back. Idle environments are stopped after ``keep_alive_s
 ``retire`` stops a function's environments (idle ones now, busy ones when their invocation
 ends). Concurrency limits are the invoker's business: the pool runs whatever it is given.
 
+Provisioned concurrency (``provision``): a key (the version's or alias's ARN) keeps that many
+environments of a spec initialized apart from the on-demand ones, started at once with
+``AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency``, never reaped for idleness and
+replaced when one dies. An invocation handed the key runs on an idle one of them, else (all
+busy, or still initializing) on an on-demand environment.
+
 Stopping an environment kills every process it started (``worker/keeper.py``). With
 ``adopt_orphans`` (the server) the process is also the child subreaper of all of them
 (``subreaper.py``), and no process started by a function outlives ``stop``.
@@ -20,7 +26,7 @@ import logging
 import sys
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lambdaport.runtime.families import EnvironmentHost, RuntimeFamilies
 from lambdaport.runtime.interpreters import PythonInterpreters
@@ -42,6 +48,22 @@ EnvironmentKey = tuple[str, str, str]
 
 
 @dataclass(eq=False, slots=True)
+class _Provisioned:
+    """The provisioned environments of one version or alias."""
+
+    spec: FunctionSpec  # initialization_type "provisioned-concurrency"
+    target: int
+    idle: list[_Slot] = field(default_factory=list)
+    busy: int = 0
+    starting: int = 0
+    removed: bool = False
+
+    @property
+    def live(self) -> int:
+        return len(self.idle) + self.busy + self.starting
+
+
+@dataclass(eq=False, slots=True)
 class _Slot:
     """One environment as the pool tracks it."""
 
@@ -49,6 +71,7 @@ class _Slot:
     last_used: float = field(default_factory=time.monotonic)
     retired: bool = False
     epoch: tuple[int, int] = (0, 0)  # the function's retire counts when it was created
+    provisioned: _Provisioned | None = None
 
     def belongs_to(self, function_arn: str, version: str | None) -> bool:
         spec = self.environment.spec
@@ -77,6 +100,7 @@ class RuntimePool:
         # retire() calls per (function ARN, None = all versions) and per (ARN, version): an
         # environment that was still starting when its function was retired is not kept.
         self._retirements: dict[tuple[str, str | None], int] = {}
+        self._provisioned: dict[str, _Provisioned] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -107,7 +131,9 @@ class RuntimePool:
             self._reaper = None
         slots = [slot for slots in self._idle.values() for slot in slots]
         slots.extend(self._busy)
+        slots.extend(slot for p in self._provisioned.values() for slot in p.idle)
         self._idle.clear()
+        self._provisioned.clear()
         await asyncio.gather(*(slot.environment.stop() for slot in slots), return_exceptions=True)
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
@@ -124,9 +150,14 @@ class RuntimePool:
 
     # -- invoking ----------------------------------------------------------------------
 
-    async def invoke(self, spec: FunctionSpec, invocation: Invocation) -> InvocationResult:
-        """Run one invocation in a warm environment of ``spec`` or a new one."""
-        slot = self._acquire(spec.environment_key)
+    async def invoke(
+        self, spec: FunctionSpec, invocation: Invocation, provisioned: str | None = None
+    ) -> InvocationResult:
+        """Run one invocation in a warm environment of ``spec`` or a new one; with
+        ``provisioned``, in an idle provisioned environment of that key if there is one."""
+        slot = self._acquire_provisioned(provisioned, spec) if provisioned else None
+        if slot is None:
+            slot = self._acquire(spec.environment_key)
         if slot is None:
             slot = await self._create(spec)
         self._busy.add(slot)
@@ -135,10 +166,14 @@ class RuntimePool:
         except BaseException:
             self._busy.discard(slot)
             self._background(slot.environment.stop())
+            self._provisioned_ended(slot)
             raise
         self._busy.discard(slot)
-        self._release(spec.environment_key, slot)
-        self._emit_log(spec, slot.environment.stream_name, result)
+        if slot.provisioned is not None:
+            self._release_provisioned(slot)
+        else:
+            self._release(spec.environment_key, slot)
+        self._emit_log(slot.environment.spec, slot.environment.stream_name, result)
         return result
 
     def _acquire(self, key: EnvironmentKey) -> _Slot | None:
@@ -189,6 +224,96 @@ class RuntimePool:
         except Exception:
             logger.exception("cannot store the log of %s", spec.function_name)
 
+    # -- provisioned concurrency --------------------------------------------------------
+
+    def provision(self, key: str, spec: FunctionSpec, count: int) -> None:
+        """Keep ``count`` initialized environments of ``spec`` for ``key``: started now, in
+        the background; those of another spec (an alias moved, new code) are replaced."""
+        spec = replace(spec, initialization_type="provisioned-concurrency")
+        current = self._provisioned.get(key)
+        if current is not None and current.spec.environment_key != spec.environment_key:
+            self.deprovision(key)
+            current = None
+        if current is None:
+            current = self._provisioned[key] = _Provisioned(spec, count)
+        current.target = count
+        while len(current.idle) > 0 and current.live > count:
+            self._background(current.idle.pop().environment.stop())
+        self._fill(current)
+
+    def deprovision(self, key: str) -> None:
+        """No provisioned environments for ``key``: idle ones stop now, busy ones after."""
+        current = self._provisioned.pop(key, None)
+        if current is None:
+            return
+        current.removed = True
+        for slot in current.idle:
+            self._background(slot.environment.stop())
+        current.idle.clear()
+
+    def provisioned(self, key: str) -> int:
+        """How many of ``key``'s provisioned environments are initialized (idle or busy)."""
+        current = self._provisioned.get(key)
+        return 0 if current is None else len(current.idle) + current.busy
+
+    def _fill(self, current: _Provisioned) -> None:
+        if self._stopped or self._loop is None:
+            return
+        while not current.removed and current.live < current.target:
+            current.starting += 1
+            self._background(self._start_provisioned(current))
+
+    async def _start_provisioned(self, current: _Provisioned) -> None:
+        try:
+            slot = await self._create(current.spec)
+        except Exception:
+            current.starting -= 1
+            arn = current.spec.function_arn
+            logger.exception("cannot start a provisioned environment of %s", arn)
+            return
+        current.starting -= 1
+        slot.provisioned = current
+        if current.removed or current.live >= current.target or self._stopped:
+            await slot.environment.stop()
+            return
+        current.idle.append(slot)
+
+    def _acquire_provisioned(self, key: str, spec: FunctionSpec) -> _Slot | None:
+        current = self._provisioned.get(key)
+        if current is None:
+            return None
+        if current.spec.environment_key != spec.environment_key:
+            self.provision(key, spec, current.target)  # the alias points elsewhere now
+            return None
+        while current.idle:
+            slot = current.idle.pop()
+            if slot.environment.alive:
+                current.busy += 1
+                return slot
+            self._background(slot.environment.stop())
+            self._fill(current)
+        return None
+
+    def _release_provisioned(self, slot: _Slot) -> None:
+        current = slot.provisioned
+        assert current is not None
+        current.busy -= 1
+        stale = slot.epoch != self._epoch(slot.environment.spec)
+        keep = not (current.removed or stale or slot.retired or self._stopped)
+        if keep and slot.environment.alive and current.live < current.target:
+            slot.last_used = time.monotonic()
+            current.idle.append(slot)
+            return
+        self._background(slot.environment.stop())
+        self._fill(current)
+
+    def _provisioned_ended(self, slot: _Slot) -> None:
+        """A provisioned environment's invocation raised: it is gone; replace it."""
+        current = slot.provisioned
+        if current is not None:
+            current.busy -= 1
+            self._fill(current)
+
     # -- retiring and reaping ----------------------------------------------------------
 
     def retire(self, function_arn: str, version: str | None = None) -> None:
@@ -203,6 +328,10 @@ class RuntimePool:
         for slot in self._busy:
             if slot.belongs_to(function_arn, version):
                 slot.retired = True
+        for provisioned_key, current in list(self._provisioned.items()):
+            spec = current.spec
+            if spec.function_arn == function_arn and version in (None, spec.version):
+                self.deprovision(provisioned_key)
 
     def _reap_expired(self) -> None:
         deadline = time.monotonic() - self._settings.keep_alive_s
@@ -242,6 +371,7 @@ class RuntimePool:
         """Environments alive now (idle and busy), of one function or all."""
         slots = [slot for slots in self._idle.values() for slot in slots]
         slots.extend(self._busy)
+        slots.extend(slot for current in self._provisioned.values() for slot in current.idle)
         return sum(
             1
             for slot in slots

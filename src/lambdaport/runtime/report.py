@@ -159,7 +159,10 @@ def invocation_result(
 ) -> InvocationResult:
     """The result, its log: ``before`` (output ahead of START), START, the invocation's
     ``output``, the platform's lines, END and REPORT. ``before`` and ``output`` end with a
-    newline when not empty."""
+    newline when not empty. A provisioned environment was initialized before it was asked
+    for: its REPORT has no Init Duration (AWS reports that init apart)."""
+    if spec.provisioned:
+        init_duration_ms = None
     report = report_line(
         request_id,
         duration_ms=duration_ms,

@@ -37,6 +37,14 @@ class FunctionSpec:
     # own search path (Python: ``python``, ``python/lib/pythonX.Y/site-packages``); ``bin`` and
     # ``lib`` are on PATH and LD_LIBRARY_PATH for all (``env_vars``).
     opt_dir: str | None = None
+    ephemeral_storage: int = 512  # MB of /tmp (EphemeralStorage.Size)
+    # "on-demand", or "provisioned-concurrency" for the pool's provisioned environments
+    # (AWS_LAMBDA_INITIALIZATION_TYPE; their first invocation reports no Init Duration).
+    initialization_type: str = "on-demand"
+
+    @property
+    def provisioned(self) -> bool:
+        return self.initialization_type == "provisioned-concurrency"
 
     @property
     def environment_key(self) -> tuple[str, str, str]:
