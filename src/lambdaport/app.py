@@ -65,6 +65,7 @@ from lambdaport.protocol.base import ServiceProtocol
 from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
+from lambdaport.services.cloudformation import CloudFormationService
 from lambdaport.services.kinesis import KinesisService
 from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
@@ -97,6 +98,7 @@ OWN_SERVICES = (
     "sns",
     "logs",
     "kinesis",
+    "cloudformation",
     "apigatewaymanagementapi",
     EXECUTE_API,
     LAMBDA_URL,
@@ -288,6 +290,12 @@ class LambdaportApp:
         services["sqs"] = self.sqs.endpoint
         services["kinesis"] = self.kinesis.endpoint
         services[EXECUTE_API] = services[LAMBDA_URL] = self.http_fronts.endpoint
+        # CloudFormation: stacks as documents; resources made through the gateway (attached
+        # below, once built), templates from S3 through its ObjectStore.
+        self.cloudformation = CloudFormationService(
+            self.store.documents, self.s3.objects, settings.endpoint_url
+        )
+        services["cloudformation"] = self.cloudformation.endpoint
         # Every other AWS service moto serves, behind the same gateway: its state journaled
         # and snapshotted in the data dir (in memory only with --ephemeral); hooks around
         # moto's operations registered here, one per (client, operation).
@@ -341,6 +349,7 @@ class LambdaportApp:
             browsers=BrowserPolicy(settings.allowed_origins, settings.allowed_hosts, settings.host),
             idle_timeout=settings.request_idle_timeout,
         )
+        self.cloudformation.attach(self.gateway)
         self._tasks: list[asyncio.Task[None]] = []
 
     def _function_changed(self, function_arn: str, version: str | None) -> None:
@@ -390,6 +399,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.rest_apis.load()))
         self.logs.start()
         await self.sns.start()
+        await self.cloudformation.start()
 
     async def shutdown(self) -> None:
         for task in self._tasks:
@@ -397,6 +407,7 @@ class LambdaportApp:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         await self.esm.stop()
+        await self.cloudformation.stop()
         await self.sns.stop()
         await self.async_dispatcher.stop()
         await self.moto_tail.stop()

@@ -55,8 +55,9 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "AWS CloudFormation",
-        State.CONTROL_PLANE,
-        "stacks without functions; templates with Lambda, SAM or custom resources are refused",
+        State.NOT_YET,
+        "stacks are lambdaport's own (functions, queues, topics, buckets...); custom resources "
+        "do not invoke functions yet",
         ("cloudformation",),
     ),
     TriggerStatus(

@@ -1,8 +1,8 @@
 """The README's examples, run as written against a fresh server (in this process; only the
 port differs): the quickstart with the AWS CLI (with the venv's v1 and with the system's v2,
 Debian 12's 2.9, which reads no ``AWS_ENDPOINT_URL``) followed by lambdaport's own CLI in the
-same shell, the boto3 quickstart, and the Services section's upload that triggers a
-function."""
+same shell, the boto3 quickstart, the Services section's upload that triggers a function,
+and the CloudFormation section's stack deployed with ``aws cloudformation deploy``."""
 
 from __future__ import annotations
 
@@ -143,3 +143,19 @@ def test_sqs_a_message_triggers_a_function(tmp_path: Path, aws_cli: str) -> None
         logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
         assert logged.returncode == 0, logged.stderr
         assert "received order 42" in logged.stdout
+
+
+def test_deploy_with_cloudformation(tmp_path: Path, aws_cli: str) -> None:
+    """``aws cloudformation deploy`` of the section's template; the upload then runs the
+    function the stack made (its log read once the server is drained)."""
+    shell = quickstart_shell()
+    setup, _, check = block_after("## Deploy with CloudFormation", "sh").rpartition("\naws logs ")
+    with InProcessServer(tmp_path / "data") as server:
+        result = run_sh(f"{shell}\n{setup}", tmp_path, server, aws_cli)
+        assert result.returncode == 0, result.stderr + result.stdout
+        assert "Successfully created/updated stack - app" in result.stdout
+        assert "app-uploads" in result.stdout  # the stack's output
+        wait_drained(server.endpoint, 60)
+        logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
+        assert logged.returncode == 0, logged.stderr
+        assert logged.stdout.strip().endswith("\nuploaded app.yaml"), logged.stdout

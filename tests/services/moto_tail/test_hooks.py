@@ -13,9 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from lambdaport.errors import AwsError
-from lambdaport.protocol import load_protocol
 from lambdaport.services.moto_tail import MotoTail, hooks
-from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import WsgiRequest, WsgiResponse
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"
@@ -104,44 +102,6 @@ def test_moto_exceptions_leave_the_app_and_become_service_errors(tail: MotoTail)
     with pytest.raises(AwsError) as raised:
         tail.call("sts", query_request(form, headers), {})
     assert (raised.value.code, raised.value.status) == ("NotImplementedException", 501)
-
-
-def template_call(
-    operation: str, params: dict[str, str], service: str = "cloudformation"
-) -> MotoCall:
-    body = urlencode({"Action": operation, **params}).encode()
-    request = WsgiRequest("POST", "/", "", (("content-type", FORM),), body)
-    return MotoCall(service, operation, params, request, load_protocol("cloudformation"))
-
-
-@pytest.mark.parametrize(
-    ("kind", "properties"),
-    [
-        ("AWS::Lambda::Function", {}),
-        ("AWS::Serverless::Function", {}),
-        ("Custom::Thing", {"ServiceToken": "arn:aws:lambda:us-east-1:000000000000:function:f"}),
-    ],
-)
-def test_templates_declaring_functions_are_refused(kind: str, properties: dict[str, str]) -> None:
-    template = json.dumps({"Resources": {"F": {"Type": kind, "Properties": properties}}})
-    call = template_call("CreateStack", {"StackName": "s", "TemplateBody": template})
-    with pytest.raises(AwsError) as raised:
-        hooks.refuse_functions_in_moto(call)
-    assert raised.value.code == "ValidationError"
-
-
-def test_templates_without_functions_pass() -> None:
-    template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-    hooks.refuse_functions_in_moto(
-        template_call("CreateStack", {"StackName": "s", "TemplateBody": template})
-    )
-    lambda_template = json.dumps({"Resources": {"F": {"Type": "AWS::Lambda::Function"}}})
-    hooks.refuse_functions_in_moto(
-        template_call("ValidateTemplate", {"TemplateBody": lambda_template})
-    )
-    hooks.refuse_functions_in_moto(
-        template_call("GetCallerIdentity", {"TemplateBody": lambda_template}, service="sts")
-    )
 
 
 def test_operations_moto_has_no_route_for_get_flasks_page(tail: MotoTail) -> None:

@@ -40,11 +40,9 @@ Each hook is used through moto's documented interfaces and has a contract test i
    signing key as ``json_web_key`` (a joserfc ``RSAKey``); read under the lock for the REST
    data plane, contract test ``test_apigateway_reads.py``.
 
-Where a moto service would run a function, lambdaport refuses before moto sees the request
-(``refuse_functions_in_moto``): moto's CloudFormation would create functions in moto's own
-Lambda and run custom resources in Docker, so templates declaring Lambda or SAM resources are
-refused, and so are custom resources (moto would look their ServiceToken up in its own
-Lambda). Everything else that reaches moto's Lambda finds it empty: moto's Lambda API is
+CloudFormation is lambdaport's own (``services/cloudformation``), so moto's, which would
+create functions in moto's own Lambda and run custom resources in Docker, never sees a
+template. Everything else that reaches moto's Lambda finds it empty: moto's Lambda API is
 never mounted, so it holds no functions and no event source mappings (Secrets Manager
 rotation answers ResourceNotFound, EventBridge rules with Lambda targets are not delivered).
 """
@@ -57,8 +55,6 @@ from typing import Final
 
 import orjson
 
-from lambdaport.errors import AwsError
-from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import WsgiResponse
 
 MOTO_CONFIG: Final[Mapping[str, Mapping[str, bool]]] = {
@@ -69,13 +65,6 @@ MOTO_CONFIG: Final[Mapping[str, Mapping[str, bool]]] = {
 CONFIG_PATH: Final = "/moto-api/config"
 ACCOUNT_HEADER: Final = "x-moto-account-id"
 _MOTO_REGION = re.compile(r"[a-z]{2}-[a-z]+-\d")  # moto's User-Agent region pattern
-
-_TEMPLATE_ACTIONS = frozenset(
-    {"CreateStack", "UpdateStack", "CreateChangeSet", "CreateStackSet", "UpdateStackSet"}
-)
-# Lambda and SAM resources (and the SAM transform), and custom resources: moto serves every
-# ServiceToken from its own Lambda.
-_FUNCTION_RESOURCES = ("AWS::Lambda::", "AWS::Serverless::", "AWS::Serverless-", "ServiceToken")
 
 
 def lacks_route(response: WsgiResponse) -> bool:
@@ -109,20 +98,3 @@ def seed_moto(seed: int) -> None:
     from moto.moto_api._internal import mock_random
 
     mock_random.seed(seed)
-
-
-def refuse_functions_in_moto(call: MotoCall) -> None:
-    """Raise when the call would make moto hold (and later run) a function."""
-    if call.service != "cloudformation" or call.operation not in _TEMPLATE_ACTIONS:
-        return
-    template = str(call.params.get("TemplateBody") or "")
-    declared = [kind for kind in _FUNCTION_RESOURCES if kind in template]
-    if declared:
-        raise AwsError(
-            "ValidationError",
-            "lambdaport serves CloudFormation through moto, which would create and run "
-            f"functions outside lambdaport (the template declares {declared[0]}...): "
-            "Lambda, SAM and custom resources are refused; create functions with the "
-            "Lambda API instead.",
-            400,
-        )

@@ -144,7 +144,6 @@ class MotoTail:
             if isinstance(outcome, Refusal):
                 raise WordedError(outcome.error, ServiceErrors(outcome.protocol))
             call = outcome
-            hooks.refuse_functions_in_moto(call)
             return await self._serve(call, ctx), call
         except AwsError as error:
             words = call.protocol if call is not None else None
