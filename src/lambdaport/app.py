@@ -66,6 +66,10 @@ from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamil
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.services.cloudformation import CloudFormationService
+from lambdaport.services.cloudformation.custom_resources import (
+    ROUTE_PREFIX as CUSTOM_RESOURCE_RESPONSES,
+)
+from lambdaport.services.cloudformation.custom_resources import CustomResources
 from lambdaport.services.kinesis import KinesisService
 from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
@@ -292,8 +296,19 @@ class LambdaportApp:
         services[EXECUTE_API] = services[LAMBDA_URL] = self.http_fronts.endpoint
         # CloudFormation: stacks as documents; resources made through the gateway (attached
         # below, once built), templates from S3 through its ObjectStore.
+        # Custom resources: requests to functions through invoke/triggers (async, as the
+        # stack's operator) or to topics through SNS; responses PUT to lambdaport's own URL.
+        self.custom_resources = CustomResources(
+            PushTriggers(self.invoker.invoke),
+            self.sns,
+            settings.endpoint_url,
+            settings.async_delay_scale,
+        )
         self.cloudformation = CloudFormationService(
-            self.store.documents, self.s3.objects, settings.endpoint_url
+            self.store.documents,
+            self.s3.objects,
+            settings.endpoint_url,
+            custom=self.custom_resources,
         )
         services["cloudformation"] = self.cloudformation.endpoint
         # Every other AWS service moto serves, behind the same gateway: its state journaled
@@ -338,7 +353,11 @@ class LambdaportApp:
             status=self.status,
             auth=internal_auth,
             pending=self.pending,
-            routes={SNS_ROUTE_PREFIX: self.sns.handle_http, INDEX_PATH: self.http_fronts.index},
+            routes={
+                SNS_ROUTE_PREFIX: self.sns.handle_http,
+                INDEX_PATH: self.http_fronts.index,
+                CUSTOM_RESOURCE_RESPONSES: self.custom_resources.handle_http,
+            },
         )
         self.gateway = Gateway(
             services,

@@ -55,10 +55,11 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "AWS CloudFormation",
-        State.NOT_YET,
-        "stacks are lambdaport's own (functions, queues, topics, buckets...); custom resources "
-        "do not invoke functions yet",
+        State.WORKS,
+        "custom resources invoke functions (or SNS topics) with AWS's request and wait for the "
+        "response PUT to their ResponseURL; stacks are lambdaport's own; no SAM transform yet",
         ("cloudformation",),
+        module="lambdaport.services.cloudformation.custom_resources",
     ),
     TriggerStatus(
         "Amazon CloudFront (Lambda@Edge)",

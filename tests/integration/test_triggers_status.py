@@ -58,6 +58,7 @@ PRODUCT_ROWS = (
 
 # Where each working trigger is tested through a real server.
 WORKING_TESTS = {
+    "AWS CloudFormation": "tests/services/cloudformation/test_custom_resources.py",
     "Amazon CloudWatch Logs": "tests/services/logs/test_subscriptions.py",
     "Amazon SNS": "tests/services/sns/test_lambda.py",
     "Amazon SQS": "tests/esm/test_sqs.py",

@@ -33,7 +33,14 @@ from dataclasses import dataclass
 import orjson
 
 from lambdaport.errors import AccessDenied, AwsError, FunctionError, typed
-from lambdaport.invoke.model import Caller, InvocationType, Invoke, InvokeRequest, InvokeResponse
+from lambdaport.invoke.model import (
+    API_CALLER,
+    Caller,
+    InvocationType,
+    Invoke,
+    InvokeRequest,
+    InvokeResponse,
+)
 
 logger = logging.getLogger("lambdaport.triggers")
 
@@ -72,6 +79,14 @@ class TriggerSource:
         invokes the function as the function's own execution role, an identity of the
         function's account, so no resource-based policy is needed."""
         return cls((role_arn,), source_arn, account_id, region)
+
+    @classmethod
+    def operator(cls, source_arn: str, account: str, region: str) -> TriggerSource:
+        """A service acting with its caller's own credentials: CloudFormation invokes a custom
+        resource's function as the stack's operator (AWS-SEMANTICS D.7), so in the same
+        account no resource-policy statement is needed and none for a service principal
+        applies."""
+        return cls((API_CALLER.principal,), source_arn, account, region)
 
     def callers(self) -> tuple[Caller, ...]:
         return tuple(
