@@ -1,0 +1,336 @@
+"""The resource providers, each checked through the owning service's own API: Lambda
+(inline and S3 code, versions, aliases, permissions, event invoke configs), IAM, DynamoDB
+with a stream, Kinesis, EventBridge, Step Functions, SSM, Secrets Manager, KMS, Cognito and
+CDK's metadata; and templates read from lambdaport's S3 by every URL style."""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from lambdaport.testing.server import Server
+from tests.helpers import client_error
+from tests.services.cloudformation.conftest import Deploy, outputs, stack_name, wait
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def zipped(source: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", source)
+    return buffer.getvalue()
+
+
+def test_lambda_resources(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
+    s3 = aws_client("s3")
+    bucket = f"code-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(
+        Bucket=bucket,
+        Key="app.zip",
+        Body=zipped("def run(event, context):\n    return {'from': 's3', **event}\n"),
+    )
+    template = {
+        "Resources": {
+            "Inline": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": ROLE,
+                    "MemorySize": 256,
+                    "Timeout": "10",
+                    "Environment": {"Variables": {"GREETING": "hi"}},
+                    "Code": {
+                        "ZipFile": "import os\n"
+                        "def handler(event, context):\n"
+                        "    return os.environ['GREETING']\n"
+                    },
+                },
+            },
+            "FromS3": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "app.run",
+                    "Role": ROLE,
+                    "Code": {"S3Bucket": bucket, "S3Key": "app.zip"},
+                },
+            },
+            "Version": {
+                "Type": "AWS::Lambda::Version",
+                "Properties": {"FunctionName": {"Ref": "FromS3"}},
+            },
+            "Live": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {
+                    "FunctionName": {"Ref": "FromS3"},
+                    "FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]},
+                    "Name": "live",
+                },
+            },
+            "AllowSns": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Fn::GetAtt": ["Inline", "Arn"]},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "sns.amazonaws.com",
+                },
+            },
+            "Retries": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": "Inline"},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 0,
+                },
+            },
+        },
+        "Outputs": {
+            "Inline": {"Value": {"Ref": "Inline"}},
+            "InlineArn": {"Value": {"Fn::GetAtt": ["Inline", "Arn"]}},
+            "Version": {"Value": {"Fn::GetAtt": ["Version", "Version"]}},
+            "VersionArn": {"Value": {"Ref": "Version"}},
+            "Alias": {"Value": {"Ref": "Live"}},
+        },
+    }
+    stack = deploy(template)
+    values = outputs(stack)
+    lam = aws_client("lambda")
+    inline = lam.get_function_configuration(FunctionName=values["Inline"])
+    assert (inline["MemorySize"], inline["Timeout"], inline["State"]) == (256, 10, "Active")
+    assert inline["FunctionArn"] == values["InlineArn"]
+    assert values["Inline"].startswith(f"{stack['StackName']}-Inline-")
+    assert json.loads(lam.invoke(FunctionName=values["Inline"])["Payload"].read()) == "hi"
+    assert values["Version"] == "1"
+    assert values["VersionArn"].endswith(":1")
+    result = lam.invoke(FunctionName=values["Alias"], Payload=b'{"x": 1}')
+    assert json.loads(result["Payload"].read()) == {"from": "s3", "x": 1}
+    assert result["ExecutedVersion"] == "1"
+    policy = json.loads(lam.get_policy(FunctionName=values["Inline"])["Policy"])
+    assert [s["Principal"] for s in policy["Statement"]] == [{"Service": "sns.amazonaws.com"}]
+    config = lam.get_function_event_invoke_config(FunctionName=values["Inline"])
+    assert config["MaximumRetryAttempts"] == 0
+
+
+def test_moto_served_resources(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "states.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    "Policies": [
+                        {
+                            "PolicyName": "inline",
+                            "PolicyDocument": {
+                                "Version": "2012-10-17",
+                                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                            },
+                        }
+                    ],
+                },
+            },
+            "Table": {
+                "Type": "AWS::DynamoDB::Table",
+                "Properties": {
+                    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                    "BillingMode": "PAY_PER_REQUEST",
+                    "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+                },
+            },
+            "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 2}},
+            "Rule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "EventPattern": {"source": ["app"]},
+                    "Targets": [
+                        {
+                            "Id": "machine",
+                            "Arn": {"Ref": "Machine"},
+                            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                        }
+                    ],
+                },
+            },
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Definition": {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}},
+                },
+            },
+            "Setting": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "v1"},
+            },
+            "Secret": {
+                "Type": "AWS::SecretsManager::Secret",
+                "Properties": {
+                    "GenerateSecretString": {
+                        "SecretStringTemplate": '{"user": "app"}',
+                        "GenerateStringKey": "password",
+                        "PasswordLength": 16,
+                    }
+                },
+            },
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"Description": f"key {suffix}"}},
+            "Pool": {
+                "Type": "AWS::Cognito::UserPool",
+                "Properties": {"UserPoolName": f"pool-{suffix}"},
+            },
+            "PoolClient": {
+                "Type": "AWS::Cognito::UserPoolClient",
+                "Properties": {"UserPoolId": {"Ref": "Pool"}},
+            },
+            "CDKMetadata": {
+                "Type": "AWS::CDK::Metadata",
+                "Properties": {"Analytics": "v2:deflate64:abc"},
+            },
+        },
+        "Outputs": {
+            "Role": {"Value": {"Ref": "Role"}},
+            "RoleArn": {"Value": {"Fn::GetAtt": ["Role", "Arn"]}},
+            "Table": {"Value": {"Ref": "Table"}},
+            "TableStream": {"Value": {"Fn::GetAtt": ["Table", "StreamArn"]}},
+            "Stream": {"Value": {"Ref": "Stream"}},
+            "StreamArn": {"Value": {"Fn::GetAtt": ["Stream", "Arn"]}},
+            "Rule": {"Value": {"Ref": "Rule"}},
+            "Machine": {"Value": {"Ref": "Machine"}},
+            "Setting": {"Value": {"Ref": "Setting"}},
+            "Secret": {"Value": {"Ref": "Secret"}},
+            "Key": {"Value": {"Ref": "Key"}},
+            "KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}},
+            "Pool": {"Value": {"Ref": "Pool"}},
+            "PoolClient": {"Value": {"Ref": "PoolClient"}},
+        },
+    }
+    stack = deploy(template, Capabilities=["CAPABILITY_IAM"])
+    values = outputs(stack)
+    iam = aws_client("iam")
+    assert iam.get_role(RoleName=values["Role"])["Role"]["Arn"] == values["RoleArn"]
+    assert iam.list_role_policies(RoleName=values["Role"])["PolicyNames"] == ["inline"]
+    table = aws_client("dynamodb").describe_table(TableName=values["Table"])["Table"]
+    assert table["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+    assert table["LatestStreamArn"] == values["TableStream"]
+    summary = aws_client("kinesis").describe_stream_summary(StreamName=values["Stream"])
+    assert summary["StreamDescriptionSummary"]["OpenShardCount"] == 2
+    assert summary["StreamDescriptionSummary"]["StreamARN"] == values["StreamArn"]
+    events = aws_client("events")
+    assert json.loads(events.describe_rule(Name=values["Rule"])["EventPattern"]) == {
+        "source": ["app"]
+    }
+    targets = events.list_targets_by_rule(Rule=values["Rule"])["Targets"]
+    assert [(t["Id"], t["Arn"]) for t in targets] == [("machine", values["Machine"])]
+    assert (
+        aws_client("stepfunctions").describe_state_machine(stateMachineArn=values["Machine"])[
+            "roleArn"
+        ]
+        == values["RoleArn"]
+    )
+    assert aws_client("ssm").get_parameter(Name=values["Setting"])["Parameter"]["Value"] == "v1"
+    secret = json.loads(
+        aws_client("secretsmanager").get_secret_value(SecretId=values["Secret"])["SecretString"]
+    )
+    assert secret["user"] == "app" and len(secret["password"]) == 16
+    key = aws_client("kms").describe_key(KeyId=values["Key"])["KeyMetadata"]
+    assert (key["Arn"], key["Description"]) == (values["KeyArn"], f"key {suffix}")
+    cognito = aws_client("cognito-idp")
+    assert (
+        cognito.describe_user_pool(UserPoolId=values["Pool"])["UserPool"]["Name"]
+        == f"pool-{suffix}"
+    )
+    clients = cognito.list_user_pool_clients(UserPoolId=values["Pool"])["UserPoolClients"]
+    assert [c["ClientId"] for c in clients] == [values["PoolClient"]]
+
+
+def test_iam_needs_capabilities(cfn: CloudFormationClient) -> None:
+    role = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
+    body = json.dumps({"Resources": {"Role": role}})
+    assert client_error(cfn.create_stack, StackName=stack_name(), TemplateBody=body) == (
+        "InsufficientCapabilitiesException",
+        "Requires capabilities : [CAPABILITY_IAM]",
+        400,
+    )
+    named = json.dumps(
+        {
+            "Resources": {
+                "Role": {
+                    **role,
+                    "Properties": {"RoleName": "named", "AssumeRolePolicyDocument": {}},
+                }
+            }
+        }
+    )
+    assert client_error(
+        cfn.create_stack,
+        StackName=stack_name(),
+        TemplateBody=named,
+        Capabilities=["CAPABILITY_IAM"],
+    ) == (
+        "InsufficientCapabilitiesException",
+        "Requires capabilities : [CAPABILITY_NAMED_IAM]",
+        400,
+    )
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "https://s3.amazonaws.com/{bucket}/{key}",
+        "https://s3.us-east-1.amazonaws.com/{bucket}/{key}",
+        "https://s3-us-east-1.amazonaws.com/{bucket}/{key}",
+        "https://{bucket}.s3.amazonaws.com/{key}",
+        "https://{bucket}.s3.us-east-1.amazonaws.com/{key}",
+        "{endpoint}/{bucket}/{key}",
+        "http://{bucket}.s3.localhost:{port}/{key}",
+    ],
+)
+def test_template_url_styles(
+    server: Server, cfn: CloudFormationClient, aws_client: Callable[[str], Any], style: str
+) -> None:
+    s3 = aws_client("s3")
+    bucket = f"templates-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    key = "dir/stack template.yaml"
+    s3.put_object(Bucket=bucket, Key=key, Body=b"Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n")
+    port = server.endpoint.rsplit(":", 1)[1]
+    url = style.format(
+        bucket=bucket, key="dir/stack%20template.yaml", endpoint=server.endpoint, port=port
+    )
+    summary = cfn.get_template_summary(TemplateURL=url)
+    assert summary["ResourceTypes"] == ["AWS::SNS::Topic"]
+    name = stack_name()
+    cfn.create_stack(StackName=name, TemplateURL=url)
+    wait(cfn, "stack_create_complete", name)
+    cfn.delete_stack(StackName=name)
+    wait(cfn, "stack_delete_complete", name)
+    missing = style.format(bucket=bucket, key="nope.yaml", endpoint=server.endpoint, port=port)
+    code, message, _ = client_error(cfn.validate_template, TemplateURL=missing)
+    assert code == "ValidationError" and message.startswith("S3 error: ")
+    s3.delete_object(Bucket=bucket, Key=key)
+    s3.delete_bucket(Bucket=bucket)
