@@ -270,12 +270,23 @@ class Zygote:
         return SpawnedWorker(pid, request_w, response_r, log_r, self._exit_of(pid))
 
     async def launch(
-        self, program: str, *, cwd: str, env: dict[str, str], output_fd: int
+        self,
+        program: str,
+        *,
+        cwd: str,
+        env: dict[str, str],
+        output_fd: int,
+        args: tuple[str, ...] = (),
+        pass_fds: tuple[int, ...] = (),
     ) -> LaunchedProcess:
-        """Execute ``program`` in an environment of its own, stdout and stderr on ``output_fd``
-        (the caller keeps its copy); OSError when it cannot be executed."""
-        message = {"env": env, "exec": program, "cwd": cwd}
-        pid = await self._spawn(message, [os.dup(output_fd)])
+        """Execute ``program`` with ``args`` in an environment of its own, stdout and stderr
+        on ``output_fd``, ``pass_fds`` (at most two) as its fds 3 and 4 (the caller keeps its
+        copies); OSError when it cannot be executed."""
+        if len(pass_fds) > 2:
+            raise ValueError("a launched program gets at most two descriptors beside its output")
+        message = {"env": env, "exec": program, "cwd": cwd, "args": list(args)}
+        fds = [os.dup(fd) for fd in (output_fd, *pass_fds)]
+        pid = await self._spawn(message, fds)
         return LaunchedProcess(pid, self._exit_of(pid))
 
     def kill(self, pid: int) -> None:

@@ -8,8 +8,9 @@ server -> zygote
   ``{"op": "spawn", "id", "env", "code_dir", "handler", "path"}`` with three file descriptors
   (SCM_RIGHTS): request pipe (read end), response pipe (write end), log pipe (write end):
   a Python worker that serves invocations with the runtime bootstrap.
-  ``{"op": "spawn", "id", "env", "exec", "cwd"}`` with one descriptor, the log pipe (write
-  end): a worker that executes the program ``exec`` (a custom runtime's bootstrap).
+  ``{"op": "spawn", "id", "env", "exec", "cwd", "args"}`` with the log pipe (write end) and
+  up to two more descriptors (its fds 3 and 4): a worker that executes the program ``exec``
+  with ``args`` (a custom runtime's bootstrap, a Node.js standby).
   ``{"op": "kill", "pid"}`` ends a worker's environment: every process in it is killed.
 zygote -> server
   ``{"op": "ready", "pid", "version", "preloaded"}`` once, at start.
@@ -26,6 +27,7 @@ makes the zygote end every environment, reap the keepers and exit.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import importlib
 import io
@@ -201,7 +203,7 @@ class Zygote:
             keeper.run(
                 status_fd,
                 self.pid,
-                (lambda errors_fd: _execute(message, fds[0], errors_fd))
+                (lambda errors_fd: _execute(message, fds, errors_fd))
                 if executable
                 else (lambda errors_fd: self._run_child(message, fds)),
                 inherited=fds,
@@ -245,17 +247,25 @@ class Zygote:
         sys.argv = [bootstrap.__file__ or "bootstrap"]
 
 
-def _execute(message: dict[str, Any], log_fd: int, errors_fd: int) -> NoReturn:
-    """Execute the program of an ``exec`` spawn; on failure write the errno to ``errors_fd``."""
+def _execute(message: dict[str, Any], fds: list[int], errors_fd: int) -> NoReturn:
+    """Execute the program of an ``exec`` spawn (``fds``: its output, then the descriptors
+    it gets as fd 3 and 4); on failure write the errno to ``errors_fd``."""
     program: str = message["exec"]
     try:
+        # Everything out of the way of 0-4 first: a descriptor may sit where another goes.
+        moved = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds]
+        errors_fd = fcntl.fcntl(errors_fd, fcntl.F_DUPFD_CLOEXEC, 10)
+        for fd in fds:
+            os.close(fd)
+        log_fd, passed = moved[0], moved[1:]
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
-        os.close(log_fd)
+        for target, fd in enumerate(passed, start=3):
+            os.dup2(fd, target)
         os.chdir(message["cwd"])
         for signum in _RESET_ON_EXEC:
             signal.signal(signum, signal.SIG_DFL)
-        os.execve(program, [program], message["env"])
+        os.execve(program, [program, *message.get("args", [])], message["env"])
     except OSError as e:
         os.write(errors_fd, str(e.errno or 0).encode())
     os._exit(127)
