@@ -9,6 +9,15 @@ if ! /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2\.'; then
     need+=(awscli)
 fi
 
+# The AWS SDK for JavaScript v3 the Node.js runtimes offer functions, installed once with npm
+# into the cache (~/.cache/lambdaport, or LAMBDAPORT_CACHE_DIR) as the server would on first use.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+    "${VENV_PYTHON:-.venv/bin/python}" -m lambdaport.runtime.node_versions \
+        "${LAMBDAPORT_CACHE_DIR:-$HOME/.cache/lambdaport}"
+else
+    echo "note: Node.js or npm is missing: the nodejs runtime tests will be skipped" >&2
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
 fi

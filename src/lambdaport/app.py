@@ -62,7 +62,12 @@ from lambdaport.lambda_.wire import LambdaProtocol
 from lambdaport.pending import PendingWork
 from lambdaport.protocol import load_protocol, load_service_model
 from lambdaport.protocol.base import ServiceProtocol
-from lambdaport.runtime.families import CustomFamily, PythonFamily, RuntimeFamilies
+from lambdaport.runtime.families import (
+    CustomFamily,
+    NodeFamily,
+    PythonFamily,
+    RuntimeFamilies,
+)
 from lambdaport.runtime.pool import RuntimePool
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.services.cloudformation import CloudFormationService
@@ -149,7 +154,7 @@ class LambdaportApp:
         )
         # The runtime families: which kind of environment runs each runtime id, and whether
         # its payloads must be JSON (the pool starts environments, the invoker checks).
-        families = RuntimeFamilies(PythonFamily(), CustomFamily())
+        families = RuntimeFamilies(PythonFamily(), NodeFamily(settings.cache_dir), CustomFamily())
         self.pool = RuntimePool(
             RuntimeSettings(
                 endpoint_url=settings.endpoint_url,

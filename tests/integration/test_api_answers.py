@@ -55,9 +55,9 @@ def test_an_unknown_runtime_lists_the_runtimes_of_botocores_model(
     code, message, _ = client_error(create, lambda_client, Runtime="python3.7")
     assert code == "InvalidParameterValueException"
     assert "is no longer supported for creating or updating AWS Lambda functions" in message
-    code, message, _ = client_error(create, lambda_client, Runtime="nodejs22.x")
+    code, message, _ = client_error(create, lambda_client, Runtime="ruby3.4")
     assert code == "InvalidParameterValueException"
-    assert "nodejs22.x is not supported by lambdaport" in message
+    assert "ruby3.4 is not supported by lambdaport" in message
     mandatory = (
         "InvalidParameterValueException",
         "Runtime and Handler are mandatory parameters for functions created with deployment "

@@ -94,7 +94,7 @@ def test_duplicate_create_conflicts(
     ("overrides", "code", "message_part"),
     [
         ({"Runtime": "python3.7"}, "InvalidParameterValueException", "no longer supported"),
-        ({"Runtime": "nodejs20.x"}, "InvalidParameterValueException", "not supported"),
+        ({"Runtime": "java21"}, "InvalidParameterValueException", "not supported"),
         ({"Timeout": 901}, "ValidationException", "less than or equal to 900"),
         ({"MemorySize": 10241}, "ValidationException", "less than or equal to 10240"),
         (

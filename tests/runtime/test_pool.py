@@ -241,13 +241,21 @@ def test_unknown_python_version_runs_on_the_server_interpreter(
 ) -> None:
     spec = make_function(tmp_path, SOURCE, runtime="python3.99")
     with caplog.at_level("WARNING", logger="lambdaport.runtime"):
-        body = json.loads(harness.invoke(spec).payload)
+        result = harness.invoke(spec)
+    body = json.loads(result.payload)
     assert body["version"] == list(sys.version_info[:2])
     assert any("python3.99 is not installed" in r.getMessage() for r in caplog.records)
+    # The function's own log says so too, ahead of its first invocation (and only then).
+    major, minor = body["version"]
+    notice = "lambdaport: python3.99 is not installed here; this function runs on Python "
+    notice += f"{major}.{minor}"
+    first_line, _, rest = result.log.partition("\n")
+    assert first_line.startswith(notice) and rest.startswith("START RequestId:")
+    assert "lambdaport:" not in harness.invoke(spec).log
 
 
 def test_unsupported_runtime_is_not_implemented(harness: Harness, tmp_path: Path) -> None:
-    spec = make_function(tmp_path, SOURCE, runtime="nodejs20.x")
+    spec = make_function(tmp_path, SOURCE, runtime="java21")
     with pytest.raises(NotImplementedError):
         harness.invoke(spec)
 

@@ -7,7 +7,7 @@ import stat
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lambdaport.runtime.custom import CustomEnvironment, start_custom_environment
 from lambdaport.runtime.interpreters import PythonInterpreters
@@ -51,7 +51,7 @@ def make_settings(data_dir: Path) -> RuntimeSettings:
     )
 
 
-def make_invocation(payload: bytes, **fields: str) -> Invocation:
+def make_invocation(payload: bytes, **fields: Any) -> Invocation:
     return Invocation(
         request_id=str(uuid.uuid4()),
         payload=payload,

@@ -12,8 +12,12 @@ from lambdaport.errors import AccessDenied, AwsError, invalid_parameter
 from lambdaport.lambda_.wire import runtime_enum
 from lambdaport.runtime.env_vars import RESERVED
 
-# The runtimes lambdaport runs (nodejs, java, dotnet and ruby are refused until they land).
+# The runtimes lambdaport runs (java, dotnet and ruby are refused: no runtime of theirs yet).
 SUPPORTED_RUNTIMES = (
+    "nodejs18.x",
+    "nodejs20.x",
+    "nodejs22.x",
+    "nodejs24.x",
     "python3.9",
     "python3.10",
     "python3.11",

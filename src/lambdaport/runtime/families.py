@@ -1,22 +1,27 @@
 """Runtime families: which kind of execution environment runs a runtime id.
 
-A family (the managed Python runtimes, the custom ``provided.*`` runtimes, and the Node.js
-runtime to come) starts environments for a spec, says whether invocation payloads must be
-JSON (a managed runtime hands the handler a parsed event; a custom runtime's bootstrap reads
-whatever bytes came) and gives the environment variables it sets for its runtimes.
+A family (the managed Python runtimes, the managed Node.js runtimes, the custom
+``provided.*`` runtimes) starts environments for a spec, says whether invocation payloads
+must be JSON (a managed runtime hands the handler a parsed event; a custom runtime's
+bootstrap reads whatever bytes came), gives the environment variables it sets for its
+runtimes, and stops what it keeps between environments (the Node.js standbys) with the pool.
 ``app.py`` builds the :class:`RuntimeFamilies` (runtime id → family); the pool starts
 environments through it and the invoker asks it whether a payload must be JSON.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from lambdaport.runtime.custom import start_custom_environment
 from lambdaport.runtime.interpreters import PythonInterpreters, runtime_version
 from lambdaport.runtime.memory import MemoryWatch
+from lambdaport.runtime.node_versions import runtime_major
+from lambdaport.runtime.nodejs import NodeRuntimes, start_node_environment
 from lambdaport.runtime.python import start_python_environment
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import ExecutionEnvironment, FunctionSpec
@@ -49,6 +54,10 @@ class RuntimeFamily(Protocol):
         """A started environment of ``spec``, its init done."""
         ...
 
+    async def stop(self) -> None:
+        """Stop what the family keeps between environments (the pool is stopping)."""
+        ...
+
 
 class PythonFamily:
     """``python3.*``: a worker forked from the zygote of the runtime's interpreter."""
@@ -75,6 +84,55 @@ class PythonFamily:
             self.environment(spec),
             layer_paths(spec),
         )
+
+    async def stop(self) -> None:
+        return None
+
+
+class NodeFamily:
+    """``nodejs18.x`` ... ``nodejs24.x``: lambdaport's runtime interface client in a standby
+    ``node`` process of the installed Node.js nearest the declared major (``nodejs.py``)."""
+
+    json_payloads = True
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.runtimes = NodeRuntimes(cache_dir)
+
+    def runs(self, runtime: str) -> bool:
+        return runtime_major(runtime) is not None
+
+    def node_path(self, spec: FunctionSpec) -> list[str]:
+        """NODE_PATH's directories in AWS's order: the layers' ``/opt/nodejs/nodeNN/
+        node_modules`` and ``/opt/nodejs/node_modules``, the SDK (AWS's
+        ``/var/runtime/node_modules``), then the code (``/var/task``)."""
+        layers = []
+        if spec.opt_dir is not None:
+            major = runtime_major(spec.runtime)
+            layers = [
+                f"{spec.opt_dir}/nodejs/node{major}/node_modules",
+                f"{spec.opt_dir}/nodejs/node_modules",
+            ]
+        return [*layers, str(self.runtimes.sdk_modules), spec.code_dir]
+
+    def environment(self, spec: FunctionSpec) -> Mapping[str, str]:
+        return {
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "NODE_PATH": os.pathsep.join(self.node_path(spec)),
+        }
+
+    async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        await self.runtimes.choice(spec.runtime)  # the SDK is in place before NODE_PATH is read
+        return await start_node_environment(
+            spec,
+            host.settings,
+            await host.interpreters.launcher(),
+            self.runtimes,
+            host.memory,
+            self.environment(spec),
+        )
+
+    async def stop(self) -> None:
+        await self.runtimes.stop()
 
 
 def layer_paths(spec: FunctionSpec) -> list[str]:
@@ -104,6 +162,9 @@ class CustomFamily:
             spec, host.settings, host.interpreters.launcher, host.memory
         )
 
+    async def stop(self) -> None:
+        return None
+
 
 class UnsupportedRuntime(NotImplementedError):
     def __init__(self, runtime: str) -> None:
@@ -126,3 +187,8 @@ class RuntimeFamilies:
                 raise UnsupportedRuntime(runtime)
             self._by_runtime[runtime] = found
         return found
+
+    async def stop(self) -> None:
+        """Stop every family's standing parts (``RuntimePool.stop``)."""
+        for family in self._families:
+            await family.stop()

@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lambdaport.runtime.settings import RuntimeSettings
@@ -40,6 +40,9 @@ class Interpreter:
     executable: str
     version: tuple[int, int]
     is_server: bool  # the server's own interpreter: its virtualenv already has boto3
+    # Set when the runtime's own interpreter is not installed: the line every environment
+    # of the runtime writes to the function's log ahead of its first invocation.
+    notice: str = ""
 
 
 def runtime_version(runtime: str) -> tuple[int, int] | None:
@@ -95,15 +98,10 @@ def find_interpreter(runtime: str, explicit: Mapping[str, str]) -> Interpreter:
     for candidate in _candidates(runtime, version, explicit.get(runtime)):
         if _probe(candidate) == version:
             return Interpreter(candidate, version, False)
-    logger.warning(
-        "%s is not installed; running %s functions on the server's Python %d.%d (%s)",
-        runtime,
-        runtime,
-        server.version[0],
-        server.version[1],
-        server.executable,
-    )
-    return server
+    running = f"Python {server.version[0]}.{server.version[1]} ({server.executable})"
+    logger.warning("%s is not installed; running %s functions on %s", runtime, runtime, running)
+    notice = f"lambdaport: {runtime} is not installed here; this function runs on {running}\n"
+    return replace(server, notice=notice)
 
 
 def provision_boto3(interpreter: Interpreter, cache_dir: Path) -> str | None:

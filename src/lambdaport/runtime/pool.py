@@ -138,6 +138,7 @@ class RuntimePool:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
         await self._memory.stop()
+        await self._families.stop()
         await self._interpreters.stop()
         if self._subreaper is not None:
             await self._subreaper.stop()

@@ -1,5 +1,10 @@
 """The execution environment of ``python3.*`` functions: one worker forked from a zygote.
 
+The Node.js runtimes' workers speak the same frames (``nodejs.py``), so the same class
+serves them; their streamed responses come as ``stream`` and ``chunk`` frames before the
+response frame, and a response frame marked ``exiting`` (an uncaught exception or unhandled
+rejection) ends the environment with it.
+
 The server talks to the worker over three pipes (``worker/protocol.py``). All of it runs on the
 event loop with non-blocking file descriptors and reader callbacks; an invocation is one frame
 written and one frame read. Everything the worker printed before its response frame is in the
@@ -19,7 +24,7 @@ import os
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lambdaport.runtime import report
@@ -30,7 +35,7 @@ from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
 from lambdaport.runtime.runtime_api import RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
-from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
+from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, ResponseStream
 from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES
 from lambdaport.runtime.zygote import KILLED, ExitStatus, SpawnedWorker, Zygote
 
@@ -68,7 +73,10 @@ class PythonEnvironment:
         memory: MemoryWatch,
         extensions: Extensions | None = None,
         api: RuntimeApi | None = None,
+        notice: str = "",
     ) -> None:
+        """``notice``: a line for the function's own log ahead of its first invocation (the
+        runtime it asked for is not installed and another one runs it)."""
         self.spec = spec
         self._extensions = extensions  # the layers' extensions, served by ``api``
         self._api = api
@@ -82,7 +90,10 @@ class PythonEnvironment:
         self._memory = memory
         self._loop = asyncio.get_running_loop()
         self._parser = FrameParser()
-        self._log = bytearray()
+        self._log = bytearray(notice.encode())
+        self._stream: ResponseStream | None = None  # the invocation's, when it streams
+        self._chunks: list[bytes] = []  # a streamed response no one streams: collected
+        self._chunked = 0
         self._init: asyncio.Future[dict[str, Any]] = self._loop.create_future()
         self._init_error: dict[str, Any] | None = None
         self._init_failure: _Outcome | None = None
@@ -125,14 +136,35 @@ class PythonEnvironment:
 
     def _on_frame(self, frame: Frame) -> None:
         header, body = frame
-        if header.get("kind") == "init":
+        kind = header.get("kind")
+        if kind == "init":
             if not self._init.done():
                 self._init.set_result(header)
             return
+        if kind == "chunk" or kind == "stream":
+            self._on_stream_frame(header, body)
+            return
         self._drain_log()
+        if header.get("exiting"):  # the runtime reported its own end: no next invocation
+            self.state = EnvironmentState.DEAD
         pending = self._pending
         if pending is not None and not pending.done():
             pending.set_result(_Outcome("response", header, body))
+
+    def _on_stream_frame(self, header: dict[str, Any], body: bytes) -> None:
+        stream = self._stream
+        if header.get("kind") == "stream":
+            if stream is not None:
+                stream.open(str(header.get("content_type") or "application/octet-stream"))
+        elif stream is not None:
+            stream.write(body)
+        elif self._chunked <= MAX_RESPONSE_BYTES:
+            self._chunks.append(body)
+            self._chunked += len(body)
+
+    def send(self, frame: bytes) -> None:
+        """Write a frame to the worker (``nodejs.py``'s assignment)."""
+        self._write_request(frame)
 
     def _on_log_readable(self) -> None:
         try:
@@ -273,6 +305,7 @@ class PythonEnvironment:
                 return self._finish(invocation.request_id, failed, 0.0, before)
         pending: asyncio.Future[_Outcome] = self._loop.create_future()
         self._pending = pending
+        self._stream = invocation.stream
         timer = self._loop.call_later(self.spec.timeout, self._on_timeout)
         self._memory.watch(self)
         try:
@@ -282,10 +315,26 @@ class PythonEnvironment:
             timer.cancel()
             self._memory.unwatch(self)
             self._pending = None
+            self._stream = None
+        if outcome.kind == "response" and outcome.header and outcome.header.get("streamed"):
+            outcome = self._streamed(invocation, outcome)
         duration_ms = (time.perf_counter() - started) * 1000
         if outcome.kind == "response" and self.state is EnvironmentState.BUSY:
             self.state = EnvironmentState.IDLE
+        elif self.state is EnvironmentState.DEAD and outcome.kind == "response":
+            self._zygote.kill(self.pid)  # it is exiting on its own; make sure of it
         return self._result(invocation, outcome, duration_ms, before)
+
+    def _streamed(self, invocation: Invocation, outcome: _Outcome) -> _Outcome:
+        """A streamed response: its bytes went to the stream, or are the payload."""
+        chunks, self._chunks, self._chunked = self._chunks, [], 0
+        header = dict(outcome.header or {})
+        if header.get("error_type") is not None:
+            return _Outcome("response", header, outcome.body)
+        if invocation.stream is not None:
+            return _Outcome("response", header, b"")
+        header["streamed"] = False
+        return _Outcome("response", header, b"".join(chunks))
 
     def _result(
         self, invocation: Invocation, outcome: _Outcome, duration_ms: float, before: bytes
@@ -295,6 +344,8 @@ class PythonEnvironment:
             assert outcome.header is not None
             self._max_rss_kb = max(self._max_rss_kb, outcome.header.get("max_rss_kb") or 0)
             ending = _response_ending(outcome.header.get("error_type"), outcome.body)
+            if outcome.header.get("streamed"):
+                ending = replace(ending, streamed=True)
         elif outcome.kind == "timeout":
             ending = report.timed_out(request_id, self.spec.timeout, duration_ms / 1000)
         else:
@@ -389,6 +440,7 @@ async def start_python_environment(
     ``family_env`` are the Python family's own variables (``families.PythonFamily``),
     ``path`` the directories after the code on its ``sys.path`` (the layers')."""
     zygote = await interpreters.zygote(spec.runtime)
+    interpreter = await interpreters.interpreter(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
     extensions = Extensions.of(spec)
@@ -413,7 +465,9 @@ async def start_python_environment(
             await extensions.stop()
             await api.close()
         raise
-    environment = PythonEnvironment(spec, worker, zygote, stream_name, memory, extensions, api)
+    environment = PythonEnvironment(
+        spec, worker, zygote, stream_name, memory, extensions, api, notice=interpreter.notice
+    )
     try:
         await environment.wait_init(started)
     except BaseException:

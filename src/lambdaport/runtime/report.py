@@ -53,6 +53,7 @@ class Ending:
     error_type: str | None = None
     status: str | None = None
     platform_log: str = ""  # the platform's own lines, written before END
+    streamed: bool = False  # the payload went to the invocation's ResponseStream
 
 
 def start_line(request_id: str, version: str) -> str:
@@ -190,6 +191,7 @@ def invocation_result(
         init_duration_ms=init_duration_ms,
         max_memory_used_mb=max_memory_used_mb,
         error_type=ending.error_type,
+        streamed=ending.streamed,
     )
 
 

@@ -51,9 +51,22 @@ class FunctionSpec:
         return (self.function_arn, self.version, self.revision_id)
 
 
+class ResponseStream(Protocol):
+    """Where a streamed response goes while the function runs (``InvokeWithResponseStream``,
+    a ``RESPONSE_STREAM`` function URL): its content type once, before the first bytes, then
+    the bytes as the function writes them. Runtime-neutral: any environment whose runtime
+    streams calls it; called on the event loop, so it must not block."""
+
+    def open(self, content_type: str) -> None: ...
+
+    def write(self, chunk: bytes) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Invocation:
-    """One invocation handed to an execution environment."""
+    """One invocation handed to an execution environment. With ``stream``, a function that
+    streams its response writes it there (the result's payload is then empty unless it is an
+    error object); without, a streamed response is collected into the payload."""
 
     request_id: str
     payload: bytes
@@ -61,6 +74,7 @@ class Invocation:
     client_context: str | None = None  # JSON text (decoded X-Amz-Client-Context)
     cognito_identity: str | None = None  # JSON text
     trace_id: str | None = None  # "Root=1-...;Parent=...;Sampled=0"
+    stream: ResponseStream | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +95,7 @@ class InvocationResult:
     init_duration_ms: float | None = None
     max_memory_used_mb: int = 0
     error_type: str | None = None
+    streamed: bool = False  # the function streamed its response (to ``Invocation.stream``)
 
 
 @dataclass(frozen=True, slots=True)
