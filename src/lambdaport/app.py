@@ -29,6 +29,7 @@ from lambdaport.gateway.internal_auth import InternalAuth, load_token
 from lambdaport.http_fronts.addressing import EXECUTE_API, LAMBDA_URL, Addresses
 from lambdaport.http_fronts.front import INDEX_PATH, HttpFronts
 from lambdaport.http_fronts.function_urls import FunctionUrlFront
+from lambdaport.http_fronts.rest.front import RestApiFront, RestFront
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
     AsyncDispatcher,
@@ -237,7 +238,9 @@ class LambdaportApp:
             self.registry, self.store.documents, addresses.function_url
         )
         triggers = PushTriggers(self.invoker.invoke)
-        self.http_fronts = HttpFronts(addresses)
+        # A Host that is an API Gateway custom domain name is a REST API's (read lazily: the
+        # REST APIs' directory is built with the moto tail, below).
+        self.http_fronts = HttpFronts(addresses, lambda name: self.rest_apis.is_domain_name(name))
         url_front = FunctionUrlFront(self.function_urls, triggers)
         self.http_fronts.register(LAMBDA_URL, url_front, "functionUrls", url_front.index)
         # Event source mappings: the supervisor runs a poller per Enabled mapping, reading
@@ -337,6 +340,9 @@ class LambdaportApp:
             self.moto_tail.hooks.register("apigateway", operation, hook)
         rest_export = RestApiExport(self.rest_apis)
         self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
+        # REST APIs' data plane (http_fronts/rest), one of the execute-api fronts.
+        rest_front = RestFront(self.rest_apis, RestApiFront(self.rest_apis, triggers))
+        self.http_fronts.register(EXECUTE_API, rest_front, "restApis", rest_front.index)
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
         # What a drain (GET /_lambdaport/drain) waits for.
@@ -372,6 +378,7 @@ class LambdaportApp:
             strict_auth=settings.strict_auth,
             browsers=BrowserPolicy(settings.allowed_origins, settings.allowed_hosts, settings.host),
             idle_timeout=settings.request_idle_timeout,
+            custom_domains=self.rest_apis.is_domain_name,
         )
         self.cloudformation.attach(self.gateway)
         self._tasks: list[asyncio.Task[None]] = []

@@ -48,10 +48,18 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
         operation=ESM,
     ),
     TriggerStatus(
-        "Amazon API Gateway (REST, HTTP, WebSocket)",
+        "Amazon API Gateway (REST APIs)",
+        State.WORKS,
+        "Lambda proxy (1.0) and custom (VTL) integrations, HTTP, HTTP_PROXY and MOCK; "
+        "authorizers (TOKEN, REQUEST, Cognito), API keys, validators, custom domains; "
+        "the control plane is moto's, extended (OpenAPI import and export)",
+        module="lambdaport.http_fronts.rest.integrations",
+    ),
+    TriggerStatus(
+        "Amazon API Gateway (HTTP and WebSocket APIs)",
         State.CONTROL_PLANE,
         "APIs, routes and integrations are kept; requests to an API do not reach a function",
-        ("apigateway", "apigatewayv2"),
+        ("apigatewayv2",),
     ),
     TriggerStatus(
         "AWS CloudFormation",

@@ -27,7 +27,8 @@ HEADING = "### What works and what does not yet"
 PRODUCT_ROWS = (
     "Alexa",
     "Amazon MSK and self-managed Apache Kafka",
-    "Amazon API Gateway (REST, HTTP, WebSocket)",
+    "Amazon API Gateway (REST APIs)",
+    "Amazon API Gateway (HTTP and WebSocket APIs)",
     "AWS CloudFormation",
     "Amazon CloudFront (Lambda@Edge)",
     "Amazon CloudWatch Logs",
@@ -64,6 +65,7 @@ WORKING_TESTS = {
     "Amazon SQS": "tests/esm/test_sqs.py",
     "Amazon S3": "tests/services/s3/test_notifications.py",
     "Lambda function URLs": "tests/http_fronts/test_function_urls.py",
+    "Amazon API Gateway (REST APIs)": "tests/http_fronts/rest/test_proxy.py",
 }
 
 # Arguments for each Lambda operation a row waits for (enough to get past validation).

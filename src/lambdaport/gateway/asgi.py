@@ -51,6 +51,7 @@ from lambdaport.gateway.browsers import (
 )
 from lambdaport.gateway.identity import Identity, identify, query_service
 from lambdaport.gateway.service_names import is_aws_service
+from lambdaport.http_fronts.addressing import CustomDomains
 from lambdaport.invoke.ids import new_request_id
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.protocol.query import QueryProtocol
@@ -158,8 +159,10 @@ class Gateway:
         strict_auth: bool = False,
         browsers: BrowserPolicy | None = None,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        custom_domains: CustomDomains | None = None,
     ) -> None:
         self._strict_auth = strict_auth
+        self._custom_domains = custom_domains
         self._services = services
         self._internal = internal
         self._default_region = default_region
@@ -179,7 +182,7 @@ class Gateway:
         identity = None
         endpoint = None
         if not path.startswith(("/_lambdaport/", "/_localstack/")):
-            identity = identify(path, query, headers, self._default_region)
+            identity = identify(path, query, headers, self._default_region, self._custom_domains)
             endpoint = self._services.get(identity.service)
         service = identity.service if identity is not None else None
         refusal = self._browsers.refusal(headers, service, method)

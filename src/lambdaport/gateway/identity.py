@@ -27,7 +27,7 @@ from lambdaport.gateway.service_names import (
     SIGNING_NAME_SERVICES,
     TARGET_PREFIX_SERVICES,
 )
-from lambdaport.http_fronts.addressing import front_of
+from lambdaport.http_fronts.addressing import CustomDomains, front_of
 from lambdaport.protocol import load_service_model
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -139,7 +139,13 @@ def _unclaimed_service(path: str, query: str, headers: Mapping[str, str]) -> str
     return None
 
 
-def identify(path: str, query: str, headers: Mapping[str, str], default_region: str) -> Identity:
+def identify(
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    default_region: str,
+    custom_domains: CustomDomains | None = None,
+) -> Identity:
     scope = None
     authorization = headers.get("authorization")
     if authorization:
@@ -148,7 +154,7 @@ def identify(path: str, query: str, headers: Mapping[str, str], default_region: 
         scope = _scope_from_query(query)
     # An HTTP front's address (an API's or a function URL's host, or /_aws/...) before all:
     # a signed request to an AWS_IAM function URL names ``lambda`` in its scope.
-    front = front_of(headers.get("host", ""), path)
+    front = front_of(headers.get("host", ""), path, custom_domains)
     if front is not None:
         access_key = scope[0] if scope is not None else ""
         account = access_key if len(access_key) == 12 and access_key.isdigit() else DEFAULT_ACCOUNT

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,6 +43,11 @@ class FrontAddress:
     path: str
     domain: str
     path_form: bool = False
+    custom_domain: bool = False  # an API Gateway custom domain name (``ident`` is the name)
+
+
+# Whether a host name is an API Gateway custom domain name (``CreateDomainName``).
+CustomDomains = Callable[[str], bool]
 
 
 def _host_name(host: str) -> str:
@@ -73,13 +79,19 @@ def _front_of_host(host: str) -> tuple[FrontKind, str, str | None] | None:
     return None
 
 
-def front_of(host: str, raw_path: str) -> FrontAddress | None:
-    """The front ``host`` and ``raw_path`` address, or None (a service's request)."""
+def front_of(
+    host: str, raw_path: str, custom_domains: CustomDomains | None = None
+) -> FrontAddress | None:
+    """The front ``host`` and ``raw_path`` address, or None (a service's request); a host
+    that ``custom_domains`` names is a REST API's custom domain name."""
     found = _front_of_host(host) if host else None
     if found is not None:
         kind, ident, region = found
         return FrontAddress(kind, ident, region, raw_path or "/", _host_name(host))
     if not raw_path.startswith(PATH_PREFIX):
+        name = _host_name(host) if host else ""
+        if name and custom_domains is not None and custom_domains(name):
+            return FrontAddress(EXECUTE_API, name, None, raw_path or "/", name, custom_domain=True)
         return None
     parts = raw_path[len(PATH_PREFIX) :].split("/", 2)
     if len(parts) < 2 or parts[0] not in (EXECUTE_API, LAMBDA_URL) or not _ID.match(parts[1]):

@@ -26,6 +26,7 @@ from lambdaport.http_fronts.addressing import (
     EXECUTE_API,
     LAMBDA_URL,
     Addresses,
+    CustomDomains,
     FrontAddress,
     front_of,
 )
@@ -92,8 +93,9 @@ def not_found() -> FrontResponse:
 class HttpFronts:
     """The fronts by kind, served through :attr:`endpoint`; the index of their addresses."""
 
-    def __init__(self, addresses: Addresses) -> None:
+    def __init__(self, addresses: Addresses, custom_domains: CustomDomains | None = None) -> None:
         self.addresses = addresses
+        self._custom_domains = custom_domains
         self._fronts: dict[str, list[Front]] = {EXECUTE_API: [], LAMBDA_URL: []}
         self._index: dict[str, IndexEntries] = {}
         self.endpoint = RawEndpoint(self.handle, FRONT_ERRORS, cors=self.cors)
@@ -108,7 +110,7 @@ class HttpFronts:
         return next((f for f in self._fronts[address.kind] if f.owns(address)), None)
 
     async def cors(self, request: CorsRequest) -> CorsAnswer | None:
-        address = front_of(request.host, request.path)
+        address = front_of(request.host, request.path, self._custom_domains)
         if address is None:
             return None
         front = self._front(address)
@@ -122,7 +124,7 @@ class HttpFronts:
         headers = dict(scope["headers"])
         host = headers.get(b"host", b"").decode("latin-1")
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
-        address = front_of(host, raw.decode("latin-1").split("?", 1)[0])
+        address = front_of(host, raw.decode("latin-1").split("?", 1)[0], self._custom_domains)
         if address is None:  # the gateway found one: nothing else sends requests here
             raise AwsError("NotFoundException", "Not Found", 404)
         front = self._front(address)

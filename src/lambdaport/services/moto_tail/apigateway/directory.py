@@ -55,6 +55,7 @@ class RestApiDirectory:
         self._revision = 0
         self._apis: dict[tuple[str, str, str], RestApi | None] = {}
         self._ids: frozenset[str] | None = None
+        self._domains: frozenset[str] = frozenset()
 
     def hook(self) -> OperationHook[None]:
         """Registered for every changing API Gateway operation: the revision moves in the
@@ -69,7 +70,9 @@ class RestApiDirectory:
         (a hook's capture, or a call lambdaport runs itself, such as an import's)."""
         self._revision += 1
         self._apis = {}
-        self._ids = frozenset(api_id for _, _, b in _every_backend() for api_id in b.apis)
+        backends = _every_backend()
+        self._ids = frozenset(api_id for _, _, b in backends for api_id in b.apis)
+        self._domains = frozenset(name.lower() for _, _, b in backends for name in b.domain_names)
 
     async def load(self) -> None:
         """Read which REST APIs exist (at start, once moto's state is back)."""
@@ -82,6 +85,10 @@ class RestApiDirectory:
 
     def api_ids(self) -> frozenset[str]:
         return self._ids or frozenset()
+
+    def is_domain_name(self, host_name: str) -> bool:
+        """Whether a host name is a custom domain name (``CreateDomainName``)."""
+        return host_name in self._domains
 
     async def rest_api(self, account_id: str, region: str, api_id: str) -> RestApi | None:
         key = (account_id, region, api_id)
@@ -98,6 +105,13 @@ class RestApiDirectory:
         if where is None:
             return None
         return await self.rest_api(where[0], where[1], api_id)
+
+    async def all_rest_apis(self) -> tuple[RestApi, ...]:
+        where = await self._engine.read(
+            lambda: [(a, r, api_id) for a, r, b in _every_backend() for api_id in b.apis]
+        )
+        found = [await self.rest_api(*place) for place in where]
+        return tuple(api for api in found if api is not None)
 
     async def api_key(self, account_id: str, region: str, value: str) -> RestApiKey | None:
         return await self._engine.read(lambda: _read_api_key(account_id, region, value))
