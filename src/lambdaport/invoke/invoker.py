@@ -31,6 +31,7 @@ from lambdaport.invoke.model import (
     ResolvedFunction,
 )
 from lambdaport.invoke.permissions import check_invoke_permission
+from lambdaport.invoke.recursion import carried, is_recursive, recursive_invocation
 from lambdaport.runtime.families import RuntimeFamilies
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
 
@@ -86,6 +87,15 @@ def _check_active(resolved: ResolvedFunction) -> None:
             "The operation cannot be performed at this time. The function is currently "
             f"in the following state: {resolved.state}"
         )
+
+
+def _traced(resolved: ResolvedFunction, trace_header: str | None) -> str:
+    """The invocation's trace header, its Lineage counting it; a recursive loop is stopped
+    here unless the function allows it (``invoke/recursion.py``)."""
+    header, before = carried(trace_header or new_trace_header(), resolved.spec.function_arn)
+    if is_recursive(before) and resolved.recursive_loop == "Terminate":
+        raise recursive_invocation()
+    return header
 
 
 def _check_json(payload: bytes) -> bytes:
@@ -155,8 +165,9 @@ class Invoker:
                 )
             )
             return InvokeResponse(202, request_id, resolved.executed_version)
+        trace_header = _traced(resolved, request.trace_header)
         return await self._run(
-            resolved, payload, request_id, request.trace_header, client_context, request.log_type
+            resolved, payload, request_id, trace_header, client_context, request.log_type
         )
 
     async def run(
@@ -164,16 +175,19 @@ class Invoker:
     ) -> InvokeResponse:
         """Run a queued asynchronous event synchronously. The async dispatcher has resolved
         the function itself (its version, config and limits decide the event's fate), and
-        the payload passed the door's checks when the event was accepted."""
+        the payload passed the door's checks when the event was accepted. A recursive loop
+        raises ``RecursiveInvocationException``: the dispatcher sends the event to the
+        failure destination or dead-letter queue."""
         _check_active(resolved)
-        return await self._run(resolved, payload, request_id, trace_header, None, "None")
+        traced = _traced(resolved, trace_header)
+        return await self._run(resolved, payload, request_id, traced, None, "None")
 
     async def _run(
         self,
         resolved: ResolvedFunction,
         payload: bytes,
         request_id: str,
-        trace_header: str | None,
+        trace_header: str,
         client_context: str | None,
         log_type: str,
     ) -> InvokeResponse:
@@ -183,7 +197,7 @@ class Invoker:
             payload=payload,
             invoked_function_arn=resolved.invoked_arn,
             client_context=client_context,
-            trace_id=trace_header or new_trace_header(),
+            trace_id=trace_header,
         )
         account_key = (spec.account_id, spec.region)
         reserved = resolved.reserved_concurrency

@@ -56,6 +56,7 @@ class Resolver:
         if spec is not None:
             specs.move_to_end(key)
         else:
+            logs = version.logging_config
             spec = FunctionSpec(
                 function_name=version.name,
                 function_arn=version.arn,
@@ -72,6 +73,9 @@ class Resolver:
                 environment=dict(version.environment),
                 opt_dir=self._opt_dir(version),
                 ephemeral_storage=version.ephemeral_storage,
+                log_format=logs.log_format or "Text",
+                application_log_level=logs.application_log_level or "INFO",
+                system_log_level=logs.system_log_level or "INFO",
             )
             specs[key] = spec
             if len(specs) > SPEC_CACHE_SIZE:

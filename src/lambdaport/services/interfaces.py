@@ -105,7 +105,8 @@ class QueueReader(Protocol):
 
 
 class TopicSink(Protocol):
-    """Implemented by SNS: publish to a topic named by its ARN; returns the message id."""
+    """Implemented by SNS: publish to a topic named by its ARN; returns the message id.
+    ``trace_header`` (an X-Ray trace header) goes on with the topic's deliveries."""
 
     async def publish(
         self,
@@ -114,6 +115,7 @@ class TopicSink(Protocol):
         attributes: Mapping[str, MessageAttribute] | None = None,
         *,
         subject: str | None = None,
+        trace_header: str | None = None,
     ) -> str: ...
 
     async def topic_exists(self, topic_arn: str) -> bool: ...

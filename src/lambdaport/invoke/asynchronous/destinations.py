@@ -90,6 +90,7 @@ class LambdaTarget:
                 function_name=delivery.destination_arn,
                 payload=delivery.body,
                 invocation_type="Event",
+                trace_header=delivery.trace_header,
             )
         )
 

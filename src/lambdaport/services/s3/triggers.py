@@ -244,7 +244,9 @@ class Notifier:
         else:
             if self._topics is None:
                 raise RuntimeError("no SNS wired")
-            await self._topics.publish(destination.arn, body.decode(), subject=SUBJECT)
+            await self._topics.publish(
+                destination.arn, body.decode(), subject=SUBJECT, trace_header=trace_header
+            )
 
     async def validate(self, bucket: Bucket, found: list[Destination]) -> list[tuple[str, str]]:
         """The destinations S3 could not validate, with S3's reason for each."""

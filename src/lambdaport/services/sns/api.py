@@ -170,11 +170,13 @@ class SnsApi:
         parts = arn_parts(arn)
         if target_arn and len(parts) == 6 and parts[5].startswith("endpoint/"):
             raise not_found("Endpoint does not exist")
-        return await self._publisher.publish(arn, PublishInput.from_params(params))
+        return await self._publisher.publish(
+            arn, PublishInput.from_params(params, ctx.trace_header)
+        )
 
     async def publish_batch(self, ctx: RequestContext, params: Params) -> dict[str, Any]:
         return await self._publisher.publish_batch(
-            params["TopicArn"], params.get("PublishBatchRequestEntries") or []
+            params["TopicArn"], params.get("PublishBatchRequestEntries") or [], ctx.trace_header
         )
 
     # -- tags -----------------------------------------------------------------------------

@@ -219,7 +219,9 @@ class Deliveries:
         event = orjson.dumps(self._envelopes.lambda_event(published, sub.arn, version))
         source = TriggerSource.of(SNS_PRINCIPAL, topic.arn, topic.account_id, topic.region)
         try:
-            await self._triggers.send(source, sub.endpoint, event)
+            await self._triggers.send(
+                source, sub.endpoint, event, trace_header=published.trace_header
+            )
         except AwsError as error:
             outcome = Outcome.RETRY if is_transient(error) else Outcome.FAILED
             return outcome, f"{error.code}: {error.message}"
@@ -239,6 +241,7 @@ class Deliveries:
                 attributes,
                 message_group_id=published.group_id if fifo_queue else None,
                 message_deduplication_id=published.deduplication_id if fifo_queue else None,
+                trace_header=published.trace_header,
             )
         except AwsError as error:
             outcome = Outcome.RETRY if is_transient(error) else Outcome.FAILED

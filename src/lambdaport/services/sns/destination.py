@@ -24,5 +24,8 @@ class TopicDestination:
             for name, value in delivery.attributes.items()
         }
         await self._topics.publish(
-            delivery.destination_arn, delivery.body.decode(), attributes or None
+            delivery.destination_arn,
+            delivery.body.decode(),
+            attributes or None,
+            trace_header=delivery.trace_header,
         )

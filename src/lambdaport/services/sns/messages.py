@@ -36,6 +36,7 @@ class Published:
     group_id: str | None = None
     deduplication_id: str | None = None
     sequence_number: str | None = None
+    trace_header: str | None = None  # X-Ray: carried to the Lambda and SQS deliveries
 
     def text_for(self, protocol: str) -> str:
         """The text a subscription of ``protocol`` gets: with MessageStructure=json, the
@@ -58,6 +59,7 @@ class Published:
             "MessageGroupId": self.group_id,
             "MessageDeduplicationId": self.deduplication_id,
             "SequenceNumber": self.sequence_number,
+            "TraceHeader": self.trace_header,
         }
 
     @staticmethod
@@ -75,6 +77,7 @@ class Published:
             group_id=data.get("MessageGroupId"),
             deduplication_id=data.get("MessageDeduplicationId"),
             sequence_number=data.get("SequenceNumber"),
+            trace_header=data.get("TraceHeader"),
         )
 
 

@@ -42,9 +42,10 @@ class PublishInput:
     attributes: Mapping[str, Mapping[str, Any]] | None = None
     group_id: str | None = None
     deduplication_id: str | None = None
+    trace_header: str | None = None  # the request's X-Amzn-Trace-Id, carried to deliveries
 
     @staticmethod
-    def from_params(params: Mapping[str, Any]) -> PublishInput:
+    def from_params(params: Mapping[str, Any], trace_header: str | None = None) -> PublishInput:
         return PublishInput(
             message=params.get("Message"),
             subject=params.get("Subject"),
@@ -52,6 +53,7 @@ class PublishInput:
             attributes=params.get("MessageAttributes"),
             group_id=params.get("MessageGroupId"),
             deduplication_id=params.get("MessageDeduplicationId"),
+            trace_header=trace_header or None,
         )
 
 
@@ -155,14 +157,17 @@ class Publisher:
         return _result(published)
 
     async def publish_batch(
-        self, topic_arn: str, entries: Sequence[Mapping[str, Any]]
+        self,
+        topic_arn: str,
+        entries: Sequence[Mapping[str, Any]],
+        trace_header: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """Every entry is checked before any is accepted: as on AWS, an entry that Publish
         would refuse (no group or deduplication id on a FIFO topic, no ``default`` entry,
         a bad attribute...) fails the whole request, not just its entry."""
         topic = await self._topics.get(topic_arn)
         _check_batch(entries)
-        items = [PublishInput.from_params(entry) for entry in entries]
+        items = [PublishInput.from_params(entry, trace_header) for entry in entries]
         for item in items:
             _check(topic, item)
         successful: list[dict[str, Any]] = []
@@ -208,6 +213,7 @@ class Publisher:
             group_id=item.group_id,
             deduplication_id=deduplication_id,
             sequence_number=sequence,
+            trace_header=item.trace_header,
         )
         return published, False
 

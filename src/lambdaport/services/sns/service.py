@@ -89,6 +89,7 @@ class SnsService:
         attributes: Mapping[str, MessageAttribute] | None = None,
         *,
         subject: str | None = None,
+        trace_header: str | None = None,
     ) -> str:
         raw: dict[str, dict[str, Any]] = {}
         for name, attribute in (attributes or {}).items():
@@ -99,7 +100,10 @@ class SnsService:
                 value["StringValue"] = attribute.string_value
             raw[name] = value
         result = await self.publisher.publish(
-            topic_arn, PublishInput(message=message, subject=subject, attributes=raw)
+            topic_arn,
+            PublishInput(
+                message=message, subject=subject, attributes=raw, trace_header=trace_header
+            ),
         )
         return result["MessageId"]
 

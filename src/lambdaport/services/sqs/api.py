@@ -218,7 +218,7 @@ class SqsApi:
     # -- messages -----------------------------------------------------------------------
 
     async def _SendMessage(self, ctx: RequestContext, params: Params) -> Result:
-        message = self.batches.outgoing(params, ctx.account_id)
+        message = self.batches.outgoing(params, ctx.account_id, ctx.trace_header)
         state = self._queue(ctx, params)
         self.messages.check_for_queue(state.queue, message)
         return self.batches.send_result((await self.messages.send(state, [message]))[0])
@@ -226,7 +226,9 @@ class SqsApi:
     async def _SendMessageBatch(self, ctx: RequestContext, params: Params) -> Result:
         entries = list(params.get("Entries") or [])
         self.batches.check_entries(entries)
-        return await self.batches.send(self._queue(ctx, params), entries, ctx.account_id)
+        return await self.batches.send(
+            self._queue(ctx, params), entries, ctx.account_id, ctx.trace_header
+        )
 
     async def _ReceiveMessage(self, ctx: RequestContext, params: Params) -> Result:
         limit = params.get("MaxNumberOfMessages")

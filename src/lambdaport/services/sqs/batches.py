@@ -40,9 +40,13 @@ class Batches:
         self.messages = messages
 
     @staticmethod
-    def outgoing(params: Mapping[str, Any], sender_id: str) -> OutgoingMessage:
+    def outgoing(
+        params: Mapping[str, Any], sender_id: str, trace_header: str | None = None
+    ) -> OutgoingMessage:
         """A checked message from SendMessage's (or a batch entry's) parameters: what can be
-        checked before the queue is looked up (the rest is ``Messages.check_for_queue``)."""
+        checked before the queue is looked up (the rest is ``Messages.check_for_queue``).
+        ``trace_header``: the request's X-Amzn-Trace-Id, the message's ``AWSTraceHeader``
+        unless the sender gave one."""
         body = params.get("MessageBody")
         if body is None or body == "":
             raise missing_parameter("MessageBody")
@@ -63,6 +67,7 @@ class Batches:
             params.get("MessageGroupId"),
             params.get("MessageDeduplicationId"),
             sender_id,
+            trace_header=trace_header or None,
         )
 
     @staticmethod
@@ -97,7 +102,11 @@ class Batches:
             )
 
     async def send(
-        self, state: QueueState, entries: list[Mapping[str, Any]], sender_id: str
+        self,
+        state: QueueState,
+        entries: list[Mapping[str, Any]],
+        sender_id: str,
+        trace_header: str | None = None,
     ) -> Result:
         """SendMessageBatch on its (found) queue; ``check_entries`` has passed. On a FIFO
         queue an entry without a group id, or without a deduplication id where the queue
@@ -109,7 +118,7 @@ class Batches:
         failed: list[dict[str, Any]] = []
         for entry in entries:
             try:
-                message = self.outgoing(entry, sender_id)
+                message = self.outgoing(entry, sender_id, trace_header)
                 self.messages.check_for_queue(state.queue, message, batch_entry=True)
             except AwsError as error:
                 failed.append(_failure(str(entry["Id"]), error))

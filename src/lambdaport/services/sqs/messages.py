@@ -101,6 +101,15 @@ def _system(row: StoredMessage, fifo_queue: bool) -> dict[str, str]:
     return out
 
 
+def _traced(message: OutgoingMessage) -> Mapping[str, AttributeValue]:
+    """The system attributes kept: as sent, with the request's trace header as the
+    ``AWSTraceHeader`` when the sender gave none."""
+    if message.trace_header is None or "AWSTraceHeader" in message.system_attributes:
+        return message.system_attributes
+    trace = AttributeValue("String", message.trace_header)
+    return {**message.system_attributes, "AWSTraceHeader": trace}
+
+
 class Messages:
     def __init__(self, directory: QueueDirectory) -> None:
         self.directory = directory
@@ -169,7 +178,7 @@ class Messages:
             message_id=str(uuid.uuid4()),
             body=message.body,
             attributes=_encode_attributes(message.attributes),
-            system_attributes=_encode_attributes(message.system_attributes),
+            system_attributes=_encode_attributes(_traced(message)),
             md5_body=md5_body,
             md5_attributes=md5_attributes,
             md5_system_attributes=md5_system,

@@ -170,6 +170,9 @@ class OutgoingMessage:
     deduplication_id: str | None = None
     sender_id: str = ""
     dead_letter_source_arn: str | None = None
+    # The request's X-Amzn-Trace-Id: kept as the AWSTraceHeader system attribute when the
+    # sender gave none (not in MD5OfMessageSystemAttributes, which covers what was sent).
+    trace_header: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
