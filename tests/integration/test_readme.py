@@ -108,6 +108,22 @@ def test_quickstart_with_boto3(tmp_path: Path) -> None:
         assert result.stdout.strip() == "b'{\"sum\": 5}'"
 
 
+def test_function_settings_example(tmp_path: Path) -> None:
+    """Function settings: provisioned concurrency READY and serving, recursion control."""
+    with InProcessServer(tmp_path / "data") as server:
+        code = block_after("## Function settings", "python")
+        result = subprocess.run(
+            [sys.executable, "-c", code.replace(README_ENDPOINT, server.endpoint)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["b'\"provisioned-concurrency\"'", "Allow"]
+
+
 def test_services_an_upload_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
     """In the quickstart's shell; the block's last command reads the function's log, which
     the asynchronous invocation fills a moment later: it runs once the server is drained."""

@@ -93,6 +93,9 @@ def function_environment(
         env["PATH"] = f"{env['PATH']}:{spec.opt_dir}/bin"
         libraries.append(f"{spec.opt_dir}/lib")
     env.setdefault("LD_LIBRARY_PATH", ":".join(libraries))  # unless the user set it
+    if spec.log_format == "JSON":  # the runtime formats and filters its own records
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+        env["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level
     # boto3 inside the function talks to lambdaport unless the user pointed it elsewhere.
     env.setdefault("AWS_ENDPOINT_URL", settings.endpoint_url)
     env.update(family or {})

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from lambdaport.runtime.json_log import json_log
 from lambdaport.runtime.spec import FunctionSpec, InvocationResult
 
 # Go's names for signals, as AWS prints them ("Runtime exited with error: signal: killed").
@@ -164,25 +165,30 @@ def invocation_result(
     for: its REPORT has no Init Duration (AWS reports that init apart)."""
     if spec.provisioned:
         init_duration_ms = None
-    report = report_line(
-        request_id,
-        duration_ms=duration_ms,
-        memory_size=spec.memory_size,
-        max_memory_used_mb=max_memory_used_mb,
-        init_duration_ms=init_duration_ms,
-        status=ending.status,
-        error_type=ending.error_type if ending.status == "error" else None,
-    )
-    log = "".join(
-        (
-            before,
-            start_line(request_id, spec.version),
-            output,
-            ending.platform_log,
-            end_line(request_id),
-            report,
+    if spec.log_format == "JSON":
+        log = json_log(
+            spec,
+            request_id,
+            before=before,
+            output=output,
+            platform_log=ending.platform_log,
+            duration_ms=duration_ms,
+            init_duration_ms=init_duration_ms,
+            max_memory_used_mb=max_memory_used_mb,
+            status=_status(ending),
+            error_type=ending.error_type,
         )
-    )
+    else:
+        log = _text_log(
+            spec,
+            request_id,
+            ending,
+            before,
+            output,
+            duration_ms,
+            init_duration_ms,
+            max_memory_used_mb,
+        )
     return InvocationResult(
         payload=ending.payload,
         function_error="Unhandled" if ending.error_type else None,
@@ -192,6 +198,44 @@ def invocation_result(
         max_memory_used_mb=max_memory_used_mb,
         error_type=ending.error_type,
         streamed=ending.streamed,
+    )
+
+
+def _status(ending: Ending) -> str:
+    """The Telemetry API's status of an invocation."""
+    if ending.status is not None:
+        return ending.status  # "timeout" or "error": the platform's
+    return "failure" if ending.error_type else "success"
+
+
+def _text_log(
+    spec: FunctionSpec,
+    request_id: str,
+    ending: Ending,
+    before: str,
+    output: str,
+    duration_ms: float,
+    init_duration_ms: float | None,
+    max_memory_used_mb: int,
+) -> str:
+    report = report_line(
+        request_id,
+        duration_ms=duration_ms,
+        memory_size=spec.memory_size,
+        max_memory_used_mb=max_memory_used_mb,
+        init_duration_ms=init_duration_ms,
+        status=ending.status,
+        error_type=ending.error_type if ending.status == "error" else None,
+    )
+    return "".join(
+        (
+            before,
+            start_line(request_id, spec.version),
+            output,
+            ending.platform_log,
+            end_line(request_id),
+            report,
+        )
     )
 
 

@@ -41,6 +41,11 @@ class FunctionSpec:
     # "on-demand", or "provisioned-concurrency" for the pool's provisioned environments
     # (AWS_LAMBDA_INITIALIZATION_TYPE; their first invocation reports no Init Duration).
     initialization_type: str = "on-demand"
+    # LoggingConfig: "Text", or "JSON" with the levels (AWS's defaults: INFO) the platform
+    # filters the function's and its own records by.
+    log_format: str = "Text"
+    application_log_level: str = "INFO"
+    system_log_level: str = "INFO"
 
     @property
     def provisioned(self) -> bool:

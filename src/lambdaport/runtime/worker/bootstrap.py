@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import FaultError, LambdaContext
+from .json_logs import JsonFormatter, error_line
 from .protocol import MAX_RESPONSE_BYTES, FrameReader, encode_frame, response_frame, write_all
 
 Handler = Callable[[Any, LambdaContext], Any]
@@ -95,8 +96,15 @@ def load_handler(handler: str) -> Handler:
     return function
 
 
+_JSON_LOGS = [False]  # LoggingConfig.LogFormat JSON (AWS_LAMBDA_LOG_FORMAT), set at setup
+
+
 def log_error(error: dict[str, Any]) -> None:
-    """``[ERROR] Type: message`` and the traceback, as AWS's runtime logs an error."""
+    """``[ERROR] Type: message`` and the traceback, as AWS's runtime logs an error (in JSON
+    with ``LogFormat`` JSON)."""
+    if _JSON_LOGS[0]:
+        sys.stdout.write(error_line(error))
+        return
     description = "[ERROR]"
     if error.get("errorType"):
         description += " " + error["errorType"]
@@ -153,16 +161,22 @@ class Runtime:
 
     def setup_logging(self) -> None:
         handler = _LambdaLogHandler()
-        formatter = logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
-        )
-        formatter.converter = time.gmtime
+        formatter: logging.Formatter
+        if os.environ.get("AWS_LAMBDA_LOG_FORMAT", "").upper() == "JSON":
+            _JSON_LOGS[0] = True
+            formatter = JsonFormatter()
+        else:
+            formatter = logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
+            formatter.converter = time.gmtime
         handler.setFormatter(formatter)
         handler.addFilter(_RequestIdFilter(self))
         root = logging.getLogger()
         root.addHandler(handler)
         level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "").upper()
+        level = "DEBUG" if level == "TRACE" else level  # Python has no TRACE
         known = level and isinstance(logging.getLevelName(level), int)
         root.setLevel(level if known else logging.WARNING)
 
