@@ -138,6 +138,28 @@ def test_runtime_management_config_of_a_missing_version(
     assert message.endswith(f"function:{name}:7")
 
 
+# -- the Runtime API ---------------------------------------------------------------------------
+
+REACH_RUNTIME_API = """
+import os, socket
+
+def handler(event, context):
+    address = os.environ["AWS_LAMBDA_RUNTIME_API"]
+    host, port = address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5):
+        return address
+"""
+
+
+def test_a_managed_runtime_has_aws_lambda_runtime_api(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    name = make_function(REACH_RUNTIME_API)
+    address = json.loads(lambda_client.invoke(FunctionName=name)["Payload"].read())
+    host, _, port = address.rpartition(":")
+    assert host == "127.0.0.1" and port.isdigit()
+
+
 # -- ephemeral storage ---------------------------------------------------------------------------
 
 

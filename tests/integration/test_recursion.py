@@ -80,6 +80,19 @@ def handler(event, context):
     )
 """
 )
+SQS_LOOP = (
+    NOTE
+    + """
+sqs = boto3.client("sqs")
+
+def handler(event, context):
+    record = event["Records"][0]
+    n = int(record["body"])
+    note(n)
+    url = sqs.get_queue_url(QueueName=record["eventSourceARN"].rsplit(":", 1)[1])["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=str(n + 1))
+"""
+)
 TRACE = "import os\ndef handler(event, context):\n    return os.environ['_X_AMZN_TRACE_ID']\n"
 
 
@@ -173,6 +186,44 @@ def test_an_sns_function_sns_loop_is_stopped(
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arn)
     sns.publish(TopicArn=topic, Message="0")
     _stopped_after_16(server, sqs, failed, out)
+
+
+def test_an_sqs_function_sqs_loop_is_stopped(
+    server: Server,
+    lambda_client: LambdaClient,
+    make_function: MakeFunction,
+    sqs: SQSClient,
+    tmp_path: Path,
+) -> None:
+    """Through an event source mapping: the stopped batch fails, comes back once the
+    visibility timeout ends and goes to the queue's dead-letter queue."""
+    dead = sqs.create_queue(QueueName=f"dead-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    redrive = json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": 1})
+    url = sqs.create_queue(
+        QueueName=f"loop-{uuid.uuid4().hex[:8]}",
+        Attributes={"VisibilityTimeout": "2", "RedrivePolicy": redrive},
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    out = tmp_path / "runs.jsonl"
+    name = make_function(SQS_LOOP, Timeout=2, Environment={"Variables": {"OUT": str(out)}})
+    mapping = lambda_client.create_event_source_mapping(
+        FunctionName=name, EventSourceArn=queue_arn, BatchSize=1
+    )["UUID"]
+    try:
+        sqs.send_message(QueueUrl=url, MessageBody="0")
+        wait_for(lambda: len(_runs(out)) >= MAX_INVOCATIONS, 120, "16 runs of the loop")
+        [stopped] = receive_messages(sqs, dead, 1, timeout=60)
+        assert stopped["Body"] == str(MAX_INVOCATIONS)
+        runs = _runs(out)
+        assert [run["n"] for run in runs] == list(range(MAX_INVOCATIONS))
+        assert runs[-1]["trace"].endswith(f":{MAX_INVOCATIONS - 1}")
+    finally:
+        lambda_client.delete_event_source_mapping(UUID=mapping)
 
 
 def test_a_function_invoking_itself_is_stopped(

@@ -91,8 +91,12 @@ class BatchInvoker:
         source = TriggerSource.execution_role(
             role, mapping.event_source_arn, mapping.account_id, mapping.region
         )
+        # The batch's trace (its first record's): recursive loop detection follows it.
+        trace = next((r.trace_header for r in records if r.trace_header), None)
         try:
-            result = await self._triggers.call(source, mapping.function_arn, payload)
+            result = await self._triggers.call(
+                source, mapping.function_arn, payload, trace_header=trace
+            )
         except AwsError as error:
             refusal = typed(error)
             if isinstance(refusal, Throttled):

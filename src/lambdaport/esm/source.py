@@ -34,6 +34,7 @@ class SourceRecord:
     view: Any
     size: int
     handle: Any = None
+    trace_header: str | None = None  # X-Ray (an SQS message's AWSTraceHeader), carried on
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,7 @@ class SqsLane:
                     filter_view(record),
                     len(encoded),
                     message.receipt_handle,
+                    message.attributes.get("AWSTraceHeader"),
                 )
             )
         return out

@@ -55,10 +55,10 @@ def function_environment(
 ) -> dict[str, str]:
     """Everything a worker process sees in ``os.environ``.
 
-    ``runtime_api`` is ``host:port`` of the Runtime API for custom runtimes (``provided.*``);
-    managed Python runtimes do not need one. ``family`` are the variables of the runtime's
-    family (``AWS_EXECUTION_ENV`` of the managed runtimes). User variables cannot override
-    reserved ones.
+    ``runtime_api`` is ``host:port`` of the environment's Runtime API (a custom runtime's
+    bootstrap reads its invocations there; every runtime's extensions register there).
+    ``family`` are the variables of the runtime's family (``AWS_EXECUTION_ENV`` of the
+    managed runtimes). User variables cannot override reserved ones.
     """
     env: dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),

@@ -444,16 +444,18 @@ async def start_python_environment(
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
     extensions = Extensions.of(spec)
-    api = await RuntimeApi.open(extensions=extensions) if extensions is not None else None
-    address = api.address if api is not None else None
-    env = function_environment(spec, settings, stream_name, runtime_api=address, family=family_env)
+    # AWS_LAMBDA_RUNTIME_API is set for managed runtimes too, as on AWS: the Extensions and
+    # Telemetry APIs answer there (the runtime itself talks to the worker over its pipes).
+    api = await RuntimeApi.open(extensions=extensions)
+    env = function_environment(
+        spec, settings, stream_name, runtime_api=api.address, family=family_env
+    )
     started = time.perf_counter()
     if extensions is not None:  # started first, as on AWS
         try:
             await extensions.launch(await interpreters.launcher(), env)
         except BaseException:
             await extensions.stop()
-            assert api is not None
             await api.close()
             raise
     try:
@@ -461,9 +463,9 @@ async def start_python_environment(
             env=env, code_dir=spec.code_dir, handler=spec.handler, path=path or []
         )
     except BaseException:
-        if extensions is not None and api is not None:
+        if extensions is not None:
             await extensions.stop()
-            await api.close()
+        await api.close()
         raise
     environment = PythonEnvironment(
         spec, worker, zygote, stream_name, memory, extensions, api, notice=interpreter.notice
