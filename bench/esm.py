@@ -243,6 +243,7 @@ def drain_row(server: RunningServer, options: Options, batch_size: int, console:
     if _left(sqs, url) != options.messages:
         raise RuntimeError(f"{system}: the queue holds {_left(sqs, url)} messages after the fill")
     extra = {"MaximumBatchingWindowInSeconds": 1} if batch_size > 10 else {}
+    console.print(f"[dim]{system}: {options.messages} messages queued; draining[/]")
     began = time.perf_counter()
     mapping = lam.create_event_source_mapping(
         EventSourceArn=arn, FunctionName=name, BatchSize=batch_size, **extra

@@ -184,6 +184,28 @@ def test_sqs_validation(
         assert (code, status) == ("ValidationException", 400), (params, message)
 
 
+def test_the_queue_s_visibility_timeout_covers_the_function_s_timeout(
+    lambda_client: LambdaClient,
+    make_function: MakeFunction,
+    make_queue: MakeQueue,
+    make_mapping: MakeMapping,
+) -> None:
+    slow, quick = make_function(Timeout=60), make_function(Timeout=20)
+    _, arn = make_queue(VisibilityTimeout="30")
+    message = _invalid(
+        lambda_client.create_event_source_mapping, EventSourceArn=arn, FunctionName=slow
+    )
+    assert (
+        message == "Queue visibility timeout: 30 seconds is less than Function timeout: 60 seconds"
+    )
+    created = make_mapping(EventSourceArn=arn, FunctionName=quick)
+    wait_settled(lambda_client, created["UUID"])
+    message = _invalid(
+        lambda_client.update_event_source_mapping, UUID=created["UUID"], FunctionName=slow
+    )
+    assert message.startswith("Queue visibility timeout: 30 seconds is less than")
+
+
 def test_fifo_queues_take_ten_and_no_window(
     lambda_client: LambdaClient,
     make_function: MakeFunction,

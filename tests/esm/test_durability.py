@@ -56,7 +56,7 @@ def test_kill_9_mid_batch_loses_nothing_and_keeps_group_order(tmp_path: Path) ->
     try:
         client, sqs = client_for(server.endpoint), sqs_client_for(server.endpoint)
         name = create_function(
-            client, SLOW_CONSUMER, Timeout=30, Environment={"Variables": {"OUT": str(out)}}
+            client, SLOW_CONSUMER, Timeout=2, Environment={"Variables": {"OUT": str(out)}}
         )
         url, arn = new_queue(
             sqs, fifo=True, VisibilityTimeout="2", ContentBasedDeduplication="true"
@@ -102,7 +102,7 @@ def test_enabled_mappings_resume_and_disabled_ones_stay_disabled(tmp_path: Path)
     with ServerProcess(data_dir) as server:
         client, sqs = client_for(server.endpoint), sqs_client_for(server.endpoint)
         name = create_function(
-            client, SLOW_CONSUMER, Timeout=30, Environment={"Variables": {"OUT": str(out)}}
+            client, SLOW_CONSUMER, Timeout=2, Environment={"Variables": {"OUT": str(out)}}
         )
         url, arn = new_queue(sqs)
         other_url, other_arn = new_queue(sqs)

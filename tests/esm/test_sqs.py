@@ -79,7 +79,7 @@ class Consumer:
 @pytest.fixture
 def consumer(make_function: MakeFunction, tmp_path: Path) -> Consumer:
     out = tmp_path / "batches.jsonl"
-    name = make_function(CONSUMER, Timeout=30, Environment={"Variables": {"OUT": str(out)}})
+    name = make_function(CONSUMER, Timeout=3, Environment={"Variables": {"OUT": str(out)}})
     return Consumer(name, out)
 
 
@@ -184,7 +184,7 @@ def test_a_failed_batch_comes_back_and_is_redriven_to_the_dead_letter_queue(
 ) -> None:
     dlq_url, dlq_arn = make_queue()
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
-    url, arn = make_queue(VisibilityTimeout="1", RedrivePolicy=redrive)
+    url, arn = make_queue(VisibilityTimeout="3", RedrivePolicy=redrive)
     mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
     sqs.send_message(QueueUrl=url, MessageBody="fail")
     records = consumer.wait_records(2)
@@ -209,7 +209,7 @@ def test_report_batch_item_failures_deletes_only_the_successes(
     make_queue: MakeQueue,
     make_mapping: MakeMapping,
 ) -> None:
-    url, arn = make_queue(VisibilityTimeout="1")
+    url, arn = make_queue(VisibilityTimeout="3")
     sqs.send_message_batch(
         QueueUrl=url,
         Entries=[
@@ -242,7 +242,7 @@ def test_a_malformed_batch_response_fails_the_whole_batch(
     make_queue: MakeQueue,
     make_mapping: MakeMapping,
 ) -> None:
-    url, arn = make_queue(VisibilityTimeout="1")
+    url, arn = make_queue(VisibilityTimeout="3")
     sqs.send_message_batch(
         QueueUrl=url,
         Entries=[{"Id": "a", "MessageBody": "ok"}, {"Id": "b", "MessageBody": "malformed"}],

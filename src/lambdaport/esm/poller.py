@@ -32,6 +32,8 @@ PAYLOAD_LIMIT = 6 * 1024 * 1024  # a synchronous invocation's request payload
 ENVELOPE = len(b'{"Records":[]}')
 LONG_POLL_S = 20.0
 ERROR_BACKOFF_S = 1.0
+GROW_EVERY_S = 1.0
+GROWTH_GAIN = 1.05  # one more invocation must raise the batches settled a second by 5 %
 
 
 class Functions(Protocol):
@@ -117,6 +119,12 @@ class _LaneRun:
         self.limit = limit
         self.running: set[asyncio.Task[None]] = set()
         self.freed = asyncio.Event()
+        # Growth (see MappingPoller._maybe_grow): batches settled, and when it last grew.
+        self.settled = 0
+        self.settled_at_growth = 0
+        self.grown_at = 0.0
+        self.rate_before: float | None = None
+        self.saturated = False
         self.carry: list[SourceRecord] = []
         self.retry: list[list[SourceRecord]] = []
         self.polling = False
@@ -141,7 +149,6 @@ class MappingPoller:
         self._filter = RecordFilter(mapping.filters)
         self._runs: list[_LaneRun] = []
         self._stopping = False
-        self._last_grown = 0.0
         self._result: str | None = None
 
     # -- lanes ------------------------------------------------------------------------------
@@ -159,15 +166,33 @@ class MappingPoller:
         self.metrics.lanes = sum(run.limit for run in self._runs if run.task is not None)
 
     def _maybe_grow(self, run: _LaneRun) -> None:
-        """Every invocation is busy and records wait: one more (at the rate AWS adds)."""
+        """Every invocation is busy and records wait: one more, at most once a second
+        (AWS adds up to 300 a minute). On AWS each invocation has its own CPU; here they share
+        this machine's, so once one more no longer raised the batches settled per second
+        the lane steps back and grows no further until the source is idle again."""
         concurrency = self.source.concurrency
-        if not concurrency.grows or run.limit >= concurrency.limit:
+        if not concurrency.grows or run.limit >= concurrency.limit or run.saturated:
             return
         now = asyncio.get_running_loop().time()
-        if now - self._last_grown >= 60.0 / concurrency.per_minute and self.source.backlog():
-            self._last_grown = now
-            run.limit += 1
-            self._count_lanes()
+        interval = max(60.0 / concurrency.per_minute, GROW_EVERY_S)
+        if now - run.grown_at < interval or not self.source.backlog():
+            return
+        if run.grown_at:  # the rate at this level, measured since the last change
+            rate = (run.settled - run.settled_at_growth) / (now - run.grown_at)
+            if run.rate_before is not None and 0 < rate < run.rate_before * GROWTH_GAIN:
+                run.saturated = True
+                run.limit = max(run.limit - 1, concurrency.start)
+            else:
+                run.rate_before = rate
+                run.limit += 1
+        run.grown_at, run.settled_at_growth = now, run.settled
+        self._count_lanes()
+
+    def _idle(self, run: _LaneRun) -> None:
+        """The source had nothing: back to the starting concurrency."""
+        run.limit = self.source.concurrency.start
+        run.saturated, run.rate_before, run.grown_at = False, None, 0.0
+        self._count_lanes()
 
     async def stop(self) -> None:
         """Stop polling; batches being invoked finish and are settled first."""
@@ -198,9 +223,9 @@ class MappingPoller:
             if not concurrency.grows or run.limit >= concurrency.limit:
                 await run.freed.wait()
                 continue
-            # Every invocation is busy: while records wait, one more every 60/per_minute s.
+            # Every invocation is busy: while records wait, maybe one more (_maybe_grow).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(run.freed.wait(), 60.0 / concurrency.per_minute)
+                await asyncio.wait_for(run.freed.wait(), GROW_EVERY_S)
             if len(run.running) >= run.limit:
                 self._maybe_grow(run)
         if self._stopping:
@@ -216,11 +241,8 @@ class MappingPoller:
     async def _run_lane(self, run: _LaneRun) -> None:
         try:
             while (records := await self._next_batch(run)) is not None:
-                start = self.source.concurrency.start
                 if not records:
-                    if run.limit != start:
-                        run.limit = start  # the source is idle: back to the start
-                        self._count_lanes()
+                    self._idle(run)
                     continue
                 full = len(records) >= self.mapping.batch_size or bool(run.carry)
                 if full and len(run.running) + 1 >= run.limit:
@@ -249,6 +271,7 @@ class MappingPoller:
         except Exception:
             logger.exception("event source mapping %s: a batch failed", self.mapping.uuid)
         finally:
+            run.settled += 1
             task = asyncio.current_task()
             if task is not None:
                 run.running.discard(task)

@@ -226,6 +226,30 @@ class EventSourceMappingService:
             raise invalid_parameter("Function does not exist")
         return ref.qualified_arn
 
+    def _function_timeout(self, function_arn: str) -> int:
+        """The timeout of the version a mapping's function ARN runs (an alias: its version)."""
+        parts = function_arn.split(":")
+        entry = self._registry.find(FunctionRef(parts[4], parts[3], parts[6], None))
+        if entry is None:
+            return 0
+        qualifier = parts[7] if len(parts) > 7 else LATEST
+        if qualifier in entry.aliases:
+            qualifier = entry.aliases[qualifier].function_version
+        version = entry.versions.get(qualifier, entry.latest)
+        return int(version.timeout)
+
+    def _check_visibility_timeout(self, mapping: EventSourceMapping) -> None:
+        """AWS refuses a queue whose messages would come back while the function runs."""
+        if mapping.kind != "sqs":
+            return
+        queue = self._queues.describe(mapping.event_source_arn)
+        timeout = self._function_timeout(mapping.function_arn)
+        if queue is not None and queue.visibility_timeout < timeout:
+            raise invalid_parameter(
+                f"Queue visibility timeout: {queue.visibility_timeout} seconds is less than "
+                f"Function timeout: {timeout} seconds"
+            )
+
     async def _source(self, arn: str | None) -> tuple[str, bool]:
         """The source's kind and, for a queue, whether it is FIFO; it must exist."""
         arn = _check_polled(arn)
@@ -386,6 +410,7 @@ class EventSourceMappingService:
             raise invalid_parameter("Batching window is not supported for FIFO queues.")
         mapping = self._settle_settings(mapping, settings)
         self._check_for_source(mapping, settings)
+        self._check_visibility_timeout(mapping)
         self._check_duplicate(function_arn, source_arn)
         self._tags[uuid] = dict(command.tags)
         await self._save(mapping)
@@ -412,6 +437,7 @@ class EventSourceMappingService:
         changed = self._settle_settings(mapping, settings)
         if command.function is not None:
             changed = replace(changed, function_arn=self._function_arn(command.function))
+            self._check_visibility_timeout(changed)
         self._check_for_source(changed, settings)
         state: State = "Updating"
         if settings.enabled is not None and settings.enabled != (mapping.state == "Enabled"):

@@ -164,6 +164,28 @@ class SqsOperations(SqsStatements):
             self.refresh_group(queue_id, row.group_id)
         return ReceiptOutcome(ReceiptCheck.DONE, row.group_id)
 
+    def delete_many(
+        self, queue_id: int, fifo: bool, receipts: Sequence[tuple[int, str]], now: int
+    ) -> list[ReceiptOutcome]:
+        """One statement per receipt nonce (a batch's messages share their receive's): each
+        message deleted if the nonce is its latest receive's (on a FIFO queue, and before its
+        visibility timeout passed); the others are answered GONE (nothing deleted)."""
+        by_nonce: dict[str, list[int]] = {}
+        for seq, nonce in receipts:
+            by_nonce.setdefault(nonce, []).append(seq)
+        done: dict[int, str | None] = {}
+        for nonce, seqs in by_nonce.items():
+            done.update(self.delete_received(queue_id, fifo, seqs, nonce, now))
+        if fifo:
+            for group_id in {g for g in done.values() if g is not None}:
+                self.refresh_group(queue_id, group_id)
+        return [
+            ReceiptOutcome(ReceiptCheck.DONE, done[seq])
+            if seq in done
+            else ReceiptOutcome(ReceiptCheck.GONE)
+            for seq, _ in receipts
+        ]
+
     def change_visibility(
         self, queue_id: int, fifo: bool, seq: int, receipt: str, now: int, visible_at: int
     ) -> ReceiptOutcome:
@@ -268,8 +290,7 @@ class SqliteSqs:
         self, queue_id: int, fifo: bool, receipts: Sequence[tuple[int, str]], now: int
     ) -> list[ReceiptOutcome]:
         def delete(db: sqlite3.Connection) -> list[ReceiptOutcome]:
-            operations = SqsOperations(db)
-            return [operations.delete(queue_id, fifo, seq, nonce, now) for seq, nonce in receipts]
+            return SqsOperations(db).delete_many(queue_id, fifo, receipts, now)
 
         return await self._db.run(delete, point=len(receipts) <= 10)
 

@@ -182,6 +182,21 @@ class SqsStatements:
     def set_visible_at(self, seq: int, visible_at: int) -> None:
         self._db.execute("UPDATE sqs_messages SET visible_at = ? WHERE seq = ?", (visible_at, seq))
 
+    def delete_received(
+        self, queue_id: int, fifo: bool, seqs: Sequence[int], receipt: str, now: int
+    ) -> dict[int, str | None]:
+        """Delete those of ``seqs`` whose latest receive is ``receipt`` (a FIFO queue's only
+        while still in flight); seq -> group id of each deleted."""
+        marks = ", ".join("?" * len(seqs))
+        in_flight = " AND +visible_at > ?" if fifo else ""
+        # By seq (the rowid) only: the unary + keeps the planner off the queue's indexes.
+        rows = self._db.execute(
+            f"DELETE FROM sqs_messages WHERE seq IN ({marks}) AND +queue_id = ? "
+            f"AND +receipt = ?{in_flight} RETURNING seq, group_id",
+            (*seqs, queue_id, receipt, *((now,) if fifo else ())),
+        ).fetchall()
+        return {int(seq): group_id for seq, group_id in rows}
+
     def delete_message(self, seq: int) -> None:
         self._db.execute("DELETE FROM sqs_messages WHERE seq = ?", (seq,))
 
