@@ -580,3 +580,38 @@ def test_reserved_concurrency_bounds_the_mapping(
     mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
     wait_for(lambda: len(list(tmp_path.glob("*.done"))) == 4, 60, "every batch done")
     assert {int(p.read_text()) for p in tmp_path.glob("*.done")} == {1}  # one at a time
+
+
+def test_throttled_batches_come_back_and_are_delivered_once_the_function_can_run(
+    server: Server,
+    lambda_client: LambdaClient,
+    sqs: SQSClient,
+    consumer: Consumer,
+    make_queue: MakeQueue,
+    make_mapping: MakeMapping,
+) -> None:
+    """Reserved concurrency 0: every invocation is throttled, nothing is deleted, the
+    message comes back after its visibility timeout; with concurrency again it is delivered."""
+    import urllib.request
+
+    lambda_client.put_function_concurrency(
+        FunctionName=consumer.name, ReservedConcurrentExecutions=0
+    )
+    url, arn = make_queue(VisibilityTimeout="3")
+    mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
+    sqs.send_message(QueueUrl=url, MessageBody="wait for me")
+
+    def throttled() -> bool:
+        with urllib.request.urlopen(f"{server.endpoint}/_lambdaport/health") as answer:
+            health = json.loads(answer.read())
+        entries = [m for m in health["eventSourceMappings"] if m["uuid"] == mapping["UUID"]]
+        return bool(entries) and entries[0]["batchesThrottled"] >= 2
+
+    wait_for(throttled, 30, "the batch throttled twice")
+    assert consumer.records() == []
+    assert sum(counts(sqs, url)) == 1  # not deleted
+    lambda_client.delete_function_concurrency(FunctionName=consumer.name)
+    (record,) = consumer.wait_records(1)
+    assert record["body"] == "wait for me"
+    assert int(record["attributes"]["ApproximateReceiveCount"]) >= 3
+    wait_for(lambda: counts(sqs, url) == (0, 0), 30, "the message deleted")
