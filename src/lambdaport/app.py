@@ -163,6 +163,7 @@ class LambdaportApp:
                 cache_dir=settings.cache_dir,
                 keep_alive_s=settings.keep_alive_seconds,
                 adopt_orphans=not embedded,
+                function_paths=settings.function_paths,
             ),
             self.logs,
             families,

@@ -39,6 +39,10 @@ class Settings:
     # Seconds a request body may stall (announced and not sent) before the request is
     # answered with RequestTimeout and the connection closed; about AWS's own idle timeout.
     request_idle_timeout: float = 20.0
+    # Where functions see their code, layers and /tmp: "directories" (the data dir's), or
+    # "aws" (/var/task, /opt and a private /tmp, through a mount namespace where the kernel
+    # allows it: runtime/paths.py).
+    function_paths: str = "directories"
 
     @property
     def endpoint_url(self) -> str:
@@ -61,6 +65,7 @@ _ENV_NAMES = {
     "allowed_origins": "LAMBDAPORT_ALLOWED_ORIGINS",
     "allowed_hosts": "LAMBDAPORT_ALLOWED_HOSTS",
     "request_idle_timeout": "LAMBDAPORT_REQUEST_IDLE_TIMEOUT",
+    "function_paths": "LAMBDAPORT_FUNCTION_PATHS",
 }
 
 

@@ -74,6 +74,13 @@ def main() -> None:
     default=None,
     help="Seconds a request body may stall before RequestTimeout [default: 20].",
 )
+@click.option(
+    "--function-paths",
+    type=click.Choice(["directories", "aws"]),
+    default=None,
+    help="Where functions see their code, layers and /tmp: the data dir's directories, or "
+    "AWS's /var/task, /opt and a private /tmp through a mount namespace [default: directories].",
+)
 def up(
     host: str | None,
     port: int | None,
@@ -86,6 +93,7 @@ def up(
     allowed_origins: str | None,
     allowed_hosts: str | None,
     request_idle_timeout: float | None,
+    function_paths: str | None,
 ) -> None:
     """Start the server (Ctrl-C or SIGTERM stops it cleanly)."""
     import uvicorn
@@ -105,6 +113,7 @@ def up(
         allowed_origins=allowed_origins,
         allowed_hosts=allowed_hosts,
         request_idle_timeout=request_idle_timeout,
+        function_paths=function_paths,
     )
     # The request log line is on the hot path: a plain format (rich's costs ~1 ms) written in
     # batches (one write per line costs a system call and a wake-up of the reader).

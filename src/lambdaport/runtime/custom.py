@@ -29,6 +29,7 @@ from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
 from lambdaport.runtime.extensions import Extensions
 from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
+from lambdaport.runtime.paths import EnvironmentView
 from lambdaport.runtime.runtime_api import PendingInvocation, RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
@@ -50,8 +51,10 @@ class CustomEnvironment:
         settings: RuntimeSettings,
         launcher: Launcher,
         memory: MemoryWatch | None = None,
+        view: EnvironmentView | None = None,
     ) -> None:
         self.spec = spec
+        self._view = view or EnvironmentView(spec)  # the file system its processes see
         self._launcher = launcher
         self.memory_limit_kb = spec.memory_size * 1024
         self._memory = memory
@@ -114,25 +117,27 @@ class CustomEnvironment:
         candidates = [Path(self.spec.code_dir) / BOOTSTRAP_NAME]
         if self.spec.opt_dir is not None:
             candidates.append(Path(self.spec.opt_dir) / BOOTSTRAP_NAME)
+        view = self._view
         path = next((c for c in candidates if c.is_file()), None)
         if path is None:
-            listed = " ".join(str(c) for c in candidates)
+            listed = " ".join(view.seen(c, self.spec) for c in candidates)
             self._entrypoint_error = f"Couldn't find valid bootstrap(s): [{listed}]"
             return
         self._logs = logs = LogPipe()
         env = function_environment(
-            self.spec, self._settings, self.stream_name, runtime_api=api.address
+            view.spec, self._settings, self.stream_name, runtime_api=api.address
         )
         started = self._loop.time()
         if extensions is not None:  # started first, as on AWS
-            await extensions.launch(await self._launcher(), env)
+            await extensions.launch(await self._launcher(), env, view)
         try:
             self._process = await BootstrapProcess.spawn(
                 await self._launcher(),
-                str(path),
-                cwd=self.spec.code_dir,
+                view.seen(path, self.spec),
+                cwd=view.spec.code_dir,
                 env=env,
                 output_fd=logs.write_fd,
+                mounts=view.mounts,
             )
         except OSError as exc:
             self._entrypoint_error = f"fork/exec {path}: {_lower_first(exc.strerror or str(exc))}"
@@ -210,6 +215,7 @@ class CustomEnvironment:
             await self._api.close()
         if self._logs is not None:
             self._logs.close()
+        self._view.release()
 
     # -- one invocation -----------------------------------------------------------------
 
@@ -290,12 +296,13 @@ async def start_custom_environment(
     settings: RuntimeSettings,
     launcher: Launcher,
     memory: MemoryWatch | None = None,
+    view: EnvironmentView | None = None,
 ) -> CustomEnvironment:
     """The pool's factory for ``provided.*`` runtimes: a started environment, init done.
     ``launcher`` gives the zygote that executes the bootstrap
     (``PythonInterpreters.launcher``). With ``memory``, the bootstrap's resident memory is
     held to the function's MemorySize while it serves an invocation."""
-    environment = CustomEnvironment(spec, settings, launcher, memory)
+    environment = CustomEnvironment(spec, settings, launcher, memory, view)
     try:
         await environment.start()
     except BaseException:

@@ -15,6 +15,7 @@ import asyncio
 import codecs
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from lambdaport.runtime.zygote import LaunchedProcess, Zygote
 
@@ -79,10 +80,20 @@ class BootstrapProcess:
 
     @classmethod
     async def spawn(
-        cls, launcher: Zygote, path: str, *, cwd: str, env: Mapping[str, str], output_fd: int
+        cls,
+        launcher: Zygote,
+        path: str,
+        *,
+        cwd: str,
+        env: Mapping[str, str],
+        output_fd: int,
+        mounts: list[dict[str, Any]] | None = None,
     ) -> BootstrapProcess:
-        """Start ``path``; raises ``OSError`` when it cannot be executed."""
-        launched = await launcher.launch(path, cwd=cwd, env=dict(env), output_fd=output_fd)
+        """Start ``path`` (in a mount namespace with ``mounts``: ``paths.py``); raises
+        ``OSError`` when it cannot be executed."""
+        launched = await launcher.launch(
+            path, cwd=cwd, env=dict(env), output_fd=output_fd, mounts=mounts
+        )
         return cls(launcher, launched)
 
     def kill(self) -> None:

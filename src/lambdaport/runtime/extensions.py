@@ -45,6 +45,7 @@ import orjson
 
 from lambdaport.runtime import report
 from lambdaport.runtime.custom_process import BootstrapProcess, LogPipe
+from lambdaport.runtime.paths import EnvironmentView
 from lambdaport.runtime.runtime_api_http import Request, Response
 from lambdaport.runtime.spec import FunctionSpec, Invocation
 from lambdaport.runtime.zygote import Zygote
@@ -133,14 +134,23 @@ class Extensions:
 
     # -- lifecycle --------------------------------------------------------------------
 
-    async def launch(self, launcher: Zygote, env: Mapping[str, str]) -> None:
-        """Start every extension (their output goes to the function's log)."""
+    async def launch(
+        self, launcher: Zygote, env: Mapping[str, str], view: EnvironmentView | None = None
+    ) -> None:
+        """Start every extension (their output goes to the function's log), seeing the
+        environment's ``view`` of the file system."""
+        view = view or EnvironmentView(self._spec)
         self._logs = logs = LogPipe()
         try:
             for program in self._programs:
                 try:
                     process = await BootstrapProcess.spawn(
-                        launcher, str(program), cwd="/", env=env, output_fd=logs.write_fd
+                        launcher,
+                        view.seen(program, self._spec),
+                        cwd="/",
+                        env=env,
+                        output_fd=logs.write_fd,
+                        mounts=view.mounts,
                     )
                 except OSError as exc:
                     self._fail(

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Protocol
 
 from lambdaport.runtime.custom import start_custom_environment
+from lambdaport.runtime.extensions import extension_programs
 from lambdaport.runtime.interpreters import PythonInterpreters, runtime_version
 from lambdaport.runtime.memory import MemoryWatch
 from lambdaport.runtime.node_versions import runtime_major
 from lambdaport.runtime.nodejs import NodeRuntimes, start_node_environment
+from lambdaport.runtime.paths import ExecutionPaths
 from lambdaport.runtime.python import start_python_environment
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import ExecutionEnvironment, FunctionSpec
@@ -34,6 +36,7 @@ class EnvironmentHost:
     settings: RuntimeSettings
     interpreters: PythonInterpreters
     memory: MemoryWatch
+    paths: ExecutionPaths
 
 
 class RuntimeFamily(Protocol):
@@ -76,13 +79,15 @@ class PythonFamily:
         return env
 
     async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        view = host.paths.view(spec, shared_tmp=bool(extension_programs(spec.opt_dir)))
         return await start_python_environment(
             spec,
             host.settings,
             host.interpreters,
             host.memory,
-            self.environment(spec),
-            layer_paths(spec),
+            self.environment(view.spec),
+            layer_paths(view.spec),
+            view,
         )
 
     async def stop(self) -> None:
@@ -158,8 +163,9 @@ class CustomFamily:
         return {}
 
     async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
+        view = host.paths.view(spec, shared_tmp=bool(extension_programs(spec.opt_dir)))
         return await start_custom_environment(
-            spec, host.settings, host.interpreters.launcher, host.memory
+            spec, host.settings, host.interpreters.launcher, host.memory, view
         )
 
     async def stop(self) -> None:

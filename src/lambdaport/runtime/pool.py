@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from lambdaport.runtime.families import EnvironmentHost, RuntimeFamilies
 from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch
+from lambdaport.runtime.paths import ExecutionPaths
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import (
     ExecutionEnvironment,
@@ -90,7 +91,8 @@ class RuntimePool:
         self._interpreters = PythonInterpreters(settings)
         self._memory = MemoryWatch()
         self._subreaper = Subreaper(self._interpreters.owns) if settings.adopt_orphans else None
-        self._host = EnvironmentHost(settings, self._interpreters, self._memory)
+        self._paths = ExecutionPaths(settings.function_paths, settings.data_dir)
+        self._host = EnvironmentHost(settings, self._interpreters, self._memory, self._paths)
         self._idle: dict[EnvironmentKey, list[_Slot]] = {}
         self._busy: set[_Slot] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -108,6 +110,7 @@ class RuntimePool:
         """Start the background reaper and memory watch, and warm the server's zygote."""
         self._stopped = False
         self._loop = asyncio.get_running_loop()
+        await self._paths.start()
         if self._subreaper is not None:
             self._subreaper.start()
         self._memory.start()
@@ -362,11 +365,9 @@ class RuntimePool:
 
     @property
     def paths(self) -> str:
-        """Where environments find their code and layers: ``directories`` (the data dir's
-        ``code/<sha256>/`` and ``code/layers/<digest>/``, named by ``LAMBDA_TASK_ROOT`` and
-        the search paths). AWS's ``/var/task`` and ``/opt`` through a mount namespace are not
-        built yet."""
-        return "directories"
+        """Where environments find their code and layers: ``directories`` or
+        ``mount-namespace`` (``paths.py``)."""
+        return self._paths.mode
 
     def environment_count(self, function_arn: str | None = None) -> int:
         """Environments alive now (idle and busy), of one function or all."""

@@ -33,6 +33,7 @@ from lambdaport.runtime.extensions import Extensions
 from lambdaport.runtime.frames import Frame, FrameParser, encode_request
 from lambdaport.runtime.interpreters import PythonInterpreters
 from lambdaport.runtime.memory import MemoryWatch, peak_rss_kb
+from lambdaport.runtime.paths import EnvironmentView
 from lambdaport.runtime.runtime_api import RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, ResponseStream
@@ -74,9 +75,12 @@ class PythonEnvironment:
         extensions: Extensions | None = None,
         api: RuntimeApi | None = None,
         notice: str = "",
+        view: EnvironmentView | None = None,
     ) -> None:
         """``notice``: a line for the function's own log ahead of its first invocation (the
-        runtime it asked for is not installed and another one runs it)."""
+        runtime it asked for is not installed and another one runs it); ``view``: the file
+        system its processes see (``paths.py``)."""
+        self._view = view
         self.spec = spec
         self._extensions = extensions  # the layers' extensions, served by ``api``
         self._api = api
@@ -404,6 +408,8 @@ class PythonEnvironment:
             await self._extensions.shutdown(self._shutdown_reason)
         if self._api is not None:
             await self._api.close()
+        if self._view is not None:
+            self._view.release()
         if not self._worker.exited.done():
             self._zygote.kill(self.pid)
             with contextlib.suppress(TimeoutError):
@@ -435,10 +441,13 @@ async def start_python_environment(
     memory: MemoryWatch,
     family_env: Mapping[str, str],
     path: list[str] | None = None,
+    view: EnvironmentView | None = None,
 ) -> PythonEnvironment:
     """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init;
     ``family_env`` are the Python family's own variables (``families.PythonFamily``),
-    ``path`` the directories after the code on its ``sys.path`` (the layers')."""
+    ``path`` the directories after the code on its ``sys.path`` (the layers'), ``view`` the
+    file system its processes see (``paths.py``: ``spec``'s own directories unless given)."""
+    view = view or EnvironmentView(spec)
     zygote = await interpreters.zygote(spec.runtime)
     interpreter = await interpreters.interpreter(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
@@ -448,27 +457,41 @@ async def start_python_environment(
     # Telemetry APIs answer there (the runtime itself talks to the worker over its pipes).
     api = await RuntimeApi.open(extensions=extensions)
     env = function_environment(
-        spec, settings, stream_name, runtime_api=api.address, family=family_env
+        view.spec, settings, stream_name, runtime_api=api.address, family=family_env
     )
     started = time.perf_counter()
     if extensions is not None:  # started first, as on AWS
         try:
-            await extensions.launch(await interpreters.launcher(), env)
+            await extensions.launch(await interpreters.launcher(), env, view)
         except BaseException:
             await extensions.stop()
             await api.close()
+            view.release()
             raise
     try:
         worker = await zygote.spawn(
-            env=env, code_dir=spec.code_dir, handler=spec.handler, path=path or []
+            env=env,
+            code_dir=view.spec.code_dir,
+            handler=spec.handler,
+            path=path or [],
+            mounts=view.mounts,
         )
     except BaseException:
         if extensions is not None:
             await extensions.stop()
         await api.close()
+        view.release()
         raise
     environment = PythonEnvironment(
-        spec, worker, zygote, stream_name, memory, extensions, api, notice=interpreter.notice
+        spec,
+        worker,
+        zygote,
+        stream_name,
+        memory,
+        extensions,
+        api,
+        notice=interpreter.notice,
+        view=view,
     )
     try:
         await environment.wait_init(started)

@@ -18,3 +18,6 @@ class RuntimeSettings:
     # The server: be the child subreaper of every process functions start, so none of them
     # outlives it (runtime/subreaper.py). Off where the pool runs inside another program.
     adopt_orphans: bool = False
+    # "directories", or "aws": AWS's /var/task, /opt and a private /tmp through a mount
+    # namespace where the kernel allows it (runtime/paths.py).
+    function_paths: str = "directories"

@@ -250,15 +250,28 @@ class Zygote:
         return exited
 
     async def spawn(
-        self, *, env: dict[str, str], code_dir: str, handler: str, path: list[str]
+        self,
+        *,
+        env: dict[str, str],
+        code_dir: str,
+        handler: str,
+        path: list[str],
+        mounts: list[dict[str, Any]] | None = None,
     ) -> SpawnedWorker:
-        """A Python worker serving ``handler`` from ``code_dir``, in an environment of its own."""
+        """A Python worker serving ``handler`` from ``code_dir``, in an environment of its own
+        (in a mount namespace with ``mounts``, when given: ``paths.py``)."""
         request_r, request_w = os.pipe()
         response_r, response_w = os.pipe()
         log_r, log_w = os.pipe()
         _enlarge_pipe(request_w)
         _enlarge_pipe(response_w)
-        message = {"env": env, "code_dir": code_dir, "handler": handler, "path": path}
+        message = {
+            "env": env,
+            "code_dir": code_dir,
+            "handler": handler,
+            "path": path,
+            "mounts": mounts or [],
+        }
         try:
             pid = await self._spawn(message, [request_r, response_w, log_w])
         except BaseException:
@@ -278,13 +291,21 @@ class Zygote:
         output_fd: int,
         args: tuple[str, ...] = (),
         pass_fds: tuple[int, ...] = (),
+        mounts: list[dict[str, Any]] | None = None,
     ) -> LaunchedProcess:
-        """Execute ``program`` with ``args`` in an environment of its own, stdout and stderr
-        on ``output_fd``, ``pass_fds`` (at most two) as its fds 3 and 4 (the caller keeps its
+        """Execute ``program`` with ``args`` in an environment of its own (in a mount
+        namespace with ``mounts``, when given: ``paths.py``), stdout and stderr on
+        ``output_fd``, ``pass_fds`` (at most two) as its fds 3 and 4 (the caller keeps its
         copies); OSError when it cannot be executed."""
         if len(pass_fds) > 2:
             raise ValueError("a launched program gets at most two descriptors beside its output")
-        message = {"env": env, "exec": program, "cwd": cwd, "args": list(args)}
+        message = {
+            "env": env,
+            "exec": program,
+            "cwd": cwd,
+            "args": list(args),
+            "mounts": mounts or [],
+        }
         fds = [os.dup(fd) for fd in (output_fd, *pass_fds)]
         pid = await self._spawn(message, fds)
         return LaunchedProcess(pid, self._exit_of(pid))

@@ -40,7 +40,7 @@ import sys
 import traceback
 from typing import Any, NoReturn
 
-from . import bootstrap, keeper, tree
+from . import bootstrap, keeper, mounts, tree
 
 _MAX_PACKET = 1 << 20
 # Dispositions Python changes at start (or the zygote does) that a program gets back on exec.
@@ -199,6 +199,12 @@ class Zygote:
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             self._close_in_child()
+            if message.get("mounts"):  # the environment's own view of the file system
+                try:
+                    mounts.enter(message["mounts"])
+                except OSError as e:
+                    os.write(status_fd, json.dumps({"errno": e.errno or 1}).encode() + b"\n")
+                    os._exit(0)
             executable = message.get("exec")
             keeper.run(
                 status_fd,
