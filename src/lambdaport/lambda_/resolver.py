@@ -154,4 +154,3 @@ class Resolver:
 
     def reserved_concurrency_total(self, account_id: str, region: str) -> int:
         return self._registry.reserved_total(account_id, region)
-
