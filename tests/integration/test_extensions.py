@@ -243,3 +243,34 @@ def test_an_extension_init_error_fails_the_function_s_init(
         "errorMessage": "no config",
         "errorType": "Extension.NoConfig",
     }
+
+
+CRASHING = f"""#!{sys.executable}
+import json, os, sys, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"]
+request = urllib.request.Request(api + "/2020-01-01/extension/register", method="POST",
+    data=json.dumps({{"events": ["INVOKE"]}}).encode(),
+    headers={{"Lambda-Extension-Name": os.path.basename(sys.argv[0])}})
+with urllib.request.urlopen(request) as answer:
+    identifier = answer.headers["Lambda-Extension-Identifier"]
+request = urllib.request.Request(api + "/2020-01-01/extension/event/next",
+    headers={{"Lambda-Extension-Identifier": identifier}})
+urllib.request.urlopen(request).read()
+sys.exit(3)  # gone with its first INVOKE, never back in next
+"""
+
+
+def test_an_extension_that_exits_unasked_resets_the_environment(
+    lambda_client: LambdaClient, make_function: MakeFunction, extension_layer: PublishExtension
+) -> None:
+    name = make_function(HANDLER, runtime="python3.12", Layers=[extension_layer(CRASHING)])
+    assert _invoke(lambda_client, name, 1)[1] == 1  # the runtime's answer comes at once
+
+    def crashed() -> dict[str, Any] | None:
+        answer = lambda_client.invoke(FunctionName=name, Payload=b'{"n": 2}')
+        payload: dict[str, Any] = json.loads(answer["Payload"].read())
+        return payload if answer.get("FunctionError") else None
+
+    error = crashed()
+    assert error is not None and error["errorType"] == "Extension.Crash"
+    assert _invoke(lambda_client, name, 3)[1] == 3  # a fresh environment

@@ -13,6 +13,11 @@ extensions opens one for them alone). Each extension registers
 answered its ``Lambda-Extension-Identifier``, then long-polls ``GET /extension/event/next``
 with it.
 
+An extension that exits unasked after init (not after SHUTDOWN, nor having posted
+``/extension/exit/error``) ends the environment: the next invocation answers
+``Extension.Crash`` and the one after runs in a fresh environment; its exit is matched to
+its registration by name, which is the file's name on AWS.
+
 Init ends when the runtime is ready and every extension has registered and called next
 (or failed: ``/extension/init/error``, an exit, a program that cannot start). Each
 invocation is an ``INVOKE`` event to the extensions that asked for it; the caller gets the
@@ -93,6 +98,7 @@ class _Extension:
     waiting: asyncio.Future[dict[str, Any]] | None = None  # a next long poll
     busy: bool = False  # handed an event and not yet back in next
     exited: bool = False
+    exit_reported: bool = False  # it posted /extension/exit/error before exiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,7 @@ class Extensions:
         self.ready: asyncio.Future[None] = self._loop.create_future()
         self.failure: ExtensionFailure | None = None
         self._init_done = False
+        self._shutting_down = False
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -171,6 +178,9 @@ class Extensions:
             extension.busy = False
         if not self._init_done:
             self._fail("Extension.Crash", f"the extension {name} exited during init")
+        elif not self._shutting_down and extension is not None and not extension.exit_reported:
+            # Exiting unasked ends the environment: the next invocation reports it.
+            self._fail("Extension.Crash", f"the extension {name} exited")
         self._check_idle()
 
     def _fail(self, error_type: str, message: str) -> None:
@@ -213,13 +223,13 @@ class Extensions:
         """Before an invocation: the extensions' failure if they failed (the environment
         ends), a timeout if they are still busy with the previous one after ``timeout_s``;
         else the INVOKE event is sent and None answered."""
-        if self.failure is not None:
-            failure = self.failure
-            return report.Ending(failure.payload, failure.error_type, "error")
         started = self._loop.time()
         if not await self.idle(timeout_s):
             elapsed = self._loop.time() - started
             return report.timed_out(invocation.request_id, self._spec.timeout, elapsed)
+        if self.failure is not None:  # (an exit while they were busy is known by now)
+            failure = self.failure
+            return report.Ending(failure.payload, failure.error_type, "error")
         self.invoke(invocation, deadline_ms)
         return None
 
@@ -250,6 +260,7 @@ class Extensions:
     async def shutdown(self, reason: str) -> None:
         """SHUTDOWN to the extensions that asked for it; once they are back in next or
         gone (2 s at most), kill them all."""
+        self._shutting_down = True
         await self.flush()
         if any("SHUTDOWN" in e.events and not e.exited for e in self._extensions.values()):
             deadline_ms = int(datetime.now(UTC).timestamp() * 1000 + SHUTDOWN_TIMEOUT_S * 1000)
@@ -361,7 +372,15 @@ class Extensions:
                     or orjson.dumps({"errorMessage": message, "errorType": error_type}),
                 )
             self._finish_init()
-        elif not init:
+        elif not init:  # it is about to exit: the environment is reset after this invocation
+            extension.exit_reported = True
+            if self.failure is None:
+                message = f"the extension {extension.name} reported an exit error"
+                self.failure = ExtensionFailure(
+                    error_type,
+                    request.body
+                    or orjson.dumps({"errorMessage": message, "errorType": error_type}),
+                )
             extension.exited = True
             self._check_idle()
         return Response(202, b'{"status":"OK"}', _JSON)
