@@ -27,8 +27,10 @@ from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
 from lambdaport.gateway.internal_auth import InternalAuth, load_token
 from lambdaport.http_fronts.addressing import EXECUTE_API, LAMBDA_URL, Addresses
+from lambdaport.http_fronts.authorizers import KeySets
 from lambdaport.http_fronts.front import INDEX_PATH, HttpFronts
 from lambdaport.http_fronts.function_urls import FunctionUrlFront
+from lambdaport.http_fronts.http_apis import HttpApiFront
 from lambdaport.http_fronts.rest.front import RestApiFront, RestFront
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
@@ -88,7 +90,8 @@ from lambdaport.services.moto_tail.apigateway.directory import (
 from lambdaport.services.moto_tail.apigateway.export import RestApiExport
 from lambdaport.services.moto_tail.apigateway.fixes import MotoFixes
 from lambdaport.services.moto_tail.apigateway.openapi import RestApiImport
-from lambdaport.services.moto_tail.cognito import PreSignUp
+from lambdaport.services.moto_tail.apigatewayv2 import HttpApiCatalog
+from lambdaport.services.moto_tail.cognito import PreSignUp, user_pool_key_set
 from lambdaport.services.moto_tail.durability import MotoDurability
 from lambdaport.services.s3 import build_s3
 from lambdaport.services.sns import ROUTE_PREFIX as SNS_ROUTE_PREFIX
@@ -341,7 +344,15 @@ class LambdaportApp:
             self.moto_tail.hooks.register("apigateway", operation, hook)
         rest_export = RestApiExport(self.rest_apis)
         self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
-        # REST APIs' data plane (http_fronts/rest), one of the execute-api fronts.
+        # HTTP APIs: moto keeps the control plane; the data plane reads it through the
+        # catalog, whose cache every apigatewayv2 write clears (an after hook each).
+        http_apis = HttpApiCatalog(self.moto_tail.engine)
+        http_apis.register(self.moto_tail.hooks)
+        key_sets = KeySets(self._cognito_keys)
+        api_front = HttpApiFront(http_apis, triggers, key_sets)
+        self.http_fronts.register(EXECUTE_API, api_front, "httpApis", api_front.index)
+        # REST APIs' data plane (http_fronts/rest), after the other execute-api fronts
+        # (it claims ids it cannot tell yet, before its directory has loaded).
         rest_front = RestFront(self.rest_apis, RestApiFront(self.rest_apis, triggers))
         self.http_fronts.register(EXECUTE_API, rest_front, "restApis", rest_front.index)
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
@@ -390,6 +401,10 @@ class LambdaportApp:
         if version is None:
             self.event_invoke_configs.function_deleted(function_arn)
             self.function_urls.function_deleted(function_arn)
+
+    async def _cognito_keys(self, issuer: str) -> list[dict[str, Any]]:
+        """A Cognito user pool's key set (moto serves Cognito)."""
+        return await self.moto_tail.engine.read(lambda: user_pool_key_set(issuer))
 
     async def _async_events(self) -> int:
         """Events in the async queue: queued, running or waiting for a retry (the store's)."""

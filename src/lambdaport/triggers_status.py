@@ -57,9 +57,11 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon API Gateway (HTTP and WebSocket APIs)",
-        State.CONTROL_PLANE,
-        "APIs, routes and integrations are kept; requests to an API do not reach a function",
-        ("apigatewayv2",),
+        State.WORKS,
+        "HTTP APIs: routes, Lambda proxy integrations (payload 2.0 and 1.0), JWT and Lambda "
+        "authorizers, CORS, stages (the control plane is moto's); WebSocket APIs: control "
+        "plane only, via moto",
+        module="lambdaport.http_fronts.http_apis",
     ),
     TriggerStatus(
         "AWS CloudFormation",

@@ -175,3 +175,16 @@ def test_deploy_with_cloudformation(tmp_path: Path, aws_cli: str) -> None:
         logged = run_sh(f"{shell}\naws logs {check}", tmp_path, server, aws_cli)
         assert logged.returncode == 0, logged.stderr
         assert logged.stdout.strip().endswith("\nuploaded app.yaml"), logged.stdout
+
+
+def test_http_a_function_url_and_an_api_answer_curl(tmp_path: Path) -> None:
+    """With the venv's AWS CLI v1: the system's v2 (2.9) predates ``--invoked-via-function-url``."""
+    shell = quickstart_shell()
+    block = block_after("## HTTP: function URLs and HTTP APIs", "sh")
+    with InProcessServer(tmp_path / "data") as server:
+        result = run_sh(f"{shell}\n{block}", tmp_path, server, str(AWS_CLI))
+    assert result.returncode == 0, result.stderr
+    assert '{"hello": "curl", "path": "/greet"}' in result.stdout
+    assert '{"hello": "api", "path": "/hello/you"}' in result.stdout
+    assert '"httpApis":[{"apiId"' in result.stdout
+    assert ".lambda-url.us-east-1.localhost:" in result.stdout

@@ -66,6 +66,7 @@ WORKING_TESTS = {
     "Amazon S3": "tests/services/s3/test_notifications.py",
     "Lambda function URLs": "tests/http_fronts/test_function_urls.py",
     "Amazon API Gateway (REST APIs)": "tests/http_fronts/rest/test_proxy.py",
+    "Amazon API Gateway (HTTP and WebSocket APIs)": "tests/http_fronts/test_http_apis.py",
 }
 
 # Arguments for each Lambda operation a row waits for (enough to get past validation).

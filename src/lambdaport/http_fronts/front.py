@@ -50,7 +50,7 @@ INDEX_PATH = "/_lambdaport/http"
 class Front(Protocol):
     """One kind of HTTP front (function URLs, HTTP APIs, REST APIs, WebSocket APIs)."""
 
-    def owns(self, address: FrontAddress) -> bool: ...
+    async def owns(self, address: FrontAddress) -> bool: ...
 
     async def cors(self, address: FrontAddress, request: CorsRequest) -> CorsAnswer | None: ...
 
@@ -106,14 +106,17 @@ class HttpFronts:
         self._fronts[kind].append(front)
         self._index[name] = index
 
-    def _front(self, address: FrontAddress) -> Front | None:
-        return next((f for f in self._fronts[address.kind] if f.owns(address)), None)
+    async def _front(self, address: FrontAddress) -> Front | None:
+        for front in self._fronts[address.kind]:
+            if await front.owns(address):
+                return front
+        return None
 
     async def cors(self, request: CorsRequest) -> CorsAnswer | None:
         address = front_of(request.host, request.path, self._custom_domains)
         if address is None:
             return None
-        front = self._front(address)
+        front = await self._front(address)
         if front is None:
             return CorsAnswer(())
         return await front.cors(address, request)
@@ -127,7 +130,7 @@ class HttpFronts:
         address = front_of(host, raw.decode("latin-1").split("?", 1)[0], self._custom_domains)
         if address is None:  # the gateway found one: nothing else sends requests here
             raise AwsError("NotFoundException", "Not Found", 404)
-        front = self._front(address)
+        front = await self._front(address)
         if front is None:
             response = not_found()
             response.headers.append(("x-amzn-requestid", new_request_id()))

@@ -120,7 +120,7 @@ class FunctionUrlFront:
         self._urls = urls
         self._triggers = triggers
 
-    def owns(self, address: FrontAddress) -> bool:
+    async def owns(self, address: FrontAddress) -> bool:
         return self._urls.by_url_id(address.ident) is not None
 
     async def index(self, addresses: Addresses) -> list[dict[str, Any]]:

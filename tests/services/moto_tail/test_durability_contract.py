@@ -1,5 +1,5 @@
 """Contract tests of the moto behaviours durability and the operation hooks rely on
-(``moto_tail/hooks.py``, hooks 6 to 8): a moto upgrade that changes one fails here, by name.
+(``moto_tail/hooks.py``, hooks 6 to 8, 10 and 11): a moto upgrade that changes one fails here, by name.
 They run moto in this process through the tail's ``call``."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import uuid
 from typing import Any
 
 from lambdaport.services.moto_tail import MotoTail, hooks, snapshot
-from lambdaport.services.moto_tail.cognito import user_pool_of_client
+from lambdaport.services.moto_tail.apigatewayv2 import _documents, http_api
+from lambdaport.services.moto_tail.cognito import user_pool_key_set, user_pool_of_client
 from lambdaport.services.moto_tail.wsgi import WsgiRequest
 from tests.services.moto_tail.test_hooks import authorization, json_request, query_request
 
@@ -152,3 +153,98 @@ def test_user_pools_are_read_where_the_hook_reads_them(tail: MotoTail) -> None:
     before = snapshot.region_backends()
     assert user_pool_of_client("666600006666", "us-east-1", client["ClientId"]) is None
     assert snapshot.region_backends() == before  # looking created no backend
+
+
+def moto_rest(tail: MotoTail, path: str, body: object, account: str) -> Any:
+    headers = {
+        "authorization": authorization("test", "us-east-1", "apigateway"),
+        "content-type": "application/json",
+    }
+    request = WsgiRequest("POST", path, "", tuple(headers.items()), json.dumps(body).encode())
+    response = tail.call("apigatewayv2", request, {hooks.ACCOUNT_HEADER: account})
+    assert response.status in (200, 201), response.body
+    return json.loads(response.body)
+
+
+def test_http_apis_are_read_where_the_catalog_reads_them(tail: MotoTail) -> None:
+    # Hook 10: an API's routes, integrations, authorizers and stages as wire members.
+    account = "777700007777"
+    api = moto_rest(
+        tail,
+        "/v2/apis",
+        {
+            "name": "read",
+            "protocolType": "HTTP",
+            "corsConfiguration": {"allowOrigins": ["http://localhost:3000"], "maxAge": 5},
+        },
+        account,
+    )
+    api_id = api["apiId"]
+    uri = "arn:aws:lambda:us-east-1:777700007777:function:f"
+    integration = moto_rest(
+        tail,
+        f"/v2/apis/{api_id}/integrations",
+        {"integrationType": "AWS_PROXY", "integrationUri": uri, "payloadFormatVersion": "1.0"},
+        account,
+    )
+    authorizer = moto_rest(
+        tail,
+        f"/v2/apis/{api_id}/authorizers",
+        {
+            "authorizerType": "JWT",
+            "identitySource": ["$request.header.Authorization"],
+            "jwtConfiguration": {"audience": ["a"], "issuer": "https://issuer"},
+            "name": "jwt",
+        },
+        account,
+    )
+    moto_rest(
+        tail,
+        f"/v2/apis/{api_id}/routes",
+        {
+            "routeKey": "GET /x/{id}",
+            "target": f"integrations/{integration['integrationId']}",
+            "authorizationType": "JWT",
+            "authorizerId": authorizer["authorizerId"],
+            "authorizationScopes": ["s"],
+        },
+        account,
+    )
+    moto_rest(
+        tail,
+        f"/v2/apis/{api_id}/stages",
+        {"stageName": "prod", "autoDeploy": True, "stageVariables": {"k": "v"}},
+        account,
+    )
+    documents = _documents(api_id)
+    assert [(d[0], d[1]) for d in documents] == [(account, "us-east-1")]
+    read = http_api(documents[0])
+    assert (read.api_id, read.protocol_type, read.account_id) == (api_id, "HTTP", account)
+    assert read.cors is not None and read.cors.allow_origins == ("http://localhost:3000",)
+    (route,) = read.routes
+    assert (route.route_key, route.authorization_type, route.authorization_scopes) == (
+        "GET /x/{id}",
+        "JWT",
+        ("s",),
+    )
+    assert route.target == f"integrations/{integration['integrationId']}"
+    assert read.integrations[integration["integrationId"]].payload_format_version == "1.0"
+    assert read.integrations[integration["integrationId"]].integration_uri == uri
+    jwt = read.authorizers[authorizer["authorizerId"]]
+    assert (jwt.jwt_issuer, jwt.jwt_audience) == ("https://issuer", ("a",))
+    assert read.stages["prod"].stage_variables == {"k": "v"}
+    before = snapshot.region_backends()
+    assert _documents("nosuchapi") == []
+    assert snapshot.region_backends() == before  # looking created no backend
+
+
+def test_user_pool_tokens_verify_with_the_published_key_set(tail: MotoTail) -> None:
+    # Hook 11: moto signs with jwks-private.json; jwks-public.json holds its public half
+    # (tests/http_fronts/test_http_api_authorizers.py verifies a pool's real tokens).
+    from moto.utilities.utils import load_resource
+
+    keys = user_pool_key_set("https://cognito-idp.us-east-1.amazonaws.com/pool")
+    private = load_resource("cognitoidp/resources/jwks-private.json")
+    assert [(k["kid"], k["n"], k["e"]) for k in keys] == [
+        (private["kid"], private["n"], private["e"])
+    ]

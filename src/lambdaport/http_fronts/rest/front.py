@@ -165,7 +165,7 @@ class RestFront:
         self._apis = apis
         self._data_plane = data_plane
 
-    def owns(self, address: FrontAddress) -> bool:
+    async def owns(self, address: FrontAddress) -> bool:
         if address.custom_domain:
             return True
         held = self._apis.holds(address.ident)

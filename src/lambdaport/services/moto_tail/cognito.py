@@ -58,6 +58,17 @@ def user_pool_of_client(account_id: str, region: str, client_id: str) -> UserPoo
     return None
 
 
+def user_pool_key_set(issuer: str) -> list[dict[str, Any]]:
+    """The JSON web keys a user pool's tokens are signed with (hook 11 of ``hooks``: moto
+    signs every pool's tokens with the key of ``cognitoidp/resources/jwks-private.json``
+    and publishes ``jwks-public.json``); the issuer names the pool. What API Gateway's JWT
+    authorizers verify a Cognito issuer's tokens against."""
+    from moto.utilities.utils import load_resource
+
+    keys = load_resource("cognitoidp/resources/jwks-public.json").get("keys") or []
+    return [dict(key) for key in keys]
+
+
 class PreSignUp:
     """The ``SignUp`` hook (see the module docstring)."""
 

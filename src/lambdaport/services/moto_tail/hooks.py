@@ -39,6 +39,13 @@ Each hook is used through moto's documented interfaces and has a contract test i
    ``usage_plan_keys``, ``domain_names``, ``base_path_mappings``), and a Cognito pool its
    signing key as ``json_web_key`` (a joserfc ``RSAKey``); read under the lock for the REST
    data plane, contract test ``test_apigateway_reads.py``.
+10. ``apigatewayv2.HttpApiCatalog``: moto's API Gateway v2 keeps APIs in
+    ``apigatewayv2_backends[account][region].apis`` (api id → ``Api`` with ``routes``,
+    ``integrations``, ``authorizers``, ``stages``), each object's ``to_json()`` giving the
+    API's wire members; read under the lock for the HTTP APIs' data plane.
+11. ``cognito.user_pool_key_set``: moto signs every user pool's tokens (RS256, ``kid``
+    ``dummy``) with ``cognitoidp/resources/jwks-private.json`` and publishes the public
+    half as ``jwks-public.json``: the key set JWT authorizers check a Cognito issuer with.
 
 CloudFormation is lambdaport's own (``services/cloudformation``), so moto's, which would
 create functions in moto's own Lambda and run custom resources in Docker, never sees a

@@ -1,0 +1,78 @@
+"""An HTTP API (apigatewayv2, ``ProtocolType`` HTTP) as its data plane reads it: typed,
+frozen records of the routes, integrations, authorizers, stages and CORS configuration,
+and the :class:`HttpApiDirectory` protocol that finds them (implemented over moto's
+apigatewayv2 backend by ``services/moto_tail/apigatewayv2``, handed in by ``app.py``).
+
+The owner of the control plane builds these records (the CORS configuration is
+``cors.CorsRules`` as it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lambdaport.http_fronts.cors import CorsRules
+
+
+@dataclass(frozen=True, slots=True)
+class HttpIntegration:
+    integration_id: str
+    integration_type: str  # AWS_PROXY (Lambda), HTTP_PROXY, MOCK, ...
+    integration_uri: str
+    payload_format_version: str  # "1.0" | "2.0"
+    timeout_ms: int = 30000
+
+
+@dataclass(frozen=True, slots=True)
+class HttpAuthorizer:
+    authorizer_id: str
+    name: str
+    authorizer_type: str  # JWT | REQUEST
+    identity_source: tuple[str, ...] = ()
+    jwt_issuer: str | None = None
+    jwt_audience: tuple[str, ...] = ()
+    authorizer_uri: str | None = None
+    payload_format_version: str = "2.0"
+    simple_responses: bool = False
+    result_ttl_seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRoute:
+    route_id: str
+    route_key: str  # "GET /items/{id}", "ANY /{proxy+}", "$default"
+    target: str | None  # "integrations/{id}"
+    authorization_type: str = "NONE"  # NONE | JWT | CUSTOM | AWS_IAM
+    authorizer_id: str | None = None
+    authorization_scopes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HttpStage:
+    name: str
+    auto_deploy: bool = False
+    stage_variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpApi:
+    api_id: str
+    name: str
+    account_id: str
+    region: str
+    protocol_type: str  # HTTP | WEBSOCKET
+    routes: tuple[HttpRoute, ...] = ()
+    integrations: Mapping[str, HttpIntegration] = field(default_factory=dict)
+    authorizers: Mapping[str, HttpAuthorizer] = field(default_factory=dict)
+    stages: Mapping[str, HttpStage] = field(default_factory=dict)
+    cors: CorsRules | None = None
+
+
+class HttpApiDirectory(Protocol):
+    """The APIs there are, by id (any account and region: ids are unique)."""
+
+    async def api(self, api_id: str) -> HttpApi | None: ...
+
+    async def apis(self) -> Sequence[HttpApi]: ...
