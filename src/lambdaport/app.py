@@ -346,7 +346,7 @@ class LambdaportApp:
         self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
         # HTTP APIs: moto keeps the control plane; the data plane reads it through the
         # catalog, whose cache every apigatewayv2 write clears (an after hook each).
-        http_apis = HttpApiCatalog(self.moto_tail.engine)
+        http_apis = HttpApiCatalog(self.moto_tail.engine, addresses.api_endpoint)
         http_apis.register(self.moto_tail.hooks)
         key_sets = KeySets(self._cognito_keys)
         api_front = HttpApiFront(http_apis, triggers, key_sets)

@@ -270,6 +270,10 @@ def test_changes_apply_at_once_and_addresses(
     assert call(f"http://{localstack}/one?kind=event").json()["routeKey"] == "GET /one"
     aws_host = f"{api.api_id}.execute-api.us-east-1.amazonaws.com:{server.port}"
     assert call(f"http://{aws_host}/one?kind=event").status == 200
+    described = apigw(server.endpoint).get_api(ApiId=api.api_id)
+    assert described["ApiEndpoint"] == api.url().rstrip("/")  # the address that works here
+    listed = apigw(server.endpoint).get_apis()["Items"]
+    assert api.url().rstrip("/") in [a["ApiEndpoint"] for a in listed]
     index = call(f"{server.endpoint}/_lambdaport/http").json()
     entry = next(a for a in index["httpApis"] if a["apiId"] == api.api_id)
     assert entry["stages"][0]["url"] == api.url()

@@ -118,6 +118,10 @@ class Addresses:
     def function_url_path(self, url_id: str) -> str:
         return f"{self.base}{PATH_PREFIX}{LAMBDA_URL}/{url_id}/"
 
+    def api_endpoint(self, api_id: str) -> str:
+        """An API's ``ApiEndpoint`` here (AWS's form has no trailing slash)."""
+        return f"http://{api_id}.{EXECUTE_API}.localhost{self._port()}"
+
     def api_url(self, api_id: str, stage: str) -> str:
         tail = "" if stage == "$default" else f"{stage}/"
         return f"http://{api_id}.{EXECUTE_API}.localhost{self._port()}/{tail}"

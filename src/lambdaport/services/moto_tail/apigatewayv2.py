@@ -14,8 +14,10 @@ apigatewayv2 operation that may change state runs (an ``after`` hook registered 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import orjson
 
 from lambdaport.http_fronts.api_model import (
     HttpApi,
@@ -34,6 +36,8 @@ from lambdaport.services.moto_tail.operation_hooks import MotoResult, OperationH
 from lambdaport.services.moto_tail.protocol import MotoCall
 
 CLIENT = "apigatewayv2"
+# The operations whose answers name an API's ApiEndpoint.
+ENDPOINT_OPERATIONS = ("CreateApi", "GetApi", "GetApis", "UpdateApi", "ImportApi", "ReimportApi")
 # (account, region, the API's wire members with its objects') as read under the lock.
 ApiDocument = tuple[str, str, dict[str, Any]]
 
@@ -154,8 +158,9 @@ def http_api(document: ApiDocument) -> HttpApi:
 class HttpApiCatalog:
     """moto's APIs as ``http_fronts.api_model.HttpApiDirectory`` (see the module)."""
 
-    def __init__(self, engine: MotoEngine) -> None:
+    def __init__(self, engine: MotoEngine, api_endpoint: Callable[[str], str]) -> None:
         self._engine = engine
+        self._api_endpoint = api_endpoint  # api id -> the address that reaches it here
         self._cache: dict[str, HttpApi] = {}
         self._generation = 0
 
@@ -165,6 +170,9 @@ class HttpApiCatalog:
         for operation in load_service_model(CLIENT).operation_names:
             if not is_read_only(CLIENT, operation):
                 hooks.register(CLIENT, operation, hook)
+        endpoint: OperationHook[None] = OperationHook(after=self._endpoint_here)
+        for operation in ENDPOINT_OPERATIONS:
+            hooks.register(CLIENT, operation, endpoint)
 
     def invalidate(self) -> None:
         self._generation += 1
@@ -175,6 +183,23 @@ class HttpApiCatalog:
     ) -> HttpResponse | None:
         self.invalidate()
         return None
+
+    async def _endpoint_here(
+        self, call: MotoCall, result: MotoResult, captured: None, ctx: RequestContext
+    ) -> HttpResponse | None:
+        """``ApiEndpoint`` as the address that works here, not AWS's (moto's) name."""
+        if not result.ok:
+            return None
+        try:
+            body = orjson.loads(result.response.body)
+        except orjson.JSONDecodeError:
+            return None
+        items = body.get("items") if isinstance(body, dict) and "items" in body else [body]
+        for item in items or []:
+            if isinstance(item, dict) and "apiId" in item and "apiEndpoint" in item:
+                item["apiEndpoint"] = self._api_endpoint(str(item["apiId"]))
+        headers = [(k, v) for k, v in result.response.headers if k.lower() != "content-length"]
+        return HttpResponse(result.status, headers, orjson.dumps(body))
 
     async def api(self, api_id: str) -> HttpApi | None:
         cached = self._cache.get(api_id)
