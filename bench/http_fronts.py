@@ -5,9 +5,10 @@ on ministack (which serves the same through its path forms), in one run.
     python bench/http_fronts.py [--requests N] [--clients 32] [--only lambdaport|ministack|floor]...
 
 Every series is closed-loop over reused keep-alive ``http.client`` connections: with one
-client (one request in flight) and with ``--clients`` concurrent clients (one thread and one
-connection each, all started together); latency is per request, throughput the requests
-completed over the series' wall time. The function is the silent handler of bench/invoke.py
+client (one request in flight; a system's series take turns in rounds of 50, so the noise of
+a loaded machine falls on each alike) and with ``--clients`` concurrent clients (one thread
+and one connection each, all started together); latency is per request, throughput the
+requests completed over the series' wall time. The function is the silent handler of bench/invoke.py
 (``{"ok": true}``); the API's route is ``GET /bench`` on the ``$default`` stage with a
 Lambda proxy integration (payload 2.0), the URL's AuthType NONE with both permission
 statements. Everything listens on 127.0.0.1 on a free port and is stopped at the end.
@@ -20,6 +21,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -37,7 +39,7 @@ from botocore.config import Config
 from clients import AUTHORIZATION, SILENT, deploy, lambda_client
 from floor import DEFAULT_RESPONSE, bare_http_spec
 from invoke import find_ministack_python
-from measure import Budget, Summary, measure, summarise
+from measure import Budget, Summary, summarise
 from report import machine_info
 from rich.console import Console
 from rich.table import Table
@@ -171,15 +173,61 @@ def concurrent(make: Target, clients: int, per_client: int, warmup: int) -> Summ
     return summarise([s for mine in samples for s in mine], elapsed)
 
 
-def _series(rows: list[Row], system: str, series: str, make: Target, options: Options) -> None:
-    single = make()
+def cpu_seconds(pid: int) -> float:
+    """The user and system CPU time ``pid`` has used (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def interleaved(
+    calls: dict[str, KeepAlive], budget: Budget, pid: int, per_round: int = 50
+) -> tuple[dict[str, Summary], dict[str, float]]:
+    """One client per series, the series taking turns in rounds of ``per_round`` requests
+    (the order rotating each round), so a loaded machine's noise falls on all of them alike;
+    each series' throughput is its requests over its own share of the time. Also the
+    server's CPU time per request of each series (µs; its functions run in other processes)."""
+    for call in calls.values():
+        for _ in range(budget.warmup):
+            call()
+    names = list(calls)
+    samples: dict[str, list[int]] = {name: [] for name in names}
+    spent = dict.fromkeys(names, 0)
+    cpu = dict.fromkeys(names, 0.0)
+    clock = time.perf_counter_ns
+    deadline = clock() + int(budget.max_seconds * 1e9) * len(names)
+    turn = 0
+    while len(samples[names[0]]) < budget.requests and clock() < deadline:
+        order = names[turn % len(names) :] + names[: turn % len(names)]
+        for name in order:
+            call, mine = calls[name], samples[name]
+            cpu_before = cpu_seconds(pid)
+            started = clock()
+            for _ in range(per_round):
+                before = clock()
+                call()
+                mine.append(clock() - before)
+            spent[name] += clock() - started
+            cpu[name] += cpu_seconds(pid) - cpu_before
+        turn += 1
+    summaries = {name: summarise(samples[name], spent[name]) for name in names}
+    return summaries, {name: cpu[name] / len(samples[name]) * 1e6 for name in names}
+
+
+def _series(
+    rows: list[Row], system: str, targets: dict[str, Target], options: Options, pid: int
+) -> None:
+    singles = {name: make() for name, make in targets.items()}
     try:
-        rows.append(Row(system, series, 1, measure(single, options.budget)))
+        summaries, cpu = interleaved(singles, options.budget, pid)
+        for name, summary in summaries.items():
+            rows.append(Row(system, name, 1, summary, f"server CPU {cpu[name]:.0f} µs/request"))
     finally:
-        single.close()
+        for single in singles.values():
+            single.close()
     warmup = max(1, options.budget.warmup // options.clients)
-    summary = concurrent(make, options.clients, options.per_client, warmup)
-    rows.append(Row(system, series, options.clients, summary))
+    for name, make in targets.items():
+        summary = concurrent(make, options.clients, options.per_client, warmup)
+        rows.append(Row(system, name, options.clients, summary))
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -251,38 +299,32 @@ def run_system(server: RunningServer, options: Options, rows: list[Row], host_fo
     else:  # ministack: its path forms
         api = (f"/_aws/execute-api/{fronts.api_id}/bench", {})
         url = (f"/_aws/lambda-url/{fronts.url_id}/", {})
-    _series(
-        rows,
-        system,
-        "raw Invoke",
-        lambda: KeepAlive(port, "POST", invoke_path, invoke_headers, b"{}"),
-        options,
-    )
-    _series(rows, system, "HTTP API GET (2.0)", lambda: KeepAlive(port, "GET", *api, b""), options)
-    _series(rows, system, "function URL GET", lambda: KeepAlive(port, "GET", *url, b""), options)
+    targets: dict[str, Target] = {
+        "raw Invoke": lambda: KeepAlive(port, "POST", invoke_path, invoke_headers, b"{}"),
+        "HTTP API GET (2.0)": lambda: KeepAlive(port, "GET", *api, b""),
+        "function URL GET": lambda: KeepAlive(port, "GET", *url, b""),
+    }
+    _series(rows, system, targets, options, server.pid)
 
 
 def run_floor(work_dir: Path, options: Options, rows: list[Row]) -> None:
     with running(bare_http_spec(work_dir, DEFAULT_RESPONSE)) as server:
         headers = {"Authorization": AUTHORIZATION, "Content-Type": "application/json"}
         path = "/2015-03-31/functions/floor/invocations"
-        _series(
-            rows,
-            "floor",
-            "bare uvicorn",
-            lambda: KeepAlive(server.port, "POST", path, headers, b"{}"),
-            options,
-        )
+        targets: dict[str, Target] = {
+            "bare uvicorn": lambda: KeepAlive(server.port, "POST", path, headers, b"{}")
+        }
+        _series(rows, "floor", targets, options, server.pid)
 
 
 def table(rows: list[Row]) -> Table:
     out = Table(title="HTTP fronts (closed loop, keep-alive)")
-    for column in ("system", "series", "clients", "p50 ms", "p99 ms", "req/s", "n"):
+    for column in ("system", "series", "clients", "p50 ms", "p99 ms", "req/s", "n", "note"):
         out.add_column(column)
     for row in rows:
         s = row.summary
         if s is None:
-            out.add_row(row.system, row.series, str(row.clients), "-", "-", "-", row.note)
+            out.add_row(row.system, row.series, str(row.clients), "-", "-", "-", "-", row.note)
             continue
         out.add_row(
             row.system,
@@ -292,6 +334,7 @@ def table(rows: list[Row]) -> Table:
             f"{s.p99_ms:.3f}",
             f"{s.throughput_rps:,.0f}",
             str(s.count),
+            row.note,
         )
     return out
 
@@ -310,15 +353,20 @@ def overheads(rows: list[Row]) -> dict[str, float]:
 
 
 def markdown(rows: list[Row], extra: dict[str, float]) -> str:
-    lines = ["| system | series | clients | p50 ms | p99 ms | req/s |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| system | series | clients | p50 ms | p99 ms | req/s | note |",
+        "|---|---|---|---:|---:|---:|---|",
+    ]
     for row in rows:
         s = row.summary
         if s is None:
-            lines.append(f"| {row.system} | {row.series} | {row.clients} | - | - | {row.note} |")
+            lines.append(
+                f"| {row.system} | {row.series} | {row.clients} | - | - | - | {row.note} |"
+            )
         else:
             lines.append(
                 f"| {row.system} | {row.series} | {row.clients} | {s.p50_ms:.3f} | "
-                f"{s.p99_ms:.3f} | {s.throughput_rps:,.0f} |"
+                f"{s.p99_ms:.3f} | {s.throughput_rps:,.0f} | {row.note} |"
             )
     lines += ["", "| p50 over raw Invoke | ms |", "|---|---|"]
     lines += [f"| {key} | {value:+.3f} |" for key, value in extra.items()]

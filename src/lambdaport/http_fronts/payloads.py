@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,9 +34,14 @@ class MalformedResponse(Exception):
     """The function's answer is not a response its front can send."""
 
 
+@functools.lru_cache(maxsize=4)
+def _request_time(epoch_s: int) -> str:
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch_s))
+
+
 def request_time(epoch_ms: int) -> str:
-    """``12/Mar/2020:19:03:58 +0000``."""
-    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(epoch_ms / 1000))
+    """``12/Mar/2020:19:03:58 +0000`` (formatted once a second)."""
+    return _request_time(epoch_ms // 1000)
 
 
 def _body(request: FrontRequest) -> tuple[str | None, bool]:
