@@ -1,6 +1,6 @@
 """Contract tests of the moto behaviours durability and the operation hooks rely on
-(``moto_tail/hooks.py``, hooks 6 to 8, 10 and 11): a moto upgrade that changes one fails here, by name.
-They run moto in this process through the tail's ``call``."""
+(``moto_tail/hooks.py``, hooks 6 to 8, 10 and 11): a moto upgrade that changes one fails
+here, by name. They run moto in this process through the tail's ``call``."""
 
 from __future__ import annotations
 
