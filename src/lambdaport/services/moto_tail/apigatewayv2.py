@@ -162,6 +162,9 @@ class HttpApiCatalog:
         self._engine = engine
         self._api_endpoint = api_endpoint  # api id -> the address that reaches it here
         self._cache: dict[str, HttpApi] = {}
+        # Ids moto has no HTTP API for (REST APIs' ids are asked here first): not asked
+        # again until an apigatewayv2 write.
+        self._missing: set[str] = set()
         self._generation = 0
 
     def register(self, hooks: OperationHooks) -> None:
@@ -177,6 +180,7 @@ class HttpApiCatalog:
     def invalidate(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self._missing.clear()
 
     async def _after(
         self, call: MotoCall, result: MotoResult, captured: None, ctx: RequestContext
@@ -203,11 +207,13 @@ class HttpApiCatalog:
 
     async def api(self, api_id: str) -> HttpApi | None:
         cached = self._cache.get(api_id)
-        if cached is not None:
+        if cached is not None or api_id in self._missing:
             return cached
         generation = self._generation
         documents = await self._engine.read(lambda: _documents(api_id))
         if not documents:
+            if generation == self._generation and len(self._missing) < 10_000:
+                self._missing.add(api_id)
             return None
         api = http_api(documents[0])
         if generation == self._generation:
