@@ -61,20 +61,26 @@ def _wire_headers(response: HttpResponse) -> list[tuple[bytes, bytes]]:
     """The response's headers as bytes, with ``Content-Length`` as AWS sends it (without it
     the server would fall back to chunked encoding, which costs every client a parse)."""
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
-    if response.status not in (204, 304) and not any(
-        name.lower() == b"content-length" for name, _ in headers
+    if (
+        response.stream is None
+        and response.status not in (204, 304)
+        and not any(name.lower() == b"content-length" for name, _ in headers)
     ):
         headers.append((b"content-length", str(len(response.body)).encode()))
     return headers
 
 
 async def answer(send: Send, response: HttpResponse, *, close: bool = False) -> None:
-    """Send a whole response; ``close`` when the request's body was left unread (the rest
-    of it must not be taken for the next request on the connection)."""
+    """Send a response (a streamed one part by part); ``close`` when the request's body was
+    left unread (the rest of it must not be taken for the next request on the
+    connection)."""
     headers = _wire_headers(response)
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if response.stream is not None:  # each part as it comes (chunked encoding)
+        async for part in response.stream:
+            await send({"type": "http.response.body", "body": part, "more_body": True})
     await send({"type": "http.response.body", "body": response.body})
 
 

@@ -5,6 +5,9 @@ call :meth:`Invoker.invoke` with an :class:`InvokeRequest`. It resolves the func
 qualifier, checks the state, the payload, the caller's permission and concurrency, then runs
 the invocation on the runtime pool (or, for ``Event``, queues it durably). The async
 dispatcher delivers queued events through :meth:`Invoker.run`, with the resolution it made.
+A response that streams (``InvokeWithResponseStream``, ``RESPONSE_STREAM`` function URLs) goes
+through :meth:`Invoker.invoke_streaming`: the same checks, then the function writes to a
+``runtime.spec.ResponseStream`` while it runs.
 
 A payload must be JSON when the runtime's family says so (``runtime/families.py``); an event
 lambdaport encoded itself (``InvokeRequest.trusted_payload``: push triggers, ``invoke/triggers``)
@@ -13,6 +16,7 @@ is not parsed again.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from typing import Protocol
@@ -29,11 +33,12 @@ from lambdaport.invoke.model import (
     InvokeRequest,
     InvokeResponse,
     ResolvedFunction,
+    StreamingInvoke,
 )
 from lambdaport.invoke.permissions import check_invoke_permission
 from lambdaport.invoke.recursion import carried, is_recursive, recursive_invocation
 from lambdaport.runtime.families import RuntimeFamilies
-from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult
+from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, ResponseStream
 
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB: RequestResponse and DryRun
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1 MB: Event
@@ -130,6 +135,56 @@ class Invoker:
         self._executor.retire(function_arn, version)
 
     async def invoke(self, request: InvokeRequest) -> InvokeResponse:
+        resolved, payload, client_context, request_id = self._admit(request)
+        if request.invocation_type == "DryRun":
+            return InvokeResponse(204, request_id, resolved.executed_version)
+        if request.invocation_type == "Event":
+            spec = resolved.spec
+            await self._events.accept(
+                AsyncInvocation(
+                    request_id=request_id,
+                    function_arn=spec.function_arn,
+                    invoked_arn=resolved.invoked_arn,
+                    account_id=spec.account_id,
+                    region=spec.region,
+                    payload=payload,
+                    trace_header=request.trace_header,
+                )
+            )
+            return InvokeResponse(202, request_id, resolved.executed_version)
+        trace_header = _traced(resolved, request.trace_header)
+        return await self._run(
+            resolved, payload, request_id, trace_header, client_context, request.log_type
+        )
+
+    async def invoke_streaming(
+        self, request: InvokeRequest, stream: ResponseStream
+    ) -> StreamingInvoke:
+        """A ``RequestResponse`` (or ``DryRun``) invocation whose function streams its
+        response to ``stream`` (``InvokeWithResponseStream``, ``RESPONSE_STREAM`` function
+        URLs): the door's checks raise here; the invocation runs on in the answer's ``done``."""
+        resolved, payload, client_context, request_id = self._admit(request)
+        loop = asyncio.get_running_loop()
+        version = resolved.executed_version
+        done: asyncio.Future[InvokeResponse]
+        if request.invocation_type == "DryRun":
+            done = loop.create_future()
+            done.set_result(InvokeResponse(204, request_id, version))
+        else:
+            running = self._run(
+                resolved,
+                payload,
+                request_id,
+                _traced(resolved, request.trace_header),
+                client_context,
+                request.log_type,
+                stream,
+            )
+            done = loop.create_task(running)
+        return StreamingInvoke(request_id, version, done)
+
+    def _admit(self, request: InvokeRequest) -> tuple[ResolvedFunction, bytes, str | None, str]:
+        """The door's checks: (resolved function, payload, client context, request id)."""
         limit = ASYNC_PAYLOAD_LIMIT if request.invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(request.payload) > limit:
             raise _too_large(limit)
@@ -150,25 +205,7 @@ class Invoker:
             payload = _check_json(payload)
         client_context = _decode_client_context(request.client_context)
         request_id = request.request_id or new_request_id()
-        if request.invocation_type == "DryRun":
-            return InvokeResponse(204, request_id, resolved.executed_version)
-        if request.invocation_type == "Event":
-            await self._events.accept(
-                AsyncInvocation(
-                    request_id=request_id,
-                    function_arn=spec.function_arn,
-                    invoked_arn=resolved.invoked_arn,
-                    account_id=spec.account_id,
-                    region=spec.region,
-                    payload=payload,
-                    trace_header=request.trace_header,
-                )
-            )
-            return InvokeResponse(202, request_id, resolved.executed_version)
-        trace_header = _traced(resolved, request.trace_header)
-        return await self._run(
-            resolved, payload, request_id, trace_header, client_context, request.log_type
-        )
+        return resolved, payload, client_context, request_id
 
     async def run(
         self, resolved: ResolvedFunction, payload: bytes, request_id: str, trace_header: str | None
@@ -190,6 +227,7 @@ class Invoker:
         trace_header: str,
         client_context: str | None,
         log_type: str,
+        stream: ResponseStream | None = None,
     ) -> InvokeResponse:
         spec = resolved.spec
         invocation = Invocation(
@@ -198,6 +236,7 @@ class Invoker:
             invoked_function_arn=resolved.invoked_arn,
             client_context=client_context,
             trace_id=trace_header,
+            stream=stream,
         )
         account_key = (spec.account_id, spec.region)
         reserved = resolved.reserved_concurrency

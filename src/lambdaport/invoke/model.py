@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -61,6 +62,17 @@ class InvokeResponse:
     payload: bytes = b""
     function_error: str | None = None
     log_result: str | None = None  # base64 of the log's last 4 KB (LogType=Tail)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamingInvoke:
+    """An invocation whose response streams (``Invoker.invoke_streaming``): admitted — the
+    function resolved, the caller allowed, the payload checked — and running in ``done``,
+    which ends with the response (its payload empty when the function streamed it)."""
+
+    request_id: str
+    executed_version: str
+    done: asyncio.Future[InvokeResponse]
 
 
 class InvokeDoor(Protocol):

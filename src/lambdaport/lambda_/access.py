@@ -26,7 +26,7 @@ from lambdaport.request import RequestContext
 NOT_SHARED = frozenset(
     {"CreateFunction", "AddPermission", "RemovePermission", "UpdateFunctionConfiguration"}
 )
-INVOKER_CHECKED = frozenset({"Invoke", "InvokeAsync"})
+INVOKER_CHECKED = frozenset({"Invoke", "InvokeAsync", "InvokeWithResponseStream"})
 _FUNCTION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:")
 
 

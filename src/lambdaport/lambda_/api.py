@@ -25,6 +25,7 @@ from lambdaport.lambda_.functions import FunctionService
 from lambdaport.lambda_.layers import LayerService
 from lambdaport.lambda_.models import FunctionDetails, LayerVersion
 from lambdaport.lambda_.policy import PolicyService
+from lambdaport.lambda_.streaming import invoke_with_response_stream
 from lambdaport.lambda_.versions import VersionService
 from lambdaport.request import RequestContext
 
@@ -268,6 +269,8 @@ class LambdaApi:
         self.handlers["PublishLayerVersion"] = self.publish_layer_version
         self.handlers["GetLayerVersion"] = self.get_layer_version
         self.handlers["GetLayerVersionByArn"] = self.get_layer_version_by_arn
+        self.handlers["InvokeWithResponseStream"] = self.invoke_with_response_stream
+        self._invoker = invoker
 
     async def dispatch(self, ctx: RequestContext, operation: str, params: Params) -> Result:
         handler = self.handlers.get(operation)
@@ -275,6 +278,10 @@ class LambdaApi:
             raise not_implemented(operation)
         self._access.check(ctx, operation, params)
         return await handler(ctx, params)
+
+    async def invoke_with_response_stream(self, ctx: RequestContext, params: Params) -> Result:
+        """Invoke's parameters; an event stream answer (``streaming``)."""
+        return await invoke_with_response_stream(self._invoker, requests.invoke(ctx, params))
 
     async def get_function(self, ctx: RequestContext, params: Params) -> Result:
         """GetFunction's Code.Location is a presigned URL of this endpoint."""

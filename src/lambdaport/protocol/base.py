@@ -7,7 +7,7 @@ back, driven by botocore's service model. It knows nothing about what operations
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -65,9 +65,13 @@ class HttpRequest:
 
 @dataclass(slots=True)
 class HttpResponse:
+    """A response; with ``stream``, its body is what the iterator yields as it yields it
+    (an event stream), sent without a Content-Length, and ``body`` is empty."""
+
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
 
 
 class ServiceProtocol(Protocol):

@@ -127,6 +127,8 @@ class RestJsonProtocol:
         if shape is None:
             return _Output(status, _NO_RESPONSE_BINDING, None, "", None)
         payload, kind = _payload(shape)
+        if payload is not None and shape.members[payload].serialization.get("eventstream"):
+            kind = "eventstream"  # the result's member: an async iterator of encoded messages
         body: Callable[[Any], Any] | None
         if kind == "structure":
             body = self._codec.encoder(shape.members[payload])
@@ -196,6 +198,8 @@ class RestJsonProtocol:
             value = result.get(plan.payload)
             if value is None:
                 pass
+            elif plan.payload_kind == "eventstream":
+                return HttpResponse(status, headers, b"", stream=value)
             elif plan.payload_kind == "blob":
                 body = value if isinstance(value, bytes) else bytes(value)
             elif plan.payload_kind == "string":
