@@ -8,12 +8,13 @@ import json
 import re
 import shutil
 import subprocess
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from lambdaport.testing.server import zip_files
 from tests.conftest import MakeFunction
-from tests.helpers import client_error
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -460,16 +461,70 @@ def test_each_node_runtime_runs_on_the_nearest_installed_node(
         assert "lambdaport:" not in call(lambda_client, name)[2]  # once per environment
 
 
-def test_refused_runtimes_say_so(lambda_client: LambdaClient) -> None:
-    for runtime in ("java21", "dotnet8", "ruby3.3"):
-        code, message, status = client_error(
-            lambda_client.create_function,
-            FunctionName="refused",
-            Runtime=runtime,
-            Role="arn:aws:iam::123456789012:role/r",
-            Handler="x.y",
-            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
-        )
-        assert (code, status) == ("InvalidParameterValueException", 400)
-        assert f"The runtime parameter of {runtime} is not supported by lambdaport" in message
-        assert "nodejs22.x" in message
+# -- layers --------------------------------------------------------------------------------------
+
+
+LAYER_FILES = {
+    "nodejs/node_modules/greeter/index.js": "exports.word = 'from nodejs/node_modules';\n",
+    "nodejs/node20/node_modules/versioned/index.js": "exports.word = 'from nodejs/node20';\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "handler"),
+    [
+        (
+            {
+                "index.js": "const g = require('greeter'), v = require('versioned');\n"
+                "exports.handler = async () => [g.word, v.word, require.resolve('greeter')];\n"
+            },
+            "index.handler",
+        ),
+        (
+            {
+                "index.mjs": "import g from 'greeter';\nimport v from 'versioned';\n"
+                "export const handler = async () => [g.word, v.word, 'esm'];\n"
+            },
+            "index.handler",
+        ),
+    ],
+    ids=["cjs", "esm"],
+)
+def test_a_function_imports_a_library_from_its_layer(
+    lambda_client: LambdaClient, make_function: MakeFunction, files: dict[str, str], handler: str
+) -> None:
+    layer = lambda_client.publish_layer_version(
+        LayerName=f"node-layer-{uuid.uuid4().hex[:8]}",
+        Content={"ZipFile": zip_files(dict(LAYER_FILES))},
+        CompatibleRuntimes=["nodejs20.x"],
+    )
+    try:
+        name = node_function(make_function, files, handler, Layers=[layer["LayerVersionArn"]])
+        body, error, _ = call(lambda_client, name)
+        assert error is None, body
+        assert body[:2] == ["from nodejs/node_modules", "from nodejs/node20"]
+        assert body[2] == "esm" or body[2].endswith("/nodejs/node_modules/greeter/index.js")
+    finally:
+        version = int(layer["Version"])
+        layer_name = layer["LayerArn"].rsplit(":", 1)[1]
+        lambda_client.delete_layer_version(LayerName=layer_name, VersionNumber=version)
+
+
+def test_a_timeout_ends_the_environment_and_the_next_call_starts_fresh(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    source = (
+        "let calls = 0;\n"
+        "exports.handler = async (event) => {\n"
+        "  calls += 1;\n"
+        "  if (event.hang) await new Promise(() => setInterval(() => {}, 1000));\n"
+        "  return { calls };\n"
+        "};\n"
+    )
+    name = node_function(make_function, {"index.js": source}, "index.handler", Timeout=1)
+    assert call(lambda_client, name)[0] == {"calls": 1}
+    assert call(lambda_client, name)[0] == {"calls": 2}
+    body, error, log = call(lambda_client, name, {"hang": True})
+    assert error == "Unhandled" and body["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after" in log and "Status: timeout" in log
+    assert call(lambda_client, name)[0] == {"calls": 1}

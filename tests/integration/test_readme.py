@@ -6,8 +6,10 @@ and the CloudFormation section's stack deployed with ``aws cloudformation deploy
 
 from __future__ import annotations
 
+import ast
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +124,26 @@ def test_function_settings_example(tmp_path: Path) -> None:
         )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["b'\"provisioned-concurrency\"'", "Allow"]
+
+
+def test_a_node_function(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    with InProcessServer(tmp_path / "data") as server:
+        code = block_after("### A Node.js function", "python")
+        code = code.replace(README_ENDPOINT, server.endpoint)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        answer = ast.literal_eval(result.stdout.strip())
+        assert answer["hello"] == "node" and answer["buckets"] == 0
+        assert answer["node"].startswith("v")
 
 
 def test_services_an_upload_triggers_a_function(tmp_path: Path, aws_cli: str) -> None:
