@@ -44,16 +44,38 @@ PRINTING_SOURCE = (
 )
 
 
+NODE_SILENT_SOURCE = "exports.handler = async () => ({ ok: true });\n"
+NODE_PRINTING_SOURCE = (
+    "exports.handler = async () => {\n"
+    "  console.log('hello from the benchmark handler');\n"
+    "  return { ok: true };\n"
+    "};\n"
+)
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One function the benchmark deploys: a label for the table and its handler source."""
+    """One function the benchmark deploys: a label for the table, its handler source, and
+    its runtime (the source goes to ``app.py``, or ``index.js`` for Node.js)."""
 
     label: str
     source: str
+    runtime: str = "python3.11"
+
+    @property
+    def files(self) -> dict[str, str]:
+        name = "index.js" if self.runtime.startswith("nodejs") else "app.py"
+        return {name: self.source}
+
+    @property
+    def handler(self) -> str:
+        return "index.handler" if self.runtime.startswith("nodejs") else HANDLER
 
 
 SILENT = FunctionSpec("silent", SILENT_SOURCE)
 PRINTING = FunctionSpec("prints", PRINTING_SOURCE)
+NODE_SILENT = FunctionSpec("node silent", NODE_SILENT_SOURCE, "nodejs20.x")
+NODE_PRINTING = FunctionSpec("node prints", NODE_PRINTING_SOURCE, "nodejs20.x")
 
 
 @dataclass(frozen=True)
@@ -120,10 +142,10 @@ def create_function(client: LambdaClient, name: str, function: FunctionSpec, **c
     """Create ``function`` as ``name``; ``config``: further CreateFunction members."""
     client.create_function(
         FunctionName=name,
-        Runtime="python3.11",
+        Runtime=function.runtime,  # type: ignore[arg-type]
         Role=ROLE,
-        Handler=HANDLER,
-        Code={"ZipFile": zip_files({"app.py": function.source})},
+        Handler=function.handler,
+        Code={"ZipFile": zip_files(function.files)},
         Timeout=30,
         MemorySize=128,
         **config,

@@ -13,11 +13,13 @@ from floor import Floor
 from measure import Summary
 from rich.console import Console
 from rich.table import Table
-from systems import CLIENTS, FUNCTIONS, SystemResult
+from systems import CLIENTS, FUNCTIONS, NODE_COLD_SPACING_S, SystemResult
 
 TARGET_OVERHEAD_MS = 0.3
 TARGET_SPEEDUP = 10.0
 TARGET_COLD_MS = 30.0
+TARGET_NODE_OVERHEAD_MS = 0.1  # issue 12: Node.js warm overhead within 0.1 ms of Python's
+TARGET_NODE_COLD_MS = 40.0  # issue 12: Node.js cold start under 40 ms
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,43 @@ def ratios(result: RunResult) -> list[Ratio]:
             None if cold is None else cold < TARGET_COLD_MS,
         )
     )
+    found.extend(_node_ratios(lambdaport))
     return found
+
+
+def _node_ratios(lambdaport: SystemResult | None) -> list[Ratio]:
+    """Node.js against Python on lambdaport: the warm overhead (raw client, silent) and the
+    cold start."""
+    overhead = None
+    if lambdaport is not None:
+        node = lambdaport.warm_p50("raw", "node silent")
+        python = lambdaport.warm_p50("raw", "silent")
+        overhead = None if node is None or python is None else node - python
+    cold = spaced = None
+    if lambdaport is not None and lambdaport.cold_node is not None:
+        cold = lambdaport.cold_node.p50_ms
+    if lambdaport is not None and lambdaport.cold_node_spaced is not None:
+        spaced = lambdaport.cold_node_spaced.p50_ms
+    return [
+        Ratio(
+            "lambdaport Node.js - Python warm p50, raw (ms, silent)",
+            overhead,
+            f"<= {TARGET_NODE_OVERHEAD_MS}",
+            None if overhead is None else overhead <= TARGET_NODE_OVERHEAD_MS,
+        ),
+        Ratio(
+            "lambdaport Node.js cold start p50, back to back (ms)",
+            cold,
+            f"< {TARGET_NODE_COLD_MS:.0f}",
+            None if cold is None else cold < TARGET_NODE_COLD_MS,
+        ),
+        Ratio(
+            f"lambdaport Node.js cold start p50, {NODE_COLD_SPACING_S:.0f} s apart (ms)",
+            spaced,
+            f"< {TARGET_NODE_COLD_MS:.0f}",
+            None if spaced is None else spaced < TARGET_NODE_COLD_MS,
+        ),
+    ]
 
 
 def _summary_row(system: str, series: str, summary: Summary) -> list[str]:
@@ -145,6 +183,18 @@ def figure_rows(result: RunResult) -> list[list[str]]:
             [name, "cold start (first invoke), raw", f"{cold.p50_ms:.3f}", f"{cold.p99_ms:.3f}",
              "-", str(cold.count)]
         )  # fmt: skip
+        node_series = (
+            ("cold start (first invoke), raw, node, back to back", system.cold_node),
+            (f"cold start (first invoke), raw, node, {NODE_COLD_SPACING_S:.0f} s apart",
+             system.cold_node_spaced),
+        )  # fmt: skip
+        for label, node in node_series:
+            if node is not None:
+                rows.append(
+                    [name, label, f"{node.p50_ms:.3f}", f"{node.p99_ms:.3f}", "-",
+                     str(node.count)]
+                )  # fmt: skip
+        rows.extend([name, f"note: {note}", "-", "-", "-", "-"] for note in system.notes)
     return rows
 
 
@@ -194,6 +244,13 @@ def to_json(result: RunResult) -> dict[str, Any]:
                 for f in system.warm
             ],
             "cold_start": dataclasses.asdict(system.cold),
+            "cold_start_node": None
+            if system.cold_node is None
+            else dataclasses.asdict(system.cold_node),
+            "cold_start_node_spaced": None
+            if system.cold_node_spaced is None
+            else dataclasses.asdict(system.cold_node_spaced),
+            "notes": list(system.notes),
         }
     for name, reason in result.failures.items():
         systems[name] = {"status": "not run", "reason": reason}

@@ -1,9 +1,13 @@
 """The servers under test, lambdaport and ministack, and the figures measured on each.
 
-Both are measured the same way: the silent and the printing function are created through
-boto3 and waited on until Active; each is invoked warm through boto3 and through the raw
-keep-alive client; then cold start is timed as the first invoke of each of N freshly created
-(and Active) functions.
+Both are measured the same way: the silent and the printing function, in Python and in
+Node.js, are created through boto3 and waited on until Active; each is invoked warm through
+boto3 and through the raw keep-alive client; then cold start is timed as the first invoke of
+each of N freshly created (and Active) functions, Python's and Node.js's; Node.js's twice: back
+to back, and spaced ``NODE_COLD_SPACING_S`` apart (the way a developer's cold starts come,
+which leaves a standby process the time to start). A system that cannot
+run the Node.js functions (no Node.js here, or no support) is measured without them and says
+why in ``notes``.
 """
 
 from __future__ import annotations
@@ -11,17 +15,31 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from clients import PRINTING, SILENT, RawInvoker, RawResponse, deploy, lambda_client
+from clients import (
+    NODE_PRINTING,
+    NODE_SILENT,
+    PRINTING,
+    SILENT,
+    FunctionSpec,
+    RawInvoker,
+    RawResponse,
+    deploy,
+    lambda_client,
+)
 from measure import Budget, Summary, measure, summarise, time_once
 from mypy_boto3_lambda import LambdaClient
 from servers import HOST, LOG_DIR, RunningServer, ServerSpec, free_port
 
 CLIENTS = ("boto3", "raw")
-FUNCTIONS = (SILENT, PRINTING)
+PYTHON_FUNCTIONS = (SILENT, PRINTING)
+NODE_FUNCTIONS = (NODE_SILENT, NODE_PRINTING)
+FUNCTIONS = (*PYTHON_FUNCTIONS, *NODE_FUNCTIONS)
+NODE_COLD_SPACING_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,9 @@ class SystemResult:
     warm: tuple[WarmFigure, ...]
     cold: Summary
     silent_response: RawResponse
+    cold_node: Summary | None = None
+    cold_node_spaced: Summary | None = None
+    notes: tuple[str, ...] = ()
 
     def warm_p50(self, client: str, function: str) -> float | None:
         for figure in self.warm:
@@ -110,10 +131,14 @@ def _invoke_boto3(client: LambdaClient, name: str) -> bytes:
 
 
 def _measure_warm(
-    client: LambdaClient, raw: RawInvoker, names: dict[str, str], budget: Budget
+    client: LambdaClient,
+    raw: RawInvoker,
+    names: dict[str, str],
+    budget: Budget,
+    functions: tuple[FunctionSpec, ...],
 ) -> list[WarmFigure]:
     figures: list[WarmFigure] = []
-    for function in FUNCTIONS:
+    for function in functions:
         name = names[function.label]
         _check_raw(raw.invoke(name), name)
         if json.loads(_invoke_boto3(client, name)) != {"ok": True}:
@@ -126,12 +151,20 @@ def _measure_warm(
 
 
 def _measure_cold(
-    client: LambdaClient, raw: RawInvoker, prefix: str, count: int, log: bool
+    client: LambdaClient,
+    raw: RawInvoker,
+    prefix: str,
+    count: int,
+    log: bool,
+    function: FunctionSpec = SILENT,
+    spacing_s: float = 0.0,
 ) -> Summary:
     samples: list[int] = []
     for index in range(count):
         name = f"{prefix}-cold-{index}"
-        deploy(client, name, SILENT)
+        if spacing_s:
+            time.sleep(spacing_s)  # the series' spacing, not a wait for a condition
+        deploy(client, name, function)
         elapsed, response = time_once(partial(raw.invoke, name))
         samples.append(elapsed)
         _check_raw(response, name)
@@ -144,13 +177,36 @@ def measure_system(
     server: RunningServer, system: str, budget: Budget, cold_count: int, verbose: bool
 ) -> SystemResult:
     client = lambda_client(server.endpoint_url)
-    names = {function.label: f"bench-{function.label}" for function in FUNCTIONS}
-    for function in FUNCTIONS:
+    names = {f.label: f"bench-{f.label.replace(' ', '-')}" for f in FUNCTIONS}
+    for function in PYTHON_FUNCTIONS:
         deploy(client, names[function.label], function)
+    notes: list[str] = []
     with RawInvoker(HOST, server.port) as raw:
-        warm = _measure_warm(client, raw, names, budget)
+        warm = _measure_warm(client, raw, names, budget, PYTHON_FUNCTIONS)
         silent_response = raw.invoke(names[SILENT.label])
         _check_raw(silent_response, names[SILENT.label])
         cold = _measure_cold(client, raw, "bench", cold_count, verbose)
+        cold_node = cold_node_spaced = None
+        try:
+            for function in NODE_FUNCTIONS:
+                deploy(client, names[function.label], function)
+            warm += _measure_warm(client, raw, names, budget, NODE_FUNCTIONS)
+            cold_node = _measure_cold(client, raw, "bench-node", cold_count, verbose, NODE_SILENT)
+            cold_node_spaced = _measure_cold(
+                client, raw, "bench-node-spaced", cold_count, verbose, NODE_SILENT,
+                NODE_COLD_SPACING_S,
+            )  # fmt: skip
+        except Exception as error:  # the system cannot run Node.js functions: say why
+            reason = (str(error).splitlines() or [type(error).__name__])[0]
+            notes.append(f"Node.js not measured: {reason[:200]}")
     client.close()
-    return SystemResult(system, server.startup_seconds, tuple(warm), cold, silent_response)
+    return SystemResult(
+        system,
+        server.startup_seconds,
+        tuple(warm),
+        cold,
+        silent_response,
+        cold_node=cold_node,
+        cold_node_spaced=cold_node_spaced,
+        notes=tuple(notes),
+    )
