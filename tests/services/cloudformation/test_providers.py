@@ -334,3 +334,83 @@ def test_template_url_styles(
     assert code == "ValidationError" and message.startswith("S3 error: ")
     s3.delete_object(Bucket=bucket, Key=key)
     s3.delete_bucket(Bucket=bucket)
+
+
+def test_nested_stacks(
+    deploy: Deploy, cfn: CloudFormationClient, aws_client: Callable[[str], Any], server: Server
+) -> None:
+    s3 = aws_client("s3")
+    bucket = f"nested-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    child = {
+        "Parameters": {"Timeout": {"Type": "Number"}},
+        "Resources": {
+            "Queue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"VisibilityTimeout": {"Ref": "Timeout"}},
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["Queue", "Arn"]}}},
+    }
+    s3.put_object(Bucket=bucket, Key="child.json", Body=json.dumps(child).encode())
+    parent = {
+        "Resources": {
+            "Child": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {
+                    "TemplateURL": f"https://s3.amazonaws.com/{bucket}/child.json",
+                    "Parameters": {"Timeout": 77},
+                },
+            }
+        },
+        "Outputs": {"ChildArn": {"Value": {"Fn::GetAtt": ["Child", "Outputs.Arn"]}}},
+    }
+    stack = deploy(parent)
+    arn = outputs(stack)["ChildArn"]
+    child_id = cfn.describe_stack_resource(StackName=stack["StackName"], LogicalResourceId="Child")[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    described = cfn.describe_stacks(StackName=child_id)["Stacks"][0]
+    assert described["StackStatus"] == "CREATE_COMPLETE"
+    assert described["StackName"].startswith(f"{stack['StackName']}-Child-")
+    sqs = aws_client("sqs")
+    url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[1])["QueueUrl"]
+    timeout = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])
+    assert timeout["Attributes"]["VisibilityTimeout"] == "77"
+    cfn.delete_stack(StackName=stack["StackName"])
+    wait(cfn, "stack_delete_complete", stack["StackName"])
+    assert cfn.describe_stacks(StackName=child_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+    assert url not in sqs.list_queues().get("QueueUrls", [])
+    s3.delete_object(Bucket=bucket, Key="child.json")
+    s3.delete_bucket(Bucket=bucket)
+
+
+def test_function_url(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": ROLE,
+                    "Code": {"ZipFile": "def handler(event, context):\n    return 'ok'\n"},
+                },
+            },
+            "Url": {
+                "Type": "AWS::Lambda::Url",
+                "Properties": {
+                    "TargetFunctionArn": {"Fn::GetAtt": ["Fn", "Arn"]},
+                    "AuthType": "NONE",
+                },
+            },
+        },
+        "Outputs": {
+            "Url": {"Value": {"Fn::GetAtt": ["Url", "FunctionUrl"]}},
+            "Fn": {"Value": {"Ref": "Fn"}},
+        },
+    }
+    values = outputs(deploy(template))
+    config = aws_client("lambda").get_function_url_config(FunctionName=values["Fn"])
+    assert config["FunctionUrl"] == values["Url"]
+    assert config["AuthType"] == "NONE"

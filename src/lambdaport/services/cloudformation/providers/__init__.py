@@ -10,6 +10,7 @@ from lambdaport.services.cloudformation.providers.iam import IAM
 from lambdaport.services.cloudformation.providers.integration import INTEGRATION
 from lambdaport.services.cloudformation.providers.lambda_ import LAMBDA
 from lambdaport.services.cloudformation.providers.messaging import MESSAGING
+from lambdaport.services.cloudformation.providers.nested import NESTED
 from lambdaport.services.cloudformation.providers.nothing import NOTHING
 from lambdaport.services.cloudformation.providers.security import SECURITY
 from lambdaport.services.cloudformation.providers.storage import STORAGE
@@ -23,6 +24,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     *INTEGRATION,
     *SECURITY,
     *NOTHING,
+    *NESTED,
 )
 CUSTOM_TYPE = "AWS::CloudFormation::CustomResource"
 
