@@ -40,6 +40,7 @@ from lambdaport.services.cloudformation.templates import (
     transforms,
     validation_error,
 )
+from lambdaport.services.cloudformation.transform import expand_sam
 
 logger = logging.getLogger("lambdaport.cloudformation")
 
@@ -140,35 +141,45 @@ class CloudFormationApi:
     async def _template(
         self, ctx: RequestContext, params: Params, *, previous: Stack | None = None
     ) -> tuple[str, dict[str, Any]]:
+        """The template as given (its text) and as deployed (after its transforms)."""
         body = params.get("TemplateBody")
         url = params.get("TemplateURL")
         if params.get("UsePreviousTemplate"):
             if previous is None:
                 raise validation_error("UsePreviousTemplate requires an existing stack")
-            return previous.template_body, previous.template
-        if body is not None and url is not None:
+            body = previous.template_body
+        elif body is not None and url is not None:
             raise validation_error("Specify exactly one of TemplateBody or TemplateUrl.")
-        if body is None and url is None:
+        elif body is None and url is None:
             raise validation_error("Either Template URL or Template Body must be specified.")
-        if body is None:
+        elif body is None:
             body = await self._templates.read(str(url))
         template = parse_template(str(body))
+        template = self._transform(ctx, template, params)  # SAM's sections are its own
         check_template(template)
-        template = self._transform(template)
         self._check_types(template)
         return str(body), template
 
-    def _transform(self, template: dict[str, Any]) -> dict[str, Any]:
-        """Where the transforms a template declares are expanded (``SAM_TRANSFORM``: the SAM
-        transform, through aws-sam-translator, is not done yet)."""
-        for name in transforms(template):
-            if name == SAM_TRANSFORM:
-                raise validation_error(
-                    "Template format error: lambdaport does not expand the transform "
-                    f"{SAM_TRANSFORM} yet"
-                )
-            if name != "AWS::LanguageExtensions":
+    def _transform(
+        self, ctx: RequestContext, template: dict[str, Any], params: Params
+    ) -> dict[str, Any]:
+        """Where the transforms a template declares are expanded: the SAM transform through
+        aws-sam-translator (``transform``); ``AWS::LanguageExtensions``' functions are the
+        engine's own (``Fn::Length``, ``Fn::ToJsonString``, ``DefaultValue``)."""
+        declared = transforms(template)
+        for name in declared:
+            if name not in (SAM_TRANSFORM, "AWS::LanguageExtensions"):
                 raise validation_error(f"Template format error: Unsupported transform {name}")
+        if SAM_TRANSFORM in declared:
+            values = {
+                str(p["ParameterKey"]): p["ParameterValue"]
+                for p in params.get("Parameters") or []
+                if p.get("ParameterValue") is not None
+            }
+            template = expand_sam(template, values, ctx.region)
+            template.pop("Transform", None)
+            if "AWS::LanguageExtensions" in declared:
+                template["Transform"] = "AWS::LanguageExtensions"
         return template
 
     def _check_types(self, template: Mapping[str, Any]) -> None:
@@ -288,6 +299,7 @@ class CloudFormationApi:
             raise AwsError("AlreadyExistsException", f"Stack [{name}] already exists", 400)
         body, template = await self._template(ctx, params)
         self._check_capabilities(template, list(params.get("Capabilities") or []))
+        _check_auto_expand(body, list(params.get("Capabilities") or []))
         stack = self._new_stack(ctx, name, params, body, template)
         stack.parameters = await self._parameters(ctx, template, params, [])
         self._check_static(stack, template, stack.parameters)
@@ -308,6 +320,7 @@ class CloudFormationApi:
         body, template = await self._template(ctx, params, previous=stack)
         capabilities = list(params.get("Capabilities") or [])
         self._check_capabilities(template, capabilities)
+        _check_auto_expand(body, capabilities)
         parameters = await self._parameters(ctx, template, params, stack.parameters)
         if (
             template == stack.template
@@ -702,6 +715,19 @@ class CloudFormationApi:
         finally:
             change_set.execution_status = "EXECUTE_COMPLETE"
             await self._stacks.save_change_set(change_set)
+
+
+def _check_auto_expand(body: str, capabilities: list[str]) -> None:
+    """CreateStack and UpdateStack of a template with the SAM transform must acknowledge
+    CAPABILITY_AUTO_EXPAND (a change set shows the expanded template instead)."""
+    if SAM_TRANSFORM in transforms(parse_template(body)) and (
+        "CAPABILITY_AUTO_EXPAND" not in capabilities
+    ):
+        raise AwsError(
+            "InsufficientCapabilitiesException",
+            "Requires capabilities : [CAPABILITY_AUTO_EXPAND]",
+            400,
+        )
 
 
 def ctx_account(stack: Stack) -> str:
