@@ -414,3 +414,62 @@ def test_function_url(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
     config = aws_client("lambda").get_function_url_config(FunctionName=values["Fn"])
     assert config["FunctionUrl"] == values["Url"]
     assert config["AuthType"] == "NONE"
+
+
+def test_rest_api_from_resources_and_methods(
+    deploy: Deploy, aws_client: Callable[[str], Any]
+) -> None:
+    """A REST API built as CDK builds one: resources, methods, a deployment and a stage."""
+    function = "arn:aws:lambda:us-east-1:000000000000:function:f"
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function}/invocations"
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "built"}},
+            "Items": {
+                "Type": "AWS::ApiGateway::Resource",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "ParentId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                    "PathPart": "items",
+                },
+            },
+            "GetItems": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "ResourceId": {"Ref": "Items"},
+                    "HttpMethod": "GET",
+                    "AuthorizationType": "NONE",
+                    "Integration": {
+                        "Type": "AWS_PROXY",
+                        "IntegrationHttpMethod": "POST",
+                        "Uri": uri,
+                    },
+                },
+            },
+            "Deployment": {
+                "Type": "AWS::ApiGateway::Deployment",
+                "DependsOn": "GetItems",
+                "Properties": {"RestApiId": {"Ref": "Api"}},
+            },
+            "Stage": {
+                "Type": "AWS::ApiGateway::Stage",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "DeploymentId": {"Ref": "Deployment"},
+                    "StageName": "v1",
+                    "Variables": {"mode": "test"},
+                },
+            },
+        },
+        "Outputs": {"Api": {"Value": {"Ref": "Api"}}, "Items": {"Value": {"Ref": "Items"}}},
+    }
+    values = outputs(deploy(template))
+    rest = aws_client("apigateway")
+    assert rest.get_rest_api(restApiId=values["Api"])["name"] == "built"
+    paths = {r["path"] for r in rest.get_resources(restApiId=values["Api"])["items"]}
+    assert paths == {"/", "/items"}
+    method = rest.get_method(restApiId=values["Api"], resourceId=values["Items"], httpMethod="GET")
+    assert method["methodIntegration"]["uri"] == uri
+    stage = rest.get_stage(restApiId=values["Api"], stageName="v1")
+    assert stage["variables"] == {"mode": "test"}

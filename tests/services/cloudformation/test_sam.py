@@ -163,3 +163,57 @@ def test_sam_with_aws_cloudformation_deploy(
     aws_client("lambda").get_function(FunctionName=outputs(stack)["Function"])
     cfn.delete_stack(StackName=name)
     wait(cfn, "stack_delete_complete", name)
+
+
+API = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Hello:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: |
+        def handler(event, context):
+            return {"statusCode": 200, "body": "hello"}
+      Events:
+        Rest:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+        Http:
+          Type: HttpApi
+          Properties:
+            Path: /hi
+            Method: get
+Outputs:
+  RestApi:
+    Value: !Ref ServerlessRestApi
+  HttpApi:
+    Value: !Ref ServerlessHttpApi
+"""
+
+
+def test_sam_api_events_make_the_apis(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
+    """SAM's ``Api`` and ``HttpApi`` events: the REST API (from its OpenAPI body) with its
+    deployment and ``Prod`` stage, and the HTTP API with its ``$default`` stage, in API
+    Gateway's own control plane."""
+    stack = deploy(API, Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"])
+    values = outputs(stack)
+    rest = aws_client("apigateway")
+    resources = rest.get_resources(restApiId=values["RestApi"])["items"]
+    assert "/hello" in {r["path"] for r in resources}
+    hello = next(r for r in resources if r["path"] == "/hello")
+    integration = rest.get_integration(
+        restApiId=values["RestApi"], resourceId=hello["id"], httpMethod="GET"
+    )
+    assert integration["type"] == "AWS_PROXY"
+    assert ":function:" in integration["uri"]
+    # SAM's deployment names a stage "Stage" beside "Prod", as on AWS.
+    stages = rest.get_stages(restApiId=values["RestApi"])["item"]
+    assert sorted(s["stageName"] for s in stages) == ["Prod", "Stage"]
+    http = aws_client("apigatewayv2")
+    routes = http.get_routes(ApiId=values["HttpApi"])["Items"]
+    assert "GET /hi" in {r["RouteKey"] for r in routes}
+    assert "$default" in {s["StageName"] for s in http.get_stages(ApiId=values["HttpApi"])["Items"]}

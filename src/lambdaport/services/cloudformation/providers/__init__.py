@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from lambdaport.services.cloudformation.calls import ServiceCalls
+from lambdaport.services.cloudformation.providers.apigateway import APIGATEWAY
 from lambdaport.services.cloudformation.providers.base import Provider
 from lambdaport.services.cloudformation.providers.data import DATA
 from lambdaport.services.cloudformation.providers.iam import IAM
@@ -25,6 +26,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     *SECURITY,
     *NOTHING,
     *NESTED,
+    *APIGATEWAY,
 )
 CUSTOM_TYPE = "AWS::CloudFormation::CustomResource"
 
