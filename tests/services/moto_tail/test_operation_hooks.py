@@ -121,8 +121,13 @@ def test_before_answers_instead_of_moto(hooked: MotoTail) -> None:
 def test_capture_sees_moto_under_the_lock_and_after_runs_outside(hooked: MotoTail) -> None:
     threads: dict[str, str] = {}
 
-    def capture(call: MotoCall, result: MotoResult) -> list[str]:
+    def prepare(call: MotoCall, ctx: RequestContext) -> list[str]:
+        threads["prepare"] = threading.current_thread().name
+        return secret_names_in_moto()
+
+    def capture(call: MotoCall, result: MotoResult, before: list[str]) -> list[str]:
         threads["capture"] = threading.current_thread().name
+        assert call.params["Name"] not in before  # prepare looked before moto ran the call
         from moto.secretsmanager.models import secretsmanager_backends
 
         backend = secretsmanager_backends[ACCOUNT]["us-east-1"]
@@ -140,14 +145,46 @@ def test_capture_sees_moto_under_the_lock_and_after_runs_outside(hooked: MotoTai
         return HttpResponse(201, [("content-type", "application/json")], body)
 
     hooked.hooks.register(
-        "secretsmanager", "CreateSecret", OperationHook(capture=capture, after=after)
+        "secretsmanager",
+        "CreateSecret",
+        OperationHook(prepare=prepare, capture=capture, after=after),
     )
     name = f"seen-{uuid.uuid4().hex[:8]}"
     status, body = request(hooked, "CreateSecret", {"Name": name, "SecretString": "v"})
     assert status == 201 and body["ARN"].split(":")[-1].startswith(f"{name}-")
+    assert threads["prepare"].startswith("moto-tail")
     assert threads["capture"].startswith("moto-tail")
     assert threads["after"] == threading.main_thread().name
     assert name in secret_names(hooked)
+
+
+def test_before_may_hand_moto_the_call_without_members(hooked: MotoTail) -> None:
+    seen: list[object] = []
+
+    async def before(call: MotoCall, ctx: RequestContext) -> MotoCall:
+        return call.without("Description")
+
+    def capture(call: MotoCall, result: MotoResult, prepared: None) -> object:
+        seen.append(call.params.get("Description"))  # the client's parameters stay
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        secret = secretsmanager_backends[ACCOUNT]["us-east-1"].secrets[call.params["Name"]]
+        return secret.description
+
+    async def after(
+        call: MotoCall, result: MotoResult, captured: object, ctx: RequestContext
+    ) -> None:
+        seen.append(captured)
+
+    hooked.hooks.register(
+        "secretsmanager", "CreateSecret", OperationHook(before=before, capture=capture, after=after)
+    )
+    name = f"bare-{uuid.uuid4().hex[:8]}"
+    status, _ = request(
+        hooked, "CreateSecret", {"Name": name, "SecretString": "v", "Description": "hidden"}
+    )
+    assert status == 200
+    assert seen[0] == "hidden" and not seen[1]  # moto never saw the Description
 
 
 def test_after_sees_moto_errors_parsed(hooked: MotoTail) -> None:

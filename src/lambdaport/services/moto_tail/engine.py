@@ -1,12 +1,12 @@
 """moto's side of the tail: one worker thread, one lock, moto's apps, and what moto ran.
 
 moto is not thread-safe, so everything that touches its state runs on the tail's single
-worker thread under one lock: each call (:meth:`MotoEngine.execute`, which also takes what a
-hook captures right after the call), reads of moto's backends for hooks (:meth:`read`), and,
-when the state is durable (``durability``), the journal entry of each call that may have
-changed moto's state — written under the lock, so the journal's order is moto's — and the
-snapshots. The event loop only awaits the thread; hooks that run functions run outside
-(``operation_hooks``), so a function may call the same service back.
+worker thread under one lock: each call (:meth:`MotoEngine.execute`, which also takes what
+hooks look at right before and right after the call), reads of moto's backends for hooks
+(:meth:`read`), and, when the state is durable (``durability``), the journal entry of each
+call that may have changed moto's state — written under the lock, so the journal's order is
+moto's — and the snapshots. The event loop only awaits the thread; hooks that run functions
+run outside (``operation_hooks``), so a function may call the same service back.
 
 A durable call is made repeatable: moto draws every identifier from its seedable
 ``mock_random`` (``hooks``), which is seeded with a fresh seed before each call and the seed
@@ -48,6 +48,7 @@ logger = logging.getLogger("lambdaport.moto_tail")
 
 T = TypeVar("T")
 Capture = Callable[[MotoCall, WsgiResponse], T]
+Prepare = Callable[[], Capture[T]]  # the look before a call; returns the look after it
 
 INTERNAL_FAILURE = "The request processing has failed; see lambdaport's log."
 
@@ -82,11 +83,12 @@ class MotoEngine:
         return await self._on_thread(lambda: self._read_now(look))
 
     async def execute(
-        self, call: MotoCall, extra: Mapping[str, str], capture: Capture[T] | None = None
+        self, call: MotoCall, extra: Mapping[str, str], prepare: Prepare[T] | None = None
     ) -> tuple[WsgiResponse, T | None]:
-        """``call`` through moto (journaled when durable), and ``capture``'s look at moto
-        right after it, in the same hold of the lock."""
-        return await self._on_thread(lambda: self._execute_now(call, extra, capture))
+        """``call`` through moto (journaled when durable), with ``prepare``'s look at moto
+        right before it and the look it returns right after it, in the same hold of the
+        lock; the second look's result is returned with moto's response."""
+        return await self._on_thread(lambda: self._execute_now(call, extra, prepare))
 
     def call(
         self,
@@ -121,10 +123,11 @@ class MotoEngine:
                 self._durability.close()
 
     def _execute_now(
-        self, call: MotoCall, extra: Mapping[str, str], capture: Capture[T] | None
+        self, call: MotoCall, extra: Mapping[str, str], prepare: Prepare[T] | None
     ) -> tuple[WsgiResponse, T | None]:
         with self._lock:
             self._ensure_configured()
+            capture = prepare() if prepare is not None else None
             durability = self._durability
             if durability is None:
                 response = self._run_app(call.service, call.request, extra, call.operation)

@@ -3,17 +3,24 @@ serves, and runs trigger work (a function) without holding moto's lock.
 
 An :class:`OperationHook` is registered explicitly, in ``app.py``, for one (client,
 operation) of botocore's models (:meth:`OperationHooks.register` checks both). For a call,
-the tail (``tail.MotoTail``) runs each registered hook's three parts, all optional:
+the tail (``tail.MotoTail``) runs each registered hook's four parts, all optional:
 
 1. ``before(call, ctx)``: on the event loop, before the call is queued to moto's thread, no
    lock held, so it may invoke a function synchronously (``invoke.triggers.PushTriggers``)
    and that function may call the same moto service back. It raises an ``AwsError`` to
    refuse the call, returns an ``HttpResponse`` to answer it instead of moto, or returns
-   None to let moto run it. Either of the first two means moto never sees the call.
-2. ``capture(call, result)``: on moto's thread right after moto ran the call, in the same
-   hold of the lock: a look at moto's backends taken atomically with the call (a DynamoDB
-   write's new image, for its stream record). It must be quick and change nothing.
-3. ``after(call, result, captured, ctx)``: on the event loop after the lock is released,
+   None to let moto run it. Either of the first two means moto never sees the call. It may
+   also return another ``MotoCall`` (``MotoCall.with_params``: the same operation with
+   members left out that lambdaport serves itself, DynamoDB's ``StreamSpecification``) for
+   moto to run — and journal — instead; the later hooks see that one.
+2. ``prepare(call, ctx)``: on moto's thread under the lock, right before moto runs the call:
+   a look at moto's backends as they are before it (a DynamoDB write's old images). It must
+   be quick and change nothing; what it returns is handed to ``capture``.
+3. ``capture(call, result, prepared)``: on moto's thread right after moto ran the call, in
+   the same hold of the lock: a look at moto's backends taken atomically with the call (a
+   DynamoDB write's new images, for its stream records). It must be quick and change
+   nothing in moto (it may hand what it saw on: DynamoDB Streams stages its records here).
+4. ``after(call, result, captured, ctx)``: on the event loop after the lock is released,
    with moto's response (``result``: status, headers, body and botocore's parse of it) and
    what ``capture`` returned. It may invoke functions; it raises an ``AwsError`` or returns
    an ``HttpResponse`` to answer differently, or None to send moto's response. The call has
@@ -21,7 +28,7 @@ the tail (``tail.MotoTail``) runs each registered hook's three parts, all option
 
 Hooks registered for the same operation run in registration order; the first ``before`` that
 answers ends the call; every ``after`` runs, and the last response given is sent. A durable
-call's journal entry is written in step 2, before any ``after``.
+call's journal entry is written with moto's run, between ``prepare`` and ``capture``.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from lambdaport.services.moto_tail.catalog import MOTO_APPS
 from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import WsgiResponse
 
+P = TypeVar("P")
 T = TypeVar("T")
 
 
@@ -62,17 +70,19 @@ class MotoResult:
         return self.parse(self.response)
 
 
-Before = Callable[[MotoCall, RequestContext], Awaitable[HttpResponse | None]]
-Capture = Callable[[MotoCall, MotoResult], T]
+Before = Callable[[MotoCall, RequestContext], Awaitable[HttpResponse | MotoCall | None]]
+Prepare = Callable[[MotoCall, RequestContext], P]
+Capture = Callable[[MotoCall, MotoResult, P], T]
 After = Callable[[MotoCall, MotoResult, T, RequestContext], Awaitable[HttpResponse | None]]
 
 
 @dataclass(frozen=True, slots=True)
-class OperationHook(Generic[T]):
+class OperationHook(Generic[P, T]):
     """What lambdaport does around one moto operation (see the module docstring)."""
 
     before: Before | None = None
-    capture: Capture[T] | None = None
+    prepare: Prepare[P] | None = None
+    capture: Capture[P, T] | None = None
     after: After[T] | None = None
 
 
@@ -80,9 +90,9 @@ class OperationHooks:
     """The hooks of every (client, operation), registered in ``app.py`` before serving."""
 
     def __init__(self) -> None:
-        self._hooks: dict[tuple[str, str], list[OperationHook[Any]]] = {}
+        self._hooks: dict[tuple[str, str], list[OperationHook[Any, Any]]] = {}
 
-    def register(self, service: str, operation: str, hook: OperationHook[Any]) -> None:
+    def register(self, service: str, operation: str, hook: OperationHook[Any, Any]) -> None:
         """Add ``hook`` for ``operation`` of the botocore client ``service`` (which moto
         must serve); a name botocore's model lacks is a ``ValueError`` at start."""
         if service not in MOTO_APPS:
@@ -91,14 +101,22 @@ class OperationHooks:
             raise ValueError(f"{service} has no operation {operation!r}")
         self._hooks.setdefault((service, operation), []).append(hook)
 
-    def of(self, call: MotoCall) -> Sequence[OperationHook[Any]]:
+    def of(self, call: MotoCall) -> Sequence[OperationHook[Any, Any]]:
         return self._hooks.get((call.service, call.operation), ())
 
 
-def capture_all(hooks: Sequence[OperationHook[Any]]) -> Callable[[MotoCall, MotoResult], list[Any]]:
-    """One capture for moto's thread: each hook's, in order (None for a hook without)."""
+def prepare_all(
+    hooks: Sequence[OperationHook[Any, Any]], call: MotoCall, ctx: RequestContext
+) -> Callable[[MotoCall, MotoResult], list[Any]]:
+    """Each hook's ``prepare`` in order (on moto's thread, before the call), and the one
+    capture that runs each hook's ``capture`` with what its ``prepare`` saw (None for a
+    hook without)."""
+    prepared = [None if h.prepare is None else h.prepare(call, ctx) for h in hooks]
 
     def capture(call: MotoCall, result: MotoResult) -> list[Any]:
-        return [None if h.capture is None else h.capture(call, result) for h in hooks]
+        return [
+            None if h.capture is None else h.capture(call, result, seen)
+            for h, seen in zip(hooks, prepared, strict=True)
+        ]
 
     return capture

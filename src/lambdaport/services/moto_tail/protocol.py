@@ -21,9 +21,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from botocore.compat import HTTPHeaders
 from botocore.parsers import create_parser
 
@@ -64,6 +65,18 @@ class MotoCall:
     request: WsgiRequest
     protocol: ServiceProtocol
     wire: str = ""
+
+    def without(self, *members: str) -> MotoCall:
+        """The same call, handed to moto without the top-level ``members`` (a JSON-wire
+        call: the body is the parameters' JSON); ``params`` stay as the client sent them.
+        What moto should not see of a call lambdaport partly serves itself (DynamoDB's
+        ``StreamSpecification``)."""
+        if self.wire != "json":
+            raise ValueError(f"{self.wire!r} calls cannot be rewritten")
+        body = orjson.loads(self.request.body or b"{}")
+        for member in members:
+            body.pop(member, None)
+        return replace(self, request=replace(self.request, body=orjson.dumps(body)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,7 +41,7 @@ from lambdaport.services.moto_tail.operation_hooks import (
     MotoResult,
     OperationHook,
     OperationHooks,
-    capture_all,
+    prepare_all,
 )
 from lambdaport.services.moto_tail.protocol import (
     ClientWire,
@@ -158,7 +158,9 @@ class MotoTail:
         for hook in registered:
             if hook.before is not None:
                 answer = await hook.before(call, ctx)
-                if answer is not None:
+                if isinstance(answer, MotoCall):
+                    call = answer  # moto runs (and the journal keeps) this one instead
+                elif answer is not None:
                     return answer
         extra = hooks.moto_headers(ctx.account_id, ctx.region, dict(call.request.headers))
         if not registered:
@@ -166,13 +168,18 @@ class MotoTail:
             return _moto_response(call, wsgi)
         client = self._client(call.service)
 
-        def capture(call: MotoCall, response: WsgiResponse) -> tuple[MotoResult, list[Any]]:
-            result = MotoResult(
-                response, lambda r: client.parse_response(call.wire, call.operation, r)
-            )
-            return result, capture_all(registered)(call, result)
+        def prepare() -> Callable[[MotoCall, WsgiResponse], tuple[MotoResult, list[Any]]]:
+            capture_all = prepare_all(registered, call, ctx)
 
-        wsgi, seen = await self.engine.execute(call, extra, capture)
+            def capture(call: MotoCall, response: WsgiResponse) -> tuple[MotoResult, list[Any]]:
+                result = MotoResult(
+                    response, lambda r: client.parse_response(call.wire, call.operation, r)
+                )
+                return result, capture_all(call, result)
+
+            return capture
+
+        wsgi, seen = await self.engine.execute(call, extra, prepare)
         response = _moto_response(call, wsgi)
         assert seen is not None
         result, captured = seen
@@ -203,7 +210,7 @@ class MotoTail:
 
 
 async def _after(
-    hook: OperationHook[Any],
+    hook: OperationHook[Any, Any],
     call: MotoCall,
     result: MotoResult,
     captured: Any,
