@@ -1,6 +1,7 @@
-"""What in-process readers wait on: a doorbell per stream, rung after every put that
-committed, and the listeners told when a stream is deleted. Node-local: a second node would
-carry the same rings over a notification channel (``LISTEN``/``NOTIFY``, say)."""
+"""What in-process readers of a stream (Kinesis's, DynamoDB's) wait on: a doorbell per
+stream, rung after every put that committed, and the listeners told when a stream is deleted
+(or, for DynamoDB, stops taking records). Node-local: a second node would carry the same
+rings over a notification channel (``LISTEN``/``NOTIFY``, say)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-logger = logging.getLogger("lambdaport.kinesis")
+logger = logging.getLogger("lambdaport.streams")
 
 DeletionListener = Callable[[str], None]  # called with the deleted stream's ARN
 

@@ -20,10 +20,10 @@ from lambdaport.services.kinesis.models import Clock
 from lambdaport.services.kinesis.reader import KinesisStreamReader
 from lambdaport.services.kinesis.records import Records, retention_start
 from lambdaport.services.kinesis.shards import Shards
-from lambdaport.services.kinesis.signals import StreamSignals
 from lambdaport.services.kinesis.streams import Streams
 from lambdaport.services.kinesis.wire import KinesisProtocol
 from lambdaport.store.kinesis import KinesisTables
+from lambdaport.stream_signals import StreamSignals
 
 logger = logging.getLogger("lambdaport.kinesis")
 

@@ -23,9 +23,9 @@ from lambdaport.services.kinesis.models import (
     stream_not_found,
 )
 from lambdaport.services.kinesis.records import Records
-from lambdaport.services.kinesis.signals import StreamSignals
 from lambdaport.services.kinesis.streams import Streams, arn_of
 from lambdaport.store.kinesis import StoredShard, StoredStream
+from lambdaport.stream_signals import StreamSignals
 
 
 def _shard(shard: StoredShard) -> StreamShard:

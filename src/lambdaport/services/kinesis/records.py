@@ -27,7 +27,6 @@ from lambdaport.services.kinesis.models import (
     stream_not_found,
     too_long,
 )
-from lambdaport.services.kinesis.signals import StreamSignals
 from lambdaport.services.kinesis.streams import Streams, arn_of
 from lambdaport.store.kinesis import (
     KinesisTables,
@@ -37,6 +36,7 @@ from lambdaport.store.kinesis import (
     StoredShard,
     StoredStream,
 )
+from lambdaport.stream_signals import StreamSignals
 
 Params = Mapping[str, Any]
 HOUR_MS = 3_600_000

@@ -31,8 +31,8 @@ from lambdaport.services.kinesis.models import (
     uniform_ranges,
     validation_error,
 )
-from lambdaport.services.kinesis.signals import StreamSignals
 from lambdaport.store.kinesis import KinesisTables, NewShard, StoredStream
+from lambdaport.stream_signals import StreamSignals
 
 Params = Mapping[str, Any]
 
