@@ -78,6 +78,7 @@ from lambdaport.services.cloudformation.custom_resources import (
     ROUTE_PREFIX as CUSTOM_RESOURCE_RESPONSES,
 )
 from lambdaport.services.cloudformation.custom_resources import CustomResources
+from lambdaport.services.dynamodbstreams import DynamoDBStreamsService
 from lambdaport.services.kinesis import KinesisService
 from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
@@ -93,6 +94,7 @@ from lambdaport.services.moto_tail.apigateway.openapi import RestApiImport
 from lambdaport.services.moto_tail.apigatewayv2 import HttpApiCatalog
 from lambdaport.services.moto_tail.cognito import PreSignUp, user_pool_key_set
 from lambdaport.services.moto_tail.durability import MotoDurability
+from lambdaport.services.moto_tail.dynamodb import DynamoDBStreamHooks
 from lambdaport.services.s3 import build_s3
 from lambdaport.services.sns import ROUTE_PREFIX as SNS_ROUTE_PREFIX
 from lambdaport.services.sns import SnsService
@@ -112,6 +114,7 @@ OWN_SERVICES = (
     "logs",
     "kinesis",
     "cloudformation",
+    "dynamodbstreams",
     "apigatewaymanagementapi",
     EXECUTE_API,
     LAMBDA_URL,
@@ -152,6 +155,9 @@ class LambdaportApp:
         # Kinesis Data Streams: its endpoint, and the StreamReader in-process readers (event
         # source mappings) read streams through.
         self.kinesis = KinesisService(self.store.kinesis)
+        # DynamoDB Streams: its endpoint, the TableStreams DynamoDB's hooks feed, and the
+        # StreamReader in-process readers read table streams through.
+        self.dynamodb_streams = DynamoDBStreamsService(self.store.dynamodb_streams)
         # CloudWatch Logs owns function logs; it reaches the invoker (built below) lazily.
         self.logs = LogsService(
             self.store.logs, self.store.documents, lambda request: self.invoker.invoke(request)
@@ -323,6 +329,7 @@ class LambdaportApp:
             custom=self.custom_resources,
         )
         services["cloudformation"] = self.cloudformation.endpoint
+        services["dynamodbstreams"] = self.dynamodb_streams.endpoint
         # Every other AWS service moto serves, behind the same gateway: its state journaled
         # and snapshotted in the data dir (in memory only with --ephemeral); hooks around
         # moto's operations registered here, one per (client, operation).
@@ -355,6 +362,7 @@ class LambdaportApp:
         # (it claims ids it cannot tell yet, before its directory has loaded).
         rest_front = RestFront(self.rest_apis, RestApiFront(self.rest_apis, triggers))
         self.http_fronts.register(EXECUTE_API, rest_front, "restApis", rest_front.index)
+        DynamoDBStreamHooks(self.dynamodb_streams.tables).register(self.moto_tail.hooks)
         for name, endpoint in self.moto_tail.endpoints(excluded=OWN_SERVICES).items():
             services.setdefault(name, endpoint)
         # What a drain (GET /_lambdaport/drain) waits for.
@@ -434,6 +442,7 @@ class LambdaportApp:
         await self.async_queue.load()
         await self.logs.load()
         await self.sqs.load()
+        await self.dynamodb_streams.load()
         await self.pool.start()
         self.esm.start()
         await self.mappings.load()  # every Enabled mapping resumes
@@ -442,6 +451,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.async_dispatcher.run()))
         self._tasks.append(asyncio.create_task(self.sqs.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.kinesis.run_housekeeping()))
+        self._tasks.append(asyncio.create_task(self.dynamodb_streams.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.moto_tail.start()))  # at once if done
         self._tasks.append(asyncio.create_task(self.rest_apis.load()))
         self.logs.start()

@@ -117,9 +117,10 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon DynamoDB (Streams)",
-        State.CONTROL_PLANE,
-        "tables and streams via moto; mappings are kept but not polled yet",
-        ("dynamodb", "dynamodbstreams"),
+        State.NOT_YET,
+        "tables via moto; their streams are lambdaport's own (durable); mappings are kept "
+        "but not polled yet",
+        ("dynamodbstreams",),
     ),
     TriggerStatus(
         "Amazon EFS",

@@ -4,14 +4,15 @@ A service never imports another service's package; S3 notifications to SQS, SNS 
 to SQS, async-invoke destinations and the like go through these protocols, implemented by
 the owning service and wired in ``app.create_app``. Kinesis's :class:`StreamReader` and
 SQS's :class:`QueueReader` are how in-process readers (the event source mappings) read
-streams and queues, without HTTP.
+streams and queues, without HTTP; DynamoDB Streams implements ``StreamReader`` too, and is
+fed by DynamoDB's writes through :class:`TableStreams`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,11 @@ class StreamPosition:
 
 @dataclass(frozen=True, slots=True)
 class StreamRecord:
+    """A Kinesis record; from DynamoDB Streams, ``data`` is the stream record as GetRecords
+    answers it (JSON: eventID, eventName, eventVersion, eventSource, awsRegion, dynamodb,
+    userIdentity) and ``partition_key`` the item's key (its ``Keys`` as compact JSON with
+    sorted names), by which records of one item keep their order."""
+
     sequence_number: str
     partition_key: str
     data: bytes
@@ -200,8 +206,9 @@ class ShardBatch:
 
 
 class StreamReader(Protocol):
-    """Implemented by Kinesis. Errors are ``AwsError``s: ``ResourceNotFound`` for a stream or
-    shard that does not exist (or no longer does)."""
+    """Implemented by Kinesis and by DynamoDB Streams (whose shards span the whole hash key
+    range: one open shard per stream). Errors are ``AwsError``s: ``ResourceNotFound`` for a
+    stream or shard that does not exist (or no longer does)."""
 
     def stream_arn(self, account_id: str, region: str, stream_name: str) -> str: ...
 
@@ -410,4 +417,69 @@ class RestApis(Protocol):
 
     async def user_pool_keys(self, user_pool_arn: str) -> tuple[UserPoolKey, ...]:
         """The signing keys of the pool an ARN names (none when it does not exist)."""
+        ...
+
+
+# -- DynamoDB Streams: what DynamoDB's writes feed ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TableStream:
+    """A table's latest stream (``enabled`` while it takes records)."""
+
+    stream_arn: str
+    label: str
+    view_type: str  # KEYS_ONLY | NEW_IMAGE | OLD_IMAGE | NEW_AND_OLD_IMAGES
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """One item a write changed, its images in DynamoDB JSON (``{"N": "1"}``): no old image
+    for an item the write made, no new image for one it deleted."""
+
+    keys: Mapping[str, Any]
+    old_image: Mapping[str, Any] | None
+    new_image: Mapping[str, Any] | None
+    by_ttl: bool = False  # deleted by Time to Live
+
+
+class TableStreams(Protocol):
+    """Implemented by DynamoDB Streams, fed by the moto tail's DynamoDB hooks. All but
+    :meth:`flush` are called on moto's thread under moto's lock, atomically with the write
+    they describe and in moto's order; they only stage the change (and answer at once), and
+    :meth:`flush`, awaited on the event loop before the write is answered, commits what was
+    staged in that order."""
+
+    def stream_of(self, account_id: str, region: str, table_name: str) -> TableStream | None:
+        """The table's latest stream, enabled or not (None: it never had one)."""
+        ...
+
+    def enable(
+        self,
+        account_id: str,
+        region: str,
+        table_name: str,
+        key_schema: Sequence[tuple[str, str]],
+        view_type: str,
+    ) -> TableStream:
+        """A new stream for the table (the label is the time), taking records from now."""
+        ...
+
+    def disable(self, account_id: str, region: str, table_name: str) -> None:
+        """The table's stream stops taking records; its records stay readable for the
+        retention, and readers are told it went."""
+        ...
+
+    def table_deleted(self, account_id: str, region: str, table_name: str) -> None:
+        """The table is gone: its stream is disabled as by :meth:`disable`, and a table made
+        again under its name starts without a latest stream."""
+        ...
+
+    def record(self, stream_arn: str, changes: Sequence[ItemChange]) -> None:
+        """Stream records for the changes of one write, in order."""
+        ...
+
+    async def flush(self) -> None:
+        """Return once everything staged before the call is committed and readers rung."""
         ...

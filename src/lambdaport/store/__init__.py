@@ -9,6 +9,7 @@ from typing import Protocol
 from lambdaport.store.async_events import AsyncEvents
 from lambdaport.store.checkpoints import Checkpoints, Leases
 from lambdaport.store.documents import Documents
+from lambdaport.store.dynamodb_streams import DynamoDBStreamTables
 from lambdaport.store.kinesis import KinesisTables
 from lambdaport.store.logs import Logs
 from lambdaport.store.s3 import S3Tables
@@ -42,6 +43,9 @@ class Store(Protocol):
 
     @property
     def kinesis(self) -> KinesisTables: ...
+
+    @property
+    def dynamodb_streams(self) -> DynamoDBStreamTables: ...
 
     @property
     def checkpoints(self) -> Checkpoints: ...

@@ -46,6 +46,16 @@ Each hook is used through moto's documented interfaces and has a contract test i
 11. ``cognito.user_pool_key_set``: moto signs every user pool's tokens (RS256, ``kid``
     ``dummy``) with ``cognitoidp/resources/jwks-private.json`` and publishes the public
     half as ``jwks-public.json``: the key set JWT authorizers check a Cognito issuer with.
+12. ``dynamodb`` (the DynamoDB Streams hooks): moto's DynamoDB keeps tables in
+    ``dynamodb_backends[account][region].tables`` (name → table with ``schema``,
+    ``hash_key_attr``, ``range_key_attr``, ``get_item(hash, range)`` by ``DynamoType`` keys
+    made from DynamoDB JSON, ``all_items()``), each item an object with ``hash_key``,
+    ``range_key`` and ``attrs`` (name → ``DynamoType`` with ``type`` and ``value``: nested
+    ``DynamoType``s for M and L, base64 text or bytes for B and BS); ``UpdateItem`` changes the
+    stored item in place (so the old image is copied before the call), while ``PutItem``,
+    PartiQL's writes and ``DeleteItem`` replace or remove the item object (so PartiQL's changes
+    are the items whose object changed), and a failed ``TransactWriteItems`` puts copies of
+    the tables back. The hooks read these under the tail's lock and change nothing.
 
 CloudFormation is lambdaport's own (``services/cloudformation``), so moto's, which would
 create functions in moto's own Lambda and run custom resources in Docker, never sees a

@@ -10,6 +10,7 @@ from lambdaport.store.sqlite.async_events import SqliteAsyncEvents
 from lambdaport.store.sqlite.checkpoints import SqliteCheckpoints, SqliteLeases
 from lambdaport.store.sqlite.core import Database
 from lambdaport.store.sqlite.documents import SqliteDocuments
+from lambdaport.store.sqlite.dynamodb_streams import SqliteDynamoDBStreams
 from lambdaport.store.sqlite.kinesis import SqliteKinesis
 from lambdaport.store.sqlite.logs import SqliteLogs
 from lambdaport.store.sqlite.s3 import SqliteS3
@@ -33,6 +34,7 @@ class SqliteStore:
         self._sns = SqliteSns(self.database)
         self._s3 = SqliteS3(self.database)
         self._kinesis = SqliteKinesis(self.database)
+        self._dynamodb_streams = SqliteDynamoDBStreams(self.database)
         self._checkpoints = SqliteCheckpoints(self.database)
         self._leases = SqliteLeases(self.database)
 
@@ -67,6 +69,10 @@ class SqliteStore:
     @property
     def kinesis(self) -> SqliteKinesis:
         return self._kinesis
+
+    @property
+    def dynamodb_streams(self) -> SqliteDynamoDBStreams:
+        return self._dynamodb_streams
 
     @property
     def checkpoints(self) -> SqliteCheckpoints:

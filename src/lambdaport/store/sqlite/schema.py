@@ -135,6 +135,22 @@ Tables
     enhanced fan-out consumers. ``kinesis_retired(stream_id)``: deleted streams whose records
     are still being swept in chunks.
 
+``dynamodb_streams``, ``dynamodb_stream_shards``, ``dynamodb_stream_records``
+(``store/dynamodb_streams.py``)
+    DynamoDB Streams. ``dynamodb_streams(stream_id, stream_arn, account_id, region,
+    table_name, label, view_type, key_schema, created_at, disabled_at, table_deleted)``: one
+    row per stream a table had (``key_schema`` JSON; ``disabled_at`` NULL while enabled;
+    ``table_deleted`` 1 when it went with its table), deleted a retention after it was
+    disabled. ``dynamodb_stream_shards(stream_id, shard_index, shard_id,
+    parent_shard_id, starting_seq, ending_seq, created_at, closed_at, trimmed_seq)``: one row
+    per shard (``ending_seq`` NULL while open; ``trimmed_seq`` the highest seq the retention
+    deleted). ``dynamodb_stream_records(seq, stream_id, shard_index, created_at, event_id,
+    event_name, keys, new_image, old_image, size_bytes, by_ttl)``: one row per stream record,
+    the images as DynamoDB JSON; ``seq`` one AUTOINCREMENT counter for all records (the
+    SequenceNumber the API shows is ``seq`` in 21 digits). Indexes
+    ``dynamodb_stream_records_shard (stream_id, shard_index, seq)`` (every read) and
+    ``dynamodb_stream_records_created (created_at)`` (the retention).
+
 ``meta(key, value)``
     ``schema_version``, and ``revision/<kind>``: how many times the documents of that kind
     changed (the invalidation point of node-local caches of documents,
@@ -432,6 +448,50 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (stream_id, name)
     ) WITHOUT ROWID;
     CREATE TABLE kinesis_retired (stream_id INTEGER PRIMARY KEY);
+    """,
+    """
+    CREATE TABLE dynamodb_streams (
+        stream_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_arn TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL,
+        region TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        label TEXT NOT NULL,
+        view_type TEXT NOT NULL,
+        key_schema TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        disabled_at REAL,
+        table_deleted INTEGER NOT NULL
+    );
+    CREATE INDEX dynamodb_streams_table ON dynamodb_streams (account_id, region, table_name);
+    CREATE TABLE dynamodb_stream_shards (
+        stream_id INTEGER NOT NULL,
+        shard_index INTEGER NOT NULL,
+        shard_id TEXT NOT NULL,
+        parent_shard_id TEXT,
+        starting_seq INTEGER NOT NULL,
+        ending_seq INTEGER,
+        created_at REAL NOT NULL,
+        closed_at REAL,
+        trimmed_seq INTEGER NOT NULL,
+        PRIMARY KEY (stream_id, shard_index)
+    ) WITHOUT ROWID;
+    CREATE TABLE dynamodb_stream_records (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        stream_id INTEGER NOT NULL,
+        shard_index INTEGER NOT NULL,
+        created_at REAL NOT NULL,
+        event_id TEXT NOT NULL,
+        event_name TEXT NOT NULL,
+        keys BLOB NOT NULL,
+        new_image BLOB,
+        old_image BLOB,
+        size_bytes INTEGER NOT NULL,
+        by_ttl INTEGER NOT NULL
+    );
+    CREATE INDEX dynamodb_stream_records_shard
+        ON dynamodb_stream_records (stream_id, shard_index, seq);
+    CREATE INDEX dynamodb_stream_records_created ON dynamodb_stream_records (created_at);
     """,
 )
 
