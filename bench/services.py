@@ -1,6 +1,8 @@
 """The service-plane benchmark: S3 PutObject, SQS SendMessage and ReceiveMessage per second,
-SQS receive latency at 0, 1,000, 10,000 and 100,000 messages deep, and Kinesis PutRecord per
-second and GetRecords latency (100 records of 100 bytes from a stream 2,000 records deep), on
+SQS receive latency at 0, 1,000, 10,000 and 100,000 messages deep, Kinesis PutRecord per
+second and GetRecords latency (100 records of 100 bytes from a stream 2,000 records deep), and
+DynamoDB PutItem per second on a table without and with a stream (NEW_AND_OLD_IMAGES), and
+DynamoDB Streams GetRecords latency (100 records from a stream 2,000 records deep), on
 lambdaport, moto's server and ministack, in one run.
 
     python bench/services.py [--requests N] [--depths 0,10000,100000]
@@ -20,6 +22,7 @@ listens on 127.0.0.1 on a free port and is stopped at the end. Results: a table,
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shlex
 import signal
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -237,6 +240,74 @@ def kinesis_series(server: RunningServer, budget: Budget) -> list[Row]:
     return rows
 
 
+DYNAMODB_DEPTH = 2000
+
+
+def _table(dynamodb: Any, stream: bool) -> str:
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    extra: dict[str, Any] = {}
+    if stream:
+        extra["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        **extra,
+    )
+    return name
+
+
+def dynamodb_series(server: RunningServer, budget: Budget) -> list[Row]:
+    """PutItem (a new item of about 100 bytes each time) without and with a stream, then
+    GetRecords of 100 records from the streamed table, 2,000 records deep."""
+    system = server.spec.name
+    dynamodb = client("dynamodb", server.endpoint_url)
+    rows: list[Row] = []
+    tables = {stream: _table(dynamodb, stream) for stream in (False, True)}
+    for stream, table in tables.items():
+        numbers = itertools.count()
+
+        def put(table: str = table, numbers: Iterator[int] = numbers) -> None:
+            item = {"pk": {"S": f"k{next(numbers)}"}, "v": {"S": "x" * 100}}
+            dynamodb.put_item(TableName=table, Item=item)
+
+        label = "with a stream" if stream else "no stream"
+        rows.append(Row(system, f"DynamoDB PutItem ({label})", measure(put, budget)))
+    table = tables[True]
+    for start in range(0, DYNAMODB_DEPTH, 25):
+        requests = [
+            {"PutRequest": {"Item": {"pk": {"S": f"fill{start + i}"}, "v": {"S": "y" * 100}}}}
+            for i in range(25)
+        ]
+        dynamodb.batch_write_item(RequestItems={table: requests})
+    try:
+        streams = client("dynamodbstreams", server.endpoint_url)
+        arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+    except (ClientError, KeyError, IndexError) as error:
+        note = f"streams not served: {type(error).__name__}"
+        return [*rows, Row(system, "DynamoDB Streams GetRecords (100 records)", None, note)]
+
+    def get() -> None:  # the same iterator each time: the same 100 records
+        if len(streams.get_records(ShardIterator=iterator, Limit=100)["Records"]) != 100:
+            raise RuntimeError("GetRecords returned fewer than 100 records")
+
+    try:
+        summary = measure(get, budget)
+    except (ClientError, RuntimeError) as error:
+        note = f"GetRecords failed: {str(error).splitlines()[0][:60]}"
+        return [*rows, Row(system, "DynamoDB Streams GetRecords (100 records)", None, note)]
+    rows.append(Row(system, "DynamoDB Streams GetRecords (100 records)", summary))
+    return rows
+
+
 def measure_system(server: RunningServer, options: Options, console: Console) -> list[Row]:
     system = server.spec.name
     console.print(f"[dim]{system} healthy in {server.startup_seconds:.2f} s; measuring[/]")
@@ -245,6 +316,7 @@ def measure_system(server: RunningServer, options: Options, console: Console) ->
     rows.append(sqs_send_series(sqs, system, options.budget))
     rows += receive_series(sqs, system, options, console)
     rows += kinesis_series(server, options.budget)
+    rows += dynamodb_series(server, options.budget)
     return rows
 
 
