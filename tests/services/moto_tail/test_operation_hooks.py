@@ -8,7 +8,7 @@ import asyncio
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -121,17 +121,16 @@ def test_before_answers_instead_of_moto(hooked: MotoTail) -> None:
 def test_capture_sees_moto_under_the_lock_and_after_runs_outside(hooked: MotoTail) -> None:
     threads: dict[str, str] = {}
 
-    def prepare(call: MotoCall, ctx: RequestContext) -> list[str]:
+    def prepare(call: MotoCall, ctx: RequestContext) -> Callable[[MotoCall, MotoResult], list[str]]:
         threads["prepare"] = threading.current_thread().name
-        return secret_names_in_moto()
+        before = secret_names_in_moto()
 
-    def capture(call: MotoCall, result: MotoResult, before: list[str]) -> list[str]:
-        threads["capture"] = threading.current_thread().name
-        assert call.params["Name"] not in before  # prepare looked before moto ran the call
-        from moto.secretsmanager.models import secretsmanager_backends
+        def capture(call: MotoCall, result: MotoResult) -> list[str]:
+            threads["capture"] = threading.current_thread().name
+            assert call.params["Name"] not in before  # prepare looked before moto ran it
+            return secret_names_in_moto()
 
-        backend = secretsmanager_backends[ACCOUNT]["us-east-1"]
-        return [secret.name for secret in backend.secrets.values()]
+        return capture
 
     async def after(
         call: MotoCall, result: MotoResult, captured: list[str], ctx: RequestContext
@@ -147,7 +146,7 @@ def test_capture_sees_moto_under_the_lock_and_after_runs_outside(hooked: MotoTai
     hooked.hooks.register(
         "secretsmanager",
         "CreateSecret",
-        OperationHook(prepare=prepare, capture=capture, after=after),
+        OperationHook(prepare=prepare, after=after),
     )
     name = f"seen-{uuid.uuid4().hex[:8]}"
     status, body = request(hooked, "CreateSecret", {"Name": name, "SecretString": "v"})
@@ -164,7 +163,7 @@ def test_before_may_hand_moto_the_call_without_members(hooked: MotoTail) -> None
     async def before(call: MotoCall, ctx: RequestContext) -> MotoCall:
         return call.without("Description")
 
-    def capture(call: MotoCall, result: MotoResult, prepared: None) -> object:
+    def capture(call: MotoCall, result: MotoResult) -> object:
         seen.append(call.params.get("Description"))  # the client's parameters stay
         from moto.secretsmanager.models import secretsmanager_backends
 
@@ -185,6 +184,14 @@ def test_before_may_hand_moto_the_call_without_members(hooked: MotoTail) -> None
     )
     assert status == 200
     assert seen[0] == "hidden" and not seen[1]  # moto never saw the Description
+
+
+def test_a_hook_has_a_prepare_or_a_capture() -> None:
+    def capture(call: MotoCall, result: MotoResult) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="one of the two"):
+        OperationHook(prepare=lambda call, ctx: capture, capture=capture)
 
 
 def test_after_sees_moto_errors_parsed(hooked: MotoTail) -> None:

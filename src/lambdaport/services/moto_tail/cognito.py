@@ -76,7 +76,7 @@ class PreSignUp:
         self._engine = engine
         self._triggers = triggers
 
-    def hook(self) -> OperationHook[None, None]:
+    def hook(self) -> OperationHook[None]:
         return OperationHook(before=self.before)
 
     async def before(self, call: MotoCall, ctx: RequestContext) -> HttpResponse | None:

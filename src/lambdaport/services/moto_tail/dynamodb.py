@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,13 @@ from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpResponse
 from lambdaport.request import RequestContext
 from lambdaport.services.interfaces import ItemChange, TableStream, TableStreams
-from lambdaport.services.moto_tail.operation_hooks import MotoResult, OperationHook, OperationHooks
+from lambdaport.services.moto_tail.operation_hooks import (
+    Capture,
+    MotoResult,
+    OperationHook,
+    OperationHooks,
+    Prepare,
+)
 from lambdaport.services.moto_tail.protocol import MotoCall
 
 SERVICE = "dynamodb"
@@ -196,9 +202,7 @@ class DynamoDBStreamHooks:
         self._streams = streams
 
     def register(self, hooks: OperationHooks) -> None:
-        writes = OperationHook(
-            prepare=self.prepare_write, capture=self.capture_write, after=self.after_write
-        )
+        writes = OperationHook(prepare=self.prepare_write, after=self.after_write)
         for operation in (*ITEM_WRITES, *PARTIQL_WRITES):
             hooks.register(SERVICE, operation, writes)
         hooks.register(
@@ -206,8 +210,7 @@ class DynamoDBStreamHooks:
             "CreateTable",
             OperationHook(
                 before=self.before_create,
-                prepare=_where,
-                capture=self.capture_create,
+                prepare=_where(self.capture_create),
                 after=self.describe,
             ),
         )
@@ -216,15 +219,14 @@ class DynamoDBStreamHooks:
             "UpdateTable",
             OperationHook(
                 before=self.before_update,
-                prepare=_where,
-                capture=self.capture_update,
+                prepare=_where(self.capture_update),
                 after=self.describe,
             ),
         )
         hooks.register(
             SERVICE,
             "DeleteTable",
-            OperationHook(prepare=_where, capture=self.capture_delete, after=self.describe),
+            OperationHook(prepare=_where(self.capture_delete), after=self.describe),
         )
         hooks.register(SERVICE, "DescribeTable", OperationHook(after=self.describe))
 
@@ -317,7 +319,12 @@ class DynamoDBStreamHooks:
 
     # -- writes ------------------------------------------------------------------------
 
-    def prepare_write(self, call: MotoCall, ctx: RequestContext) -> tuple[str, str, list[_Watched]]:
+    def prepare_write(self, call: MotoCall, ctx: RequestContext) -> Capture[bool]:
+        """The images before the call, and the capture that compares them with after."""
+        prepared = self._watch(call, ctx)
+        return lambda call, result: self.capture_write(call, result, prepared)
+
+    def _watch(self, call: MotoCall, ctx: RequestContext) -> tuple[str, str, list[_Watched]]:
         where = (ctx.account_id, ctx.region)
         watched: dict[str, _Watched] = {}
         body = _body(call)
@@ -373,8 +380,17 @@ class DynamoDBStreamHooks:
         return None
 
 
-def _where(call: MotoCall, ctx: RequestContext) -> tuple[str, str]:
-    return ctx.account_id, ctx.region
+Where = tuple[str, str]  # account, region
+
+
+def _where(capture: Callable[[MotoCall, MotoResult, Where], bool]) -> Prepare[bool]:
+    """A prepare that only hands ``capture`` the call's account and region."""
+
+    def prepare(call: MotoCall, ctx: RequestContext) -> Capture[bool]:
+        where = (ctx.account_id, ctx.region)
+        return lambda call, result: capture(call, result, where)
+
+    return prepare
 
 
 def _table_name(name: str) -> str:

@@ -83,12 +83,17 @@ class MotoEngine:
         return await self._on_thread(lambda: self._read_now(look))
 
     async def execute(
-        self, call: MotoCall, extra: Mapping[str, str], prepare: Prepare[T] | None = None
+        self,
+        call: MotoCall,
+        extra: Mapping[str, str],
+        capture: Capture[T] | None = None,
+        *,
+        prepare: Prepare[T] | None = None,
     ) -> tuple[WsgiResponse, T | None]:
-        """``call`` through moto (journaled when durable), with ``prepare``'s look at moto
-        right before it and the look it returns right after it, in the same hold of the
-        lock; the second look's result is returned with moto's response."""
-        return await self._on_thread(lambda: self._execute_now(call, extra, prepare))
+        """``call`` through moto (journaled when durable), and ``capture``'s look at moto
+        right after it, in the same hold of the lock — or ``prepare``'s look right before it
+        and the capture it returns; the capture's result is returned with moto's response."""
+        return await self._on_thread(lambda: self._execute_now(call, extra, capture, prepare))
 
     def call(
         self,
@@ -123,11 +128,16 @@ class MotoEngine:
                 self._durability.close()
 
     def _execute_now(
-        self, call: MotoCall, extra: Mapping[str, str], prepare: Prepare[T] | None
+        self,
+        call: MotoCall,
+        extra: Mapping[str, str],
+        capture: Capture[T] | None,
+        prepare: Prepare[T] | None,
     ) -> tuple[WsgiResponse, T | None]:
         with self._lock:
             self._ensure_configured()
-            capture = prepare() if prepare is not None else None
+            if prepare is not None:
+                capture = prepare()
             durability = self._durability
             if durability is None:
                 response = self._run_app(call.service, call.request, extra, call.operation)

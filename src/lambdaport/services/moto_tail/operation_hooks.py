@@ -15,11 +15,12 @@ the tail (``tail.MotoTail``) runs each registered hook's four parts, all optiona
    moto to run — and journal — instead; the later hooks see that one.
 2. ``prepare(call, ctx)``: on moto's thread under the lock, right before moto runs the call:
    a look at moto's backends as they are before it (a DynamoDB write's old images). It must
-   be quick and change nothing; what it returns is handed to ``capture``.
-3. ``capture(call, result, prepared)``: on moto's thread right after moto ran the call, in
-   the same hold of the lock: a look at moto's backends taken atomically with the call (a
-   DynamoDB write's new images, for its stream records). It must be quick and change
-   nothing in moto (it may hand what it saw on: DynamoDB Streams stages its records here).
+   be quick and change nothing; it returns the hook's capture for this call (a closure over
+   what it saw). A hook has a ``prepare`` or a ``capture``, not both.
+3. ``capture(call, result)``: on moto's thread right after moto ran the call, in the same
+   hold of the lock: a look at moto's backends taken atomically with the call (a DynamoDB
+   write's new images, for its stream records). It must be quick and change nothing in moto
+   (it may hand what it saw on: DynamoDB Streams stages its records here).
 4. ``after(call, result, captured, ctx)``: on the event loop after the lock is released,
    with moto's response (``result``: status, headers, body and botocore's parse of it) and
    what ``capture`` returned. It may invoke functions; it raises an ``AwsError`` or returns
@@ -45,7 +46,6 @@ from lambdaport.services.moto_tail.catalog import MOTO_APPS
 from lambdaport.services.moto_tail.protocol import MotoCall
 from lambdaport.services.moto_tail.wsgi import WsgiResponse
 
-P = TypeVar("P")
 T = TypeVar("T")
 
 
@@ -71,28 +71,32 @@ class MotoResult:
 
 
 Before = Callable[[MotoCall, RequestContext], Awaitable[HttpResponse | MotoCall | None]]
-Prepare = Callable[[MotoCall, RequestContext], P]
-Capture = Callable[[MotoCall, MotoResult, P], T]
+Capture = Callable[[MotoCall, MotoResult], T]
+Prepare = Callable[[MotoCall, RequestContext], Capture[T]]
 After = Callable[[MotoCall, MotoResult, T, RequestContext], Awaitable[HttpResponse | None]]
 
 
 @dataclass(frozen=True, slots=True)
-class OperationHook(Generic[P, T]):
+class OperationHook(Generic[T]):
     """What lambdaport does around one moto operation (see the module docstring)."""
 
     before: Before | None = None
-    prepare: Prepare[P] | None = None
-    capture: Capture[P, T] | None = None
+    prepare: Prepare[T] | None = None
+    capture: Capture[T] | None = None
     after: After[T] | None = None
+
+    def __post_init__(self) -> None:
+        if self.prepare is not None and self.capture is not None:
+            raise ValueError("a hook's prepare returns its capture: give one of the two")
 
 
 class OperationHooks:
     """The hooks of every (client, operation), registered in ``app.py`` before serving."""
 
     def __init__(self) -> None:
-        self._hooks: dict[tuple[str, str], list[OperationHook[Any, Any]]] = {}
+        self._hooks: dict[tuple[str, str], list[OperationHook[Any]]] = {}
 
-    def register(self, service: str, operation: str, hook: OperationHook[Any, Any]) -> None:
+    def register(self, service: str, operation: str, hook: OperationHook[Any]) -> None:
         """Add ``hook`` for ``operation`` of the botocore client ``service`` (which moto
         must serve); a name botocore's model lacks is a ``ValueError`` at start."""
         if service not in MOTO_APPS:
@@ -101,22 +105,19 @@ class OperationHooks:
             raise ValueError(f"{service} has no operation {operation!r}")
         self._hooks.setdefault((service, operation), []).append(hook)
 
-    def of(self, call: MotoCall) -> Sequence[OperationHook[Any, Any]]:
+    def of(self, call: MotoCall) -> Sequence[OperationHook[Any]]:
         return self._hooks.get((call.service, call.operation), ())
 
 
 def prepare_all(
-    hooks: Sequence[OperationHook[Any, Any]], call: MotoCall, ctx: RequestContext
+    hooks: Sequence[OperationHook[Any]], call: MotoCall, ctx: RequestContext
 ) -> Callable[[MotoCall, MotoResult], list[Any]]:
     """Each hook's ``prepare`` in order (on moto's thread, before the call), and the one
-    capture that runs each hook's ``capture`` with what its ``prepare`` saw (None for a
-    hook without)."""
-    prepared = [None if h.prepare is None else h.prepare(call, ctx) for h in hooks]
+    capture that runs, in order, the capture each ``prepare`` returned or each hook's
+    ``capture`` (None for a hook with neither)."""
+    captures = [h.capture if h.prepare is None else h.prepare(call, ctx) for h in hooks]
 
     def capture(call: MotoCall, result: MotoResult) -> list[Any]:
-        return [
-            None if h.capture is None else h.capture(call, result, seen)
-            for h, seen in zip(hooks, prepared, strict=True)
-        ]
+        return [None if c is None else c(call, result) for c in captures]
 
     return capture

@@ -179,7 +179,7 @@ class MotoTail:
 
             return capture
 
-        wsgi, seen = await self.engine.execute(call, extra, prepare)
+        wsgi, seen = await self.engine.execute(call, extra, prepare=prepare)
         response = _moto_response(call, wsgi)
         assert seen is not None
         result, captured = seen
@@ -210,7 +210,7 @@ class MotoTail:
 
 
 async def _after(
-    hook: OperationHook[Any, Any],
+    hook: OperationHook[Any],
     call: MotoCall,
     result: MotoResult,
     captured: Any,
