@@ -7,6 +7,7 @@ lambdaport, moto's server and ministack, in one run.
 
     python bench/services.py [--requests N] [--depths 0,10000,100000]
                              [--only lambdaport|moto|ministack]...
+                             [--series s3|sqs|kinesis|dynamodb]...
 
 Every series is closed-loop through boto3 (one client, one request in flight, dummy
 credentials, no retries), as in bench/invoke.py. A receive takes one message
@@ -52,6 +53,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
 RESULTS_PATH = WORK_DIR / "services-results.json"
 PARTS = ("lambdaport", "moto", "ministack")
+SERIES = ("s3", "sqs", "kinesis", "dynamodb")
 REGION = "us-east-1"
 BODY_1K = b"x" * 1024
 
@@ -61,6 +63,7 @@ class Options:
     budget: Budget
     depths: tuple[int, ...]
     parts: tuple[str, ...]
+    series: tuple[str, ...]
     lambdaport_cmd: str
     moto_cmd: str
     ministack_python: str | None
@@ -85,6 +88,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--max-seconds", type=float, default=8.0, help="wall-time cap a series")
     parser.add_argument("--depths", default="0,1000,10000,100000", help="receive depths")
     parser.add_argument("--only", action="append", choices=PARTS, help="repeatable")
+    parser.add_argument("--series", action="append", choices=SERIES, help="repeatable")
     parser.add_argument("--lambdaport-cmd", default=f"{bin_dir / 'lambdaport'} up")
     parser.add_argument("--moto-cmd", default=str(bin_dir / "moto_server"))
     parser.add_argument("--ministack-python", help="Python with ministack (auto-detected)")
@@ -96,6 +100,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         budget=Budget(args.warmup, args.requests, args.max_seconds, min_requests=5),
         depths=tuple(sorted(int(d) for d in args.depths.split(","))),
         parts=tuple(args.only) if args.only else PARTS,
+        series=tuple(args.series) if args.series else SERIES,
         lambdaport_cmd=args.lambdaport_cmd,
         moto_cmd=args.moto_cmd,
         ministack_python=args.ministack_python,
@@ -311,12 +316,17 @@ def dynamodb_series(server: RunningServer, budget: Budget) -> list[Row]:
 def measure_system(server: RunningServer, options: Options, console: Console) -> list[Row]:
     system = server.spec.name
     console.print(f"[dim]{system} healthy in {server.startup_seconds:.2f} s; measuring[/]")
-    rows = [s3_put_series(server, options.budget)]
-    sqs = client("sqs", server.endpoint_url)
-    rows.append(sqs_send_series(sqs, system, options.budget))
-    rows += receive_series(sqs, system, options, console)
-    rows += kinesis_series(server, options.budget)
-    rows += dynamodb_series(server, options.budget)
+    rows: list[Row] = []
+    if "s3" in options.series:
+        rows.append(s3_put_series(server, options.budget))
+    if "sqs" in options.series:
+        sqs = client("sqs", server.endpoint_url)
+        rows.append(sqs_send_series(sqs, system, options.budget))
+        rows += receive_series(sqs, system, options, console)
+    if "kinesis" in options.series:
+        rows += kinesis_series(server, options.budget)
+    if "dynamodb" in options.series:
+        rows += dynamodb_series(server, options.budget)
     return rows
 
 
