@@ -154,11 +154,12 @@ def test_errors(
     table, arn = make_table("KEYS_ONLY")
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     missing = arn.replace("/stream/", "/stream/1")
+    other = "1" if shard.endswith("0") else "0"  # another shard id
     code, message, status = client_error(streams.describe_stream, StreamArn=missing)
     assert (code, status) == ("ResourceNotFoundException", 400)
     assert missing in message
     code, _, _ = client_error(
-        streams.get_shard_iterator, StreamArn=arn, ShardId=shard[:-1] + "0",
+        streams.get_shard_iterator, StreamArn=arn, ShardId=shard[:-1] + other,
         ShardIteratorType="LATEST",
     )  # fmt: skip
     assert code == "ResourceNotFoundException"
