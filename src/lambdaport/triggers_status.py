@@ -67,7 +67,7 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
         "AWS CloudFormation",
         State.WORKS,
         "custom resources invoke functions (or SNS topics) with AWS's request and wait for the "
-        "response PUT to their ResponseURL; stacks are lambdaport's own; no SAM transform yet",
+        "response PUT to their ResponseURL; stacks (SAM templates too) are lambdaport's own",
         ("cloudformation",),
         module="lambdaport.services.cloudformation.custom_resources",
     ),
