@@ -205,3 +205,48 @@ def test_termination_protection(deploy: Deploy, cfn: CloudFormationClient) -> No
     cfn.update_termination_protection(StackName=name, EnableTerminationProtection=False)
     cfn.delete_stack(StackName=name)
     wait(cfn, "stack_delete_complete", name)
+
+
+def test_deletion_and_update_replace_policies(
+    deploy: Deploy, cfn: CloudFormationClient, aws_client: Callable[[str], Any]
+) -> None:
+    name = stack_name()
+
+    def template(queue_name: str) -> str:
+        return json.dumps(
+            {
+                "Resources": {
+                    "Kept": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Retain"},
+                    "Renamed": {
+                        "Type": "AWS::SQS::Queue",
+                        "UpdateReplacePolicy": "Retain",
+                        "Properties": {"QueueName": queue_name},
+                    },
+                },
+                "Outputs": {"Kept": {"Value": {"Ref": "Kept"}}},
+            }
+        )
+
+    stack = deploy(template(f"{name}-first"), name=name)
+    kept = outputs(stack)["Kept"]
+    sqs = aws_client("sqs")
+    first = sqs.get_queue_url(QueueName=f"{name}-first")["QueueUrl"]
+    # A new QueueName replaces the queue; UpdateReplacePolicy keeps the old one.
+    cfn.update_stack(StackName=name, TemplateBody=template(f"{name}-second"))
+    wait(cfn, "stack_update_complete", name)
+    second = sqs.get_queue_url(QueueName=f"{name}-second")["QueueUrl"]
+    physical = cfn.describe_stack_resource(StackName=name, LogicalResourceId="Renamed")
+    assert physical["StackResourceDetail"]["PhysicalResourceId"] == second
+    assert first in sqs.list_queues(QueueNamePrefix=name)["QueueUrls"]
+    statuses = [(logical, status) for logical, status, _ in events_of(cfn, name)]
+    assert ("Renamed", "DELETE_SKIPPED") in statuses
+    # DeletionPolicy Retain: the stack goes, the queue stays.
+    cfn.delete_stack(StackName=name)
+    wait(cfn, "stack_delete_complete", name)
+    remaining = sqs.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    assert sorted(remaining) == sorted([kept, first])
+    assert ("Kept", "DELETE_SKIPPED") in [
+        (logical, status) for logical, status, _ in events_of(cfn, stack["StackId"])
+    ]
+    for url in remaining:
+        sqs.delete_queue(QueueUrl=url)
