@@ -60,6 +60,7 @@ class ServiceCalls:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._session = botocore.session.get_session()
         self._clients: dict[tuple[str, str, str], Any] = {}
+        self._models: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="cfn-calls")
 
@@ -97,10 +98,21 @@ class ServiceCalls:
         """One API call; a refusal is botocore's ``ClientError`` with the service's error."""
         loop = asyncio.get_running_loop()
         self._loop = loop
-        client = self.client(service, account, region)
+        client = self._clients.get((service, account, region))
+        if client is None:  # making a client reads its model: not on the event loop
+            client = await loop.run_in_executor(
+                self._executor, self.client, service, account, region
+            )
         method = getattr(client, botocore.xform_name(operation))
         result = await loop.run_in_executor(self._executor, functools.partial(method, **params))
         return dict(result)
+
+    def model(self, service: str) -> Any:
+        """The service's botocore model (its operations' input shapes)."""
+        model = self._models.get(service)
+        if model is None:
+            model = self._models[service] = self._session.get_service_model(service)
+        return model
 
     async def attempt(
         self, service: str, operation: str, account: str, region: str, **params: Any

@@ -149,14 +149,6 @@ def tag_map(tags: Any) -> dict[str, str]:
     return {item["Key"]: item["Value"] for item in tag_list(tags)}
 
 
-def shape_members(
-    calls: ServiceCalls, service: str, operation: str, request: ResourceRequest
-) -> frozenset[str]:
-    client = calls.client(service, request.stack.account, request.stack.region)
-    shape = client.meta.service_model.operation_model(operation).input_shape
-    return frozenset(shape.members) if shape is not None else frozenset()
-
-
 def members_of(
     calls: ServiceCalls,
     service: str,
@@ -168,8 +160,7 @@ def members_of(
 ) -> dict[str, Any]:
     """The properties that are members of the operation's input (most CloudFormation
     properties are named as the API names them)."""
-    client = calls.client(service, request.stack.account, request.stack.region)
-    shape = client.meta.service_model.operation_model(operation).input_shape
+    shape = calls.model(service).operation_model(operation).input_shape
     members = shape.members if shape is not None else {}
     skipped = set(skip)
     return {
