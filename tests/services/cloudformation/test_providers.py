@@ -473,3 +473,65 @@ def test_rest_api_from_resources_and_methods(
     assert method["methodIntegration"]["uri"] == uri
     stage = rest.get_stage(restApiId=values["Api"], stageName="v1")
     assert stage["variables"] == {"mode": "test"}
+
+
+def test_bucket_configurations_and_repository(
+    deploy: Deploy, aws_client: Callable[[str], Any]
+) -> None:
+    """What CDK's bootstrap stack asks of a bucket (encryption, public access block,
+    lifecycle, versioning) and its ECR repository."""
+    template = {
+        "Resources": {
+            "Assets": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [
+                            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                        ]
+                    },
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": True,
+                        "BlockPublicPolicy": "true",
+                        "IgnorePublicAcls": True,
+                        "RestrictPublicBuckets": True,
+                    },
+                    "LifecycleConfiguration": {
+                        "Rules": [
+                            {
+                                "Id": "CleanupOldVersions",
+                                "Status": "Enabled",
+                                "NoncurrentVersionExpiration": {"NoncurrentDays": 30},
+                            }
+                        ]
+                    },
+                },
+            },
+            "Images": {
+                "Type": "AWS::ECR::Repository",
+                "Properties": {"ImageTagMutability": "IMMUTABLE"},
+            },
+        },
+        "Outputs": {
+            "Bucket": {"Value": {"Ref": "Assets"}},
+            "Repository": {"Value": {"Ref": "Images"}},
+            "RepositoryUri": {"Value": {"Fn::GetAtt": ["Images", "RepositoryUri"]}},
+        },
+    }
+    values = outputs(deploy(template))
+    s3 = aws_client("s3")
+    bucket = values["Bucket"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert [(r["ID"], r["NoncurrentVersionExpiration"]["NoncurrentDays"]) for r in lifecycle] == [
+        ("CleanupOldVersions", 30)
+    ]
+    repositories = aws_client("ecr").describe_repositories(repositoryNames=[values["Repository"]])
+    (repository,) = repositories["repositories"]
+    assert repository["imageTagMutability"] == "IMMUTABLE"
+    assert repository["repositoryUri"] == values["RepositoryUri"]

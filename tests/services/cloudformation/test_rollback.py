@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.services.cloudformation.conftest import Deploy, events_of, outputs, wait
+from tests.services.cloudformation.conftest import Deploy, events_of, outputs, stack_name, wait
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -144,3 +144,33 @@ def test_an_unknown_resource_type_fails_with_a_reason(
         "Template format error: Unrecognized resource types: [Made::Up::Thing]",
         400,
     )
+
+
+def test_a_resource_that_failed_half_way_is_deleted(
+    deploy: Deploy, cfn: CloudFormationClient, aws_client: Callable[[str], Any]
+) -> None:
+    """The bucket is made, then S3 refuses its notification (no such function): the failed
+    resource's reason is S3's, and the rollback deletes the bucket it made."""
+    bucket = f"half-{stack_name()}"
+    missing = "arn:aws:lambda:us-east-1:000000000000:function:does-not-exist"
+    template = {
+        "Resources": {
+            "Bucket": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {
+                    "BucketName": bucket,
+                    "NotificationConfiguration": {
+                        "LambdaConfigurations": [
+                            {"Event": "s3:ObjectCreated:*", "Function": missing}
+                        ]
+                    },
+                },
+            }
+        }
+    }
+    stack = deploy(template, expect="ROLLBACK_COMPLETE")
+    events = events_of(cfn, stack["StackName"])
+    (reason,) = [r for logical, status, r in events if status == "CREATE_FAILED"]
+    assert "Unable to validate the following destination configurations" in reason
+    assert ("Bucket", "DELETE_COMPLETE", "") in events
+    assert bucket not in [b["Name"] for b in aws_client("s3").list_buckets()["Buckets"]]

@@ -48,10 +48,6 @@ MAX_DATA_BYTES: Final = 4096
 class CustomResourceFailed(ProviderFailed):
     """The provider answered FAILED (``physical_id``: what it named, for the rollback's Delete)."""
 
-    def __init__(self, reason: str, physical_id: str = "") -> None:
-        super().__init__(reason)
-        self.physical_id = physical_id
-
 
 def as_strings(value: Any) -> Any:
     """Template properties as CloudFormation sends them: every scalar a string."""

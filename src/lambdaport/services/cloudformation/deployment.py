@@ -38,31 +38,13 @@ from lambdaport.services.cloudformation.providers.base import (
     ProviderFailed,
     ResourceRequest,
     StackContext,
+    failure_reason,
 )
 from lambdaport.services.cloudformation.stacks import Stacks
 
 logger = logging.getLogger("lambdaport.cloudformation")
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
-
-
-def failure_reason(error: BaseException) -> str:
-    """A resource's failure in CloudFormation's words."""
-    if isinstance(error, ClientError):
-        detail = error.response.get("Error", {})
-        code = detail.get("Code", "")
-        message = detail.get("Message", "") or str(error)
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
-        return (
-            f'Resource handler returned message: "{message}" (Service: '
-            f"{error.operation_name}, Status Code: {status}, Error Code: {code}, "
-            f"RequestToken: {uuid.uuid4()})"
-        )
-    if isinstance(error, AwsError):
-        return error.message
-    if isinstance(error, ProviderFailed):
-        return str(error)
-    return f"Internal failure: {error}"
 
 
 @dataclass
@@ -191,7 +173,7 @@ class Deployment:
         except Exception as error:  # every failure becomes the resource's reason
             if not isinstance(error, ClientError | AwsError | ProviderFailed):
                 logger.exception("provider %s failed", record.type)
-            physical = getattr(error, "physical_id", "")
+            physical = error.physical_id if isinstance(error, ProviderFailed) else ""
             record.physical_id = physical or ""
             return await self._failed(record, failure_reason(error), "CREATE_FAILED")
         self._provisioned(record, created, scope)

@@ -13,10 +13,14 @@ from __future__ import annotations
 import json
 import random
 import string
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from botocore.exceptions import ClientError, ParamValidationError
+
+from lambdaport.errors import AwsError
 from lambdaport.services.cloudformation.calls import ServiceCalls
 
 
@@ -52,7 +56,34 @@ class Created:
 
 
 class ProviderFailed(Exception):
-    """A provider's own refusal (not the service's), with CloudFormation's reason."""
+    """A provider's own refusal (not the service's), with CloudFormation's reason.
+    ``physical_id``: what exists already of the resource (the rollback deletes it)."""
+
+    def __init__(self, reason: str, physical_id: str = "") -> None:
+        super().__init__(reason)
+        self.physical_id = physical_id
+
+
+def failure_reason(error: BaseException) -> str:
+    """A resource's failure in CloudFormation's words."""
+    if isinstance(error, ClientError):
+        detail = error.response.get("Error", {})
+        code = detail.get("Code", "")
+        message = detail.get("Message", "") or str(error)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
+        return (
+            f'Resource handler returned message: "{message}" (Service: '
+            f"{error.operation_name}, Status Code: {status}, Error Code: {code}, "
+            f"RequestToken: {uuid.uuid4()})"
+        )
+    if isinstance(error, ParamValidationError):
+        report = error.kwargs.get("report", error)
+        return f"Properties validation failed for resource with message: {report}"
+    if isinstance(error, AwsError):
+        return error.message
+    if isinstance(error, ProviderFailed):
+        return str(error)
+    return f"Internal failure: {error}"
 
 
 class Provider:
@@ -87,6 +118,16 @@ class Provider:
 
     async def create(self, request: ResourceRequest) -> Created:
         raise NotImplementedError
+
+    async def configured(self, physical_id: str, work: Awaitable[object]) -> None:
+        """The steps after the resource exists: a failure says what exists (its id), so the
+        rollback deletes it."""
+        try:
+            await work
+        except ProviderFailed:
+            raise
+        except Exception as error:
+            raise ProviderFailed(failure_reason(error), physical_id) from error
 
     async def update(self, request: ResourceRequest) -> Created:
         """Default: the resource is replaced (the engine never calls this for those)."""

@@ -66,7 +66,7 @@ class Role(Provider):
         if props.get("Tags"):
             params["Tags"] = tag_list(props["Tags"])
         role = (await self.call(request, "iam", "CreateRole", **params))["Role"]
-        await self._attach(request, name, {}, props)
+        await self.configured(name, self._attach(request, name, {}, props))
         return Created(name, {"Arn": role["Arn"], "RoleId": role["RoleId"]})
 
     async def _attach(self, request: ResourceRequest, name: str, previous: Any, props: Any) -> None:

@@ -135,8 +135,8 @@ class Function(Provider):
         if tags:
             params["Tags"] = tags
         answer = await self.call(request, "lambda", "CreateFunction", **params)
-        await self._concurrency(request, name, None)
-        await self._active(request, name)
+        await self.configured(name, self._concurrency(request, name, None))
+        await self.configured(name, self._active(request, name))
         return self._created(answer)
 
     def _created(self, answer: dict[str, Any]) -> Created:

@@ -66,6 +66,101 @@ def _cors(value: Any) -> dict[str, Any]:
     return {"CORSRules": rules}
 
 
+def _lifecycle(value: Any) -> dict[str, Any]:
+    """CloudFormation's ``LifecycleConfiguration`` in the S3 API's shape."""
+    rules = []
+    for rule in (value or {}).get("Rules") or []:
+        item: dict[str, Any] = {"Status": rule.get("Status", "Enabled")}
+        if "Id" in rule:
+            item["ID"] = rule["Id"]
+        item["Filter"] = {"Prefix": rule["Prefix"]} if "Prefix" in rule else {}
+        if "ExpirationInDays" in rule:
+            item["Expiration"] = {"Days": int(rule["ExpirationInDays"])}
+        if "NoncurrentVersionExpirationInDays" in rule:
+            days = int(rule["NoncurrentVersionExpirationInDays"])
+            item["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+        if "NoncurrentVersionExpiration" in rule:
+            days = int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+            item["NoncurrentVersionExpiration"] = {"NoncurrentDays": days}
+        if "AbortIncompleteMultipartUpload" in rule:
+            days = int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+            item["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+        transitions = [
+            {"Days": int(t["TransitionInDays"]), "StorageClass": t["StorageClass"]}
+            for t in rule.get("Transitions") or []
+            if "TransitionInDays" in t
+        ]
+        if transitions:
+            item["Transitions"] = transitions
+        rules.append(item)
+    return {"Rules": rules}
+
+
+def _booleans(value: Any) -> dict[str, bool]:
+    return {str(k): str(v).lower() == "true" for k, v in (value or {}).items()}
+
+
+# Bucket configurations: (property, put operation and its member, delete operation, shape).
+_CONFIGURATIONS: tuple[tuple[str, str, str, str, Any], ...] = (
+    (
+        "BucketEncryption",
+        "PutBucketEncryption",
+        "ServerSideEncryptionConfiguration",
+        "DeleteBucketEncryption",
+        lambda v: {
+            "Rules": [
+                {
+                    **(
+                        {"BucketKeyEnabled": str(r["BucketKeyEnabled"]).lower() == "true"}
+                        if "BucketKeyEnabled" in r
+                        else {}
+                    ),
+                    **(
+                        {"ApplyServerSideEncryptionByDefault": r["ServerSideEncryptionByDefault"]}
+                        if "ServerSideEncryptionByDefault" in r
+                        else {}
+                    ),
+                }
+                for r in v.get("ServerSideEncryptionConfiguration", [])
+            ]
+        },
+    ),
+    (
+        "PublicAccessBlockConfiguration",
+        "PutPublicAccessBlock",
+        "PublicAccessBlockConfiguration",
+        "DeletePublicAccessBlock",
+        _booleans,
+    ),
+    (
+        "LifecycleConfiguration",
+        "PutBucketLifecycleConfiguration",
+        "LifecycleConfiguration",
+        "DeleteBucketLifecycle",
+        _lifecycle,
+    ),
+    (
+        "OwnershipControls",
+        "PutBucketOwnershipControls",
+        "OwnershipControls",
+        "DeleteBucketOwnershipControls",
+        lambda v: {
+            "Rules": [{"ObjectOwnership": r["ObjectOwnership"]} for r in v.get("Rules", [])]
+        },
+    ),
+    (
+        "WebsiteConfiguration",
+        "PutBucketWebsite",
+        "WebsiteConfiguration",
+        "DeleteBucketWebsite",
+        lambda v: {
+            **({"IndexDocument": {"Suffix": v["IndexDocument"]}} if "IndexDocument" in v else {}),
+            **({"ErrorDocument": {"Key": v["ErrorDocument"]}} if "ErrorDocument" in v else {}),
+        },
+    ),
+)
+
+
 class Bucket(Provider):
     types = ("AWS::S3::Bucket",)
     replacement = frozenset({"BucketName"})
@@ -77,7 +172,7 @@ class Bucket(Provider):
         if request.stack.region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": request.stack.region}
         await self.call(request, "s3", "CreateBucket", **params)
-        await self._configure(request, name, {})
+        await self.configured(name, self._configure(request, name, {}))
         return self._created(request, name)
 
     def _created(self, request: ResourceRequest, name: str) -> Created:
@@ -93,8 +188,9 @@ class Bucket(Provider):
             },
         )
 
-    async def _configure(self, request: ResourceRequest, name: str, previous: Any) -> None:
+    async def _configure(self, request: ResourceRequest, bucket_name: str, previous: Any) -> None:
         props = request.properties
+        name = bucket_name
         if props.get("VersioningConfiguration") != previous.get(
             "VersioningConfiguration"
         ) and props.get("VersioningConfiguration"):
@@ -127,6 +223,15 @@ class Bucket(Provider):
                 )
             else:
                 await self.attempt(request, "s3", "DeleteBucketCors", Bucket=name)
+        for prop, put, member, remove, shape in _CONFIGURATIONS:
+            if props.get(prop) == previous.get(prop):
+                continue
+            if props.get(prop):
+                await self.call(
+                    request, "s3", put, Bucket=bucket_name, **{member: shape(props[prop])}
+                )
+            else:
+                await self.attempt(request, "s3", remove, Bucket=bucket_name)
         if props.get("NotificationConfiguration") != previous.get("NotificationConfiguration"):
             await self.call(
                 request,
@@ -249,4 +354,64 @@ class SubscriptionFilter(Provider):
         )
 
 
-STORAGE = (Bucket, BucketPolicy, LogGroup, SubscriptionFilter)
+class Repository(Provider):
+    """``AWS::ECR::Repository`` (CDK's bootstrap stack has one), through ECR's API (moto's)."""
+
+    types = ("AWS::ECR::Repository",)
+    replacement = frozenset({"RepositoryName"})
+
+    async def create(self, request: ResourceRequest) -> Created:
+        props = request.properties
+        name = str(
+            props.get("RepositoryName") or physical_name(request, max_length=256, lower=True)
+        )
+        params: dict[str, Any] = {"repositoryName": name}
+        if "ImageTagMutability" in props:
+            params["imageTagMutability"] = str(props["ImageTagMutability"])
+        scanning = props.get("ImageScanningConfiguration")
+        if scanning:
+            params["imageScanningConfiguration"] = {
+                "scanOnPush": str(scanning.get("ScanOnPush", "false")).lower() == "true"
+            }
+        if props.get("Tags"):
+            params["tags"] = tag_list(props["Tags"])
+        repository = (await self.call(request, "ecr", "CreateRepository", **params))["repository"]
+        await self.configured(name, self._policies(request, name, {}))
+        return Created(
+            name, {"Arn": repository["repositoryArn"], "RepositoryUri": repository["repositoryUri"]}
+        )
+
+    async def _policies(self, request: ResourceRequest, name: str, previous: Any) -> None:
+        props = request.properties
+        lifecycle = (props.get("LifecyclePolicy") or {}).get("LifecyclePolicyText")
+        if lifecycle and lifecycle != (previous.get("LifecyclePolicy") or {}).get(
+            "LifecyclePolicyText"
+        ):
+            await self.call(
+                request,
+                "ecr",
+                "PutLifecyclePolicy",
+                repositoryName=name,
+                lifecyclePolicyText=as_json(lifecycle),
+            )
+        policy = props.get("RepositoryPolicyText")
+        if policy and policy != previous.get("RepositoryPolicyText"):
+            await self.call(
+                request,
+                "ecr",
+                "SetRepositoryPolicy",
+                repositoryName=name,
+                policyText=as_json(policy),
+            )
+
+    async def update(self, request: ResourceRequest) -> Created:
+        await self._policies(request, request.physical_id, request.previous)
+        return Created(request.physical_id, dict(request.attributes))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        await self.attempt(
+            request, "ecr", "DeleteRepository", repositoryName=request.physical_id, force=True
+        )
+
+
+STORAGE = (Bucket, BucketPolicy, LogGroup, SubscriptionFilter, Repository)
