@@ -10,6 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.utilities.parser.models import (
+    CloudFormationCustomResourceCreateModel,
+    CloudFormationCustomResourceDeleteModel,
+    CloudFormationCustomResourceUpdateModel,
+)
+
 from tests.helpers import json_lines
 from tests.services.cloudformation.conftest import Deploy, events_of, outputs, wait
 
@@ -87,6 +93,8 @@ def test_create_update_replace_delete(
     }
     assert create["ResponseURL"].startswith("http://127.0.0.1:")
     assert "PhysicalResourceId" not in create and "OldResourceProperties" not in create
+    # powertools' models, an independent reading of AWS's request, take it as it is.
+    CloudFormationCustomResourceCreateModel.model_validate(create)
 
     # Update in place: the same physical id comes back.
     cfn.update_stack(StackName=name, TemplateBody=json.dumps(template(record, Value=6)))
@@ -98,6 +106,7 @@ def test_create_update_replace_delete(
     assert update["PhysicalResourceId"] == "thing-1"
     assert update["OldResourceProperties"]["Value"] == "5"
     assert update["ResourceProperties"]["Value"] == "6"
+    CloudFormationCustomResourceUpdateModel.model_validate(update)
     assert len(json_lines(record)) == 2
 
     # A new physical id replaces the resource: the old one gets its Delete in the cleanup.
@@ -112,10 +121,9 @@ def test_create_update_replace_delete(
 
     cfn.delete_stack(StackName=name)
     wait(cfn, "stack_delete_complete", name)
-    assert [(r["RequestType"], r.get("PhysicalResourceId")) for r in json_lines(record)][-1] == (
-        "Delete",
-        "thing-2",
-    )
+    delete = json_lines(record)[-1]
+    assert (delete["RequestType"], delete["PhysicalResourceId"]) == ("Delete", "thing-2")
+    CloudFormationCustomResourceDeleteModel.model_validate(delete)
 
 
 def test_a_failed_answer_fails_the_stack(
