@@ -535,3 +535,72 @@ def test_bucket_configurations_and_repository(
     (repository,) = repositories["repositories"]
     assert repository["imageTagMutability"] == "IMMUTABLE"
     assert repository["repositoryUri"] == values["RepositoryUri"]
+
+
+def test_vpc_resources(deploy: Deploy, aws_client: Callable[[str], Any]) -> None:
+    template = {
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.9.0.0/16"}},
+            "Subnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {
+                    "VpcId": {"Ref": "Vpc"},
+                    "CidrBlock": {"Fn::Select": [0, {"Fn::Cidr": ["10.9.0.0/16", 2, 8]}]},
+                    "AvailabilityZone": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+                },
+            },
+            "Group": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {
+                    "GroupDescription": "functions",
+                    "VpcId": {"Ref": "Vpc"},
+                    "SecurityGroupIngress": [
+                        {
+                            "IpProtocol": "tcp",
+                            "FromPort": 443,
+                            "ToPort": 443,
+                            "CidrIp": "10.9.0.0/16",
+                        }
+                    ],
+                },
+            },
+            "Gateway": {"Type": "AWS::EC2::InternetGateway"},
+            "Attach": {
+                "Type": "AWS::EC2::VPCGatewayAttachment",
+                "Properties": {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "Gateway"}},
+            },
+            "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": {"Ref": "Vpc"}}},
+            "Out": {
+                "Type": "AWS::EC2::Route",
+                "DependsOn": "Attach",
+                "Properties": {
+                    "RouteTableId": {"Ref": "Table"},
+                    "DestinationCidrBlock": "0.0.0.0/0",
+                    "GatewayId": {"Ref": "Gateway"},
+                },
+            },
+            "Association": {
+                "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                "Properties": {"RouteTableId": {"Ref": "Table"}, "SubnetId": {"Ref": "Subnet"}},
+            },
+        },
+        "Outputs": {
+            "Vpc": {"Value": {"Ref": "Vpc"}},
+            "Subnet": {"Value": {"Ref": "Subnet"}},
+            "Group": {"Value": {"Ref": "Group"}},
+            "Default": {"Value": {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}},
+        },
+    }
+    values = outputs(deploy(template))
+    ec2 = aws_client("ec2")
+    (subnet,) = ec2.describe_subnets(SubnetIds=[values["Subnet"]])["Subnets"]
+    assert (subnet["VpcId"], subnet["CidrBlock"], subnet["AvailabilityZone"]) == (
+        values["Vpc"],
+        "10.9.0.0/24",
+        "us-east-1a",
+    )
+    (group,) = ec2.describe_security_groups(GroupIds=[values["Group"]])["SecurityGroups"]
+    assert [(p["FromPort"], p["IpRanges"][0]["CidrIp"]) for p in group["IpPermissions"]] == [
+        (443, "10.9.0.0/16")
+    ]
+    assert values["Default"].startswith("sg-")

@@ -12,6 +12,7 @@ from lambdaport.services.cloudformation.providers.integration import INTEGRATION
 from lambdaport.services.cloudformation.providers.lambda_ import LAMBDA
 from lambdaport.services.cloudformation.providers.messaging import MESSAGING
 from lambdaport.services.cloudformation.providers.nested import NESTED
+from lambdaport.services.cloudformation.providers.networking import NETWORKING
 from lambdaport.services.cloudformation.providers.nothing import NOTHING
 from lambdaport.services.cloudformation.providers.security import SECURITY
 from lambdaport.services.cloudformation.providers.storage import STORAGE
@@ -27,6 +28,7 @@ PROVIDER_CLASSES: tuple[type[Provider], ...] = (
     *NOTHING,
     *NESTED,
     *APIGATEWAY,
+    *NETWORKING,
 )
 CUSTOM_TYPE = "AWS::CloudFormation::CustomResource"
 
