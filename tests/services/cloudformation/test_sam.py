@@ -217,3 +217,53 @@ def test_sam_api_events_make_the_apis(deploy: Deploy, aws_client: Callable[[str]
     routes = http.get_routes(ApiId=values["HttpApi"])["Items"]
     assert "GET /hi" in {r["RouteKey"] for r in routes}
     assert "$default" in {s["StageName"] for s in http.get_stages(ApiId=values["HttpApi"])["Items"]}
+
+
+SQS_EVENT = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Orders:
+    Type: AWS::SQS::Queue
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Environment:
+        Variables:
+          RECORD_TO: RECORD_PATH
+      InlineCode: |
+        import json, os
+        def handler(event, context):
+            with open(os.environ["RECORD_TO"], "a") as out:
+                for record in event["Records"]:
+                    out.write(json.dumps(record["body"]) + "\\n")
+      Events:
+        Queue:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Orders.Arn
+            BatchSize: 5
+Outputs:
+  Queue:
+    Value: !Ref Orders
+  Function:
+    Value: !Ref Worker
+"""
+
+
+def test_sam_sqs_event_makes_an_event_source_mapping(
+    deploy: Deploy, aws_client: Callable[[str], Any], tmp_path: Path
+) -> None:
+    record = tmp_path / "bodies.jsonl"
+    stack = deploy(
+        SQS_EVENT.replace("RECORD_PATH", str(record)),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    values = outputs(stack)
+    mappings = aws_client("lambda").list_event_source_mappings(FunctionName=values["Function"])
+    (mapping,) = mappings["EventSourceMappings"]
+    assert mapping["BatchSize"] == 5
+    aws_client("sqs").send_message(QueueUrl=values["Queue"], MessageBody="order 7")
+    lines = wait_for(lambda: record.read_text().splitlines() if record.exists() else None, 30)
+    assert [json.loads(line) for line in lines] == ["order 7"]
