@@ -306,11 +306,15 @@ def test_health_and_status_report_the_queue(
 # -- crash safety -----------------------------------------------------------------------------
 
 
+# Every run waits until the file RELEASE exists (at most 60 s), so the first server is killed
+# with its two runs held and every other event still queued, however loaded the machine is.
 SINK = """
 import os, time
 
 def handler(event, context):
-    time.sleep(0.02)
+    deadline = time.monotonic() + 60
+    while not os.path.exists(os.environ["RELEASE"]) and time.monotonic() < deadline:
+        time.sleep(0.01)
     with open(os.environ["OUT"], "a") as out:
         out.write(context.aws_request_id + "\\n")
 """
@@ -319,13 +323,20 @@ def handler(event, context):
 def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     out = tmp_path / "delivered.txt"
+    release = tmp_path / "release"
     name = "sink"
     args = ("--async-delay-scale", SCALE)
     first = ServerProcess(data_dir, extra_args=args)
     first.start()
     try:
         client = client_for(first.endpoint)
-        create_function(client, SINK, name=name, Environment={"Variables": {"OUT": str(out)}})
+        create_function(
+            client,
+            SINK,
+            name=name,
+            Timeout=90,
+            Environment={"Variables": {"OUT": str(out), "RELEASE": str(release)}},
+        )
         client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
         client.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
         accepted = [
@@ -334,10 +345,12 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
             ]["RequestId"]
             for _ in range(300)
         ]
-        # Hundreds still queued, two running, when the server is killed.
+        # Hundreds still queued, two running (held), when the server is killed.
         assert health(first.endpoint)["asyncQueue"]["depth"] >= 100
+        assert not out.exists()
     finally:
         first.stop(signal.SIGKILL)
+    release.touch()
     second = ServerProcess(data_dir, extra_args=args)
     second.start()
     try:

@@ -45,6 +45,7 @@ class LogsService:
         self.subscriptions = SubscriptionFilters(documents, self.groups, invoke)
         self.followers = LogFollowers(tables, self.flush)
         self._pending: dict[PendingKey, list[tuple[int, str]]] = {}
+        self._storing = 0  # lines taken from _pending by the flush under way, not yet stored
         self._flush_handle: asyncio.TimerHandle | None = None
         self._retention_sweep_s = retention_sweep_s
         self._tasks: list[asyncio.Task[None]] = []
@@ -89,17 +90,23 @@ class LogsService:
             if not self._pending:
                 return
             pending, self._pending = self._pending, {}
-            batches = []
-            for (key, stream, function_arn), events in pending.items():
-                await self.groups.ensure_stream(key, stream)
-                batches.append(AppendedBatch(key, stream, events, function_arn))
-            await self.events.append(batches)
+            # Still pending until stored and matched against the subscription filters (which
+            # count their deliveries before this returns): a drain must not see zero between.
+            self._storing = sum(len(events) for events in pending.values())
+            try:
+                batches = []
+                for (key, stream, function_arn), events in pending.items():
+                    await self.groups.ensure_stream(key, stream)
+                    batches.append(AppendedBatch(key, stream, events, function_arn))
+                await self.events.append(batches)
+            finally:
+                self._storing = 0
 
     def status(self) -> dict[str, int]:
         """For the health document: function lines not stored yet, and subscription
         deliveries not yet handed to the invoker's async queue."""
         return {
-            "eventsPending": sum(len(events) for events in self._pending.values()),
+            "eventsPending": sum(len(events) for events in self._pending.values()) + self._storing,
             "subscriptionDeliveriesPending": self.subscriptions.pending,
         }
 
