@@ -365,13 +365,27 @@ class RestApi:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageLimits:
+    """A usage plan's throttle (requests per second, burst) and quota (requests per DAY,
+    WEEK or MONTH) for one API stage."""
+
+    plan_id: str
+    rate_limit: float | None = None
+    burst_limit: int | None = None
+    quota_limit: int | None = None
+    quota_period: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RestApiKey:
-    """An API key by its value, and the (api id, stage) pairs of its usage plans."""
+    """An API key by its value, the (api id, stage) pairs of its usage plans and each
+    plan's limits there."""
 
     id: str
     value: str
     enabled: bool
     stages: frozenset[tuple[str, str]]
+    limits: tuple[tuple[str, str, UsageLimits], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

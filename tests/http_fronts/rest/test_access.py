@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import boto3
 import orjson
@@ -16,10 +17,13 @@ from aws_lambda_powertools.utilities.parser.models import (
     ApiGatewayAuthorizerToken,
     APIGatewayProxyEventModel,
 )
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from lambdaport.testing.server import Server
 from tests.conftest import MakeFunction
-from tests.helpers import client_options
+from tests.helpers import REGION, client_options
 from tests.http_fronts.conftest import call
 from tests.http_fronts.rest.apis import ECHO_EVENT, RestApiBuilder, allow_api, lambda_uri, url
 
@@ -276,3 +280,61 @@ def test_a_cognito_user_pool_authorizer_verifies_the_pools_tokens(
         401,
         {"message": "Unauthorized"},
     )
+
+
+def test_aws_iam_methods_take_signed_requests_only(
+    apigateway: Any, lambda_client: LambdaClient, make_function: MakeFunction, server: Server
+) -> None:
+    echo = make_function(ECHO_EVENT)
+    api = RestApiBuilder(apigateway)
+    api.proxy("/private", echo, "GET", authorizationType="AWS_IAM")
+    api.deploy()
+    allow_api(lambda_client, echo, api.id)
+    target = url(server.endpoint, api.id, "dev", "/private")
+    unsigned = call(target)
+    assert (unsigned.status, unsigned.json()) == (403, {"message": "Missing Authentication Token"})
+    request = AWSRequest("GET", target, headers={"Host": urlsplit(target).netloc})
+    SigV4Auth(Credentials("111122223333", "test"), "execute-api", REGION).add_auth(request)
+    headers = dict(request.headers.items())
+    signed = call(target, headers=headers)
+    assert signed.status == 200, signed.body
+    identity = signed.json()["requestContext"]["identity"]
+    assert (identity["accessKey"], identity["accountId"]) == ("111122223333", "111122223333")
+    forged = {**headers, "Authorization": headers["Authorization"][:-4] + "0000"}
+    refused = call(target, headers=forged)
+    assert refused.status == 403
+    assert refused.header("x-amzn-errortype") == "InvalidSignatureException"
+
+
+def test_usage_plans_throttle_and_count_quotas(
+    apigateway: Any, lambda_client: LambdaClient, make_function: MakeFunction, server: Server
+) -> None:
+    echo = make_function(ECHO_EVENT)
+    api = RestApiBuilder(apigateway)
+    api.proxy("/metered", echo, "GET", apiKeyRequired=True)
+    api.deploy()
+    allow_api(lambda_client, echo, api.id)
+    metered = url(server.endpoint, api.id, "dev", "/metered")
+    stages = [{"apiId": api.id, "stage": "dev"}]
+
+    quota_key = f"quota-{uuid.uuid4().hex}"
+    key = apigateway.create_api_key(name="q", enabled=True, value=quota_key)
+    plan = apigateway.create_usage_plan(
+        name="two-a-day", apiStages=stages, quota={"limit": 2, "period": "DAY"}
+    )
+    apigateway.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    statuses = [call(metered, headers={"x-api-key": quota_key}).status for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    over = call(metered, headers={"x-api-key": quota_key})
+    assert over.json() == {"message": "Limit Exceeded"}
+
+    # A burst of one refilled once in 1000 s: the second request at once is throttled.
+    burst_key = f"burst-{uuid.uuid4().hex}"
+    key = apigateway.create_api_key(name="b", enabled=True, value=burst_key)
+    plan = apigateway.create_usage_plan(
+        name="slow", apiStages=stages, throttle={"rateLimit": 0.001, "burstLimit": 1}
+    )
+    apigateway.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    assert call(metered, headers={"x-api-key": burst_key}).status == 200
+    throttled = call(metered, headers={"x-api-key": burst_key})
+    assert (throttled.status, throttled.json()) == (429, {"message": "Too Many Requests"})

@@ -6,6 +6,7 @@ invoke (500) and API Gateway's own refusals (403)."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,12 +123,15 @@ def handler(event, context):
     api.deploy()
     allow_api(lambda_client, function, api.id)
     data = bytes(range(256))
-    answer = call(
-        url(server.endpoint, api.id, "dev", "/img"), "POST", data, {"content-type": "image/png"}
-    )
+    img = url(server.endpoint, api.id, "dev", "/img")
+    headers = {"content-type": "image/png", "accept": "image/png"}
+    answer = call(img, "POST", data, headers)
     assert answer.status == 200, answer.body
     assert answer.body == data[::-1]
     assert answer.header("content-type") == "image/png"
+    # Without a binary Accept the base64 text is the body, as API Gateway sends it.
+    text = call(img, "POST", data, {"content-type": "image/png", "accept": "text/plain"})
+    assert text.body == base64.b64encode(data[::-1])
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ authorizers/ID``. Its identity source missing (or not matching the TOKEN authori
 is 500 ``{"message": null}``. The policy it returns is evaluated against the method ARN
 (``policy``): an explicit deny is 403 "User is not authorized to access this resource with
 an explicit deny", no allow 403 "User is not authorized to access this resource". Answers are
-cached by identity for ``authorizerResultTtlInSeconds`` (default 300, 0 none) and the cached
+cached by identity for ``authorizerResultTtlInSeconds`` (default 300, 0 none) — and until the
+API Gateway configuration changes, as a redeployment flushes AWS's cache — and the cached
 policy is evaluated again for each request. A Cognito authorizer verifies the token
 (``Authorization`` header) against the pool's keys and answers 401 ``Unauthorized`` when it
 does not verify; the claims reach the function as ``requestContext.authorizer.claims``.
@@ -79,7 +80,7 @@ class Authorizers:
     def __init__(self, apis: RestApis, triggers: PushTriggers) -> None:
         self._apis = apis
         self._triggers = triggers
-        self._cache: dict[tuple[str, str, tuple[str, ...]], _Answer] = {}
+        self._cache: dict[tuple[str, int, str, tuple[str, ...]], _Answer] = {}
 
     async def authorize(
         self,
@@ -97,7 +98,7 @@ class Authorizers:
         if authorizer.type == "COGNITO_USER_POOLS":
             return await self._cognito(authorizer, facts, method.authorization_scopes)
         identity = _identity(authorizer, facts, match, stage_variables)
-        key = (api.id, authorizer.id, identity)
+        key = (api.id, api.revision, authorizer.id, identity)
         answer = self._cache.get(key)
         if answer is None or answer.expires < time.monotonic():
             started = time.monotonic()

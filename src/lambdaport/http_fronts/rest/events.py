@@ -30,6 +30,8 @@ class Identity:
 
     api_key: str | None = None
     api_key_id: str | None = None
+    access_key: str | None = None  # an AWS_IAM method's signer
+    account_id: str | None = None
     cognito: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -89,19 +91,19 @@ def request_context(
         "requestId": facts.request_id,
         "identity": {
             "cognitoIdentityPoolId": identity.cognito.get("cognitoIdentityPoolId"),
-            "accountId": None,
+            "accountId": identity.account_id,
             "cognitoIdentityId": identity.cognito.get("cognitoIdentityId"),
-            "caller": None,
+            "caller": identity.access_key,
             "apiKey": identity.api_key,
             "apiKeyId": identity.api_key_id,
             "sourceIp": request.source_ip,
             "principalOrgId": None,
-            "accessKey": None,
+            "accessKey": identity.access_key,
             "cognitoAuthenticationType": None,
             "cognitoAuthenticationProvider": None,
             "userArn": None,
             "userAgent": facts.header("user-agent"),
-            "user": None,
+            "user": identity.access_key,
         },
         "domainName": domain,
         "deploymentId": (api.stages.get(request.stage) or _NO_STAGE).deployment_id,

@@ -32,16 +32,27 @@ from lambdaport.http_fronts.rest.request import RequestFacts, RestRequest
 from lambdaport.http_fronts.rest.responses import (
     DEFAULT_4XX,
     INVALID_API_KEY,
+    INVALID_SIGNATURE,
     MISSING_AUTHENTICATION_TOKEN,
     GatewayError,
     gateway_response,
 )
+from lambdaport.http_fronts.rest.usage import UsageMeter
 from lambdaport.http_fronts.rest.validation import validate
 from lambdaport.invoke.triggers import PushTriggers
-from lambdaport.protocol.base import HttpResponse
+from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.signing import SignatureError
+from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.services.interfaces import BasePathMapping, RestApi, RestApis
 
 logger = logging.getLogger("lambdaport.http_fronts.rest")
+
+DEFAULT_ACCOUNT = "000000000000"
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check "
+    "your AWS Secret Access Key and signing method. Consult the service documentation for "
+    "details."
+)
 
 
 class RestApiFront:
@@ -50,6 +61,7 @@ class RestApiFront:
         self._authorizers = Authorizers(apis, triggers)
         self._integrations = Integrations(triggers)
         self._trees: dict[str, tuple[int, ResourceTree]] = {}
+        self._usage = UsageMeter()
 
     async def find(self, api_id: str) -> RestApi | None:
         """The REST API of an id (whichever account and region holds it)."""
@@ -79,6 +91,9 @@ class RestApiFront:
         variables = stage.variables
         authorization = await self._authorizers.authorize(api, facts, match, variables)
         identity = await self._api_key(api, facts, match, authorization)
+        if method.authorization_type == "AWS_IAM":
+            signer = iam_caller(facts)
+            identity.access_key, identity.account_id = signer
         validate(api, facts, match)
         integration = method.integration
         if integration is None:
@@ -125,8 +140,34 @@ class RestApiFront:
         key = await self._apis.api_key(api.account_id, api.region, value)
         if key is None or not key.enabled or (api.id, facts.request.stage) not in key.stages:
             raise forbidden
+        for api_id, stage, limits in key.limits:
+            if (api_id, stage) == (api.id, facts.request.stage):
+                self._usage.take(key.id, limits)
         identity.api_key_id = key.id
         return identity
+
+
+def iam_caller(facts: RequestFacts) -> tuple[str, str]:
+    """An AWS_IAM method's caller: the access key and account of the request's SigV4
+    signature (service ``execute-api``). None: 403 ``Missing Authentication Token``; a
+    signature that does not verify: 403 ``InvalidSignatureException``."""
+    request = facts.request
+    if facts.header("authorization") is None and "X-Amz-Signature=" not in request.query:
+        raise GatewayError(MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token")
+    signed = HttpRequest(
+        method=request.method,
+        path=request.raw_path or request.stage_path,
+        query=request.query,
+        headers={name.lower(): value for name, value in request.headers},
+        body=request.body,
+        host=facts.header("host") or "",
+    )
+    try:
+        verified = verify_request(signed)
+    except SignatureError:
+        raise GatewayError(INVALID_SIGNATURE, SIGNATURE_MISMATCH) from None
+    key = verified.credential.access_key
+    return key, key if len(key) == 12 and key.isdigit() else DEFAULT_ACCOUNT
 
 
 def mapped_request(
@@ -259,4 +300,5 @@ def rest_request(address: FrontAddress, request: FrontRequest) -> RestRequest:
         source_ip=request.source_ip,
         domain_name=request.domain,
         protocol=request.protocol,
+        raw_path=request.raw_path,
     )

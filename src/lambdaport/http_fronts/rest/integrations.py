@@ -3,8 +3,9 @@ comes back (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gat
 
 * ``AWS_PROXY`` (Lambda proxy): the 1.0 event (``events.proxy_event``) to the function,
   its answer ``{statusCode, headers, multiValueHeaders, body, isBase64Encoded}`` sent as the
-  response. A function error or an answer of another shape is 502 ``Internal server error``
-  (a malformed proxy response).
+  response (a base64 body decoded when the request's first ``Accept`` type is one of the
+  API's binary media types, else sent as its text). A function error or an answer of
+  another shape is 502 ``Internal server error`` (a malformed proxy response).
 * ``AWS`` with a Lambda URI (Lambda custom integration): the request mapped by the request
   template of its content type (or passed through as ``passthroughBehavior`` says; 415
   ``Unsupported Media Type`` otherwise), the function's answer — or its error, whose
@@ -152,7 +153,9 @@ class Integrations:
         result = await self._invoke(call, event)
         if result.failed:
             raise function_failed()
-        response = proxy_response(result.payload)
+        accept = (call.facts.header("accept") or "").split(",")[0]
+        binary = events.is_binary(accept, call.api.binary_media_types)
+        response = proxy_response(result.payload, decode=binary)
         response.headers.extend(call.facts.ids)
         return response
 
@@ -324,8 +327,10 @@ def _parameter(source: str, call: Call) -> str | None:
     return None
 
 
-def proxy_response(payload: bytes) -> HttpResponse:
-    """A Lambda proxy answer as the HTTP response; 502 when malformed."""
+def proxy_response(payload: bytes, *, decode: bool = True) -> HttpResponse:
+    """A Lambda proxy answer as the HTTP response; 502 when malformed. A base64 body is
+    decoded when ``decode`` (REST APIs: the request's ``Accept`` is a binary media type),
+    else sent as the text it is."""
     try:
         answer = orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -344,7 +349,7 @@ def proxy_response(payload: bytes) -> HttpResponse:
     if not any(name.lower() == "content-type" for name, _ in merged):
         merged.append(("content-type", "application/json"))
     data = (body or "").encode("utf-8")
-    if answer.get("isBase64Encoded") is True and body:
+    if answer.get("isBase64Encoded") is True and body and decode:
         try:
             data = base64.b64decode(body, validate=True)
         except ValueError:

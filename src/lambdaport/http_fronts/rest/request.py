@@ -32,6 +32,7 @@ class RestRequest:
     source_ip: str
     domain_name: str
     protocol: str = "HTTP/1.1"
+    raw_path: str = ""  # the whole path as sent (what a SigV4 signature signed)
 
 
 @dataclass

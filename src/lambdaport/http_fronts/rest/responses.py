@@ -32,6 +32,7 @@ MISSING_AUTHENTICATION_TOKEN = ResponseType(
     "MISSING_AUTHENTICATION_TOKEN", 403, "MissingAuthenticationTokenException"
 )
 INVALID_API_KEY = ResponseType("INVALID_API_KEY", 403, "ForbiddenException")
+INVALID_SIGNATURE = ResponseType("INVALID_SIGNATURE", 403, "InvalidSignatureException")
 ACCESS_DENIED = ResponseType("ACCESS_DENIED", 403, "AccessDeniedException")
 UNAUTHORIZED = ResponseType("UNAUTHORIZED", 401, "UnauthorizedException")
 AUTHORIZER_CONFIGURATION_ERROR = ResponseType(
@@ -49,6 +50,8 @@ UNSUPPORTED_MEDIA_TYPE = ResponseType(
     "UNSUPPORTED_MEDIA_TYPE", 415, "UnsupportedMediaTypeException"
 )
 REQUEST_TOO_LARGE = ResponseType("REQUEST_TOO_LARGE", 413, "RequestTooLargeException")
+THROTTLED = ResponseType("THROTTLED", 429, "TooManyRequestsException")
+QUOTA_EXCEEDED = ResponseType("QUOTA_EXCEEDED", 429, "LimitExceededException")
 DEFAULT_4XX = ResponseType("DEFAULT_4XX", 403, "ForbiddenException")  # an unknown stage
 DEFAULT_5XX = ResponseType("DEFAULT_5XX", 500, "InternalServerErrorException")
 

@@ -30,6 +30,7 @@ from lambdaport.services.interfaces import (
     RestRequestValidator,
     RestResource,
     RestStage,
+    UsageLimits,
     UserPoolKey,
 )
 from lambdaport.services.moto_tail.engine import MotoEngine
@@ -280,14 +281,28 @@ def _read_api_key(account_id: str, region: str, value: str) -> RestApiKey | None
         return None
     for key in backend.keys.values():
         if key.value == value:
-            stages = {
-                (str(stage.get("apiId")), str(stage.get("stage")))
+            limits = tuple(
+                (str(stage.get("apiId")), str(stage.get("stage")), _limits(plan_id, plan))
                 for plan_id, plan in backend.usage_plans.items()
                 if key.id in backend.usage_plan_keys.get(plan_id, {})
                 for stage in plan.api_stages
-            }
-            return RestApiKey(key.id, key.value, _true(key.enabled), frozenset(stages))
+            )
+            stages = frozenset((api_id, stage) for api_id, stage, _ in limits)
+            return RestApiKey(key.id, key.value, _true(key.enabled), stages, limits)
     return None
+
+
+def _limits(plan_id: str, plan: Any) -> UsageLimits:
+    throttle: Mapping[str, Any] = plan.throttle or {}
+    quota: Mapping[str, Any] = plan.quota or {}
+    rate, burst, limit = throttle.get("rateLimit"), throttle.get("burstLimit"), quota.get("limit")
+    return UsageLimits(
+        plan_id,
+        None if rate is None else float(rate),
+        None if burst is None else int(burst),
+        None if limit is None else int(limit),
+        None if quota.get("period") is None else str(quota["period"]),
+    )
 
 
 def _read_mappings(domain_name: str) -> tuple[BasePathMapping, ...]:
