@@ -6,6 +6,7 @@ mode is active. Skipped where the kernel refuses this user a mount namespace."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -114,7 +115,9 @@ def test_code_and_layers_at_aws_paths_with_a_private_tmp(aws_paths: LambdaClient
 
 
 def test_extensions_see_opt_and_share_the_function_s_tmp(aws_paths: LambdaClient) -> None:
-    extension = EXTENSION.format(python=sys.executable)
+    # The interpreter itself, not a venv's link to it: a venv under /tmp is hidden from the
+    # extension by the environment's own /tmp.
+    extension = EXTENSION.format(python=os.path.realpath(sys.executable))
     layer = _layer(
         aws_paths,
         {"python/shared.py": "X = 1\n", "extensions/watcher": extension},
