@@ -151,9 +151,13 @@ def test_aws_cloudformation_deploy(
     first = aws(server.endpoint, *deploy, timeout=120)
     assert first.returncode == 0, first.stderr
     assert f"Successfully created/updated stack - {name}" in first.stdout
+    # The CLI names its change sets after the clock's second, and two deploys in one second
+    # would clash (AWS answers AlreadyExistsException too): clear the ones a deploy leaves.
+    clear_change_sets(cfn, name)
     again = aws(server.endpoint, *deploy, "--no-fail-on-empty-changeset", timeout=120)
     assert again.returncode == 0, again.stderr
     assert f"No changes to deploy. Stack {name} is up to date" in again.stdout + again.stderr
+    clear_change_sets(cfn, name)
     update = aws(server.endpoint, *deploy, "--parameter-overrides", "Timeout=90", timeout=120)
     assert update.returncode == 0, update.stderr
     stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
@@ -184,3 +188,8 @@ def test_aws_cloudformation_deploy(
     for made in (name, other):
         cfn.delete_stack(StackName=made)
         wait(cfn, "stack_delete_complete", made)
+
+
+def clear_change_sets(cfn: CloudFormationClient, stack: str) -> None:
+    for summary in cfn.list_change_sets(StackName=stack)["Summaries"]:
+        cfn.delete_change_set(StackName=stack, ChangeSetName=summary["ChangeSetName"])
