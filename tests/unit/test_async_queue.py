@@ -185,3 +185,50 @@ def test_unserved_destinations_fail_with_a_clear_log(caplog: pytest.LogCaptureFi
     delivered = asyncio.run(Destinations({}).deliver(delivery))
     assert delivered is False
     assert "does not serve sqs yet" in caplog.text
+
+
+class CountingResolver(Resolver):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def resolve(
+        self, account_id: str, region: str, function_name: str, qualifier: str | None
+    ) -> ResolvedFunction:
+        self.calls += 1
+        return super().resolve(account_id, region, function_name, qualifier)
+
+
+def test_an_event_started_on_acceptance_runs_with_its_acceptances_resolution(
+    store: SqliteStore,
+) -> None:
+    """Committed claimed and started at once: the attempt runs with the resolution the
+    invoker admitted the event with; events queued for want of room resolve at their start."""
+
+    async def scenario() -> tuple[list[str], int, int]:
+        queue = AsyncQueue(store.async_events)
+        invoker = SlowInvoker()
+        resolver = CountingResolver()
+        dispatcher = AsyncDispatcher(
+            queue, invoker, resolver, Destinations({}), AsyncTiming(0.0), function_concurrency=1
+        )
+        running = asyncio.get_running_loop().create_task(dispatcher.run())
+        await wait_until(lambda: queue.direct is dispatcher)
+        admitted = Resolver().resolve("0", "r", "fn", None)
+        for n in range(2):
+            await queue.accept(
+                AsyncInvocation(f"fn-{n}", ARN + "fn", ARN + "fn", "0", "r", b"{}", None, admitted)
+            )
+        await wait_until(lambda: len(invoker.started) >= 1)
+        before = resolver.calls  # the first started on acceptance; the second waits for room
+        invoker.release.set()
+        await wait_until(lambda: len(invoker.started) >= 2)
+        await wait_until(lambda: store.async_events.finishing == 0 and not dispatcher.running())
+        after = resolver.calls
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await dispatcher.stop()
+        return list(invoker.started), before, after
+
+    started, before, after = asyncio.run(scenario())
+    assert started == ["fn", "fn"]
+    assert (before, after) == (0, 1)

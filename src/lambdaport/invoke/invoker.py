@@ -149,6 +149,7 @@ class Invoker:
                     region=spec.region,
                     payload=payload,
                     trace_header=request.trace_header,
+                    resolved=resolved,
                 )
             )
             return InvokeResponse(202, request_id, resolved.executed_version)

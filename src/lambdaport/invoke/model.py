@@ -138,6 +138,10 @@ class AsyncInvocation:
     region: str
     payload: bytes
     trace_header: str | None = None
+    # The resolution the invoker admitted the event with: an event that starts at once runs
+    # with it (resolved microseconds before, so no second resolve); a queued one resolves
+    # again when its attempt starts.
+    resolved: ResolvedFunction | None = field(default=None, compare=False, repr=False)
 
 
 class AsyncEventQueue(Protocol):

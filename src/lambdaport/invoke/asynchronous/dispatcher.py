@@ -6,7 +6,8 @@ server left (those events are due again) and registers itself with the queue as 
 ``direct`` dispatcher. An event then starts in one of two ways:
 
 * on acceptance: when the function has room, ``AsyncQueue.accept`` commits the event already
-  claimed and hands it to :meth:`start` (no claim query, no pass);
+  claimed and hands it to :meth:`start` with the resolution the invoker admitted it with
+  (no claim query, no pass, and that resolution is the attempt's: no second resolve);
 * by a pass (:meth:`dispatch_due`): the dispatcher waits on the queue's doorbell (an event
   accepted without room, a finished attempt) or on the earliest ``not_before`` of an event
   put back with a delay; it never sleeps a fixed time. Each pass visits the functions with
@@ -17,7 +18,8 @@ A function's room is its cap less what the dispatcher is running for it; the cap
 reserved concurrency (at least 1) when it has one, else ``function_concurrency``, and never
 more than ``function_concurrency``; it is learned each time an event is resolved.
 
-Each attempt resolves the function itself, by the ARN the event was invoked with: that
+Each attempt of a queued event resolves the function itself, by the ARN the event was invoked
+with (an event started on acceptance runs with the resolution just made there): that
 resolution (the version an alias routes to, the event invoke config, the reserved
 concurrency, the dead-letter queue) decides the event's fate, and a function that is gone
 (404) drops the event. The event then runs through ``Invoker.run``, which takes the
@@ -218,16 +220,16 @@ class AsyncDispatcher:
         if hint is None or not_before < hint:
             self._delayed[event.function_arn] = not_before
 
-    def start(self, event: QueuedEvent) -> None:
-        """Run one claimed event."""
+    def start(self, event: QueuedEvent, resolved: ResolvedFunction | None = None) -> None:
+        """Run one claimed event (with ``resolved``, the resolution of its acceptance)."""
         self._running[event.function_arn] += 1
-        task = asyncio.get_running_loop().create_task(self._process(event))
+        task = asyncio.get_running_loop().create_task(self._process(event, resolved))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _process(self, event: QueuedEvent) -> None:
+    async def _process(self, event: QueuedEvent, resolved: ResolvedFunction | None) -> None:
         try:
-            await self._attempt(event)
+            await self._attempt(event, resolved)
         except Exception:
             logger.exception("async: request %s failed in the dispatcher", event.request_id)
             await self._requeue(event, None)
@@ -245,22 +247,23 @@ class AsyncDispatcher:
 
     def _resolve(self, event: QueuedEvent) -> ResolvedFunction | None:
         try:
-            resolved = self._resolver.resolve(
-                event.account_id, event.region, event.invoked_arn, None
-            )
+            return self._resolver.resolve(event.account_id, event.region, event.invoked_arn, None)
         except ResourceNotFound as error:
             logger.info("async: dropping request %s: %s", event.request_id, error.message)
             self._queue.finished(event.request_id)
             return None
+
+    def _learn_cap(self, function_arn: str, resolved: ResolvedFunction) -> None:
         reserved = resolved.reserved_concurrency
         cap = self._function_concurrency if reserved is None else max(1, reserved)
-        self._caps[event.function_arn] = min(cap, self._function_concurrency)
-        return resolved
+        self._caps[function_arn] = min(cap, self._function_concurrency)
 
-    async def _attempt(self, event: QueuedEvent) -> None:
-        resolved = self._resolve(event)
+    async def _attempt(self, event: QueuedEvent, resolved: ResolvedFunction | None) -> None:
         if resolved is None:
-            return
+            resolved = self._resolve(event)
+            if resolved is None:
+                return
+        self._learn_cap(event.function_arn, resolved)
         config = resolved.event_invoke_config
         last = AttemptResponse.from_json(event.last_response) if event.last_response else None
         if self._queue.clock() - event.accepted_at > self._timing.maximum_age(config):

@@ -2,8 +2,9 @@
 
 ``accept`` commits the event to the store (``store.async_events``) and only then returns, so the
 202 the caller gets means the event survives a crash. When the running dispatcher has room
-for the function, the event is committed already claimed and handed to it directly (no
-claim query, no pass); otherwise ``accept`` rings ``wake`` so the dispatcher claims the
+for the function, the event is committed already claimed and handed to it directly, with the
+resolution the invoker admitted it with (no claim query, no pass, no second resolve);
+otherwise ``accept`` rings ``wake`` so the dispatcher claims the
 event as soon as it has room, instead of waiting for a timer.
 
 Finished events are forgotten in batches (``finished``): their deletes ride along with the
@@ -19,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from lambdaport.invoke.model import AsyncInvocation
+from lambdaport.invoke.model import AsyncInvocation, ResolvedFunction
 from lambdaport.store.async_events import AsyncEvents, QueuedEvent
 
 Clock = Callable[[], float]
@@ -30,7 +31,7 @@ FINISH_DELAY_S = 0.005
 class DirectDispatch(Protocol):
     def has_room(self, function_arn: str) -> bool: ...
 
-    def start(self, event: QueuedEvent) -> None: ...
+    def start(self, event: QueuedEvent, resolved: ResolvedFunction | None = None) -> None: ...
 
 
 class AsyncQueue:
@@ -74,7 +75,7 @@ class AsyncQueue:
             if await self.events.enqueue(event, claimed=True):
                 self.functions.setdefault(event.function_arn, None)
                 if self.direct is direct and direct.has_room(event.function_arn):
-                    direct.start(event)
+                    direct.start(event, invocation.resolved)
                     return
                 # Other events took the room while this one was committed: back in line.
                 await self.events.release(event.request_id, not_before=now, attempts=0, requeues=0)
