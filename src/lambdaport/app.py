@@ -84,6 +84,7 @@ from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
 from lambdaport.services.logs.wire import LogsProtocol
 from lambdaport.services.moto_tail import MotoTail
+from lambdaport.services.moto_tail import iam as iam_policies
 from lambdaport.services.moto_tail.apigateway.directory import (
     RestApiDirectory,
     changing_operations,
@@ -337,6 +338,8 @@ class LambdaportApp:
         self.moto_tail = MotoTail(strict_auth=settings.strict_auth, durability=durability)
         pre_sign_up = PreSignUp(self.moto_tail.engine, PushTriggers(self.invoker.invoke))
         self.moto_tail.hooks.register("cognito-idp", "SignUp", pre_sign_up.hook())
+        for operation, hook in iam_policies.hooks().items():
+            self.moto_tail.hooks.register(iam_policies.SERVICE, operation, hook)
         # API Gateway REST APIs: moto's control plane, extended. The directory the data plane
         # reads moto's APIs through moves its revision with every changing call; imports of
         # OpenAPI/Swagger definitions and exports are answered by lambdaport.

@@ -233,6 +233,7 @@ async def start_node_environment(
             "env": env,
             "code_dir": spec.code_dir,
             "handler": spec.handler,
+            "endpoint": settings.endpoint_url,  # where CloudFormation's ResponseURLs point
         }
         environment.send(encode_frame(assignment))
         await environment.wait_init(started)

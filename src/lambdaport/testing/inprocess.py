@@ -86,7 +86,7 @@ class InProcessServer(Running):
             return self._log_path
         return self.data_dir.with_name(self.data_dir.name + f"-{self.port}.log")
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         options = up_settings(self._extra_args)  # a bad argument fails here, as `up` would
         listener = _listen(self._requested_port)
         try:

@@ -6,10 +6,12 @@ answers and silence failing the stack with AWS's reasons, and SNS-backed custom 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from aws_lambda_powertools.utilities.parser.models import (
     CloudFormationCustomResourceCreateModel,
     CloudFormationCustomResourceDeleteModel,
@@ -202,3 +204,61 @@ def test_sns_backed_custom_resource(
     assert outputs(stack)["Echo"] == "via sns"
     (create,) = json_lines(record)
     assert create["ServiceToken"].startswith("arn:aws:sns:us-east-1:000000000000:")
+
+
+# As CDK's provider framework (and its CustomResourceProvider handlers) answer: an https
+# request built from the ResponseURL's host name and path alone, scheme and port dropped.
+NODE_HANDLER = """
+const https = require("https");
+exports.handler = async (event) => {
+  const body = JSON.stringify({
+    Status: "SUCCESS", Reason: "ok", PhysicalResourceId: "node-thing",
+    StackId: event.StackId, RequestId: event.RequestId,
+    LogicalResourceId: event.LogicalResourceId, Data: {Said: event.RequestType},
+  });
+  const url = new URL(event.ResponseURL);
+  await new Promise((resolve, reject) => {
+    const request = https.request({
+      hostname: url.hostname, path: url.pathname + url.search, method: "PUT",
+      headers: {"content-type": "", "content-length": Buffer.byteLength(body)},
+    }, (response) => {
+      response.resume();
+      response.statusCode >= 400 ? reject(new Error(`HTTP ${response.statusCode}`)) : resolve();
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+};
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_node_provider_answering_over_https_without_a_port(
+    deploy: Deploy, cfn: CloudFormationClient
+) -> None:
+    stack = deploy(
+        {
+            "Resources": {
+                "Provider": {
+                    "Type": "AWS::Lambda::Function",
+                    "Properties": {
+                        "Runtime": "nodejs20.x",
+                        "Handler": "index.handler",
+                        "Role": "arn:aws:iam::000000000000:role/custom",
+                        "Code": {"ZipFile": NODE_HANDLER},
+                    },
+                },
+                "Thing": {
+                    "Type": "Custom::Thing",
+                    "Properties": {"ServiceToken": {"Fn::GetAtt": ["Provider", "Arn"]}},
+                },
+            },
+            "Outputs": {
+                "Said": {"Value": {"Fn::GetAtt": ["Thing", "Said"]}},
+                "Ref": {"Value": {"Ref": "Thing"}},
+            },
+        }
+    )
+    assert outputs(stack) == {"Said": "Create", "Ref": "node-thing"}
+    cfn.delete_stack(StackName=stack["StackName"])
+    wait(cfn, "stack_delete_complete", stack["StackName"])

@@ -24,6 +24,7 @@ const { FrameReader, writeFrame } = require('./frames.js');
 const errors = require('./errors.js');
 const logging = require('./logging.js');
 const handlers = require('./handler.js');
+const responses = require('./responses.js');
 const { createResponseStream, HttpResponseStream } = require('./streaming.js');
 
 const REQUEST_FD = 3;
@@ -116,6 +117,7 @@ class Worker {
     process.chdir(header.code_dir);
     require('module')._initPaths(); // NODE_PATH, as if the process had started with it
     logging.patchConsole();
+    responses.install(header.endpoint);
     const noGlobal = process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
     if (noGlobal !== '1' && noGlobal !== 'true') {
       globalThis.awslambda = {

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import orjson
 from botocore.compat import HTTPHeaders
@@ -77,6 +78,16 @@ class MotoCall:
         for member in members:
             body.pop(member, None)
         return replace(self, request=replace(self.request, body=orjson.dumps(body)))
+
+    def with_form_member(self, member: str, value: str) -> MotoCall:
+        """The same query-wire call handed to moto with the top-level form member
+        ``member`` set to ``value`` (``params`` stay as the client sent them)."""
+        if self.wire != "query":
+            raise ValueError(f"{self.wire!r} calls cannot be rewritten as forms")
+        form = [(k, v) for k, v in parse_qsl(self.request.body.decode(), keep_blank_values=True)]
+        form = [(k, value if k == member else v) for k, v in form]
+        body = urlencode(form).encode()
+        return replace(self, request=replace(self.request, body=body))
 
 
 @dataclass(frozen=True, slots=True)
