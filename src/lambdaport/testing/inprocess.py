@@ -147,7 +147,7 @@ class InProcessServer(Running):
         if left:
             raise RuntimeError(f"processes the server started outlived it (killed now): {left}")
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 60.0) -> None:
         thread, server = self._thread, self._server
         if thread is None:
             return

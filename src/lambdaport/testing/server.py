@@ -53,7 +53,7 @@ class Server(Protocol):
 class Running:
     """``with server:`` starts it and stops it at the end of the block."""
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         raise NotImplementedError
 
     def stop(self) -> object:
@@ -95,7 +95,7 @@ class ServerProcess(Running):
         self.log_path = log_path or base.with_name(base.name + f"-{self.port}.log")
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         args = [
             sys.executable,
             "-m",
