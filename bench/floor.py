@@ -22,6 +22,7 @@ from pathlib import Path
 
 import orjson
 from clients import RawInvoker, RawResponse, lambda_client
+from load import LoadSummary, measure_load
 from measure import Budget, Summary, measure
 from mypy_boto3_lambda import LambdaClient
 from servers import HOST, LOG_DIR, ServerSpec, free_port, running, stop
@@ -78,6 +79,8 @@ class Floor:
     pipe: Summary
     pipe_same_cpu: Summary
     response_source: str
+    # The saturation series against the bare server (``load.py``), as lambdaport's.
+    load: tuple[LoadSummary, ...] = ()
 
 
 def bare_http_spec(work_dir: Path, response: FixedResponse) -> ServerSpec:
@@ -108,9 +111,10 @@ def _invoke_boto3(client: LambdaClient) -> bytes:
 
 
 def measure_bare_http(
-    work_dir: Path, response: FixedResponse, budget: Budget
-) -> tuple[Summary, Summary]:
-    """The bare server timed with the raw client, then with boto3 (what the client costs)."""
+    work_dir: Path, response: FixedResponse, budget: Budget, load_seconds: float | None = None
+) -> tuple[Summary, Summary, tuple[LoadSummary, ...]]:
+    """The bare server timed with the raw client, then with boto3 (what the client costs),
+    then (``load_seconds``) under the saturation series."""
     with (
         running(bare_http_spec(work_dir, response)) as server,
         RawInvoker(HOST, server.port) as raw,
@@ -124,7 +128,11 @@ def measure_bare_http(
             raise RuntimeError("boto3 did not read the bare floor's body")
         boto3_summary = measure(lambda: _invoke_boto3(client), budget)
         client.close()
-        return raw_summary, boto3_summary
+        load: tuple[LoadSummary, ...] = ()
+        if load_seconds is not None:
+            url = f"{server.endpoint_url}/2015-03-31/functions/floor/invocations"
+            load = measure_load(url, load_seconds)
+        return raw_summary, boto3_summary, load
 
 
 class PipeWorker:
@@ -196,12 +204,15 @@ def measure_pipe(budget: Budget, same_cpu: bool = False) -> Summary:
         worker.close()
 
 
-def measure_floor(work_dir: Path, response: FixedResponse, budget: Budget) -> Floor:
-    bare_http, bare_http_boto3 = measure_bare_http(work_dir, response, budget)
+def measure_floor(
+    work_dir: Path, response: FixedResponse, budget: Budget, load_seconds: float | None = None
+) -> Floor:
+    bare_http, bare_http_boto3, load = measure_bare_http(work_dir, response, budget, load_seconds)
     return Floor(
         bare_http=bare_http,
         bare_http_boto3=bare_http_boto3,
         pipe=measure_pipe(budget),
         pipe_same_cpu=measure_pipe(budget, same_cpu=True),
         response_source=response.source,
+        load=load,
     )

@@ -1,6 +1,7 @@
 """The invoke benchmark: lambdaport against the floor of this machine and against ministack.
 
     python bench/invoke.py [--requests N] [--warmup N] [--only lambdaport|ministack|floor]...
+                           [--load-seconds S] [--cold N] [--no-standbys-series]
                            [--lambdaport-cmd "lambdaport up"] [--ministack-python PATH]
 
 `make bench` runs it. Everything it starts listens on 127.0.0.1 on a free port and is
@@ -21,22 +22,31 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from types import FrameType
 
 from floor import DEFAULT_RESPONSE, FixedResponse, Floor, measure_floor
+from load import have_wrk
 from measure import Budget
 from report import RunResult, machine_info, print_report, to_json, to_markdown
 from rich.console import Console
 from servers import ServerStartError, running
-from systems import SystemResult, lambdaport_spec, measure_system, ministack_spec
+from systems import (
+    SystemResult,
+    lambdaport_spec,
+    measure_cold_only,
+    measure_system,
+    ministack_spec,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
 RESULTS_PATH = WORK_DIR / "invoke-results.json"
 PARTS = ("lambdaport", "floor", "ministack")
+# The environment of the second lambdaport, whose cold starts fork (no standby environments).
+NO_STANDBYS = {"LAMBDAPORT_PYTHON_STANDBYS": "0"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,8 @@ class Options:
     ministack_python: str | None
     results_path: Path
     verbose: bool
+    load_seconds: float | None = None  # None: no saturation series (no wrk, or 0)
+    standbys_series: bool = True
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -71,6 +83,17 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--ministack-python", help="Python that has ministack==1.5.33 installed (auto-detected)"
     )
+    parser.add_argument(
+        "--load-seconds",
+        type=float,
+        default=5.0,
+        help="measured seconds of each saturation series (wrk, 8 and 32 connections); 0: none",
+    )
+    parser.add_argument(
+        "--no-standbys-series",
+        action="store_true",
+        help="skip the cold starts of a second lambdaport without standby environments",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_PATH, help="JSON output path")
     parser.add_argument("--verbose", action="store_true", help="print progress to stderr")
     args = parser.parse_args(argv)
@@ -82,6 +105,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         ministack_python=args.ministack_python,
         results_path=args.results,
         verbose=args.verbose,
+        load_seconds=args.load_seconds if args.load_seconds > 0 and have_wrk() else None,
+        standbys_series=not args.no_standbys_series,
     )
 
 
@@ -127,7 +152,17 @@ def run_lambdaport(options: Options, work_dir: Path, console: Console) -> System
         raise ServerStartError(f"lambdaport command not found: {executable}")
     with running(lambdaport_spec(options.lambdaport_cmd, work_dir)) as server:
         _log(console, f"lambdaport healthy in {server.startup_seconds:.2f} s; measuring")
-        return measure_system(server, "lambdaport", options.budget, options.cold, options.verbose)
+        result = measure_system(
+            server, "lambdaport", options.budget, options.cold, options.verbose,
+            options.load_seconds,
+        )  # fmt: skip
+    if not options.standbys_series:
+        return result
+    spec = lambdaport_spec(options.lambdaport_cmd, work_dir, NO_STANDBYS, "lambdaport-no-standbys")
+    with running(spec) as server:
+        _log(console, "lambdaport without standby environments: cold starts")
+        cold = measure_cold_only(server, options.cold, options.verbose)
+    return replace(result, cold_without_standbys=cold)
 
 
 def run_ministack(python: str, options: Options, work_dir: Path, console: Console) -> SystemResult:
@@ -138,7 +173,7 @@ def run_ministack(python: str, options: Options, work_dir: Path, console: Consol
 
 def run_floor(options: Options, work_dir: Path, response: FixedResponse, console: Console) -> Floor:
     _log(console, f"floor: bare uvicorn answering {response.source}; pipe round trip")
-    return measure_floor(work_dir, response, options.budget)
+    return measure_floor(work_dir, response, options.budget, options.load_seconds)
 
 
 def _attempt(
@@ -209,6 +244,7 @@ def run(options: Options, console: Console) -> RunResult:
         "warmup": options.budget.warmup,
         "max_seconds_per_series": options.budget.max_seconds,
         "cold_starts": options.cold,
+        "load_seconds": options.load_seconds or 0.0,
     }
     return RunResult(
         machine=machine_info(extra),

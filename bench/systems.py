@@ -31,6 +31,7 @@ from clients import (
     deploy,
     lambda_client,
 )
+from load import LoadSummary, measure_load
 from measure import Budget, Summary, measure, summarise, time_once
 from mypy_boto3_lambda import LambdaClient
 from servers import HOST, LOG_DIR, RunningServer, ServerSpec, free_port
@@ -61,6 +62,10 @@ class SystemResult:
     cold_node: Summary | None = None
     cold_node_spaced: Summary | None = None
     notes: tuple[str, ...] = ()
+    # Saturation series (``load.py``): raw Invoke of the silent function, N connections.
+    load: tuple[LoadSummary, ...] = ()
+    # Cold starts again on a server without standby environments (``--no-standbys`` run).
+    cold_without_standbys: Summary | None = None
 
     def warm_p50(self, client: str, function: str) -> float | None:
         for figure in self.warm:
@@ -69,9 +74,11 @@ class SystemResult:
         return None
 
 
-def lambdaport_spec(command: str, work_dir: Path) -> ServerSpec:
+def lambdaport_spec(
+    command: str, work_dir: Path, env: dict[str, str] | None = None, name: str = "lambdaport"
+) -> ServerSpec:
     port = free_port()
-    data_dir = work_dir / "lambdaport-data"
+    data_dir = work_dir / f"{name}-data"
     argv = (
         *shlex.split(command),
         "--host",
@@ -82,11 +89,13 @@ def lambdaport_spec(command: str, work_dir: Path) -> ServerSpec:
         str(data_dir),
     )
     return ServerSpec(
-        name="lambdaport",
+        name=name,
         argv=argv,
         port=port,
         health_path="/_lambdaport/health",
-        log_path=LOG_DIR / "lambdaport.log",
+        log_path=LOG_DIR / f"{name}.log",
+        env=env or {},
+        start_timeout=180.0,  # a deadline: on a machine shared with test suites, 60 s is short
     )
 
 
@@ -173,9 +182,29 @@ def _measure_cold(
     return summarise(samples, sum(samples))
 
 
+def measure_cold_only(server: RunningServer, cold_count: int, verbose: bool) -> Summary:
+    """Python cold starts alone (the series of a second server, configured otherwise)."""
+    client = lambda_client(server.endpoint_url)
+    try:
+        with RawInvoker(HOST, server.port) as raw:
+            return _measure_cold(client, raw, "bench", cold_count, verbose)
+    finally:
+        client.close()
+
+
+def invocations_url(server: RunningServer, name: str) -> str:
+    return f"{server.endpoint_url}/2015-03-31/functions/{name}/invocations"
+
+
 def measure_system(
-    server: RunningServer, system: str, budget: Budget, cold_count: int, verbose: bool
+    server: RunningServer,
+    system: str,
+    budget: Budget,
+    cold_count: int,
+    verbose: bool,
+    load_seconds: float | None = None,
 ) -> SystemResult:
+    """Every series on one server; with ``load_seconds``, the saturation series too."""
     client = lambda_client(server.endpoint_url)
     names = {f.label: f"bench-{f.label.replace(' ', '-')}" for f in FUNCTIONS}
     for function in PYTHON_FUNCTIONS:
@@ -185,6 +214,9 @@ def measure_system(
         warm = _measure_warm(client, raw, names, budget, PYTHON_FUNCTIONS)
         silent_response = raw.invoke(names[SILENT.label])
         _check_raw(silent_response, names[SILENT.label])
+        load: tuple[LoadSummary, ...] = ()
+        if load_seconds is not None:
+            load = measure_load(invocations_url(server, names[SILENT.label]), load_seconds)
         cold = _measure_cold(client, raw, "bench", cold_count, verbose)
         cold_node = cold_node_spaced = None
         try:
@@ -209,4 +241,5 @@ def measure_system(
         cold_node=cold_node,
         cold_node_spaced=cold_node_spaced,
         notes=tuple(notes),
+        load=load,
     )

@@ -174,6 +174,7 @@ class LambdaportApp:
                 keep_alive_s=settings.keep_alive_seconds,
                 adopt_orphans=not embedded,
                 function_paths=settings.function_paths,
+                python_standbys=settings.python_standbys,
             ),
             self.logs,
             families,

@@ -43,6 +43,9 @@ class Settings:
     # "aws" (/var/task, /opt and a private /tmp, through a mount namespace where the kernel
     # allows it: runtime/paths.py).
     function_paths: str = "directories"
+    # Python workers forked ahead of need per interpreter in use, so a cold start is an
+    # assignment and an import, not a fork (runtime/standbys.py); 0: every cold start forks.
+    python_standbys: int = 1
 
     @property
     def endpoint_url(self) -> str:
@@ -66,6 +69,7 @@ _ENV_NAMES = {
     "allowed_hosts": "LAMBDAPORT_ALLOWED_HOSTS",
     "request_idle_timeout": "LAMBDAPORT_REQUEST_IDLE_TIMEOUT",
     "function_paths": "LAMBDAPORT_FUNCTION_PATHS",
+    "python_standbys": "LAMBDAPORT_PYTHON_STANDBYS",
 }
 
 

@@ -113,10 +113,16 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(shared) if shared else tmp_path_factory.mktemp("runtime-cache")
 
 
-def start_harness(tmp: Path, cache: Path, keep_alive_s: float = 600.0) -> Harness:
+def start_harness(
+    tmp: Path, cache: Path, keep_alive_s: float = 600.0, python_standbys: int = 1
+) -> Harness:
     runner = asyncio.Runner()
     settings = RuntimeSettings(
-        endpoint_url=ENDPOINT, data_dir=tmp / "data", cache_dir=cache, keep_alive_s=keep_alive_s
+        endpoint_url=ENDPOINT,
+        data_dir=tmp / "data",
+        cache_dir=cache,
+        keep_alive_s=keep_alive_s,
+        python_standbys=python_standbys,
     )
     sink = RecordingSink()
     pool = RuntimePool(settings, sink, RuntimeFamilies(PythonFamily(), CustomFamily()))

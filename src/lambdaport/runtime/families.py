@@ -4,7 +4,8 @@ A family (the managed Python runtimes, the managed Node.js runtimes, the custom
 ``provided.*`` runtimes) starts environments for a spec, says whether invocation payloads
 must be JSON (a managed runtime hands the handler a parsed event; a custom runtime's
 bootstrap reads whatever bytes came), gives the environment variables it sets for its
-runtimes, and stops what it keeps between environments (the Node.js standbys) with the pool.
+runtimes, and stops what it keeps between environments (the Python and Node.js standbys) with
+the pool.
 ``app.py`` builds the :class:`RuntimeFamilies` (runtime id → family); the pool starts
 environments through it and the invoker asks it whether a payload must be JSON.
 """
@@ -27,6 +28,7 @@ from lambdaport.runtime.paths import ExecutionPaths
 from lambdaport.runtime.python import start_python_environment
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import ExecutionEnvironment, FunctionSpec
+from lambdaport.runtime.standbys import PythonStandbys
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,13 @@ class RuntimeFamily(Protocol):
 
 
 class PythonFamily:
-    """``python3.*``: a worker forked from the zygote of the runtime's interpreter."""
+    """``python3.*``: a worker forked from the zygote of the runtime's interpreter, or a
+    standby forked from it ahead of need (``standbys.py``), which it keeps."""
 
     json_payloads = True
+
+    def __init__(self) -> None:
+        self._standbys: PythonStandbys | None = None
 
     def runs(self, runtime: str) -> bool:
         """Every ``python3.X`` (one not installed runs on the server's interpreter)."""
@@ -80,6 +86,8 @@ class PythonFamily:
 
     async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
         view = host.paths.view(spec, shared_tmp=bool(extension_programs(spec.opt_dir)))
+        if self._standbys is None:
+            self._standbys = PythonStandbys(host.settings.python_standbys)
         return await start_python_environment(
             spec,
             host.settings,
@@ -88,10 +96,13 @@ class PythonFamily:
             self.environment(view.spec),
             layer_paths(view.spec),
             view,
+            self._standbys,
         )
 
     async def stop(self) -> None:
-        return None
+        standbys, self._standbys = self._standbys, None
+        if standbys is not None:
+            await standbys.stop()
 
 
 class NodeFamily:

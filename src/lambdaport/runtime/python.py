@@ -37,7 +37,8 @@ from lambdaport.runtime.paths import EnvironmentView
 from lambdaport.runtime.runtime_api import RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import FunctionSpec, Invocation, InvocationResult, ResponseStream
-from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES
+from lambdaport.runtime.standbys import PythonStandbys, Standby
+from lambdaport.runtime.worker.protocol import MAX_RESPONSE_BYTES, encode_frame
 from lambdaport.runtime.zygote import KILLED, ExitStatus, SpawnedWorker, Zygote
 
 INIT_TIMEOUT_S = 10.0  # AWS's limit on the init phase of on-demand functions
@@ -169,6 +170,16 @@ class PythonEnvironment:
     def send(self, frame: bytes) -> None:
         """Write a frame to the worker (``nodejs.py``'s assignment)."""
         self._write_request(frame)
+
+    async def assign(self, assignment: dict[str, Any], started: float) -> None:
+        """A standby's assignment (its function's ``env``, ``code_dir``, ``handler``, ...)
+        sent as an ``assign`` frame, and its init waited for; stopped if that fails."""
+        try:
+            self.send(encode_frame({"kind": "assign", **assignment}))
+            await self.wait_init(started)
+        except BaseException:
+            await self.stop()
+            raise
 
     def _on_log_readable(self) -> None:
         try:
@@ -442,24 +453,36 @@ async def start_python_environment(
     family_env: Mapping[str, str],
     path: list[str] | None = None,
     view: EnvironmentView | None = None,
+    standbys: PythonStandbys | None = None,
 ) -> PythonEnvironment:
-    """Fork a worker for ``spec`` from its interpreter's zygote and wait for its init;
-    ``family_env`` are the Python family's own variables (``families.PythonFamily``),
-    ``path`` the directories after the code on its ``sys.path`` (the layers'), ``view`` the
-    file system its processes see (``paths.py``: ``spec``'s own directories unless given)."""
+    """Fork a worker for ``spec`` from its interpreter's zygote, or assign it a standby
+    (``standbys.py``), and wait for its init; ``family_env`` are the Python family's own
+    variables (``families.PythonFamily``), ``path`` the directories after the code on its
+    ``sys.path`` (the layers'), ``view`` the file system its processes see (``paths.py``:
+    ``spec``'s own directories unless given)."""
     view = view or EnvironmentView(spec)
     zygote = await interpreters.zygote(spec.runtime)
     interpreter = await interpreters.interpreter(spec.runtime)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
     extensions = Extensions.of(spec)
+    standby = None
+    if standbys is not None and extensions is None and not view.mounts:
+        standby = standbys.take(zygote)
     # AWS_LAMBDA_RUNTIME_API is set for managed runtimes too, as on AWS: the Extensions and
     # Telemetry APIs answer there (the runtime itself talks to the worker over its pipes).
-    api = await RuntimeApi.open(extensions=extensions)
+    if standby is not None:
+        api = standby.api
+    else:
+        api = await RuntimeApi.open(extensions=extensions)
     env = function_environment(
         view.spec, settings, stream_name, runtime_api=api.address, family=family_env
     )
     started = time.perf_counter()
+    if standby is not None:
+        return await _assign(
+            spec, standby, env, path or [], view, memory, stream_name, interpreter.notice, started
+        )
     if extensions is not None:  # started first, as on AWS
         try:
             await extensions.launch(await interpreters.launcher(), env, view)
@@ -498,4 +521,32 @@ async def start_python_environment(
     except BaseException:
         await environment.stop()
         raise
+    return environment
+
+
+async def _assign(
+    spec: FunctionSpec,
+    standby: Standby,
+    env: dict[str, str],
+    path: list[str],
+    view: EnvironmentView,
+    memory: MemoryWatch,
+    stream_name: str,
+    notice: str,
+    started: float,
+) -> PythonEnvironment:
+    """A standby made ``spec``'s environment: its assignment sent, its init waited for."""
+    environment = PythonEnvironment(
+        spec,
+        standby.worker,
+        standby.zygote,
+        stream_name,
+        memory,
+        api=standby.api,
+        notice=notice,
+        view=view,
+    )
+    code_dir = view.spec.code_dir
+    assignment = {"env": env, "code_dir": code_dir, "handler": spec.handler, "path": path}
+    await environment.assign(assignment, started)
     return environment

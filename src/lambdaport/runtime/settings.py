@@ -21,3 +21,5 @@ class RuntimeSettings:
     # "directories", or "aws": AWS's /var/task, /opt and a private /tmp through a mount
     # namespace where the kernel allows it (runtime/paths.py).
     function_paths: str = "directories"
+    # Python workers forked ahead of need per interpreter in use (standbys.py); 0: none.
+    python_standbys: int = 1

@@ -260,11 +260,6 @@ class Zygote:
     ) -> SpawnedWorker:
         """A Python worker serving ``handler`` from ``code_dir``, in an environment of its own
         (in a mount namespace with ``mounts``, when given: ``paths.py``)."""
-        request_r, request_w = os.pipe()
-        response_r, response_w = os.pipe()
-        log_r, log_w = os.pipe()
-        _enlarge_pipe(request_w)
-        _enlarge_pipe(response_w)
         message = {
             "env": env,
             "code_dir": code_dir,
@@ -272,6 +267,19 @@ class Zygote:
             "path": path,
             "mounts": mounts or [],
         }
+        return await self._spawn_worker(message)
+
+    async def standby(self) -> SpawnedWorker:
+        """A Python worker forked ahead of need, in an environment of its own, waiting on its
+        request pipe for the ``assign`` frame that names its function (``standbys.py``)."""
+        return await self._spawn_worker({"standby": True})
+
+    async def _spawn_worker(self, message: dict[str, Any]) -> SpawnedWorker:
+        request_r, request_w = os.pipe()
+        response_r, response_w = os.pipe()
+        log_r, log_w = os.pipe()
+        _enlarge_pipe(request_w)
+        _enlarge_pipe(response_w)
         try:
             pid = await self._spawn(message, [request_r, response_w, log_w])
         except BaseException:

@@ -8,6 +8,10 @@ server -> zygote
   ``{"op": "spawn", "id", "env", "code_dir", "handler", "path"}`` with three file descriptors
   (SCM_RIGHTS): request pipe (read end), response pipe (write end), log pipe (write end):
   a Python worker that serves invocations with the runtime bootstrap.
+  ``{"op": "spawn", "id", "standby": true}`` with the same three descriptors: a **standby**
+  Python worker, forked ahead of need, that waits on its request pipe for one frame
+  (``worker/protocol.py``) of kind ``assign`` with the function's ``env``, ``code_dir``,
+  ``handler`` and ``path``, then becomes that function's worker as a spawn would have made it.
   ``{"op": "spawn", "id", "env", "exec", "cwd", "args"}`` with the log pipe (write end) and
   up to two more descriptors (its fds 3 and 4): a worker that executes the program ``exec``
   with ``args`` (a custom runtime's bootstrap, a Node.js standby).
@@ -40,7 +44,7 @@ import sys
 import traceback
 from typing import Any, NoReturn
 
-from . import bootstrap, keeper, mounts, tree
+from . import bootstrap, keeper, mounts, protocol, tree
 
 _MAX_PACKET = 1 << 20
 # Dispositions Python changes at start (or the zygote does) that a program gets back on exec.
@@ -222,6 +226,12 @@ class Zygote:
         code = 1
         try:
             request_fd, response_fd, log_fd = fds
+            if message.get("standby"):  # forked ahead of need: the function comes later
+                assignment = _read_assignment(request_fd)
+                if assignment is None:  # the server let the standby go unassigned
+                    code = 0
+                    return
+                message = assignment
             self._prepare_child(message, log_fd)
             bootstrap.serve(request_fd, response_fd, message["handler"])
             code = 0
@@ -275,6 +285,30 @@ def _execute(message: dict[str, Any], fds: list[int], errors_fd: int) -> NoRetur
     except OSError as e:
         os.write(errors_fd, str(e.errno or 0).encode())
     os._exit(127)
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def _read_assignment(request_fd: int) -> dict[str, Any] | None:
+    """A standby's assignment: the first frame on its request pipe, read to its exact end
+    (nothing of a later frame is taken); None at end of file."""
+    prefix = _read_exactly(request_fd, protocol.FRAME_PREFIX.size)
+    if prefix is None:
+        return None
+    head_len, body_len = protocol.FRAME_PREFIX.unpack(prefix)
+    frame = _read_exactly(request_fd, head_len + body_len)
+    if frame is None:
+        return None
+    header: dict[str, Any] = json.loads(frame[:head_len])
+    return header if header.get("kind") == "assign" else None
 
 
 def _log_stream(fd: int) -> io.TextIOWrapper:
