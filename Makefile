@@ -33,10 +33,20 @@ typecheck: dev
 
 test-deps:
 	bash scripts/test-deps.sh
+	bash scripts/tool-deps.sh
+
+# The tools tier (tests/tools, marker `tools`: SAM CLI, CDK, the Serverless Framework) runs in
+# a process of its own beside the rest, its output shown after; either failing fails the run.
 
 # LAMBDAPORT_AWS_CLI_V2: the system's AWS CLI v2 (the venv's `aws` is v1, from PyPI).
 pytest: dev test-deps
-	LAMBDAPORT_AWS_CLI_V2=$${LAMBDAPORT_AWS_CLI_V2:-/usr/bin/aws} $(BIN)/python -m pytest -q
+	@export LAMBDAPORT_AWS_CLI_V2=$${LAMBDAPORT_AWS_CLI_V2:-/usr/bin/aws}; \
+	tier_log=$$(mktemp); \
+	$(BIN)/python -m pytest -q -m tools tests/tools >"$$tier_log" 2>&1 & tier=$$!; \
+	$(BIN)/python -m pytest -q -m "not tools"; suite=$$?; \
+	wait $$tier; tier_status=$$?; \
+	echo "--- the tools tier (tests/tools)"; cat "$$tier_log"; rm -f "$$tier_log"; \
+	[ $$suite -eq 0 ] && [ $$tier_status -eq 0 ]
 
 test: lint typecheck pytest
 
