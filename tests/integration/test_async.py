@@ -320,9 +320,6 @@ def handler(event, context):
 """
 
 
-START_TIMEOUT = 120.0  # a server process starting on a loaded two-core machine
-
-
 def post_events(endpoint: str, name: str, count: int) -> list[str]:
     """``count`` Event invokes on one keep-alive connection; the request ids of the 202s."""
     client = client_for(endpoint)
@@ -344,7 +341,7 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
     name = "sink"
     args = ("--async-delay-scale", SCALE)
     first = ServerProcess(data_dir, extra_args=args)
-    first.start(START_TIMEOUT)
+    first.start()
     try:
         client = client_for(first.endpoint)
         create_function(
@@ -376,7 +373,7 @@ def test_every_accepted_event_is_delivered_after_kill_9(tmp_path: Path) -> None:
         first.stop(signal.SIGKILL)
     release.touch()
     second = ServerProcess(data_dir, extra_args=args)
-    second.start(START_TIMEOUT)
+    second.start()
     try:
         client = client_for(second.endpoint)
         config = client.get_function_event_invoke_config(FunctionName=name)
