@@ -1,9 +1,13 @@
 """Fixtures for the event source mapping tests: SQS clients and queues (deleted after each
-test) on the session's server, and a mapping factory that deletes what it made."""
+test) on the session's server, a mapping factory that deletes what it made (``make_mapping``;
+``map_queue`` waits until the mapping is Enabled), messages sent ten a call
+(``send_bodies``) and a mapping's entry of the health document (``mapping_health``)."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -20,6 +24,7 @@ if TYPE_CHECKING:
 
 MakeQueue = Callable[..., tuple[str, str]]  # (url, arn)
 MakeMapping = Callable[..., dict[str, Any]]
+MapQueue = Callable[..., dict[str, Any]]  # (queue arn, function, **params) -> the mapping
 
 
 def sqs_client_for(endpoint: str) -> SQSClient:
@@ -72,6 +77,36 @@ def make_mapping(lambda_client: LambdaClient) -> Iterator[MakeMapping]:
         with contextlib.suppress(lambda_client.exceptions.ResourceNotFoundException):
             wait_settled(lambda_client, uuid_)
             lambda_client.delete_event_source_mapping(UUID=uuid_)
+
+
+@pytest.fixture
+def map_queue(lambda_client: LambdaClient, make_mapping: MakeMapping) -> MapQueue:
+    """``map_queue(arn, function, **params)``: a mapping of the queue to the function, once
+    its transition has settled."""
+
+    def map_(arn: str, function: str, **params: Any) -> dict[str, Any]:
+        mapping = make_mapping(EventSourceArn=arn, FunctionName=function, **params)
+        return wait_settled(lambda_client, mapping["UUID"])
+
+    return map_
+
+
+def send_bodies(sqs: SQSClient, url: str, bodies: list[str]) -> None:
+    """One message per body, ``SendMessageBatch`` ten at a time."""
+    for start in range(0, len(bodies), 10):
+        entries = [
+            {"Id": str(start + i), "MessageBody": body}
+            for i, body in enumerate(bodies[start : start + 10])
+        ]
+        sqs.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+
+
+def mapping_health(endpoint: str, uuid_: str) -> dict[str, Any] | None:
+    """The mapping's entry of the health document's ``eventSourceMappings`` (None: no poller)."""
+    with urllib.request.urlopen(f"{endpoint}/_lambdaport/health") as answer:
+        health = json.loads(answer.read())
+    entries = [m for m in health["eventSourceMappings"] if m["uuid"] == uuid_]
+    return entries[0] if entries else None
 
 
 TRANSITIONS = {"Creating", "Enabling", "Disabling", "Updating", "Deleting"}

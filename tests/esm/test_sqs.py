@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,13 @@ from aws_lambda_powertools.utilities.parser.models import SqsModel
 
 from lambdaport.testing.aws import wait_drained
 from lambdaport.testing.server import Server
-from tests.esm.conftest import MakeMapping, MakeQueue, wait_settled
+from tests.esm.conftest import (
+    MakeQueue,
+    MapQueue,
+    mapping_health,
+    send_bodies,
+    wait_settled,
+)
 from tests.helpers import wait_for
 
 if TYPE_CHECKING:
@@ -91,23 +98,16 @@ def counts(sqs: SQSClient, url: str) -> tuple[int, int]:
     )
 
 
-def mapped(
-    client: LambdaClient, make_mapping: MakeMapping, arn: str, function: str, **params: Any
-) -> dict[str, Any]:
-    mapping = make_mapping(EventSourceArn=arn, FunctionName=function, **params)
-    return wait_settled(client, mapping["UUID"])
-
-
 def test_records_are_aws_sqs_records_and_are_deleted_after_success(
     server: Server,
     lambda_client: LambdaClient,
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue()
-    mapped(lambda_client, make_mapping, arn, consumer.name)
+    map_queue(arn, consumer.name)
     sent = sqs.send_message(
         QueueUrl=url,
         MessageBody='{"order": 1}',
@@ -180,12 +180,12 @@ def test_a_failed_batch_comes_back_and_is_redriven_to_the_dead_letter_queue(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     dlq_url, dlq_arn = make_queue()
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
     url, arn = make_queue(VisibilityTimeout="3", RedrivePolicy=redrive)
-    mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
+    mapping = map_queue(arn, consumer.name)
     sqs.send_message(QueueUrl=url, MessageBody="fail")
     records = consumer.wait_records(2)
     assert [r["attributes"]["ApproximateReceiveCount"] for r in records] == ["1", "2"]
@@ -207,20 +207,11 @@ def test_report_batch_item_failures_deletes_only_the_successes(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue(VisibilityTimeout="3")
-    sqs.send_message_batch(
-        QueueUrl=url,
-        Entries=[
-            {"Id": "a", "MessageBody": "ok-1"},
-            {"Id": "b", "MessageBody": "partial-1"},
-            {"Id": "c", "MessageBody": "ok-2"},
-        ],
-    )
-    mapping = mapped(
-        lambda_client,
-        make_mapping,
+    send_bodies(sqs, url, ["ok-1", "partial-1", "ok-2"])
+    mapping = map_queue(
         arn,
         consumer.name,
         FunctionResponseTypes=["ReportBatchItemFailures"],
@@ -240,16 +231,11 @@ def test_a_malformed_batch_response_fails_the_whole_batch(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue(VisibilityTimeout="3")
-    sqs.send_message_batch(
-        QueueUrl=url,
-        Entries=[{"Id": "a", "MessageBody": "ok"}, {"Id": "b", "MessageBody": "malformed"}],
-    )
-    mapping = mapped(
-        lambda_client,
-        make_mapping,
+    send_bodies(sqs, url, ["ok", "malformed"])
+    mapping = map_queue(
         arn,
         consumer.name,
         FunctionResponseTypes=["ReportBatchItemFailures"],
@@ -269,16 +255,14 @@ def test_filter_criteria_deliver_matches_and_delete_the_rest(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue()
     patterns = [
         {"body": {"kind": ["order"], "total": [{"numeric": [">", 10]}]}},
         {"body": [{"prefix": "urgent"}]},
     ]
-    mapped(
-        lambda_client,
-        make_mapping,
+    map_queue(
         arn,
         consumer.name,
         FilterCriteria={"Filters": [{"Pattern": json.dumps(p)} for p in patterns]},
@@ -302,21 +286,13 @@ def test_a_batch_fills_to_its_size_within_the_window(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     """25 messages waiting, BatchSize 25 and a 300-second window: one batch of all 25, made
     by size long before its window ends."""
     url, arn = make_queue()
-    for start in range(0, 25, 10):
-        sqs.send_message_batch(
-            QueueUrl=url,
-            Entries=[
-                {"Id": str(i), "MessageBody": f"m{i}"} for i in range(start, min(start + 10, 25))
-            ],
-        )
-    mapped(
-        lambda_client,
-        make_mapping,
+    send_bodies(sqs, url, [f"m{i}" for i in range(25)])
+    map_queue(
         arn,
         consumer.name,
         BatchSize=25,
@@ -331,13 +307,11 @@ def test_batch_size_caps_a_batch(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue()
-    sqs.send_message_batch(
-        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(7)]
-    )
-    mapped(lambda_client, make_mapping, arn, consumer.name, BatchSize=3)
+    send_bodies(sqs, url, [f"m{i}" for i in range(7)])
+    map_queue(arn, consumer.name, BatchSize=3)
     consumer.wait_records(7)
     assert all(len(batch) <= 3 for batch in consumer.batches())
     assert sorted(consumer.bodies()) == sorted(f"m{i}" for i in range(7))
@@ -348,16 +322,14 @@ def test_the_6_mb_payload_limit_splits_batches(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     """Ten messages of 250 KB each with a window: never more than 6 MB in one invocation."""
     url, arn = make_queue()
     big = "x" * 250_000
     for i in range(30):
         sqs.send_message(QueueUrl=url, MessageBody=f"{i}:{big}")
-    mapped(
-        lambda_client,
-        make_mapping,
+    map_queue(
         arn,
         consumer.name,
         BatchSize=100,
@@ -376,12 +348,12 @@ def test_fifo_keeps_group_order_with_fifo_attributes(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue(fifo=True, ContentBasedDeduplication="true")
     for i in range(30):
         sqs.send_message(QueueUrl=url, MessageBody=f"{i % 3}:{i}", MessageGroupId=f"g{i % 3}")
-    mapped(lambda_client, make_mapping, arn, consumer.name, BatchSize=4)
+    map_queue(arn, consumer.name, BatchSize=4)
     records = consumer.wait_records(30)
     wait_drained(server.endpoint)
     SqsModel.model_validate({"Records": records})
@@ -396,52 +368,124 @@ def test_fifo_keeps_group_order_with_fifo_attributes(
     assert sum(len(v) for v in by_group.values()) == 30
 
 
+# Every run marks its arrival and waits (60 s at most) until $MEET runs have arrived,
+# itself included, then writes the number it arrived as and leaves. Arrivals stay marked, so
+# the runs after the first $MEET pass at once: the first $MEET were running all at one time.
+MEETING = """
+import os, time
+
+def handler(event, context):
+    directory, meet = os.environ["DIR"], int(os.environ["MEET"])
+    def arrived():
+        return len([n for n in os.listdir(directory) if n.endswith(".here")])
+    open(os.path.join(directory, context.aws_request_id + ".here"), "w").close()
+    number = arrived()
+    deadline = time.monotonic() + 60
+    while arrived() < meet:
+        if time.monotonic() > deadline:
+            raise RuntimeError("alone")
+        time.sleep(0.01)  # watching the directory, bounded by the deadline
+    with open(os.path.join(directory, context.aws_request_id + ".met"), "w") as out:
+        out.write(str(number))
+"""
+
+
+class Meeting:
+    """A function whose runs meet in ``directory`` once ``meet`` of them run at once."""
+
+    def __init__(self, make_function: MakeFunction, directory: Path, meet: int) -> None:
+        self.directory = directory
+        variables = {"DIR": str(directory), "MEET": str(meet)}
+        self.name = make_function(MEETING, Timeout=60, Environment={"Variables": variables})
+
+    def met(self) -> int:
+        return len(list(self.directory.glob("*.met")))
+
+    def wait_met(self, count: int) -> None:
+        wait_for(lambda: self.met() >= count, 60, f"{count} runs met")
+
+
+@pytest.fixture
+def meeting(make_function: MakeFunction, tmp_path: Path) -> Callable[[int], Meeting]:
+    return lambda meet: Meeting(make_function, tmp_path, meet)
+
+
+def peak_batches(server: Server, mapping: dict[str, Any]) -> int:
+    """The most batches the mapping's poller ever had running at once."""
+    entry = mapping_health(server.endpoint, mapping["UUID"])
+    assert entry is not None
+    return int(entry["batchesInFlightPeak"])
+
+
 def test_maximum_concurrency_bounds_concurrent_batches(
     server: Server,
-    lambda_client: LambdaClient,
     sqs: SQSClient,
-    make_function: MakeFunction,
+    meeting: Callable[[int], Meeting],
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
-    tmp_path: Path,
+    map_queue: MapQueue,
 ) -> None:
-    """Two at once, never three: a barrier of two meets; a third arrival is never seen while
-    two run (each run counts the others present)."""
-    name = make_function(OVERLAP, Timeout=30, Environment={"Variables": {"DIR": str(tmp_path)}})
-    url, arn = make_queue()
-    sqs.send_message_batch(
-        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(8)]
-    )
-    mapped(
-        lambda_client,
-        make_mapping,
-        arn,
-        name,
-        BatchSize=1,
-        ScalingConfig={"MaximumConcurrency": 2},
-    )
-    wait_for(lambda: len(list(tmp_path.glob("*.done"))) == 8, 60, "every batch done")
-    seen = [int(p.read_text()) for p in tmp_path.glob("*.done")]
-    assert max(seen) == 2  # two met, never more
+    """MaximumConcurrency 2 and eight batches waiting: the first two meet (two ran at once),
+    and the poller never had a third running."""
+    runs = meeting(2)
+    url, arn = make_queue(VisibilityTimeout="120")
+    send_bodies(sqs, url, [str(i) for i in range(8)])
+    mapping = map_queue(arn, runs.name, BatchSize=1, ScalingConfig={"MaximumConcurrency": 2})
+    runs.wait_met(8)
+    wait_drained(server.endpoint)
+    assert peak_batches(server, mapping) == 2
 
 
 def test_without_maximum_concurrency_five_batches_run_at_once(
+    server: Server,
+    sqs: SQSClient,
+    meeting: Callable[[int], Meeting],
+    make_queue: MakeQueue,
+    map_queue: MapQueue,
+) -> None:
+    runs = meeting(5)
+    url, arn = make_queue(VisibilityTimeout="120")
+    send_bodies(sqs, url, [str(i) for i in range(5)])
+    mapping = map_queue(arn, runs.name, BatchSize=1)
+    runs.wait_met(5)
+    wait_drained(server.endpoint)
+    assert peak_batches(server, mapping) == 5
+
+
+def test_concurrency_grows_past_five_while_the_queue_stays_busy(
+    server: Server,
+    sqs: SQSClient,
+    meeting: Callable[[int], Meeting],
+    make_queue: MakeQueue,
+    map_queue: MapQueue,
+) -> None:
+    """Batches held until eight run at once, twenty waiting: the mapping grew from five."""
+    runs = meeting(8)
+    url, arn = make_queue(VisibilityTimeout="120")
+    send_bodies(sqs, url, [str(i) for i in range(20)])
+    mapping = map_queue(arn, runs.name, BatchSize=1)
+    runs.wait_met(20)
+    wait_drained(server.endpoint)
+    assert peak_batches(server, mapping) >= 8
+
+
+def test_reserved_concurrency_bounds_the_mapping(
+    server: Server,
     lambda_client: LambdaClient,
     sqs: SQSClient,
-    make_function: MakeFunction,
+    meeting: Callable[[int], Meeting],
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
-    tmp_path: Path,
+    map_queue: MapQueue,
 ) -> None:
-    out = tmp_path / "runs"
-    out.mkdir()
-    name = make_function(BARRIER_ON_SQS, Timeout=60, Environment={"Variables": {"DIR": str(out)}})
+    runs = meeting(1)
+    lambda_client.put_function_concurrency(FunctionName=runs.name, ReservedConcurrentExecutions=1)
     url, arn = make_queue(VisibilityTimeout="120")
-    sqs.send_message_batch(
-        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(5)]
-    )
-    mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
-    wait_for(lambda: len(list(out.glob("*.met"))) == 5, 60, "five batches met at once")
+    send_bodies(sqs, url, [str(i) for i in range(4)])
+    mapping = map_queue(arn, runs.name, BatchSize=1)
+    runs.wait_met(4)
+    wait_drained(server.endpoint)
+    assert peak_batches(server, mapping) == 1  # one at a time
+    entry = mapping_health(server.endpoint, mapping["UUID"])
+    assert entry is not None and entry["batchesThrottled"] == 0  # bounded, not throttled
 
 
 def test_deleting_the_queue_disables_its_mapping(
@@ -449,10 +493,10 @@ def test_deleting_the_queue_disables_its_mapping(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     url, arn = make_queue()
-    mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
+    mapping = map_queue(arn, consumer.name)
     sqs.delete_queue(QueueUrl=url)
 
     def disabled() -> dict[str, Any] | None:
@@ -469,18 +513,15 @@ def test_health_document_shows_each_mappings_counts(
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
-    import urllib.request
-
     url, arn = make_queue()
-    mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
+    mapping = map_queue(arn, consumer.name)
     sqs.send_message(QueueUrl=url, MessageBody="one")
     consumer.wait_records(1)
     wait_drained(server.endpoint)
-    with urllib.request.urlopen(f"{server.endpoint}/_lambdaport/health") as answer:
-        health = json.loads(answer.read())
-    (entry,) = [m for m in health["eventSourceMappings"] if m["uuid"] == mapping["UUID"]]
+    entry = mapping_health(server.endpoint, mapping["UUID"])
+    assert entry is not None
     assert entry["eventSourceArn"] == arn
     assert entry["recordsSucceeded"] == 1
     assert entry["batchesInvoked"] == 1
@@ -499,113 +540,26 @@ def test_health_document_shows_each_mappings_counts(
     assert arn.rsplit(":", 1)[-1] in row and consumer.name in row
 
 
-# Each run marks itself present, counts who is present (itself included), waits briefly for
-# company (up to 2 s, so a pair meets), writes the most it saw, and leaves.
-OVERLAP = """
-import os, time
-
-def handler(event, context):
-    me = os.path.join(os.environ["DIR"], context.aws_request_id)
-    open(me + ".here", "w").close()
-    most = 0
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
-        most = max(most, len([n for n in os.listdir(os.environ["DIR"]) if n.endswith(".here")]))
-        if most >= 2:
-            break
-        time.sleep(0.01)
-    time.sleep(0.2)
-    most = max(most, len([n for n in os.listdir(os.environ["DIR"]) if n.endswith(".here")]))
-    os.remove(me + ".here")
-    with open(me + ".done", "w") as out:
-        out.write(str(most))
-"""
-
-# Every run waits (60 s at most) until five runs are present, then marks that it met them.
-BARRIER_ON_SQS = """
-import os, time
-
-def handler(event, context):
-    directory = os.environ["DIR"]
-    open(os.path.join(directory, context.aws_request_id), "w").close()
-    deadline = time.monotonic() + 60
-    while len([n for n in os.listdir(directory) if "." not in n]) < 5:
-        if time.monotonic() > deadline:
-            raise RuntimeError("alone")
-        time.sleep(0.01)
-    open(os.path.join(directory, context.aws_request_id + ".met"), "w").close()
-"""
-
-
-def test_concurrency_grows_past_five_while_the_queue_stays_busy(
-    lambda_client: LambdaClient,
-    sqs: SQSClient,
-    make_function: MakeFunction,
-    make_queue: MakeQueue,
-    make_mapping: MakeMapping,
-    tmp_path: Path,
-) -> None:
-    """Eight batches held until eight run at once: the mapping grew from five to eight."""
-    out = tmp_path / "runs"
-    out.mkdir()
-    name = make_function(
-        BARRIER_ON_SQS.replace("< 5", "< 8"),
-        Timeout=60,
-        Environment={"Variables": {"DIR": str(out)}},
-    )
-    url, arn = make_queue(VisibilityTimeout="120")
-    for start in (0, 10):
-        sqs.send_message_batch(
-            QueueUrl=url,
-            Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(start, start + 10)],
-        )
-    mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
-    wait_for(lambda: len(list(out.glob("*.met"))) >= 8, 60, "eight batches met at once")
-
-
-def test_reserved_concurrency_bounds_the_mapping(
-    lambda_client: LambdaClient,
-    sqs: SQSClient,
-    make_function: MakeFunction,
-    make_queue: MakeQueue,
-    make_mapping: MakeMapping,
-    tmp_path: Path,
-) -> None:
-    name = make_function(OVERLAP, Timeout=30, Environment={"Variables": {"DIR": str(tmp_path)}})
-    lambda_client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
-    url, arn = make_queue()
-    sqs.send_message_batch(
-        QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": str(i)} for i in range(4)]
-    )
-    mapped(lambda_client, make_mapping, arn, name, BatchSize=1)
-    wait_for(lambda: len(list(tmp_path.glob("*.done"))) == 4, 60, "every batch done")
-    assert {int(p.read_text()) for p in tmp_path.glob("*.done")} == {1}  # one at a time
-
-
 def test_throttled_batches_come_back_and_are_delivered_once_the_function_can_run(
     server: Server,
     lambda_client: LambdaClient,
     sqs: SQSClient,
     consumer: Consumer,
     make_queue: MakeQueue,
-    make_mapping: MakeMapping,
+    map_queue: MapQueue,
 ) -> None:
     """Reserved concurrency 0: every invocation is throttled, nothing is deleted, the
     message comes back after its visibility timeout; with concurrency again it is delivered."""
-    import urllib.request
-
     lambda_client.put_function_concurrency(
         FunctionName=consumer.name, ReservedConcurrentExecutions=0
     )
     url, arn = make_queue(VisibilityTimeout="3")
-    mapping = mapped(lambda_client, make_mapping, arn, consumer.name)
+    mapping = map_queue(arn, consumer.name)
     sqs.send_message(QueueUrl=url, MessageBody="wait for me")
 
     def throttled() -> bool:
-        with urllib.request.urlopen(f"{server.endpoint}/_lambdaport/health") as answer:
-            health = json.loads(answer.read())
-        entries = [m for m in health["eventSourceMappings"] if m["uuid"] == mapping["UUID"]]
-        return bool(entries) and entries[0]["batchesThrottled"] >= 2
+        entry = mapping_health(server.endpoint, mapping["UUID"])
+        return entry is not None and entry["batchesThrottled"] >= 2
 
     wait_for(throttled, 30, "the batch throttled twice")
     assert consumer.records() == []

@@ -33,7 +33,12 @@ ENVELOPE = len(b'{"Records":[]}')
 LONG_POLL_S = 20.0
 ERROR_BACKOFF_S = 1.0
 GROW_EVERY_S = 1.0
-GROWTH_GAIN = 1.05  # one more invocation must raise the batches settled a second by 5 %
+# A step up must raise the batches settled a second by a third of what it would if every
+# invocation had a CPU of its own (5 -> 6: by 6.7 %; 50 -> 51: by 0.7 %).
+GROWTH_SHARE = 1 / 3
+# A level none of whose batches settled for this long is a slow function's (not one still
+# starting its environments): the lane steps up (AWS grows as long as messages wait).
+SLOW_LEVEL_S = 3.0
 
 
 class Functions(Protocol):
@@ -59,6 +64,8 @@ class MappingMetrics:
     throttled_batches: int = 0
     failed_batches: int = 0
     in_flight: int = 0  # records read and not yet settled
+    batches_in_flight: int = 0  # invocations running
+    peak_batches_in_flight: int = 0  # the most ever running at once
 
     def document(self) -> dict[str, int]:
         return {
@@ -73,6 +80,8 @@ class MappingMetrics:
             "batchesFailed": self.failed_batches,
             "batchesThrottled": self.throttled_batches,
             "recordsInFlight": self.in_flight,
+            "batchesInFlight": self.batches_in_flight,
+            "batchesInFlightPeak": self.peak_batches_in_flight,
         }
 
 
@@ -111,6 +120,20 @@ class BatchInvoker:
         return Outcome()
 
 
+def _fill(batch: list[SourceRecord], size: int, records: list[SourceRecord], want: int) -> int:
+    """Move records from the front of ``records`` into ``batch`` while it holds fewer than
+    ``want`` and the payload stays within 6 MB; returns the payload's size."""
+    taken = 0
+    for record in records:
+        if len(batch) >= want or size + record.size + 1 > PAYLOAD_LIMIT:
+            break
+        batch.append(record)
+        size += record.size + 1
+        taken += 1
+    del records[:taken]
+    return size
+
+
 class _LaneRun:
     """One lane's loop state: its invocations in flight and how many may be."""
 
@@ -123,7 +146,9 @@ class _LaneRun:
         self.settled = 0
         self.settled_at_growth = 0
         self.grown_at = 0.0
-        self.rate_before: float | None = None
+        self.rate_before: float | None = None  # batches a second at limit_before
+        self.limit_before = limit
+        self.gain = 0.0  # the last step's share of the level it stepped from
         self.saturated = False
         self.carry: list[SourceRecord] = []
         self.retry: list[list[SourceRecord]] = []
@@ -162,14 +187,21 @@ class MappingPoller:
             self._runs.append(run)
         self._count_lanes()
 
+    def _count_running(self) -> None:
+        metrics = self.metrics
+        metrics.batches_in_flight = running = sum(len(run.running) for run in self._runs)
+        metrics.peak_batches_in_flight = max(metrics.peak_batches_in_flight, running)
+
     def _count_lanes(self) -> None:
         self.metrics.lanes = sum(run.limit for run in self._runs if run.task is not None)
 
     def _maybe_grow(self, run: _LaneRun) -> None:
-        """Every invocation is busy and records wait: one more, at most once a second
-        (AWS adds up to 300 a minute). On AWS each invocation has its own CPU; here they share
-        this machine's, so once one more no longer raised the batches settled per second
-        the lane steps back and grows no further until the source is idle again."""
+        """Every invocation is busy and records wait: one more, at most once a second (AWS
+        adds up to 300 a minute). On AWS each invocation has its own CPU; here they share
+        this machine's, so a step that did not raise the batches settled a second by
+        ``GROWTH_SHARE`` of the step's own share (5 -> 6: 6.7 %) is undone and the lane
+        grows no further until the source is idle again. Invocations that wait on something
+        else than the CPU raise it in proportion, and the lane keeps growing."""
         concurrency = self.source.concurrency
         if not concurrency.grows or run.limit >= concurrency.limit or run.saturated:
             return
@@ -178,12 +210,17 @@ class MappingPoller:
         if now - run.grown_at < interval or not self.source.backlog():
             return
         if run.grown_at:  # the rate at this level, measured since the last change
-            rate = (run.settled - run.settled_at_growth) / (now - run.grown_at)
-            if run.rate_before is not None and 0 < rate < run.rate_before * GROWTH_GAIN:
+            settled, elapsed = run.settled - run.settled_at_growth, now - run.grown_at
+            if not settled and elapsed < SLOW_LEVEL_S:
+                return  # no batch settled yet at this level: its invocations start, or are slow
+            rate = settled / elapsed
+            before = run.rate_before
+            if before is not None and 0 < rate < before * (1 + run.gain * GROWTH_SHARE):
                 run.saturated = True
-                run.limit = max(run.limit - 1, concurrency.start)
+                run.limit = max(run.limit_before, concurrency.start)
             else:
-                run.rate_before = rate
+                run.rate_before, run.limit_before = rate, run.limit
+                run.gain = 1 / run.limit
                 run.limit += 1
         run.grown_at, run.settled_at_growth = now, run.settled
         self._count_lanes()
@@ -192,6 +229,7 @@ class MappingPoller:
         """The source had nothing: back to the starting concurrency."""
         run.limit = self.source.concurrency.start
         run.saturated, run.rate_before, run.grown_at = False, None, 0.0
+        run.limit_before = run.limit
         self._count_lanes()
 
     async def stop(self) -> None:
@@ -234,7 +272,7 @@ class MappingPoller:
             return run.retry.pop(0)
         run.polling = True
         try:
-            return await self._collect(run.lane, run.carry)
+            return await self._collect(run)
         finally:
             run.polling = False
 
@@ -249,6 +287,7 @@ class MappingPoller:
                     self._maybe_grow(run)
                 task = asyncio.get_running_loop().create_task(self._invocation(run, records))
                 run.running.add(task)
+                self._count_running()
         except SourceGone as gone:
             if not self._stopping:
                 self._stopping = True
@@ -275,35 +314,44 @@ class MappingPoller:
             task = asyncio.current_task()
             if task is not None:
                 run.running.discard(task)
+            self._count_running()
             run.freed.set()
 
-    async def _collect(self, lane: Lane, carry: list[SourceRecord]) -> list[SourceRecord]:
-        """One batch: by size, by window, by payload."""
-        mapping, limit = self.mapping, self.source.poll_limit
+    async def _collect(self, run: _LaneRun) -> list[SourceRecord]:
+        """One batch: by size, by window, by payload. Records read beyond it wait in the
+        lane's carry for the next (the record that would take it past 6 MB; with
+        ``Concurrency.shared_reads``, the next batches of one read for every invocation
+        free now, which the lane invokes at once)."""
+        mapping, limit, lane = self.mapping, self.source.poll_limit, run.lane
         want = mapping.batch_size
-        batch = carry[:]
-        carry.clear()
-        if not batch:
-            asked = min(limit, want)
-            batch = await self._poll(lane, asked, LONG_POLL_S)
-            if not batch or (not mapping.maximum_batching_window_in_seconds and len(batch) < asked):
+        batch: list[SourceRecord] = []
+        size = ENVELOPE
+        if run.carry:
+            size = _fill(batch, size, run.carry, want)
+            if run.carry or len(batch) >= want:
                 return batch
-        size = ENVELOPE + sum(r.size + 1 for r in batch)
+        if not batch:
+            spare = run.limit - len(run.running) if self.source.concurrency.shared_reads else 1
+            asked = min(limit, want * max(spare, 1))
+            first = await self._poll(lane, asked, LONG_POLL_S)
+            size = _fill(batch, size, first, want)
+            run.carry.extend(first)
+            if run.carry or not batch:
+                return batch
+            if not mapping.maximum_batching_window_in_seconds and len(batch) < min(limit, want):
+                return batch
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (mapping.maximum_batching_window_in_seconds or 0)
         while len(batch) < want:
             remaining = max(deadline - loop.time(), 0.0)
             asked = min(limit, want - len(batch))
             more = await self._poll(lane, asked, remaining)
-            for record in more:
-                if size + record.size + 1 > PAYLOAD_LIMIT or carry:
-                    carry.append(record)
-                else:
-                    batch.append(record)
-                    size += record.size + 1
-            if carry or (not more and remaining <= 0):
+            got = len(more)
+            size = _fill(batch, size, more, want)
+            if more:  # past the payload limit: the next batch's
+                run.carry.extend(more)
                 break
-            if len(more) < asked and remaining <= 0:
+            if got < asked and remaining <= 0:
                 break
         return batch
 

@@ -56,12 +56,15 @@ class Outcome:
 class Concurrency:
     """How many batches of a lane are invoked at once: ``start`` at first; with ``grows``, one
     more while every invocation is busy and records wait (at most ``per_minute`` added a
-    minute), up to ``limit``; back to ``start`` when the source is idle."""
+    minute), up to ``limit``; back to ``start`` when the source is idle. With
+    ``shared_reads`` one poll may read the records of several batches, one for each
+    invocation free (records of one read may be invoked at once: not a FIFO queue's)."""
 
     start: int
     limit: int
     grows: bool = False
     per_minute: int = 300
+    shared_reads: bool = False
 
 
 @dataclass(slots=True)
@@ -104,7 +107,7 @@ class EventSource(Protocol):
 
     @property
     def poll_limit(self) -> int:
-        """Records one poll may ask for (SQS: 10)."""
+        """Records one poll may ask for (SQS: 100, ten batches of ReceiveMessage's 10)."""
         ...
 
     def lanes(self) -> list[Lane]:

@@ -4,7 +4,7 @@ woken by the queue's doorbell), with the queue's visibility timeout; a batch's s
 deleted, its failures come back after the visibility timeout and the queue's redrive policy
 moves them to its dead-letter queue after ``maxReceiveCount`` receives; messages the
 FilterCriteria leave out are deleted. Concurrency starts at 5 lanes and grows while the queue
-stays busy, up to ``ScalingConfig.MaximumConcurrency`` or else 1,250, the function's reserved
+stays busy, up to ``ScalingConfig.MaximumConcurrency`` or else 1,000, the function's reserved
 concurrency and the account's limit. One lane reads the queue and forms the batches (so a
 batch fills up to its size or window whatever the concurrency); its batches are invoked
 concurrently.
@@ -30,9 +30,11 @@ from lambdaport.esm.source import (
 )
 from lambdaport.services.interfaces import MessageAttribute, QueueMessage, QueueReader
 
-POLL_LIMIT = 10  # ReceiveMessage's MaxNumberOfMessages
+# One read of the queue takes up to ten ReceiveMessage's worth (10 each) in one store
+# operation: the batches of every invocation free at once, or one batch of up to 100.
+READ_LIMIT = 100
 START_CONCURRENCY = 5
-MAX_CONCURRENCY = 1250
+MAX_CONCURRENCY = 1000  # "The maximum number of batches ... simultaneously is 1,000"
 THROTTLE_BACKOFF_S = 0.5
 QUEUE_DELETED = "PROBLEM: The event source queue does not exist."
 
@@ -89,7 +91,7 @@ class SqsLane:
     async def poll(self, limit: int, wait: float) -> list[SourceRecord]:
         try:
             messages = await self._reader.receive(
-                self._queue_arn, min(limit, POLL_LIMIT), wait_seconds=wait
+                self._queue_arn, min(limit, READ_LIMIT), wait_seconds=wait
             )
         except ResourceNotFound:
             raise SourceGone(QUEUE_DELETED) from None
@@ -143,7 +145,10 @@ class SqsSource:
         if reserved_concurrency is not None:
             limit = min(limit, max(reserved_concurrency, 1))
         self._concurrency = Concurrency(
-            start=min(START_CONCURRENCY, limit), limit=limit, grows=True
+            start=min(START_CONCURRENCY, limit),
+            limit=limit,
+            grows=True,
+            shared_reads=not queue.fifo,
         )
 
     @property
@@ -152,7 +157,7 @@ class SqsSource:
 
     @property
     def poll_limit(self) -> int:
-        return POLL_LIMIT
+        return READ_LIMIT
 
     def lanes(self) -> list[Lane]:
         return [SqsLane(self._reader, self._queue_arn, self._region)]

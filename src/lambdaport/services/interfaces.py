@@ -92,8 +92,9 @@ class QueueReader(Protocol):
         wait_seconds: float,
         visibility_timeout: int | None = None,
     ) -> list[QueueMessage]:
-        """Up to ``limit`` (1 to 10) messages, hidden for ``visibility_timeout`` (the
-        queue's when None); waits up to ``wait_seconds`` for the first to arrive."""
+        """Up to ``limit`` messages (1 to 100: an in-process reader may take ten
+        ReceiveMessage's worth in one store operation), hidden for ``visibility_timeout``
+        (the queue's when None); waits up to ``wait_seconds`` for the first to arrive."""
         ...
 
     async def delete(self, queue_arn: str, receipt_handles: Sequence[str]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -80,12 +79,15 @@ def decode_attributes(raw: bytes | None) -> dict[str, AttributeValue]:
     return out
 
 
-def _system(row: StoredMessage, fifo_queue: bool) -> dict[str, str]:
+def _system(
+    row: StoredMessage, fifo_queue: bool, receive_count: int, first_received_at: int | None
+) -> dict[str, str]:
+    """The system attributes of ``row`` as received for the ``receive_count``-th time."""
     out = {
         "SenderId": row.sender_id,
         "SentTimestamp": str(row.sent_at),
-        "ApproximateReceiveCount": str(row.receive_count),
-        "ApproximateFirstReceiveTimestamp": str(row.first_received_at or row.sent_at),
+        "ApproximateReceiveCount": str(receive_count),
+        "ApproximateFirstReceiveTimestamp": str(first_received_at or row.sent_at),
     }
     if row.group_id is not None:
         out["MessageGroupId"] = row.group_id
@@ -257,24 +259,20 @@ class Messages:
         now: int,
     ) -> list[ReceivedMessage]:
         out = []
+        counts, queue_id, fifo_queue = state.counts, queue.queue_id, queue.fifo
         for row in rows:
             if visible_at > now:
-                state.counts.hide(row.seq, visible_at)
+                counts.hide(row.seq, visible_at)
             else:
-                state.counts.show(row.seq)
-            received = replace(
-                row,
-                receive_count=row.receive_count + 1,
-                first_received_at=row.first_received_at or now,
-            )
+                counts.show(row.seq)
             out.append(
                 ReceivedMessage(
                     row.message_id,
-                    receipts.encode(queue.queue_id, row.seq, nonce),
+                    receipts.encode(queue_id, row.seq, nonce),
                     row.body,
                     row.md5_body,
                     decode_attributes(row.attributes),
-                    _system(received, queue.fifo),
+                    _system(row, fifo_queue, row.receive_count + 1, row.first_received_at or now),
                 )
             )
         return out
@@ -312,8 +310,14 @@ class Messages:
 
     async def delete_many(self, state: QueueState, handles: Sequence[str]) -> None:
         """:meth:`delete` of each handle in one store operation (an event source mapping's
-        batch); a stale or expired handle deletes nothing."""
-        receipts = [found for found in map(self._received_handle, handles) if found]
+        batch); a stale or expired handle, or one of another queue (or of a purged
+        incarnation of this one), deletes nothing."""
+        queue_id = state.queue.queue_id
+        receipts = []
+        for handle in handles:
+            found = self._received_handle(handle)
+            if found is not None and found[0] == queue_id:
+                receipts.append(found[1:])
         if not receipts:
             return
         queue = state.queue
@@ -328,12 +332,14 @@ class Messages:
         if ring:
             state.doorbell.ring()
 
-    def _received_handle(self, handle: str) -> tuple[int, str] | None:
+    @staticmethod
+    def _received_handle(handle: str) -> tuple[int, int, str] | None:
+        """(queue id, seq, nonce) of a handle; None when it is not one."""
         try:
             receipt = receipts.decode(handle)
         except AwsError:
             return None
-        return receipt.seq, receipt.nonce
+        return receipt.queue_id, receipt.seq, receipt.nonce
 
     @staticmethod
     def check_visibility_timeout(timeout: int) -> None:

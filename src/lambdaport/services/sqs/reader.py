@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from lambdaport.errors import AwsError, resource_not_found
+from lambdaport.errors import resource_not_found
 from lambdaport.services.interfaces import (
     MessageAttribute,
     QueueDescription,
     QueueMessage,
 )
-from lambdaport.services.sqs import receipts
 from lambdaport.services.sqs.digest import md5_of_attributes
 from lambdaport.services.sqs.messages import Messages
 from lambdaport.services.sqs.models import ReceivedMessage
@@ -39,14 +38,6 @@ def _message(received: ReceivedMessage) -> QueueMessage:
             for name, value in received.attributes.items()
         },
     )
-
-
-def _of_queue(handle: str, queue_id: int) -> bool:
-    """A handle of this incarnation of the queue (PurgeQueue renews the id)."""
-    try:
-        return receipts.decode(handle).queue_id == queue_id
-    except AwsError:
-        return False
 
 
 class SqsQueueReader:
@@ -96,9 +87,7 @@ class SqsQueueReader:
         state = self._messages.directory.find_arn(queue_arn)
         if state is None:
             return
-        await self._messages.delete_many(
-            state, [h for h in receipt_handles if _of_queue(h, state.queue.queue_id)]
-        )
+        await self._messages.delete_many(state, receipt_handles)
 
     def on_deleted(self, listener: Callable[[str], None]) -> Callable[[], None]:
         return self._messages.directory.on_deleted(listener)
