@@ -85,6 +85,23 @@ class RawResponse:
     body: bytes
 
 
+def aws_client(service: str, endpoint_url: str, *, read_timeout: int = 120, **config: Any) -> Any:
+    """boto3's client of ``service`` bound to ``endpoint_url``: dummy credentials, us-east-1,
+    no retries, S3 path-style; ``config`` more of botocore's ``Config``."""
+    settings = Config(
+        region_name=REGION,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        connect_timeout=5,
+        read_timeout=read_timeout,
+        s3={"addressing_style": "path"},
+        **config,
+    )
+    session: Any = boto3.session.Session(
+        aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
+    )
+    return session.client(service, endpoint_url=endpoint_url, config=settings)
+
+
 def lambda_client(endpoint_url: str) -> LambdaClient:
     """boto3's Lambda client bound to `endpoint_url`, dummy credentials, no retries."""
     config = Config(

@@ -28,31 +28,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-from clients import ROLE
+from clients import ROLE, aws_client
 from invoke import find_ministack_python
 from measure import summarise
-from report import machine_info
+from report import machine_info, print_rows, rows_markdown, write_results
 from rich.console import Console
-from rich.table import Table
-from servers import RunningServer, ServerSpec, ServerStartError, running
-from systems import lambdaport_spec, ministack_spec
+from servers import RunningServer, interrupt_on_signals, measure_each
+from systems import server_specs
 
 from lambdaport.testing.server import zip_files
 
@@ -60,6 +51,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
 RESULTS_PATH = WORK_DIR / "esm-results.json"
 PARTS = ("floor", "lambdaport", "ministack")
+COUNTS_EVERY_S = 0.1  # how often a drain reads the queue's counts (both systems alike)
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 
@@ -124,17 +116,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 
 
 def client(service: str, endpoint_url: str) -> Any:
-    config = Config(
-        region_name=REGION,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=120,
-        max_pool_connections=8,
-    )
-    session: Any = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
-    )
-    return session.client(service, endpoint_url=endpoint_url, config=config)
+    return aws_client(service, endpoint_url, max_pool_connections=8)
 
 
 # -- the floor: the store, no invoke, no HTTP ----------------------------------------------
@@ -257,7 +239,7 @@ def drain_row(server: RunningServer, options: Options, batch_size: int, console:
             rate = done / options.drain_timeout
             note = f"{done} of {options.messages} in {options.drain_timeout:.0f} s"
             return Row(system, f"drain, BatchSize {batch_size}", rate, count=done, note=note)
-        time.sleep(0.02)  # polling the queue's counts, bounded by the deadline
+        time.sleep(COUNTS_EVERY_S)  # polling the queue's counts, bounded by the deadline
         left = _left(sqs, url)
     elapsed = time.perf_counter() - began
     lam.delete_event_source_mapping(UUID=mapping["UUID"])
@@ -329,38 +311,23 @@ def measure_system(
 # -- run and report -------------------------------------------------------------------------
 
 
-def _specs(options: Options, work_dir: Path) -> dict[str, Callable[[], ServerSpec] | str]:
-    ministack = find_ministack_python(options.ministack_python)
-    return {
-        "lambdaport": partial(lambdaport_spec, options.lambdaport_cmd, work_dir),
-        "ministack": partial(ministack_spec, ministack, work_dir)
-        if ministack
-        else "ministack==1.5.33 not installed",
-    }
-
-
 def run(options: Options, console: Console) -> tuple[list[Row], dict[str, str]]:
     rows: list[Row] = []
-    failures: dict[str, str] = {}
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="esm-") as scratch:
         work_dir = Path(scratch)
-        specs = _specs(options, work_dir)
-        for name in options.parts:
-            if name == "floor":
-                rows += floor_rows(options, work_dir)
-                continue
-            spec = specs[name]
-            if isinstance(spec, str):
-                failures[name] = spec
-                continue
-            try:
-                with running(spec()) as server:
-                    rows += measure_system(server, options, work_dir, console)
-            except (ServerStartError, RuntimeError, ClientError) as error:
-                failures[name] = (str(error).splitlines() or [type(error).__name__])[0]
-                console.print(f"[yellow]{name} not measured: {error}[/]")
-    return rows, failures
+        if "floor" in options.parts:
+            rows += floor_rows(options, work_dir)
+        ministack = find_ministack_python(options.ministack_python)
+        specs = server_specs(options.lambdaport_cmd, ministack, work_dir)
+        servers = [name for name in options.parts if name != "floor"]
+        measured, failures = measure_each(
+            servers,
+            specs,
+            lambda server: measure_system(server, options, work_dir, console),
+            console.print,
+        )
+    return rows + measured, failures
 
 
 HEADERS = ["system", "series", "messages/s", "p50 ms", "p99 ms", "n", "note"]
@@ -381,38 +348,17 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-def to_markdown(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def print_report(rows: list[Row], failures: dict[str, str], console: Console) -> None:
-    table = Table(title="SQS event source mapping")
-    for header in HEADERS:
-        table.add_column(header, justify="right" if header.endswith(("ms", "/s", "n")) else "left")
-    for row in rows:
-        table.add_row(*_cells(row))
-    console.print(table)
-    for name, reason in failures.items():
-        console.print(f"[yellow]{name}: not measured ({reason})[/]")
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    interrupt_on_signals()
     console = Console() if Console().is_terminal else Console(width=140)
     try:
         rows, failures = run(options, console)
     except KeyboardInterrupt:
         console.print("[red]interrupted; every server started has been stopped[/]")
         return 130
-    print_report(rows, failures, console)
+    cells = [_cells(row) for row in rows]
+    print_rows("SQS event source mapping", HEADERS, cells, failures, console)
     result = {
         "machine": machine_info({}),
         "settings": {
@@ -422,10 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": [asdict(row) for row in rows],
         "failures": failures,
     }
-    options.results_path.parent.mkdir(parents=True, exist_ok=True)
-    options.results_path.write_text(json.dumps(result, indent=2) + "\n")
-    options.results_path.with_suffix(".md").write_text(to_markdown(rows))
-    console.print(f"results written to {options.results_path} (and .md)")
+    write_results(options.results_path, result, rows_markdown(HEADERS, cells), console)
     return 0
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import platform
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from floor import Floor
@@ -347,3 +350,42 @@ def to_markdown(result: RunResult) -> str:
         cells = [ratio.name, _number(ratio.value), ratio.target, met, _number(ratio.ceiling)]
         lines.append(_markdown_row(cells))
     return "\n".join(lines) + "\n"
+
+
+# -- a table of rows, on the terminal and in the results' .md (bench/esm.py, services.py) ------
+
+
+def _numeric(header: str) -> bool:
+    return header.endswith(("ms", "/s", "n"))
+
+
+def rows_markdown(headers: Sequence[str], cells: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |"]
+    lines.append("| " + " | ".join("---:" if _numeric(h) else "---" for h in headers) + " |")
+    lines += ["| " + " | ".join(row) + " |" for row in cells]
+    return "\n".join(lines) + "\n"
+
+
+def print_rows(
+    title: str,
+    headers: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    failures: Mapping[str, str],
+    console: Console,
+) -> None:
+    table = Table(title=title)
+    for header in headers:
+        table.add_column(header, justify="right" if _numeric(header) else "left")
+    for row in cells:
+        table.add_row(*row)
+    console.print(table)
+    for name, reason in failures.items():
+        console.print(f"[yellow]{name}: not measured ({reason})[/]")
+
+
+def write_results(path: Path, result: Mapping[str, Any], markdown: str, console: Console) -> None:
+    """``result`` as JSON at ``path``, the table beside it (``.md``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    path.with_suffix(".md").write_text(markdown)
+    console.print(f"results written to {path} (and .md)")

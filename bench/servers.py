@@ -13,10 +13,12 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
+from typing import TypeVar
 
 from lambdaport.testing.server import free_port as free_port  # a free loopback port
 
@@ -163,3 +165,44 @@ def running(spec: ServerSpec) -> Iterator[RunningServer]:
             yield RunningServer(spec, process.pid, time.perf_counter() - started)
         finally:
             stop(process)
+
+
+Row = TypeVar("Row")
+# A server to measure, or why it cannot be (say, "ministack==1.5.33 not installed").
+SpecOrReason = Callable[[], ServerSpec] | str
+
+
+def measure_each(
+    parts: Iterable[str],
+    specs: Mapping[str, SpecOrReason],
+    measure: Callable[[RunningServer], list[Row]],
+    say: Callable[[str], object],
+) -> tuple[list[Row], dict[str, str]]:
+    """Run each server of ``parts`` in turn (``running``) and ``measure`` it; a server that
+    cannot start, or whose measurement fails, is reported (``say``) and left out with why."""
+    from botocore.exceptions import ClientError
+
+    rows: list[Row] = []
+    failures: dict[str, str] = {}
+    for name in parts:
+        spec = specs[name]
+        if isinstance(spec, str):
+            failures[name] = spec
+            continue
+        try:
+            with running(spec()) as server:
+                rows += measure(server)
+        except (ServerStartError, RuntimeError, ClientError) as error:
+            failures[name] = (str(error).splitlines() or [type(error).__name__])[0]
+            say(f"[yellow]{name} not measured: {error}[/]")
+    return rows, failures
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def interrupt_on_signals() -> None:
+    """SIGINT and SIGTERM raise KeyboardInterrupt, so every ``running`` server is stopped."""
+    signal.signal(signal.SIGINT, _raise_interrupt)
+    signal.signal(signal.SIGTERM, _raise_interrupt)

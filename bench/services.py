@@ -24,30 +24,32 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import shlex
-import signal
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
+from clients import aws_client
 from invoke import find_ministack_python
 from measure import Budget, Summary, measure, time_once
-from report import machine_info
+from report import machine_info, print_rows, rows_markdown, write_results
 from rich.console import Console
-from rich.table import Table
-from servers import LOG_DIR, RunningServer, ServerSpec, ServerStartError, free_port, running
-from systems import lambdaport_spec, ministack_spec
+from servers import (
+    LOG_DIR,
+    RunningServer,
+    ServerSpec,
+    free_port,
+    interrupt_on_signals,
+    measure_each,
+)
+from systems import server_specs
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
@@ -122,17 +124,7 @@ def moto_spec(command: str) -> ServerSpec:
 
 
 def client(service: str, endpoint_url: str) -> Any:
-    config = Config(
-        region_name=REGION,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=5,
-        read_timeout=120,
-        s3={"addressing_style": "path"},
-    )
-    session: Any = boto3.session.Session(
-        aws_access_key_id="test", aws_secret_access_key="test", region_name=REGION
-    )
-    return session.client(service, endpoint_url=endpoint_url, config=config)
+    return aws_client(service, endpoint_url)
 
 
 # -- series ---------------------------------------------------------------------------------
@@ -333,35 +325,20 @@ def measure_system(server: RunningServer, options: Options, console: Console) ->
 # -- run and report -------------------------------------------------------------------------
 
 
-def _specs(options: Options, work_dir: Path) -> dict[str, Callable[[], ServerSpec] | str]:
-    ministack = find_ministack_python(options.ministack_python)
-    return {
-        "lambdaport": partial(lambdaport_spec, options.lambdaport_cmd, work_dir),
-        "moto": partial(moto_spec, options.moto_cmd),
-        "ministack": partial(ministack_spec, ministack, work_dir)
-        if ministack
-        else "ministack==1.5.33 not installed",
-    }
-
-
 def run(options: Options, console: Console) -> tuple[list[Row], dict[str, str]]:
-    rows: list[Row] = []
-    failures: dict[str, str] = {}
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=WORK_DIR, prefix="services-") as scratch:
-        specs = _specs(options, Path(scratch))
-        for name in options.parts:
-            spec = specs[name]
-            if isinstance(spec, str):
-                failures[name] = spec
-                continue
-            try:
-                with running(spec()) as server:
-                    rows += measure_system(server, options, console)
-            except (ServerStartError, RuntimeError, ClientError) as error:
-                failures[name] = (str(error).splitlines() or [type(error).__name__])[0]
-                console.print(f"[yellow]{name} not measured: {error}[/]")
-    return rows, failures
+        ministack = find_ministack_python(options.ministack_python)
+        specs = {
+            **server_specs(options.lambdaport_cmd, ministack, Path(scratch)),
+            "moto": partial(moto_spec, options.moto_cmd),
+        }
+        return measure_each(
+            options.parts,
+            specs,
+            lambda server: measure_system(server, options, console),
+            console.print,
+        )
 
 
 def _cells(row: Row) -> list[str]:
@@ -382,48 +359,26 @@ def _cells(row: Row) -> list[str]:
 HEADERS = ["system", "series", "p50 ms", "p99 ms", "req/s", "n", "note"]
 
 
-def to_markdown(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(HEADERS) + " |", "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
-    lines += ["| " + " | ".join(_cells(row)) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
-
-
-def print_report(rows: list[Row], failures: dict[str, str], console: Console) -> None:
-    table = Table(title="Service plane (closed loop, boto3, one connection)")
-    for header in HEADERS:
-        table.add_column(header, justify="right" if header.endswith(("ms", "/s", "n")) else "left")
-    for row in rows:
-        table.add_row(*_cells(row))
-    console.print(table)
-    for name, reason in failures.items():
-        console.print(f"[yellow]{name}: not measured ({reason})[/]")
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     options = parse_options(argv)
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    interrupt_on_signals()
     console = Console() if Console().is_terminal else Console(width=140)
     try:
         rows, failures = run(options, console)
     except KeyboardInterrupt:
         console.print("[red]interrupted; every server started has been stopped[/]")
         return 130
-    print_report(rows, failures, console)
+    cells = [_cells(row) for row in rows]
+    print_rows(
+        "Service plane (closed loop, boto3, one connection)", HEADERS, cells, failures, console
+    )
     result = {
         "machine": machine_info({}),
         "settings": {**asdict(options.budget), "depths": list(options.depths)},
         "rows": [asdict(row) for row in rows],
         "failures": failures,
     }
-    options.results_path.parent.mkdir(parents=True, exist_ok=True)
-    options.results_path.write_text(json.dumps(result, indent=2) + "\n")
-    options.results_path.with_suffix(".md").write_text(to_markdown(rows))
-    console.print(f"results written to {options.results_path} (and .md)")
+    write_results(options.results_path, result, rows_markdown(HEADERS, cells), console)
     return 0
 
 

@@ -34,7 +34,7 @@ from clients import (
 from load import LoadSummary, measure_load
 from measure import Budget, Summary, measure, summarise, time_once
 from mypy_boto3_lambda import LambdaClient
-from servers import HOST, LOG_DIR, RunningServer, ServerSpec, free_port
+from servers import HOST, LOG_DIR, RunningServer, ServerSpec, SpecOrReason, free_port
 
 CLIENTS = ("boto3", "raw")
 PYTHON_FUNCTIONS = (SILENT, PRINTING)
@@ -97,6 +97,19 @@ def lambdaport_spec(
         env=env or {},
         start_timeout=180.0,  # a deadline: on a machine shared with test suites, 60 s is short
     )
+
+
+def server_specs(
+    lambdaport_cmd: str, ministack_python: str | None, work_dir: Path
+) -> dict[str, SpecOrReason]:
+    """lambdaport and ministack as ``servers.measure_each`` takes them (ministack: the
+    Python ``invoke.find_ministack_python`` found, or why not)."""
+    return {
+        "lambdaport": partial(lambdaport_spec, lambdaport_cmd, work_dir),
+        "ministack": partial(ministack_spec, ministack_python, work_dir)
+        if ministack_python
+        else "ministack==1.5.33 not installed",
+    }
 
 
 def ministack_spec(python: str, work_dir: Path) -> ServerSpec:
