@@ -1,4 +1,4 @@
-"""DynamoDB Streams' shard iterators (``lambdaport.services.shard_iterators``); they expire
+"""DynamoDB Streams' shard iterators (``lambdaport.shard_iterators``); they expire
 after 15 minutes (``ExpiredIteratorException``), as AWS's do."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from lambdaport.services.dynamodbstreams.models import (
     expired_iterator,
     validation,
 )
-from lambdaport.services.shard_iterators import InvalidIterator, ShardIterator
-from lambdaport.services.shard_iterators import decode as decode_text
+from lambdaport.shard_iterators import InvalidIterator, ShardIterator
+from lambdaport.shard_iterators import decode as decode_text
 
 __all__ = ["ShardIterator", "decode"]
 

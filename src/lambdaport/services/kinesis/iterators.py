@@ -1,4 +1,4 @@
-"""Kinesis' shard iterators (``lambdaport.services.shard_iterators``); they expire after
+"""Kinesis' shard iterators (``lambdaport.shard_iterators``); they expire after
 5 minutes (``ExpiredIteratorException``), as AWS's do."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from lambdaport.errors import AwsError
 from lambdaport.services.kinesis.models import ITERATOR_TTL_MS, invalid_argument
-from lambdaport.services.shard_iterators import InvalidIterator, ShardIterator
-from lambdaport.services.shard_iterators import decode as decode_text
+from lambdaport.shard_iterators import InvalidIterator, ShardIterator
+from lambdaport.shard_iterators import decode as decode_text
 
 __all__ = ["ShardIterator", "decode"]
 
