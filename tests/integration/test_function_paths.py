@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -72,6 +73,32 @@ def aws_paths(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LambdaClient
         yield client_for(server.endpoint)
 
 
+# The same, in Node.js: the handler's own path in a stack trace, a layer's package, /tmp.
+NODE_SOURCE = """\
+const fs = require('fs');
+exports.handler = async (event) => {
+  const shared = require('shared');
+  fs.writeFileSync('/tmp/' + event.name, 'private');
+  const stat = fs.statfsSync('/tmp');
+  let optWritable = true;
+  try {
+    fs.writeFileSync('/opt/nodejs/node_modules/written.txt', 'x');
+  } catch (error) {
+    optWritable = false;
+  }
+  return {
+    stack: new Error('where').stack.split('\\n')[1],
+    shared: shared.where,
+    task_root: process.env.LAMBDA_TASK_ROOT,
+    cwd: process.cwd(),
+    tmp_mb: (stat.blocks * stat.bsize) / (1024 * 1024),
+    opt_writable: optWritable,
+    runtime_api: process.env.AWS_LAMBDA_RUNTIME_API,
+  };
+};
+"""
+
+
 def _layer(client: LambdaClient, files: dict[str, str | bytes], modes: dict[str, int]) -> str:
     answer = client.publish_layer_version(
         LayerName=f"layer-{uuid.uuid4().hex[:8]}", Content={"ZipFile": zip_files(files, modes)}
@@ -79,14 +106,17 @@ def _layer(client: LambdaClient, files: dict[str, str | bytes], modes: dict[str,
     return answer["LayerVersionArn"]
 
 
-def _run(client: LambdaClient, layers: list[str], **config: Any) -> dict[str, Any]:
+def _run(
+    client: LambdaClient, layers: list[str], *, node: bool = False, **config: Any
+) -> dict[str, Any]:
     name = f"fn-{uuid.uuid4().hex[:12]}"
+    code = {"index.js": NODE_SOURCE} if node else {"app.py": SOURCE}
     client.create_function(
         FunctionName=name,
-        Runtime="python3.12",
+        Runtime="nodejs20.x" if node else "python3.12",
         Role=ROLE,
-        Handler="app.handler",
-        Code={"ZipFile": zip_files({"app.py": SOURCE})},
+        Handler="index.handler" if node else "app.handler",
+        Code={"ZipFile": zip_files(code)},
         Layers=layers,
         **config,
     )
@@ -125,3 +155,16 @@ def test_extensions_see_opt_and_share_the_function_s_tmp(aws_paths: LambdaClient
     )
     seen = _run(aws_paths, [layer])
     assert seen["extension_saw"] == "/opt/extensions/watcher"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_node_function_at_aws_paths_with_a_private_tmp(aws_paths: LambdaClient) -> None:
+    shared = "module.exports = { where: __filename };\n"
+    layer = _layer(aws_paths, {"nodejs/node_modules/shared/index.js": shared}, {})
+    seen = _run(aws_paths, [layer], node=True, EphemeralStorage={"Size": 1024})
+    assert "(/var/task/index.js:" in seen["stack"]
+    assert seen["shared"] == "/opt/nodejs/node_modules/shared/index.js"
+    assert seen["task_root"] == seen["cwd"] == "/var/task"
+    assert seen["tmp_mb"] == 1024
+    assert seen["opt_writable"] is False
+    assert seen["runtime_api"].startswith("127.0.0.1:")

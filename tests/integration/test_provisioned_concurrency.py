@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from lambdaport.testing.server import ServerProcess
 from tests.conftest import MakeFunction
@@ -69,6 +72,51 @@ def test_provisioned_environments_are_ready_and_initialized_ahead(
     payload, log = _invoke(lam, name, "$LATEST", {})
     assert payload["type"] == "on-demand"
     assert "Init Duration" in log
+
+
+def _settled(lam: LambdaClient, name: str, qualifier: str) -> dict[str, Any] | None:
+    config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=qualifier)
+    return dict(config) if config["Status"] != "IN_PROGRESS" else None
+
+
+@pytest.mark.parametrize(
+    ("source", "config"),
+    [
+        ("raise RuntimeError('no config at import')\n", {}),
+        (
+            {"index.js": "throw new Error('no config at import');\n"},
+            {"runtime": "nodejs20.x", "handler": "index.handler"},
+        ),
+    ],
+    ids=["python", "nodejs"],
+)
+def test_environments_that_cannot_initialise_fail_the_allocation(
+    lambda_client: LambdaClient,
+    make_function: MakeFunction,
+    source: str | dict[str, str],
+    config: dict[str, str],
+) -> None:
+    if config.get("runtime", "").startswith("nodejs") and shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    lam = lambda_client
+    name = make_function(source, **config)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(
+        FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=2
+    )
+    failed = wait_for(lambda: _settled(lam, name, version), 60, "the allocation settled")
+    assert failed["Status"] == "FAILED"
+    assert failed["StatusReason"] == "FUNCTION_ERROR_INIT_FAILURE"
+    assert failed["AllocatedProvisionedConcurrentExecutions"] == 0
+    assert failed["AvailableProvisionedConcurrentExecutions"] == 0
+    [listed] = lam.list_provisioned_concurrency_configs(FunctionName=name)[
+        "ProvisionedConcurrencyConfigs"
+    ]
+    assert (listed["Status"], listed["StatusReason"]) == ("FAILED", "FUNCTION_ERROR_INIT_FAILURE")
+    # Invocations run on demand and answer the init error, as on AWS.
+    answer = lam.invoke(FunctionName=name, Qualifier=version, Payload=b"{}")
+    assert answer["FunctionError"] == "Unhandled"
+    assert "no config at import" in json.loads(answer["Payload"].read())["errorMessage"]
 
 
 def test_invocations_beyond_provisioned_spill_to_on_demand(

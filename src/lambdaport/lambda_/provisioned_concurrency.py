@@ -4,8 +4,10 @@ a version or an alias (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-
 The settings are the registry's (``FunctionEntry.provisioned``, ``provisioned_concurrency``
 documents); the environments are the runtime pool's, asked for through :class:`Provisioner`.
 A config is ``IN_PROGRESS`` until the pool has that many environments initialized, then
-``READY`` (with Allocated = Available = Requested). Provisioned concurrency counts as AWS
-counts it: a function's provisioned concurrency (every version and alias together) fits in
+``READY`` (with Allocated = Available = Requested), or ``FAILED`` with AWS's
+``StatusReason`` (``FUNCTION_ERROR_INIT_FAILURE``) when an environment's init failed.
+Provisioned concurrency counts as AWS counts it: a function's provisioned concurrency (every
+version and alias together) fits in
 its reserved concurrency when it has one, else it comes out of the account's unreserved
 concurrency, of which 100 stay unreserved. At start every config is provisioned again.
 """
@@ -48,6 +50,10 @@ class Provisioner(Protocol):
 
     def provisioned(self, key: str) -> int:
         """How many of ``key``'s environments are initialized now."""
+        ...
+
+    def provisioned_failure(self, key: str) -> str | None:
+        """Why ``key``'s environments cannot be initialised, if they cannot."""
         ...
 
 
@@ -109,14 +115,18 @@ class ProvisionedConcurrencyService:
         setting = entry.provisioned[qualifier]
         # The alias may point elsewhere now: the pool follows (an idempotent request).
         self._provision(entry, qualifier, setting.requested)
-        ready = min(self._provisioner.provisioned(self.key(entry, qualifier)), setting.requested)
+        key = self.key(entry, qualifier)
+        ready = min(self._provisioner.provisioned(key), setting.requested)
+        failure = self._provisioner.provisioned_failure(key)
+        status = "READY" if ready >= setting.requested else "IN_PROGRESS"
         return ProvisionedConcurrencyConfig(
-            function_arn=self.key(entry, qualifier),
+            function_arn=key,
             requested=setting.requested,
-            allocated=ready,
-            available=ready,
-            status="READY" if ready >= setting.requested else "IN_PROGRESS",
+            allocated=0 if failure else ready,
+            available=0 if failure else ready,
+            status="FAILED" if failure else status,
             last_modified=setting.last_modified,
+            status_reason=failure,
         )
 
     # -- checks -------------------------------------------------------------------------------

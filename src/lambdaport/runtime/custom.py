@@ -104,6 +104,18 @@ class CustomEnvironment:
             return True
         return self._process is not None and not self._process.exited.done()
 
+    @property
+    def init_failed(self) -> bool:
+        api, process, extensions = self._api, self._process, self._extensions
+        return (
+            self._entrypoint_error is not None
+            or api is None
+            or process is None
+            or api.init_error.done()
+            or (not self._served and process.exited.done())
+            or (extensions is not None and extensions.failure is not None)
+        )
+
     async def start(self) -> None:
         """Start the Runtime API and the bootstrap; return when init finished (or failed).
 

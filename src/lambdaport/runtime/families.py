@@ -138,13 +138,15 @@ class NodeFamily:
 
     async def start(self, spec: FunctionSpec, host: EnvironmentHost) -> ExecutionEnvironment:
         await self.runtimes.choice(spec.runtime)  # the SDK is in place before NODE_PATH is read
+        view = host.paths.view(spec, shared_tmp=bool(extension_programs(spec.opt_dir)))
         return await start_node_environment(
             spec,
             host.settings,
             await host.interpreters.launcher(),
             self.runtimes,
             host.memory,
-            self.environment(spec),
+            self.environment(view.spec),
+            view,
         )
 
     async def stop(self) -> None:

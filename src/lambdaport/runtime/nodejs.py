@@ -1,14 +1,17 @@
 """The execution environments of the Node.js managed runtimes (``nodejs18.x`` ... ``nodejs24.x``).
 
 Node.js cannot fork a warm interpreter the way the Python zygote does, so each Node.js in use
-keeps one **standby**: a ``node`` process started ahead of need by the launcher zygote (below
-a keeper of its own, in its own session, like every environment: ``worker/keeper.py``), with
-lambdaport's runtime interface client (``runtime/node/index.js``) loaded and waiting on its
-request pipe. A cold start takes the standby, sends it the function's assignment (its
-environment variables, code directory and handler), waits for its init frame and starts the
-next standby in the background. From then on the worker speaks the Python worker's frames
-(``worker/protocol.py``), so ``python.PythonEnvironment`` runs it: timeouts, memory limits,
-crashes and the log are handled alike.
+keeps ``STANDBYS`` **standbys**: ``node`` processes started ahead of need by the launcher
+zygote (below a keeper of its own, in its own session, like every environment:
+``worker/keeper.py``), with lambdaport's runtime interface client (``runtime/node/index.js``)
+loaded, warmed up by one invocation of its own and waiting on its request pipe. A cold start
+takes a standby, sends it the function's assignment (its environment variables, code
+directory and handler) and waits for its init frame; the standbys are refilled in the
+background once the new environment's first invocation is over (a ``node`` starting beside
+the cold start would take the CPU the cold start needs). From then on the worker speaks the
+Python worker's frames (``worker/protocol.py``), so ``NodeEnvironment``, a
+``python.PythonEnvironment``, runs it: timeouts, memory limits, crashes and the log are
+handled alike.
 
 The framed pipes were chosen over the Runtime API's HTTP for speed (``docs/benchmarks.md``:
 an invocation is one frame each way, no HTTP parsing on either side).
@@ -19,14 +22,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import functools
 import os
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from lambdaport.runtime import report
 from lambdaport.runtime.env_vars import function_environment, log_stream_name
+from lambdaport.runtime.extensions import Extensions
 from lambdaport.runtime.memory import MemoryWatch
 from lambdaport.runtime.node_versions import (
     NodeChoice,
@@ -36,7 +42,9 @@ from lambdaport.runtime.node_versions import (
     provision_sdk,
     sdk_dir,
 )
-from lambdaport.runtime.python import PythonEnvironment
+from lambdaport.runtime.paths import EnvironmentView, Mount
+from lambdaport.runtime.python import PythonEnvironment, abandon_start
+from lambdaport.runtime.runtime_api import RuntimeApi
 from lambdaport.runtime.settings import RuntimeSettings
 from lambdaport.runtime.spec import ExecutionEnvironment, FunctionSpec, Invocation, InvocationResult
 from lambdaport.runtime.worker.protocol import F_SETPIPE_SZ, PIPE_SIZE, encode_frame
@@ -46,6 +54,9 @@ CLIENT_DIR = Path(__file__).parent / "node"
 CLIENT = CLIENT_DIR / "index.js"
 # As AWS starts node for its runtimes.
 NODE_ARGS = ("--expose-gc", "--max-http-header-size=81920")
+# Standbys kept per Node.js in use: two cold starts in a row find one ready (each is a
+# ``node`` of ~45 MB resident; one takes ~0.1-0.3 s of CPU to start).
+STANDBYS = 2
 
 
 def _pipe() -> tuple[int, int]:
@@ -55,8 +66,11 @@ def _pipe() -> tuple[int, int]:
     return read_end, write_end
 
 
-async def start_standby(launcher: Zygote, install: NodeInstall) -> SpawnedWorker:
-    """A ``node`` process running the runtime interface client, waiting for its assignment."""
+async def start_standby(
+    launcher: Zygote, install: NodeInstall, mounts: list[Mount] | None = None
+) -> SpawnedWorker:
+    """A ``node`` process running the runtime interface client, waiting for its assignment
+    (in a mount namespace with ``mounts``, when given: ``paths.py``)."""
     request_r, request_w = _pipe()
     response_r, response_w = _pipe()
     log_r, log_w = os.pipe()
@@ -69,6 +83,7 @@ async def start_standby(launcher: Zygote, install: NodeInstall) -> SpawnedWorker
             output_fd=log_w,
             args=(*NODE_ARGS, str(CLIENT)),
             pass_fds=(request_r, response_w),
+            mounts=mounts,
         )
     except BaseException:
         for fd in (request_w, response_r, log_r):
@@ -90,17 +105,19 @@ def _discard(launcher: Zygote, worker: SpawnedWorker) -> None:
 
 
 class NodeRuntimes:
-    """The Node.js installs that run the ``nodejs*`` runtimes, the SDK, and one standby
-    process per install in use (started on first need, replaced as soon as it is taken)."""
+    """The Node.js installs that run the ``nodejs*`` runtimes, the SDK, and ``STANDBYS``
+    standby processes per install in use (started on first need, refilled by ``refill``)."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, standbys: int = STANDBYS) -> None:
         self._cache_dir = cache_dir
+        self._depth = standbys
         self._installs: list[NodeInstall] | None = None
         self._choices: dict[str, NodeChoice | None] = {}
         self._sdk: Path | None = None
         self._sdk_done = False
-        self._standbys: dict[str, tuple[Zygote, SpawnedWorker]] = {}
+        self._standbys: dict[str, list[tuple[Zygote, SpawnedWorker]]] = {}
         self._preparing: dict[str, asyncio.Task[None]] = {}
+        self._arrived: dict[str, asyncio.Event] = {}  # set as each refilled standby is ready
         self._lock = asyncio.Lock()
         self._stopped = False
 
@@ -126,40 +143,47 @@ class NodeRuntimes:
         return self._sdk or sdk_dir(self._cache_dir) / "node_modules"
 
     async def take(self, install: NodeInstall, launcher: Zygote) -> SpawnedWorker:
-        """A standby of ``install`` (a fresh one when none is ready); the next is started."""
+        """A standby of ``install``: a ready one, else the one being started, else a fresh
+        one. Call ``refill`` once the environment it becomes no longer needs the CPU."""
         key = install.executable
-        preparing = self._preparing.get(key)
-        if preparing is not None:
-            await asyncio.shield(preparing)
-        ready = self._standbys.pop(key, None)
-        worker = None
-        if ready is not None:
-            owner, candidate = ready
-            if owner is launcher and owner.alive and not candidate.exited.done():
-                worker = candidate
-            else:
+        ready = self._standbys.setdefault(key, [])
+        while True:
+            while ready:
+                owner, candidate = ready.pop(0)
+                if owner is launcher and owner.alive and not candidate.exited.done():
+                    return candidate
                 _discard(owner, candidate)
-        if worker is None:
-            worker = await start_standby(launcher, install)
-        self._prepare(install, launcher)
-        return worker
+            preparing = self._preparing.get(key)
+            if preparing is None:
+                return await start_standby(launcher, install)
+            arrived = self._arrived.setdefault(key, asyncio.Event())
+            arrived.clear()
+            waiter = asyncio.ensure_future(arrived.wait())
+            try:  # the next standby the refill starts, or the refill's end
+                await asyncio.wait({waiter, preparing}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
 
-    def _prepare(self, install: NodeInstall, launcher: Zygote) -> None:
+    def refill(self, install: NodeInstall, launcher: Zygote) -> None:
+        """Start standbys of ``install`` in the background (one at a time) up to the depth."""
         key = install.executable
         if self._stopped or key in self._preparing:
             return
+        ready = self._standbys.setdefault(key, [])
 
         async def prepare() -> None:
             try:
-                worker = await start_standby(launcher, install)
+                while not self._stopped and len(ready) < self._depth and launcher.alive:
+                    worker = await start_standby(launcher, install)
+                    if self._stopped:
+                        _discard(launcher, worker)
+                    else:
+                        ready.append((launcher, worker))
+                        self._arrived.setdefault(key, asyncio.Event()).set()
             except Exception:
                 return
             finally:
                 self._preparing.pop(key, None)
-            if self._stopped:
-                _discard(launcher, worker)
-            else:
-                self._standbys[key] = (launcher, worker)
 
         self._preparing[key] = asyncio.get_running_loop().create_task(prepare())
 
@@ -168,9 +192,32 @@ class NodeRuntimes:
         for task in list(self._preparing.values()):
             with contextlib.suppress(Exception):
                 await task
-        for launcher, worker in self._standbys.values():
-            _discard(launcher, worker)
+        for ready in self._standbys.values():
+            for launcher, worker in ready:
+                _discard(launcher, worker)
         self._standbys.clear()
+
+
+class NodeEnvironment(PythonEnvironment):
+    """A Node.js function's environment: a ``PythonEnvironment`` that refills the standbys
+    once its first invocation is over (``on_first_done``), or at once if it is provisioned
+    (initialised ahead, no invocation waits on it); one stopped before any invocation does
+    not (the next cold start starts a ``node`` of its own when none is ready)."""
+
+    def __init__(self, *args: Any, on_first_done: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._on_first_done: Callable[[], None] | None = on_first_done
+
+    def first_done(self) -> None:
+        callback, self._on_first_done = self._on_first_done, None
+        if callback is not None:
+            callback()
+
+    async def invoke(self, invocation: Invocation) -> InvocationResult:
+        try:
+            return await super().invoke(invocation)
+        finally:
+            self.first_done()
 
 
 class _NoNode:
@@ -185,6 +232,10 @@ class _NoNode:
     @property
     def alive(self) -> bool:
         return False
+
+    @property
+    def init_failed(self) -> bool:
+        return True
 
     async def invoke(self, invocation: Invocation) -> InvocationResult:
         reason = (
@@ -214,24 +265,54 @@ async def start_node_environment(
     runtimes: NodeRuntimes,
     memory: MemoryWatch,
     family_env: Mapping[str, str],
+    view: EnvironmentView | None = None,
 ) -> ExecutionEnvironment:
-    """Assign a standby to ``spec`` and wait for its init (the handler loaded or failed)."""
+    """Assign a standby to ``spec`` and wait for its init (the handler loaded or failed).
+
+    As for Python: the layers' extensions start first, and ``AWS_LAMBDA_RUNTIME_API`` points
+    at the environment's Runtime API server, where the Extensions and Telemetry APIs answer
+    (the runtime itself talks to its worker over the pipes). With ``view``'s mounts (AWS's
+    paths, ``paths.py``) no standby can serve, since a process enters its mount namespace
+    when it starts: a ``node`` is started for the environment, in it."""
+    view = view or EnvironmentView(spec)
     choice = await runtimes.choice(spec.runtime)
     if choice is None:
         return _NoNode(spec)
-    worker = await runtimes.take(choice.install, launcher)
     day = time.strftime("%Y/%m/%d", time.gmtime())
     stream_name = log_stream_name(spec.version, uuid.uuid4().hex, day)
-    env = function_environment(spec, settings, stream_name, family=family_env)
-    environment = PythonEnvironment(
-        spec, worker, launcher, stream_name, memory, notice=choice.notice
+    extensions = Extensions.of(spec)
+    api = await RuntimeApi.open(extensions=extensions)
+    env = function_environment(
+        view.spec, settings, stream_name, runtime_api=api.address, family=family_env
     )
     started = time.perf_counter()
+    try:
+        if extensions is not None:  # started first, as on AWS
+            await extensions.launch(launcher, env, view)
+        if view.mounts:
+            worker = await start_standby(launcher, choice.install, view.mounts)
+        else:
+            worker = await runtimes.take(choice.install, launcher)
+    except BaseException:
+        await abandon_start(extensions, api, view)
+        raise
+    environment = NodeEnvironment(
+        spec,
+        worker,
+        launcher,
+        stream_name,
+        memory,
+        extensions,
+        api,
+        notice=choice.notice,
+        view=view,
+        on_first_done=functools.partial(runtimes.refill, choice.install, launcher),
+    )
     try:
         assignment = {
             "kind": "assign",
             "env": env,
-            "code_dir": spec.code_dir,
+            "code_dir": view.spec.code_dir,
             "handler": spec.handler,
             "endpoint": settings.endpoint_url,  # where CloudFormation's ResponseURLs point
         }
@@ -240,4 +321,6 @@ async def start_node_environment(
     except BaseException:
         await environment.stop()
         raise
+    if spec.initialization_type == "provisioned-concurrency":
+        environment.first_done()
     return environment

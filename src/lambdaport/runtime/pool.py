@@ -10,7 +10,9 @@ ends). Concurrency limits are the invoker's business: the pool runs whatever it 
 Provisioned concurrency (``provision``): a key (the version's or alias's ARN) keeps that many
 environments of a spec initialized apart from the on-demand ones, started at once with
 ``AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency``, never reaped for idleness and
-replaced when one dies. An invocation handed the key runs on an idle one of them, else (all
+replaced when one dies. When one's init fails (the handler module raises, say), none are
+kept and no more started: ``provisioned_failure`` says why (AWS's FAILED allocation) until
+the count asked for changes. An invocation handed the key runs on an idle one of them, else (all
 busy, or still initializing) on an on-demand environment.
 
 Stopping an environment kills every process it started (``worker/keeper.py``). With
@@ -46,6 +48,8 @@ from lambdaport.runtime.subreaper import Subreaper
 logger = logging.getLogger("lambdaport.runtime")
 
 EnvironmentKey = tuple[str, str, str]
+# A provisioned environment whose init failed (AWS's StatusReason of a FAILED allocation).
+INIT_FAILURE = "FUNCTION_ERROR_INIT_FAILURE"
 
 
 @dataclass(eq=False, slots=True)
@@ -58,6 +62,7 @@ class _Provisioned:
     busy: int = 0
     starting: int = 0
     removed: bool = False
+    failure: str | None = None  # why its environments cannot initialise (none are started)
 
     @property
     def live(self) -> int:
@@ -240,6 +245,8 @@ class RuntimePool:
             current = None
         if current is None:
             current = self._provisioned[key] = _Provisioned(spec, count)
+        if current.target != count:
+            current.failure = None  # a new request: try again
         current.target = count
         while len(current.idle) > 0 and current.live > count:
             self._background(current.idle.pop().environment.stop())
@@ -260,8 +267,14 @@ class RuntimePool:
         current = self._provisioned.get(key)
         return 0 if current is None else len(current.idle) + current.busy
 
+    def provisioned_failure(self, key: str) -> str | None:
+        """Why ``key``'s environments cannot be initialised (AWS's ``StatusReason``), if
+        they cannot: an environment's init failed, and no more are started."""
+        current = self._provisioned.get(key)
+        return None if current is None else current.failure
+
     def _fill(self, current: _Provisioned) -> None:
-        if self._stopped or self._loop is None:
+        if self._stopped or self._loop is None or current.failure is not None:
             return
         while not current.removed and current.live < current.target:
             current.starting += 1
@@ -272,10 +285,15 @@ class RuntimePool:
             slot = await self._create(current.spec)
         except Exception:
             current.starting -= 1
+            current.failure = INIT_FAILURE
             arn = current.spec.function_arn
             logger.exception("cannot start a provisioned environment of %s", arn)
             return
         current.starting -= 1
+        if slot.environment.init_failed:  # AWS's allocation fails: FAILED, none kept
+            current.failure = INIT_FAILURE
+            await slot.environment.stop()
+            return
         slot.provisioned = current
         if current.removed or current.live >= current.target or self._stopped:
             await slot.environment.stop()

@@ -118,6 +118,15 @@ class PythonEnvironment:
     def alive(self) -> bool:
         return self.state is not EnvironmentState.DEAD
 
+    @property
+    def init_failed(self) -> bool:
+        extensions = self._extensions
+        return (
+            self._init_error is not None
+            or self._init_failure is not None
+            or (extensions is not None and extensions.failure is not None)
+        )
+
     # -- reading the worker ------------------------------------------------------------
 
     def _on_response_readable(self) -> None:
@@ -445,6 +454,16 @@ def _response_ending(error_type: str | None, payload: bytes) -> report.Ending:
     return report.Ending(payload, error_type)
 
 
+async def abandon_start(
+    extensions: Extensions | None, api: RuntimeApi, view: EnvironmentView
+) -> None:
+    """Release what an environment that could not start had started (its worker never ran)."""
+    if extensions is not None:
+        await extensions.stop()
+    await api.close()
+    view.release()
+
+
 async def start_python_environment(
     spec: FunctionSpec,
     settings: RuntimeSettings,
@@ -487,9 +506,7 @@ async def start_python_environment(
         try:
             await extensions.launch(await interpreters.launcher(), env, view)
         except BaseException:
-            await extensions.stop()
-            await api.close()
-            view.release()
+            await abandon_start(extensions, api, view)
             raise
     try:
         worker = await zygote.spawn(
@@ -500,10 +517,7 @@ async def start_python_environment(
             mounts=view.mounts,
         )
     except BaseException:
-        if extensions is not None:
-            await extensions.stop()
-        await api.close()
-        view.release()
+        await abandon_start(extensions, api, view)
         raise
     environment = PythonEnvironment(
         spec,

@@ -119,9 +119,14 @@ function esmResolution() {
   }
 }
 
-/** The handler function (throws AWS's Runtime.* errors). */
+/** The function's handler (throws AWS's Runtime.* errors). */
 async function load(codeDir, fullHandler) {
   esmResolution();
+  return await loadHandler(codeDir, fullHandler);
+}
+
+/** The handler `fullHandler` below `codeDir` (the function's, or the warm-up's). */
+async function loadHandler(codeDir, fullHandler) {
   const [moduleRoot, name, member] = splitHandler(fullHandler);
   let loaded;
   try {
@@ -166,4 +171,4 @@ function streamifyResponse(handler, options) {
   return handler;
 }
 
-module.exports = { load, prepareEsm, streaming, streamifyResponse };
+module.exports = { load, loadHandler, prepareEsm, streaming, streamifyResponse };

@@ -12,6 +12,11 @@
  * "error_type", "max_rss_kb", "streamed", "exiting"}), preceded for streaming handlers by a
  * "stream" frame (the content type) and "chunk" frames.
  *
+ * Before its assignment a standby warms up (`warmUp`): it runs one invocation of a handler
+ * of its own (warmup.js) through the same code, its frames written to /dev/null, so that what
+ * a first invocation compiles and initialises (the CommonJS loader, the frames, the context,
+ * JSON, the console's formats) is done while no function waits for it.
+ *
  * As on AWS: callback handlers answer once the event loop is empty unless
  * context.callbackWaitsForEmptyEventLoop is false (the request pipe is unreferenced during
  * an invocation, so "empty" means the function's own work); async handlers answer when their
@@ -19,6 +24,7 @@
  * and ends the process (exit codes 129 and 128), as does a process.exit in the handler.
  */
 
+const fs = require('fs');
 const net = require('net');
 const { FrameReader, writeFrame } = require('./frames.js');
 const errors = require('./errors.js');
@@ -60,6 +66,8 @@ class Worker {
     this.current = null; // the request id of the invocation in progress
     this.initialised = false;
     this.beforeExit = null;
+    this.output = RESPONSE_FD; // /dev/null while warming up
+    this.warming = null; // what ends the warm-up, run when its invocation is done
     this.socket = new net.Socket({ fd: REQUEST_FD, readable: true, writable: false });
     this.socket.on('data', (chunk) => this.onData(chunk));
     this.socket.on('end', () => process.exit(0)); // the server closed the request pipe
@@ -101,10 +109,37 @@ class Worker {
   }
 
   done() {
+    if (this.warming !== null) {
+      this.warming();
+    }
     this.current = null;
     this.busy = false;
     this.socket.ref();
     setImmediate(() => this.next());
+  }
+
+  // -- warm-up -----------------------------------------------------------------------------
+
+  warmUp() {
+    this.busy = true; // an assignment arriving meanwhile waits in the queue
+    const devNull = fs.openSync('/dev/null', 'w');
+    this.output = devNull;
+    logging.warmUp();
+    this.warming = () => {
+      this.warming = null;
+      this.output = RESPONSE_FD;
+      this.handler = null;
+      logging.setRequestId(undefined); // init's lines have none, as on AWS
+      fs.closeSync(devNull);
+    };
+    handlers.loadHandler(__dirname, 'warmup.handler').then(
+      (handler) => {
+        this.handler = handler;
+        const header = { id: 'warm-up', arn: '', deadline_ms: Date.now() + 60000 };
+        this.invoke(header, Buffer.from('{"warm":true}'));
+      },
+      () => this.done(), // cannot happen (our own module); the standby serves all the same
+    );
   }
 
   // -- init ------------------------------------------------------------------------------
@@ -134,7 +169,7 @@ class Worker {
       error = errors.toResponse(failure);
     }
     this.initialised = true;
-    writeFrame(RESPONSE_FD, { kind: 'init', pid: process.pid, error });
+    writeFrame(this.output, { kind: 'init', pid: process.pid, error });
     this.done();
   }
 
@@ -242,7 +277,7 @@ class Worker {
       body = body ?? 'null';
     }
     header.max_rss_kb = maxRssKb();
-    writeFrame(RESPONSE_FD, Object.assign(header, extra), body);
+    writeFrame(this.output, Object.assign(header, extra), body);
     this.done();
   }
 
@@ -259,7 +294,7 @@ class Worker {
       if (error !== undefined && error !== null) {
         this.respond(error, undefined, { streamed: true });
       } else {
-        writeFrame(RESPONSE_FD, {
+        writeFrame(this.output, {
           kind: 'response',
           error_type: null,
           streamed: true,
@@ -270,10 +305,10 @@ class Worker {
     };
     this.beforeExit = () => finish(new Error('Response stream is not finished.'));
     const sink = {
-      open: (contentType) => writeFrame(RESPONSE_FD, { kind: 'stream', content_type: contentType }),
+      open: (contentType) => writeFrame(this.output, { kind: 'stream', content_type: contentType }),
       chunk: (data) => {
         if (this.current === id && !settled) {
-          writeFrame(RESPONSE_FD, { kind: 'chunk' }, data);
+          writeFrame(this.output, { kind: 'chunk' }, data);
         }
       },
     };
@@ -307,7 +342,7 @@ class Worker {
     console.error(label, errors.toFormatted(error));
     const response = errors.toResponse(error);
     if (!this.initialised) {
-      writeFrame(RESPONSE_FD, { kind: 'init', pid: process.pid, error: response });
+      writeFrame(this.output, { kind: 'init', pid: process.pid, error: response });
     } else if (this.current !== null) {
       const header = {
         kind: 'response',
@@ -316,11 +351,11 @@ class Worker {
         streamed: this.streaming.streaming,
         exiting: true,
       };
-      writeFrame(RESPONSE_FD, header, JSON.stringify(response));
+      writeFrame(this.output, header, JSON.stringify(response));
     }
     process.exit(code);
   }
 }
 
 handlers.prepareEsm();
-new Worker();
+new Worker().warmUp();

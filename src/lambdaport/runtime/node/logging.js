@@ -99,4 +99,13 @@ function logError(label, error) {
   }
 }
 
-module.exports = { patchConsole, setRequestId, logError };
+/** Format a line of each kind once (a standby's warm-up: compiled before it is needed). */
+function warmUp() {
+  const error = new Error('warm-up');
+  textLine('INFO', ['warm-up %s %d', 'text', 1, { a: [1] }, error]);
+  jsonRecord('INFO', ['warm-up']);
+  jsonRecord('ERROR', ['warm-up', error]);
+  jsonRecord('ERROR', [error]);
+}
+
+module.exports = { patchConsole, setRequestId, logError, warmUp };
