@@ -166,7 +166,9 @@ def _node_ratios(lambdaport: SystemResult | None) -> list[Ratio]:
         node = lambdaport.warm_p50("raw", "node silent")
         python = lambdaport.warm_p50("raw", "silent")
         overhead = None if node is None or python is None else node - python
-    cold = spaced = None
+    cold = spaced = python_cold = None
+    if lambdaport is not None:
+        python_cold = lambdaport.cold.p50_ms
     if lambdaport is not None and lambdaport.cold_node is not None:
         cold = lambdaport.cold_node.p50_ms
     if lambdaport is not None and lambdaport.cold_node_spaced is not None:
@@ -189,6 +191,12 @@ def _node_ratios(lambdaport: SystemResult | None) -> list[Ratio]:
             spaced,
             f"< {TARGET_NODE_COLD_MS:.0f}",
             None if spaced is None else spaced < TARGET_NODE_COLD_MS,
+        ),
+        Ratio(  # the same machine's load on both: what the absolute figures cannot show
+            f"lambdaport Node.js cold start, {NODE_COLD_SPACING_S:.0f} s apart / Python's",
+            None if spaced is None or python_cold is None else spaced / python_cold,
+            "-",
+            None,
         ),
     ]
 
@@ -278,12 +286,18 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _met(ratio: Ratio, no: str) -> str:
+    if ratio.target == "-":  # a figure without a target (a comparison)
+        return "-"
+    return "pending" if ratio.met is None else ("yes" if ratio.met else no)
+
+
 def ratios_table(found: list[Ratio]) -> Table:
     table = Table(title="Against the targets")
     for column in ("figure", "value", "target", "met", "best possible here"):
         table.add_column(column)
     for ratio in found:
-        met = "pending" if ratio.met is None else ("yes" if ratio.met else "NO")
+        met = _met(ratio, "NO")
         table.add_row(ratio.name, _number(ratio.value), ratio.target, met, _number(ratio.ceiling))
     return table
 
@@ -346,7 +360,7 @@ def to_markdown(result: RunResult) -> str:
     lines += ["", _markdown_row(["figure", "value", "target", "met", "best possible here"])]
     lines.append(_markdown_row(["---", "---:", "---", "---", "---:"]))
     for ratio in ratios(result):
-        met = "pending" if ratio.met is None else ("yes" if ratio.met else "no")
+        met = _met(ratio, "no")
         cells = [ratio.name, _number(ratio.value), ratio.target, met, _number(ratio.ceiling)]
         lines.append(_markdown_row(cells))
     return "\n".join(lines) + "\n"

@@ -250,8 +250,19 @@ def test_telemetry_reaches_the_extension_s_listener(
 
     records = wait_for(delivered, 30)
     types = [r["type"] for r in records]
-    assert types[0] == "platform.start"
-    assert records[0]["record"]["requestId"] == request_id
+    # The environment's first invocation: its init's events come first.
+    assert types[:4] == [
+        "platform.initStart",
+        "platform.initRuntimeDone",
+        "platform.initReport",
+        "platform.start",
+    ]
+    init_report = records[2]["record"]
+    assert (init_report["initializationType"], init_report["phase"]) == ("on-demand", "init")
+    assert init_report["status"] == "success"
+    assert init_report["metrics"]["durationMs"] > 0
+    assert records[0]["record"]["functionName"] == name
+    assert records[3]["record"]["requestId"] == request_id
     # A Node.js line is the console's (timestamp, request id, level), as on AWS.
     assert any(r["type"] == "function" and r["record"].endswith("handling 7") for r in records)
     runtime_done = next(r for r in records if r["type"] == "platform.runtimeDone")

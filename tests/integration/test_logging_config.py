@@ -1,17 +1,19 @@
 """LoggingConfig through boto3 against a real server: LogFormat JSON (the Python runtime's
 records for ``logging``, the platform's ``platform.*`` records), ApplicationLogLevel and
-SystemLogLevel filtering, a custom LogGroup, for Python and custom runtimes; and the REPORT
-line of a custom runtime in Text."""
+SystemLogLevel filtering, a custom LogGroup, for Python, Node.js (its console.* in AWS's JSON
+records) and custom runtimes; and the REPORT line of a custom runtime in Text."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+import shutil
 import uuid
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import pytest
 
 from lambdaport.testing.server import Server, zip_files
 from tests.conftest import MakeFunction
@@ -230,3 +232,54 @@ def test_a_custom_runtime_in_text_and_in_json(lambda_client: LambdaClient) -> No
         assert records[-1]["record"]["requestId"] == request_id
     finally:
         lam.delete_function(FunctionName=name)
+
+
+NODE_LOGGING = """\
+exports.handler = async () => {
+  console.debug('a debug line');
+  console.info('hello', 'world');
+  console.warn('a warning');
+  console.error(new Error('shown'));
+  console.log('plain', { a: 1 });
+  return { format: process.env.AWS_LAMBDA_LOG_FORMAT, level: process.env.AWS_LAMBDA_LOG_LEVEL };
+};
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+def test_a_node_function_s_console_in_json_records_filtered_by_level(
+    lambda_client: LambdaClient, make_function: MakeFunction
+) -> None:
+    lam = lambda_client
+    name = make_function(
+        {"index.js": NODE_LOGGING},
+        handler="index.handler",
+        runtime="nodejs20.x",
+        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN"},
+    )
+    payload, lines, request_id = _invoke(lam, name)
+    assert payload == {"format": "JSON", "level": "WARN"}
+    records = _records(lines)
+    assert _types(records) == ["platform.initStart", "platform.start", "platform.report"]
+    console = [r for r in records if isinstance(r, dict) and "type" not in r]
+    assert [r["level"] for r in console] == ["WARN", "ERROR"]  # below WARN: dropped
+    assert console[0]["message"] == "a warning"
+    assert console[1]["message"]["errorType"] == "Error"
+    assert console[1]["message"]["errorMessage"] == "shown"
+    assert all(r["requestId"] == request_id for r in console)
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", r["timestamp"]) for r in console
+    )
+    lam.update_function_configuration(
+        FunctionName=name, LoggingConfig={"ApplicationLogLevel": "DEBUG"}
+    )
+    wait_active(lam, name)
+    payload, lines, _ = _invoke(lam, name)
+    assert payload["level"] == "DEBUG"
+    console = [r for r in _records(lines) if isinstance(r, dict) and "type" not in r]
+    assert [(r["level"], r["message"]) for r in console if isinstance(r["message"], str)] == [
+        ("DEBUG", "a debug line"),
+        ("INFO", "hello world"),
+        ("WARN", "a warning"),
+        ("INFO", "plain { a: 1 }"),
+    ]

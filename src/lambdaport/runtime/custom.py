@@ -197,6 +197,8 @@ class CustomEnvironment:
                 error_type=ending.error_type,
                 duration_ms=result.duration_ms,
                 extension_log=extension_log,
+                init_duration_ms=init_duration_ms,
+                init_error_type=ending.error_type if self.init_failed else None,
             )
         return result
 

@@ -28,8 +28,10 @@ the extensions to call next or exit, then kills them.
 
 Telemetry: ``PUT /telemetry`` subscribes an extension's HTTP listener (``sandbox.localdomain``
 is this machine's loopback) to ``platform``, ``function`` and ``extension`` events; after each
-invocation its events (``platform.start``, the function's lines, ``platform.runtimeDone``,
-``platform.report``) and the extensions' own lines are POSTed to it as one JSON array.
+invocation its events (after an environment's first, its init's ``platform.initStart``,
+``platform.initRuntimeDone`` and ``platform.initReport``; ``platform.start``, the function's
+lines, ``platform.runtimeDone``, ``platform.report``) and the extensions' own lines are POSTed
+to it as one JSON array.
 """
 
 from __future__ import annotations
@@ -413,19 +415,25 @@ class Extensions:
         error_type: str | None,
         duration_ms: float,
         extension_log: str,
+        init_duration_ms: float | None = None,
+        init_error_type: str | None = None,
     ) -> None:
-        """Deliver an invocation's events to the subscribed listeners (in the background)."""
+        """Deliver an invocation's events to the subscribed listeners (in the background);
+        with ``init_duration_ms`` (the environment's first invocation) its init's events
+        first: ``platform.initStart``, ``platform.initRuntimeDone``, ``platform.initReport``
+        (``init_error_type``: the init's failure, if it failed)."""
         if not self._subscriptions:
             return
         now = _now()
         version = self._spec.version
-        records: list[dict[str, Any]] = [
+        records = self._init_records(now, init_duration_ms, init_error_type)
+        records.append(
             {
                 "time": now,
                 "type": "platform.start",
                 "record": {"requestId": request_id, "version": version},
             }
-        ]
+        )
         for line in log.splitlines():
             if line.startswith(("START RequestId:", "END RequestId:", "REPORT RequestId:")):
                 continue
@@ -446,6 +454,24 @@ class Extensions:
                 task = self._loop.create_task(_post(subscription.uri, orjson.dumps(wanted)))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
+
+    def _init_records(
+        self, now: str, duration_ms: float | None, error_type: str | None
+    ) -> list[dict[str, Any]]:
+        if duration_ms is None:
+            return []
+        spec = self._spec
+        phase = {"initializationType": spec.initialization_type, "phase": "init"}
+        started = {**phase, "functionName": spec.function_name, "functionVersion": spec.version}
+        done: dict[str, Any] = {**phase, "status": "success" if error_type is None else "error"}
+        if error_type is not None:
+            done["errorType"] = error_type
+        report = {**done, "metrics": {"durationMs": round(duration_ms, 3)}}
+        return [
+            {"time": now, "type": "platform.initStart", "record": started},
+            {"time": now, "type": "platform.initRuntimeDone", "record": done},
+            {"time": now, "type": "platform.initReport", "record": report},
+        ]
 
     async def flush(self) -> None:
         """Until the deliveries under way are done (each has its own timeout)."""

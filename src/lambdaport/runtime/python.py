@@ -403,6 +403,8 @@ class PythonEnvironment:
                 error_type=ending.error_type,
                 duration_ms=duration_ms,
                 extension_log=extension_log,
+                init_duration_ms=init_ms,
+                init_error_type=ending.error_type if self.init_failed else None,
             )
         return result
 
