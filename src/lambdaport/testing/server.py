@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Mapping
+from http.client import HTTPException
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self
@@ -113,16 +114,22 @@ class ServerProcess(Running):
             self.process = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, env=self._env, cwd=self._cwd
             )
+        try:
+            self._wait_healthy(self.process, timeout)
+        except BaseException:  # whatever ends the wait (an interrupt too) leaves no server
+            self.stop()
+            raise
+
+    def _wait_healthy(self, process: subprocess.Popen[bytes], timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise RuntimeError(f"lambdaport exited early; see {self.log_path}")
             try:
                 with urllib.request.urlopen(self.endpoint + "/_lambdaport/health", timeout=1):
                     return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError, HTTPException):
                 time.sleep(0.05)  # polling the health URL until the deadline
-        self.stop()
         raise TimeoutError(f"lambdaport did not answer within {timeout}s; see {self.log_path}")
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 20.0) -> int | None:
