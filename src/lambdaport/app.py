@@ -32,6 +32,9 @@ from lambdaport.http_fronts.front import INDEX_PATH, HttpFronts
 from lambdaport.http_fronts.function_urls import FunctionUrlFront
 from lambdaport.http_fronts.http_apis import HttpApiFront
 from lambdaport.http_fronts.rest.front import RestApiFront, RestFront
+from lambdaport.http_fronts.websocket.connections import Connections, Timeouts
+from lambdaport.http_fronts.websocket.front import WebSocketApiFront
+from lambdaport.http_fronts.websocket.management import ManagementApi
 from lambdaport.invoke import ConcurrencyLimiter, Invoker
 from lambdaport.invoke.asynchronous import (
     AsyncDispatcher,
@@ -362,6 +365,18 @@ class LambdaportApp:
         key_sets = KeySets(self._cognito_keys)
         api_front = HttpApiFront(http_apis, triggers, key_sets)
         self.http_fronts.register(EXECUTE_API, api_front, "httpApis", api_front.index)
+        # WebSocket APIs: the same catalog; connections held here, reached by the @connections
+        # management API (apigatewaymanagementapi) at the API's address and at lambdaport's.
+        self.websocket_connections = Connections(Timeouts.scaled(settings.websocket_timeout_scale))
+        management = ManagementApi(self.websocket_connections)
+        services["apigatewaymanagementapi"] = management.endpoint
+        websocket_front = WebSocketApiFront(
+            http_apis, triggers, self.websocket_connections, management
+        )
+        self.http_fronts.register(
+            EXECUTE_API, websocket_front, "webSocketApis", websocket_front.index
+        )
+        self.http_fronts.register_websocket(websocket_front)
         # REST APIs' data plane (http_fronts/rest), after the other execute-api fronts
         # (it claims ids it cannot tell yet, before its directory has loaded).
         rest_front = RestFront(self.rest_apis, RestApiFront(self.rest_apis, triggers))

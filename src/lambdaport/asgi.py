@@ -16,7 +16,7 @@ the gateway → service seam (``endpoint`` is the rest of it).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from lambdaport.errors import AwsError
@@ -98,3 +98,36 @@ class RequestBody:
         if message["type"] == "http.disconnect" or not message.get("more_body", False):
             self._done = True
         return message
+
+
+async def refuse_websocket(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Refuse a WebSocket handshake (its ``websocket.connect`` not yet received)."""
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await deny_websocket(scope, send, status, body, headers)
+
+
+async def deny_websocket(
+    scope: Scope,
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Answer a WebSocket handshake with an HTTP response (``status``, ``body``) where the
+    server can send one (ASGI's ``websocket.http.response`` extension: uvicorn's), else
+    with the 403 every server answers a close before the accept with."""
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    sent = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    sent.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "websocket.http.response.start", "status": status, "headers": sent})
+    await send({"type": "websocket.http.response.body", "body": body})

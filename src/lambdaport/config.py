@@ -46,6 +46,9 @@ class Settings:
     # Python workers forked ahead of need per interpreter in use, so a cold start is an
     # assignment and an import, not a fork (runtime/standbys.py); 0: every cold start forks.
     python_standbys: int = 1
+    # Multiplies WebSocket APIs' idle (10 min) and maximum-duration (2 h) timeouts; tests
+    # use a small one.
+    websocket_timeout_scale: float = 1.0
 
     @property
     def endpoint_url(self) -> str:
@@ -70,6 +73,7 @@ _ENV_NAMES = {
     "request_idle_timeout": "LAMBDAPORT_REQUEST_IDLE_TIMEOUT",
     "function_paths": "LAMBDAPORT_FUNCTION_PATHS",
     "python_standbys": "LAMBDAPORT_PYTHON_STANDBYS",
+    "websocket_timeout_scale": "LAMBDAPORT_WEBSOCKET_TIMEOUT_SCALE",
 }
 
 

@@ -19,7 +19,10 @@ the protocol a :class:`WordedError` names (the moto tail: the wire format the re
 in). Once a raw handler has started its response it owns it: what it raises then ends the
 connection. Anything else raised becomes the endpoint's ``internal`` error (logged with its
 traceback on the server, never sent). ``cors`` lets a service answer browsers from CORS
-rules of its own (S3's bucket configurations).
+rules of its own (S3's bucket configurations). A raw endpoint's ``websocket`` takes the
+WebSocket connections addressed to it (API Gateway's WebSocket APIs): the gateway checks
+their ``Host`` and ``Origin`` as it checks a request's, then hands over the ASGI
+``websocket`` exchange whole.
 """
 
 from __future__ import annotations
@@ -28,13 +31,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from lambdaport.asgi import RequestBody, Scope, Send
+from lambdaport.asgi import Receive, RequestBody, Scope, Send
 from lambdaport.errors import AwsError
 from lambdaport.protocol.base import HttpRequest, HttpResponse, ServiceProtocol
 from lambdaport.request import RequestContext
 
 Dispatch = Callable[[RequestContext, str, Mapping[str, Any]], Awaitable[dict[str, Any]]]
 RawHandler = Callable[[Scope, RequestBody, Send, RequestContext], Awaitable[None]]
+# An ASGI ``websocket`` exchange, after the gateway's checks.
+WebSocketHandler = Callable[[Scope, Receive, Send, RequestContext], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +140,14 @@ class BufferedEndpoint:
 @dataclass(frozen=True, slots=True)
 class RawEndpoint:
     """A service that reads and answers its requests itself (see the module);
-    ``new_request_id`` makes its request ids when they are not UUIDs (S3's hex)."""
+    ``new_request_id`` makes its request ids when they are not UUIDs (S3's hex);
+    ``websocket`` takes its WebSocket connections (none: refused)."""
 
     handle: RawHandler
     errors: ErrorProtocol
     cors: ServiceCors | None = None
     new_request_id: Callable[[], str] | None = None
+    websocket: WebSocketHandler | None = None
 
 
 ServiceEndpoint = BufferedEndpoint | RawEndpoint

@@ -81,6 +81,12 @@ def main() -> None:
     help="Where functions see their code, layers and /tmp: the data dir's directories, or "
     "AWS's /var/task, /opt and a private /tmp through a mount namespace [default: directories].",
 )
+@click.option(
+    "--websocket-timeout-scale",
+    type=float,
+    default=None,
+    help="Multiply WebSocket APIs' idle (10 min) and maximum-duration (2 h) timeouts [default: 1].",
+)
 def up(
     host: str | None,
     port: int | None,
@@ -94,12 +100,14 @@ def up(
     allowed_hosts: str | None,
     request_idle_timeout: float | None,
     function_paths: str | None,
+    websocket_timeout_scale: float | None,
 ) -> None:
     """Start the server (Ctrl-C or SIGTERM stops it cleanly)."""
     import uvicorn
 
     from lambdaport.app import create_app
     from lambdaport.gateway.log_handler import BatchingStreamHandler
+    from lambdaport.http_fronts.websocket.connections import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
 
     settings = _up_settings(
         host=host,
@@ -114,6 +122,7 @@ def up(
         allowed_hosts=allowed_hosts,
         request_idle_timeout=request_idle_timeout,
         function_paths=function_paths,
+        websocket_timeout_scale=websocket_timeout_scale,
     )
     # The request log line is on the hot path: a plain format (rich's costs ~1 ms) written in
     # batches (one write per line costs a system call and a wake-up of the reader).
@@ -141,6 +150,7 @@ def up(
         log_config=None,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=5,
+        ws_max_size=WEBSOCKET_MAX_MESSAGE,
     )
     try:
         uvicorn.Server(config).run()

@@ -18,6 +18,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
+import orjson
+
 from lambdaport.asgi import (
     MAX_BODY,
     ClientDisconnected,
@@ -28,6 +30,7 @@ from lambdaport.asgi import (
     Scope,
     Send,
     read_body,
+    refuse_websocket,
 )
 from lambdaport.endpoint import (
     BufferedEndpoint,
@@ -171,8 +174,12 @@ class Gateway:
         self._idle = IdleWatch(idle_timeout)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = {
             key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
         }
@@ -231,6 +238,26 @@ class Gateway:
         if line is not None:
             # Logged once the answer is on its way: the caller does not wait for the line.
             logger.info("%s.%s %d %.2fms", *line)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket connection: the same ``Host`` and ``Origin`` checks as a request's
+        (a page may open a WebSocket to any address, and no preflight guards it), then the
+        endpoint's ``websocket`` handler; nothing else takes WebSockets (refused, 403)."""
+        headers = {
+            key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
+        }
+        query: str = scope.get("query_string", b"").decode("latin-1")
+        identity = identify(scope["path"], query, headers, self._default_region)
+        endpoint = self._services.get(identity.service)
+        refusal = self._browsers.refusal(headers, identity.service, "GET")
+        handler = endpoint.websocket if isinstance(endpoint, RawEndpoint) else None
+        if refusal is not None or handler is None:
+            body = orjson.dumps({"message": refusal or "Forbidden"})
+            json_type = [("content-type", "application/json")]
+            await refuse_websocket(scope, receive, send, 403, body, json_type)
+            return
+        ctx = self._context(identity, headers)
+        await handler(scope, receive, send, ctx)
 
     async def _raw(
         self,

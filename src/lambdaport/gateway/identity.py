@@ -50,6 +50,7 @@ _PATH_SERVICES = (
     ("/2024-08-31/", "lambda"),
     ("/2025-11-30/", "lambda"),
     ("/2025-12-01/", "lambda"),
+    ("/@connections/", "apigatewaymanagementapi"),
 )
 
 

@@ -246,6 +246,7 @@ TARGET_PREFIX_SERVICES: Mapping[str, str] = MappingProxyType(
 # Clients that share a signing name with another and differ by the path's first segment.
 PATH_PREFIX_SERVICES: tuple[tuple[str, str, str], ...] = (
     ("apigateway", "/v2/", "apigatewayv2"),
+    ("execute-api", "/@connections/", "apigatewaymanagementapi"),
     ("ses", "/v2/", "sesv2"),
     ("s3", "/v20180820/", "s3control"),
     ("es", "/2021-01-01/", "opensearch"),

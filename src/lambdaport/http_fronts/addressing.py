@@ -129,3 +129,11 @@ class Addresses:
     def api_url_path(self, api_id: str, stage: str) -> str:
         tail = "" if stage == "$default" else f"{stage}/"
         return f"{self.base}{PATH_PREFIX}{EXECUTE_API}/{api_id}/{tail}"
+
+    def websocket_url(self, api_id: str, stage: str) -> str:
+        """A WebSocket API stage's address here (AWS's ``wss://`` one, as ``ws://``)."""
+        return f"ws://{api_id}.{EXECUTE_API}.localhost{self._port()}/{stage}"
+
+    def websocket_url_path(self, api_id: str, stage: str) -> str:
+        base = self.base.replace("http://", "ws://", 1)
+        return f"{base}{PATH_PREFIX}{EXECUTE_API}/{api_id}/{stage}"

@@ -47,6 +47,9 @@ class HttpRoute:
     authorization_type: str = "NONE"  # NONE | JWT | CUSTOM | AWS_IAM
     authorizer_id: str | None = None
     authorization_scopes: tuple[str, ...] = ()
+    # WebSocket APIs: the route's responses by key (``$default``: the integration's answer
+    # goes back to the client, a two-way route).
+    route_response_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ class HttpApi:
     authorizers: Mapping[str, HttpAuthorizer] = field(default_factory=dict)
     stages: Mapping[str, HttpStage] = field(default_factory=dict)
     cors: CorsRules | None = None
+    # WebSocket APIs: how a message's route is chosen (``$request.body.action``).
+    route_selection_expression: str = ""
 
 
 class HttpApiDirectory(Protocol):

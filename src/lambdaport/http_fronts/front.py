@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from lambdaport.asgi import RequestBody, Scope, Send
+from lambdaport.asgi import Receive, RequestBody, Scope, Send, refuse_websocket
 from lambdaport.endpoint import CorsAnswer, CorsRequest, RawEndpoint
 from lambdaport.errors import AwsError
 from lambdaport.http_fronts.addressing import (
@@ -45,6 +45,16 @@ logger = logging.getLogger("lambdaport.http_fronts")
 
 FRONT_BODY_LIMIT = 10 * 1024 * 1024  # API Gateway's payload limit: 10 MB
 INDEX_PATH = "/_lambdaport/http"
+
+
+class WebSocketFront(Protocol):
+    """A front that takes WebSocket connections (WebSocket APIs)."""
+
+    async def owns(self, address: FrontAddress) -> bool: ...
+
+    async def websocket(
+        self, address: FrontAddress, scope: Scope, receive: Receive, send: Send, ctx: RequestContext
+    ) -> None: ...
 
 
 class Front(Protocol):
@@ -98,13 +108,39 @@ class HttpFronts:
         self._custom_domains = custom_domains
         self._fronts: dict[str, list[Front]] = {EXECUTE_API: [], LAMBDA_URL: []}
         self._index: dict[str, IndexEntries] = {}
-        self.endpoint = RawEndpoint(self.handle, FRONT_ERRORS, cors=self.cors)
+        self._websockets: list[WebSocketFront] = []
+        self.endpoint = RawEndpoint(
+            self.handle, FRONT_ERRORS, cors=self.cors, websocket=self.websocket
+        )
 
     def register(self, kind: str, front: Front, name: str, index: IndexEntries) -> None:
         """Add a front of ``kind`` (``execute-api``: tried in the order registered) and its
         part of the index, under ``name`` (``functionUrls``, ``httpApis``)."""
         self._fronts[kind].append(front)
         self._index[name] = index
+
+    def register_websocket(self, front: WebSocketFront) -> None:
+        """Add a front that takes WebSocket connections to ``execute-api`` addresses."""
+        self._websockets.append(front)
+
+    async def websocket(
+        self, scope: Scope, receive: Receive, send: Send, ctx: RequestContext
+    ) -> None:
+        """A WebSocket connection to a front's address: the front that owns the id takes
+        it; anything else is refused as API Gateway refuses an unknown API (403)."""
+        headers = dict(scope["headers"])
+        host = headers.get(b"host", b"").decode("latin-1")
+        raw: bytes = scope.get("raw_path") or scope["path"].encode()
+        address = front_of(host, raw.decode("latin-1").split("?", 1)[0], self._custom_domains)
+        if address is not None and address.kind == EXECUTE_API:
+            for front in self._websockets:
+                if await front.owns(address):
+                    await front.websocket(address, scope, receive, send, ctx)
+                    return
+        body = orjson.dumps({"message": "Forbidden"})
+        await refuse_websocket(
+            scope, receive, send, 403, body, [("content-type", "application/json")]
+        )
 
     async def _front(self, address: FrontAddress) -> Front | None:
         for front in self._fronts[address.kind]:

@@ -45,6 +45,7 @@ import uvloop
 from lambdaport.app import LambdaportApp, create_app
 from lambdaport.cli.main import up_settings
 from lambdaport.config import Settings
+from lambdaport.http_fronts.websocket.connections import MAX_MESSAGE as WEBSOCKET_MAX_MESSAGE
 from lambdaport.testing.server import Running
 
 _LOGGERS: Final = ("lambdaport", "uvicorn")
@@ -134,6 +135,7 @@ class InProcessServer(Running):
             proxy_headers=False,
             log_config=None,
             timeout_graceful_shutdown=5,
+            ws_max_size=WEBSOCKET_MAX_MESSAGE,
         )
         server = self._server = _Server(config, self._started)
         try:

@@ -60,7 +60,15 @@ def _documents(api_id: str | None) -> list[ApiDocument]:
                         region,
                         {
                             "api": api.to_json(),
-                            "routes": [r.to_json() for r in api.routes.values()],
+                            "routes": [
+                                {
+                                    **r.to_json(),
+                                    "routeResponses": [
+                                        rr.to_json() for rr in r.route_responses.values()
+                                    ],
+                                }
+                                for r in api.routes.values()
+                            ],
                             "integrations": [i.to_json() for i in api.integrations.values()],
                             "authorizers": [a.to_json() for a in api.authorizers.values()],
                             "stages": [s.to_json() for s in api.stages.values()],
@@ -127,6 +135,10 @@ def _route(wire: Mapping[str, Any]) -> HttpRoute:
         authorization_type=str(wire.get("authorizationType") or "NONE"),
         authorizer_id=wire.get("authorizerId"),
         authorization_scopes=_strings(wire.get("authorizationScopes")),
+        route_response_keys=tuple(
+            str(response.get("routeResponseKey") or "")
+            for response in wire.get("routeResponses") or ()
+        ),
     )
 
 
@@ -152,6 +164,7 @@ def http_api(document: ApiDocument) -> HttpApi:
         authorizers={a.authorizer_id: a for a in map(_authorizer, wire["authorizers"])},
         stages={s.name: s for s in map(_stage, wire["stages"])},
         cors=_cors(api.get("corsConfiguration")),
+        route_selection_expression=str(api.get("routeSelectionExpression") or ""),
     )
 
 

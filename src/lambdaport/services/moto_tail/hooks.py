@@ -41,8 +41,9 @@ Each hook is used through moto's documented interfaces and has a contract test i
    data plane, contract test ``test_apigateway_reads.py``.
 10. ``apigatewayv2.HttpApiCatalog``: moto's API Gateway v2 keeps APIs in
     ``apigatewayv2_backends[account][region].apis`` (api id → ``Api`` with ``routes``,
-    ``integrations``, ``authorizers``, ``stages``), each object's ``to_json()`` giving the
-    API's wire members; read under the lock for the HTTP APIs' data plane.
+    ``integrations``, ``authorizers``, ``stages``; a route's ``route_responses``), each
+    object's ``to_json()`` giving the API's wire members; read under the lock for the HTTP
+    and WebSocket APIs' data planes.
 11. ``cognito.user_pool_key_set``: moto signs every user pool's tokens (RS256, ``kid``
     ``dummy``) with ``cognitoidp/resources/jwks-private.json`` and publishes the public
     half as ``jwks-public.json``: the key set JWT authorizers check a Cognito issuer with.

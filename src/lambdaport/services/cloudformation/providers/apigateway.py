@@ -1,11 +1,14 @@
 """API Gateway resources, through API Gateway's own API (its control plane is moto's,
 extended by lambdaport): REST APIs (``AWS::ApiGateway::RestApi`` from an OpenAPI ``Body`` —
 what SAM's ``Api`` events make — or built from ``Resource`` and ``Method`` resources, as CDK
-does; ``Deployment``, ``Stage``) and HTTP APIs (``AWS::ApiGatewayV2::Api`` from a ``Body`` or
-quick-created, ``Stage``, ``Integration``, ``Route``)."""
+does; ``Deployment``, ``Stage``), HTTP APIs and WebSocket APIs (``AWS::ApiGatewayV2::Api``
+from a ``Body`` or quick-created, ``ProtocolType`` HTTP or WEBSOCKET with its
+``RouteSelectionExpression``; ``Stage``, ``Integration``, ``IntegrationResponse``, ``Route``,
+``RouteResponse``, ``Deployment``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from lambdaport.services.cloudformation.providers.base import (
@@ -400,6 +403,7 @@ class _V2Child(Provider):
 
     kind = ""
     id_member = ""
+    parents: tuple[str, ...] = ()  # the members naming it besides ApiId (a route response's)
 
     async def create(self, request: ResourceRequest) -> Created:
         params = members_of(
@@ -425,11 +429,13 @@ class _V2Child(Provider):
 
     async def delete(self, request: ResourceRequest) -> None:
         key = self.id_member or "StageName"
+        parents = {name: str(request.properties[name]) for name in self.parents}
         await self.attempt(
             request,
             "apigatewayv2",
             f"Delete{self.kind}",
             ApiId=str(request.properties["ApiId"]),
+            **parents,
             **{key: request.physical_id},
         )
 
@@ -454,6 +460,46 @@ class HttpRoute(_V2Child):
     id_member = "RouteId"
 
 
+class HttpRouteResponse(_V2Child):
+    """A WebSocket route's response (``$default``: the route is two-way); moto has no
+    ``UpdateRouteResponse``, so any change replaces it."""
+
+    types = ("AWS::ApiGatewayV2::RouteResponse",)
+    replacement = frozenset(
+        {"ApiId", "RouteId", "RouteResponseKey", "ModelSelectionExpression", "ResponseModels"}
+    )
+    kind = "RouteResponse"
+    id_member = "RouteResponseId"
+    parents = ("RouteId",)
+
+
+class HttpIntegrationResponse(_V2Child):
+    types = ("AWS::ApiGatewayV2::IntegrationResponse",)
+    replacement = frozenset({"ApiId", "IntegrationId"})
+    kind = "IntegrationResponse"
+    id_member = "IntegrationResponseId"
+    parents = ("IntegrationId",)
+
+
+class HttpDeployment(Provider):
+    """A deployment of an HTTP or WebSocket API: every stage serves its API as it is now
+    (moto keeps no deployments, and lambdaport's stages behave as auto-deployed), so it is
+    an id the template's stages may name."""
+
+    types = ("AWS::ApiGatewayV2::Deployment",)
+    replacement = frozenset({"ApiId"})
+
+    async def create(self, request: ResourceRequest) -> Created:
+        physical = uuid.uuid4().hex[:6]
+        return Created(physical, {"DeploymentId": physical})
+
+    async def update(self, request: ResourceRequest) -> Created:
+        return Created(request.physical_id, dict(request.attributes))
+
+    async def delete(self, request: ResourceRequest) -> None:
+        return None
+
+
 APIGATEWAY = (
     RestApi,
     Deployment,
@@ -464,4 +510,7 @@ APIGATEWAY = (
     HttpStage,
     HttpIntegration,
     HttpRoute,
+    HttpRouteResponse,
+    HttpIntegrationResponse,
+    HttpDeployment,
 )
