@@ -11,7 +11,10 @@ and one connection each, all started together); latency is per request, throughp
 requests completed over the series' wall time. The function is the silent handler of bench/invoke.py
 (``{"ok": true}``); the API's route is ``GET /bench`` on the ``$default`` stage with a
 Lambda proxy integration (payload 2.0), the URL's AuthType NONE with both permission
-statements. Everything listens on 127.0.0.1 on a free port and is stopped at the end.
+statements. lambdaport also serves a WebSocket API whose ``$default`` route is two-way (a
+``$default`` route response): a series is one message sent and its answer received on an
+open connection (the ``websockets`` client), one connection per client. Everything
+listens on 127.0.0.1 on a free port and is stopped at the end.
 Results: a table, and ``bench/.work/http-fronts-results.json`` / ``.md``.
 """
 
@@ -23,6 +26,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -45,6 +49,7 @@ from rich.console import Console
 from rich.table import Table
 from servers import HOST, RunningServer, ServerStartError, running
 from systems import lambdaport_spec, ministack_spec
+from websockets.sync.client import connect as ws_connect
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / ".work"
@@ -127,7 +132,28 @@ class KeepAlive:
         self._connection.close()
 
 
-Target = Callable[[], KeepAlive]
+class WebSocketRoundTrip:
+    """One open WebSocket connection; a call is a message sent and its answer received."""
+
+    def __init__(self, port: int, url: str) -> None:
+        sock = socket.create_connection((HOST, port), timeout=60)
+        self._open = contextlib.ExitStack()
+        self._connection = self._open.enter_context(
+            ws_connect(url, sock=sock, open_timeout=60, max_size=None)
+        )
+
+    def __call__(self) -> int:
+        self._connection.send("{}")
+        answer = self._connection.recv(timeout=60)
+        if answer != '{"ok":true}' and answer != '{"ok": true}':
+            raise RuntimeError(f"the WebSocket route answered {answer!r}")
+        return 200
+
+    def close(self) -> None:
+        self._open.close()
+
+
+Target = Callable[[], KeepAlive | WebSocketRoundTrip]
 
 
 def concurrent(make: Target, clients: int, per_client: int, warmup: int) -> Summary:
@@ -180,7 +206,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def interleaved(
-    calls: dict[str, KeepAlive], budget: Budget, pid: int, per_round: int = 50
+    calls: dict[str, KeepAlive | WebSocketRoundTrip], budget: Budget, pid: int, per_round: int = 50
 ) -> tuple[dict[str, Summary], dict[str, float]]:
     """One client per series, the series taking turns in rounds of ``per_round`` requests
     (the order rotating each round), so a loaded machine's noise falls on all of them alike;
@@ -288,6 +314,31 @@ def set_up(server: RunningServer) -> Fronts:
     return Fronts(name, api_id, url_id)
 
 
+def set_up_websocket(server: RunningServer, function: str) -> str:
+    """A WebSocket API whose two-way ``$default`` route goes to ``function``; its id."""
+    apigw = _client("apigatewayv2", server.endpoint_url)
+    api_id = apigw.create_api(
+        Name=function, ProtocolType="WEBSOCKET", RouteSelectionExpression="$request.body.action"
+    )["ApiId"]
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}"
+    integration = apigw.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=arn
+    )["IntegrationId"]
+    route = apigw.create_route(
+        ApiId=api_id, RouteKey="$default", Target=f"integrations/{integration}"
+    )["RouteId"]
+    apigw.create_route_response(ApiId=api_id, RouteId=route, RouteResponseKey="$default")
+    apigw.create_stage(ApiId=api_id, StageName="bench", AutoDeploy=True)
+    lambda_client(server.endpoint_url).add_permission(
+        FunctionName=function,
+        StatementId="websocket-api",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*",
+    )
+    return str(api_id)
+
+
 def run_system(server: RunningServer, options: Options, rows: list[Row], host_form: bool) -> None:
     system, port = server.spec.name, server.port
     fronts = set_up(server)
@@ -304,6 +355,10 @@ def run_system(server: RunningServer, options: Options, rows: list[Row], host_fo
         "HTTP API GET (2.0)": lambda: KeepAlive(port, "GET", *api, b""),
         "function URL GET": lambda: KeepAlive(port, "GET", *url, b""),
     }
+    if host_form:  # lambdaport: a WebSocket API too (ministack serves none)
+        ws_api = set_up_websocket(server, fronts.function)
+        ws_url = f"ws://{ws_api}.execute-api.localhost:{port}/bench"
+        targets["WebSocket $default round trip"] = lambda: WebSocketRoundTrip(port, ws_url)
     _series(rows, system, targets, options, server.pid)
 
 
