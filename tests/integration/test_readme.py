@@ -210,3 +210,18 @@ def test_http_a_function_url_and_an_api_answer_curl(tmp_path: Path) -> None:
     assert '{"hello": "api", "path": "/hello/you"}' in result.stdout
     assert '"httpApis":[{"apiId"' in result.stdout
     assert ".lambda-url.us-east-1.localhost:" in result.stdout
+
+
+def test_http_a_websocket_api_answers_and_pushes(tmp_path: Path) -> None:
+    with InProcessServer(tmp_path / "data") as server:
+        code = block_after("### WebSocket APIs", "python").replace(README_ENDPOINT, server.endpoint)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['pushed', 'you said {\"hello\": \"there\"}']"
