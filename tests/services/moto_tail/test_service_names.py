@@ -122,7 +122,7 @@ def scoped(service: str, region: str = "us-east-1", key: str = "test") -> dict[s
         ("/v2/email/identities", scoped("ses"), "sesv2"),
         ("/v20180820/configuration/publicAccessBlock", scoped("s3"), "s3control"),
         ("/bucket/key", scoped("s3"), "s3"),
-        ("/@connections/abc", scoped("execute-api"), "execute-api"),
+        ("/@connections/abc", scoped("execute-api"), "apigatewaymanagementapi"),
         ("/", {**scoped("sqs"), "x-amz-target": "AmazonSQS.SendMessage"}, "sqs"),
         ("/2015-03-31/functions", scoped("lambda"), "lambda"),
     ],
