@@ -1,6 +1,7 @@
-"""The HTTP fronts benchmark: a GET through an HTTP API 2.0 route and through a function URL,
-beside a direct raw Invoke of the same function and the bare-HTTP floor, on lambdaport and
-on ministack (which serves the same through its path forms), in one run.
+"""The HTTP fronts benchmark: a GET through a REST API proxy integration, an HTTP API 2.0
+route and a function URL, beside a direct raw Invoke of the same function and the bare-HTTP
+floor, on lambdaport and on ministack (which serves the same through its path forms), in one
+run.
 
     python bench/http_fronts.py [--requests N] [--clients 32] [--only lambdaport|ministack|floor]...
 
@@ -8,13 +9,16 @@ Every series is closed-loop over reused keep-alive ``http.client`` connections: 
 client (one request in flight; a system's series take turns in rounds of 50, so the noise of
 a loaded machine falls on each alike) and with ``--clients`` concurrent clients (one thread
 and one connection each, all started together); latency is per request, throughput the
-requests completed over the series' wall time. The function is the silent handler of bench/invoke.py
-(``{"ok": true}``); the API's route is ``GET /bench`` on the ``$default`` stage with a
-Lambda proxy integration (payload 2.0), the URL's AuthType NONE with both permission
-statements. lambdaport also serves a WebSocket API whose ``$default`` route is two-way (a
-``$default`` route response): a series is one message sent and its answer received on an
-open connection (the ``websockets`` client), one connection per client. Everything
-listens on 127.0.0.1 on a free port and is stopped at the end.
+requests completed over the series' wall time. The function is a silent handler answering
+``{"statusCode": 200, "body": "{\"ok\": true}"}`` (a proxy answer all three fronts read);
+the HTTP API's route is ``GET /bench`` on the ``$default`` stage with a Lambda proxy
+integration (payload 2.0); the REST API's resource ``/bench``, method ``GET`` (no
+authorization), a Lambda proxy integration (``AWS_PROXY``) deployed to stage ``prod``; the
+URL's AuthType NONE with both permission statements. lambdaport also serves a
+WebSocket API whose ``$default`` route is two-way (a ``$default`` route response): a series
+is one message sent and its answer received on an open connection (the ``websockets``
+client), one connection per client. Everything listens on 127.0.0.1 on a free port and is
+stopped at the end.
 Results: a table, and ``bench/.work/http-fronts-results.json`` / ``.md``.
 """
 
@@ -40,7 +44,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from clients import AUTHORIZATION, SILENT, deploy, lambda_client
+from clients import AUTHORIZATION, FunctionSpec, deploy, lambda_client
 from floor import DEFAULT_RESPONSE, bare_http_spec
 from invoke import find_ministack_python
 from measure import Budget, Summary, summarise
@@ -269,6 +273,35 @@ class Fronts:
     function: str
     api_id: str
     url_id: str
+    rest_api_id: str
+
+
+REST_STAGE = "prod"
+# The silent handler, answering in the proxy shape every front reads (a REST API's proxy
+# integration refuses any other answer).
+PROXY_SILENT = FunctionSpec(
+    "proxy silent",
+    'def handler(event, context):\n    return {"statusCode": 200, "body": \'{"ok": true}\'}\n',
+)
+
+
+def rest_api(endpoint: str, name: str) -> str:
+    """A REST API with ``GET /bench`` through a Lambda proxy integration, deployed."""
+    apigateway = _client("apigateway", endpoint)
+    api_id = str(apigateway.create_rest_api(name=name)["id"])
+    root = next(r for r in apigateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    resource = apigateway.create_resource(restApiId=api_id, parentId=root["id"], pathPart="bench")
+    where = {"restApiId": api_id, "resourceId": resource["id"], "httpMethod": "GET"}
+    apigateway.put_method(**where, authorizationType="NONE")
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+    apigateway.put_integration(
+        **where,
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
+    )
+    apigateway.create_deployment(restApiId=api_id, stageName=REST_STAGE)
+    return api_id
 
 
 def set_up(server: RunningServer) -> Fronts:
@@ -276,7 +309,7 @@ def set_up(server: RunningServer) -> Fronts:
     endpoint = server.endpoint_url
     lam = lambda_client(endpoint)
     name = f"http-bench-{uuid.uuid4().hex[:8]}"
-    deploy(lam, name, SILENT)
+    deploy(lam, name, PROXY_SILENT)
     url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
     lam.add_permission(
         FunctionName=name,
@@ -310,8 +343,16 @@ def set_up(server: RunningServer) -> Fronts:
         Principal="apigateway.amazonaws.com",
         SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api_id}/*",
     )
+    rest_api_id = rest_api(endpoint, name)
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="rest-api",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{rest_api_id}/*",
+    )
     url_id = url.split("//", 1)[1].split(".", 1)[0]
-    return Fronts(name, api_id, url_id)
+    return Fronts(name, api_id, url_id, rest_api_id)
 
 
 def set_up_websocket(server: RunningServer, function: str) -> str:
@@ -347,11 +388,17 @@ def run_system(server: RunningServer, options: Options, rows: list[Row], host_fo
     if host_form:  # lambdaport: the addresses FunctionUrl and the index give
         api = ("/bench", {"Host": f"{fronts.api_id}.execute-api.localhost:{port}"})
         url = ("/", {"Host": f"{fronts.url_id}.lambda-url.{REGION}.localhost:{port}"})
+        rest = (
+            f"/{REST_STAGE}/bench",
+            {"Host": f"{fronts.rest_api_id}.execute-api.localhost:{port}"},
+        )
     else:  # ministack: its path forms
         api = (f"/_aws/execute-api/{fronts.api_id}/bench", {})
         url = (f"/_aws/lambda-url/{fronts.url_id}/", {})
+        rest = (f"/_aws/execute-api/{fronts.rest_api_id}/{REST_STAGE}/bench", {})
     targets: dict[str, Target] = {
         "raw Invoke": lambda: KeepAlive(port, "POST", invoke_path, invoke_headers, b"{}"),
+        "REST API GET (proxy)": lambda: KeepAlive(port, "GET", *rest, b""),
         "HTTP API GET (2.0)": lambda: KeepAlive(port, "GET", *api, b""),
         "function URL GET": lambda: KeepAlive(port, "GET", *url, b""),
     }

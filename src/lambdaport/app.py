@@ -252,10 +252,11 @@ class LambdaportApp:
         self.function_urls = FunctionUrlService(
             self.registry, self.store.documents, addresses.function_url
         )
-        triggers = PushTriggers(self.invoker.invoke)
-        # A Host that is an API Gateway custom domain name is a REST API's (read lazily: the
-        # REST APIs' directory is built with the moto tail, below).
-        self.http_fronts = HttpFronts(addresses, lambda name: self.rest_apis.is_domain_name(name))
+        triggers = PushTriggers(self.invoker.invoke, self.invoker.invoke_streaming)
+        # A Host that is an API Gateway custom domain name (apigatewayv2's: an HTTP API's
+        # mappings; apigateway's: a REST API's) is read lazily: the directories are built
+        # with the moto tail, below.
+        self.http_fronts = HttpFronts(addresses, self._is_custom_domain)
         url_front = FunctionUrlFront(self.function_urls, triggers)
         self.http_fronts.register(LAMBDA_URL, url_front, "functionUrls", url_front.index)
         # Event source mappings: the supervisor runs a poller per Enabled mapping, reading
@@ -360,7 +361,7 @@ class LambdaportApp:
         self.moto_tail.hooks.register("apigateway", "GetExport", rest_export.hook())
         # HTTP APIs: moto keeps the control plane; the data plane reads it through the
         # catalog, whose cache every apigatewayv2 write clears (an after hook each).
-        http_apis = HttpApiCatalog(self.moto_tail.engine, addresses.api_endpoint)
+        self.http_apis = http_apis = HttpApiCatalog(self.moto_tail.engine, addresses.api_endpoint)
         http_apis.register(self.moto_tail.hooks)
         key_sets = KeySets(self._cognito_keys)
         api_front = HttpApiFront(http_apis, triggers, key_sets)
@@ -417,10 +418,15 @@ class LambdaportApp:
             strict_auth=settings.strict_auth,
             browsers=BrowserPolicy(settings.allowed_origins, settings.allowed_hosts, settings.host),
             idle_timeout=settings.request_idle_timeout,
-            custom_domains=self.rest_apis.is_domain_name,
+            custom_domains=self._is_custom_domain,
         )
         self.cloudformation.attach(self.gateway)
         self._tasks: list[asyncio.Task[None]] = []
+
+    def _is_custom_domain(self, host_name: str) -> bool:
+        """Whether a host name is an API Gateway custom domain name: apigatewayv2's (an
+        HTTP API's mappings) or apigateway's (a REST API's base path mappings)."""
+        return self.http_apis.is_domain_name(host_name) or self.rest_apis.is_domain_name(host_name)
 
     def _function_changed(self, function_arn: str, version: str | None) -> None:
         """FunctionService's retire hook; ``version`` None means the function was deleted."""
@@ -473,6 +479,7 @@ class LambdaportApp:
         self._tasks.append(asyncio.create_task(self.dynamodb_streams.run_housekeeping()))
         self._tasks.append(asyncio.create_task(self.moto_tail.start()))  # at once if done
         self._tasks.append(asyncio.create_task(self.rest_apis.load()))
+        self._tasks.append(asyncio.create_task(self.http_apis.load()))
         self.logs.start()
         await self.sns.start()
         await self.cloudformation.start()

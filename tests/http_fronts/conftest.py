@@ -1,16 +1,20 @@
 """Helpers of the HTTP fronts' tests: plain HTTP requests to a function URL's or an API's
 address as curl sends them (a ``*.localhost`` host reached at 127.0.0.1, the host name in
-``Host``), and functions with a function URL anyone may call."""
+``Host``), functions with a function URL anyone may call, and a loopback HTTP backend."""
 
 from __future__ import annotations
 
 import http.client
+import http.server
+import json
+import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
+import pytest
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -86,3 +90,43 @@ def allow_url(
         InvokedViaFunctionUrl=True,
         **extra,
     )
+
+
+class _Backend(http.server.BaseHTTPRequestHandler):
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        document = {
+            "method": self.command,
+            "path": self.path,
+            "header": self.headers.get("x-custom"),
+            "body": body.decode(),
+        }
+        status = 418 if "teapot" in self.path else 404 if "missing" in self.path else 200
+        payload = json.dumps(document).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("x-backend", "yes")
+        self.send_header("x-seen-forwarded-for", self.headers.get("x-forwarded-for") or "")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def backend() -> Iterator[str]:
+    """A loopback HTTP server answering every request with what it received (JSON)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

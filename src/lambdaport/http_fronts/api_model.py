@@ -23,6 +23,13 @@ class HttpIntegration:
     integration_uri: str
     payload_format_version: str  # "1.0" | "2.0"
     timeout_ms: int = 30000
+    integration_method: str | None = None  # HTTP_PROXY's verb ("ANY": the request's)
+    connection_type: str = "INTERNET"  # INTERNET | VPC_LINK
+    integration_subtype: str | None = None  # an AWS service integration ("SQS-SendMessage")
+    # Parameter mapping: {"overwrite:header.x": "$request.header.y", ...}; the response's
+    # by status code: {"404": {"overwrite:statuscode": "200", ...}}.
+    request_parameters: Mapping[str, str] = field(default_factory=dict)
+    response_parameters: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +82,25 @@ class HttpApi:
     route_selection_expression: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class ApiMapping:
+    """A custom domain name's API mapping (``CreateApiMapping``): requests to
+    ``{domain}/{key}/...`` go to the API's stage (an empty key: the whole domain)."""
+
+    domain_name: str
+    api_id: str
+    stage: str
+    key: str
+
+
 class HttpApiDirectory(Protocol):
-    """The APIs there are, by id (any account and region: ids are unique)."""
+    """The APIs there are, by id (any account and region: ids are unique), and the custom
+    domain names (``CreateDomainName``) with their API mappings."""
 
     async def api(self, api_id: str) -> HttpApi | None: ...
 
     async def apis(self) -> Sequence[HttpApi]: ...
+
+    def is_domain_name(self, host_name: str) -> bool: ...
+
+    async def api_mappings(self, domain_name: str) -> Sequence[ApiMapping]: ...

@@ -66,8 +66,9 @@ class AuthorizerFailed(Exception):
 class Authorized:
     """What the integration's event carries as ``requestContext.authorizer``."""
 
-    context: Mapping[str, Any]  # {"jwt": {...}} or {"lambda": {...}} (2.0)
+    context: Mapping[str, Any]  # {"jwt": {...}}, {"lambda": {...}} or {"iam": {...}} (2.0)
     principal_id: str | None = None
+    identity: Mapping[str, Any] | None = None  # 1.0's requestContext.identity (AWS_IAM)
 
 
 def _b64url(text: str) -> bytes:

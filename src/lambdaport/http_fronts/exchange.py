@@ -3,8 +3,8 @@
 ``FrontRequest`` keeps the headers as sent (repeated ones too: 1.0's ``multiValueHeaders``,
 2.0's comma-joined ``headers``), the cookies of every ``Cookie`` header, the raw query
 string, and the body as bytes; ``FrontResponse`` is a status, header pairs (several
-``set-cookie``) and the body. ``send_response`` writes one with its ``Content-Length``;
-``send_stream`` writes a body as it comes (chunked).
+``set-cookie``) and the body, or a body that streams. ``send_response`` writes one with its
+``Content-Length``, or a streaming one as it comes (chunked: ``send_stream``).
 """
 
 from __future__ import annotations
@@ -129,9 +129,12 @@ async def read_request(
 
 @dataclass(slots=True)
 class FrontResponse:
+    """``stream``: a body sent as it comes (chunked) after ``body``."""
+
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
 
 
 def json_answer(
@@ -151,6 +154,9 @@ def _start(status: int, headers: Sequence[tuple[str, str]]) -> dict[str, object]
 
 
 async def send_response(send: Send, response: FrontResponse, *, head: bool = False) -> None:
+    if response.stream is not None:
+        await send_stream(send, response.status, response.headers, response.body, response.stream)
+        return
     headers = [(k, v) for k, v in response.headers if k.lower() != "content-length"]
     headers.append(("content-length", str(len(response.body))))
     await send(_start(response.status, headers))
@@ -158,11 +164,18 @@ async def send_response(send: Send, response: FrontResponse, *, head: bool = Fal
 
 
 async def send_stream(
-    send: Send, status: int, headers: Sequence[tuple[str, str]], chunks: AsyncIterator[bytes]
+    send: Send,
+    status: int,
+    headers: Sequence[tuple[str, str]],
+    first: bytes,
+    chunks: AsyncIterator[bytes],
 ) -> None:
-    """A body written as it comes (chunked transfer encoding: no Content-Length)."""
+    """A body written as it comes (chunked transfer encoding: no Content-Length): ``first``,
+    then every chunk."""
     kept = [(k, v) for k, v in headers if k.lower() != "content-length"]
     await send(_start(status, kept))
+    if first:
+        await send({"type": "http.response.body", "body": first, "more_body": True})
     async for chunk in chunks:
         if chunk:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})

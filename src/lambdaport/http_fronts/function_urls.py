@@ -9,17 +9,21 @@ response by 2.0's inference.
   (``invoke/permissions.check_function_url_permission``): 403 ``{"Message":"Forbidden"}``.
 - CORS: the URL's ``Cors`` answers preflights and adds its headers (``cors``).
 - A function error is 502 ``Internal Server Error``; throttling 429; a malformed answer 502.
-- ``InvokeMode`` RESPONSE_STREAM: a function that writes the streaming prelude
-  (``application/vnd.awslambda.http-integration-response``: JSON, 8 NUL bytes, the body)
-  is answered by it; the response is sent once the function has returned (see
-  ``docs/architecture.md``: chunks are not yet passed on while the function runs). Python
-  functions are buffered, as on AWS.
+- ``InvokeMode`` RESPONSE_STREAM: the function runs through ``PushTriggers.stream`` and its
+  bytes go to the client as it writes them (chunked). A stream opened as
+  ``application/vnd.awslambda.http-integration-response`` starts with the prelude (JSON
+  ``{statusCode, headers, cookies}``, 8 NUL bytes), sent as the status and headers the
+  moment it is complete; any other stream is a 200 with the stream's content type, sent
+  with its first bytes (a function failing before them is a 502). A failure mid-stream
+  ends the body where it is. A function that answers without streaming (a Python handler:
+  buffered, as on AWS) is read whole, its prelude if it wrote one, else by 2.0's inference.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
 from lambdaport.endpoint import CorsAnswer, CorsRequest
@@ -28,23 +32,25 @@ from lambdaport.http_fronts.addressing import Addresses, FrontAddress
 from lambdaport.http_fronts.cors import CorsRules
 from lambdaport.http_fronts.exchange import FrontRequest, FrontResponse, json_answer
 from lambdaport.http_fronts.payloads import (
+    STREAM_CONTENT_TYPE,
     EventContext,
     MalformedResponse,
     encode_event,
     event_v2,
+    read_stream_prelude,
     response_v2,
     streamed_response,
 )
+from lambdaport.http_fronts.signatures import Signer, iam_authorizer, signer_of
 from lambdaport.invoke.ids import new_request_id
+from lambdaport.invoke.model import InvokeResponse
+from lambdaport.invoke.streaming import ResponseChannel
 from lambdaport.invoke.triggers import PushTriggers, TriggerSource
-from lambdaport.protocol.base import HttpRequest
 from lambdaport.protocol.signing import SignatureError
-from lambdaport.protocol.sigv4 import verify_request
 
 logger = logging.getLogger("lambdaport.http_fronts")
 
 URL_PAYLOAD_LIMIT = 6 * 1024 * 1024  # a BUFFERED URL's request and response: 6 MB
-DEFAULT_ACCOUNT = "000000000000"
 
 
 class UrlCorsSettings(Protocol):
@@ -143,28 +149,20 @@ class FunctionUrlFront:
             return CorsAnswer(())
         return cors_rules(target.cors).answer(request)
 
-    def _caller_account(self, target: UrlTarget, request: FrontRequest) -> str | None:
-        """AWS_IAM: the signer's account (SignatureError when the signature fails)."""
-        signed = HttpRequest(
-            method=request.method,
-            path=request.raw_path,
-            query=request.raw_query,
-            headers=dict(request.headers),
-            body=request.body,
-            host=request.header("host") or "",
-        )
-        verified = verify_request(signed)
-        key = verified.credential.access_key
-        return key if len(key) == 12 and key.isdigit() else DEFAULT_ACCOUNT
-
     async def serve(self, address: FrontAddress, request: FrontRequest) -> FrontResponse:
         target = self._urls.by_url_id(address.ident)
         if target is None:
             return _not_found()
-        caller_account: str | None = None
+        signer: Signer | None = None
         if target.auth_type == "AWS_IAM":
             try:
-                caller_account = self._caller_account(target, request)
+                signer = signer_of(
+                    request.method,
+                    request.raw_path,
+                    request.raw_query,
+                    request.headers,
+                    request.body,
+                )
             except SignatureError:
                 return _forbidden()
         request_id = new_request_id()
@@ -175,45 +173,91 @@ class FunctionUrlFront:
             route_key="$default",
             stage="$default",
             raw_path=address.path.split("?", 1)[0] if address.path else "/",
-            authorizer=None if caller_account is None else _iam_authorizer(caller_account, request),
+            authorizer=None if signer is None else iam_authorizer(signer),
         )
-        event = event_v2(request, context)
+        event = encode_event(event_v2(request, context))
+        caller_account = None if signer is None else signer.account_id
         source = TriggerSource.function_url(target.auth_type, caller_account, target.region)
-        try:
-            result = await self._triggers.call(source, target.function_arn, encode_event(event))
-        except AwsError as error:
-            return _refused(typed(error))
-        if result.failed:
-            return _bad_gateway()
-        if len(result.payload) > URL_PAYLOAD_LIMIT and target.invoke_mode == "BUFFERED":
-            return _bad_gateway()
-        try:
-            if target.invoke_mode == "RESPONSE_STREAM":
-                response = streamed_response(result.payload)
-            else:
-                response = response_v2(result.payload)
-        except MalformedResponse as malformed:
-            logger.info("function URL %s: %s", target.url_id, malformed)
-            return _bad_gateway()
+        if target.invoke_mode == "RESPONSE_STREAM":
+            response = await self._stream(target, source, event)
+        else:
+            response = await self._buffered(target, source, event)
         response.headers.append(("x-amzn-requestid", request_id))
         return response
 
+    async def _buffered(
+        self, target: UrlTarget, source: TriggerSource, event: bytes
+    ) -> FrontResponse:
+        try:
+            result = await self._triggers.call(source, target.function_arn, event)
+        except AwsError as error:
+            return _refused(typed(error))
+        if result.failed or len(result.payload) > URL_PAYLOAD_LIMIT:
+            return _bad_gateway()
+        try:
+            return response_v2(result.payload)
+        except MalformedResponse as malformed:
+            logger.info("function URL %s: %s", target.url_id, malformed)
+            return _bad_gateway()
 
-def _iam_authorizer(account: str, request: FrontRequest) -> dict[str, object]:
-    authorization = request.header("authorization") or ""
-    start = authorization.find("Credential=")
-    access_key = authorization[start + 11 :].split("/", 1)[0] if start >= 0 else ""
-    return {
-        "iam": {
-            "accessKey": access_key,
-            "accountId": account,
-            "callerId": access_key,
-            "cognitoIdentity": None,
-            "principalOrgId": None,
-            "userArn": f"arn:aws:iam::{account}:root",
-            "userId": account,
-        }
-    }
+    async def _stream(
+        self, target: UrlTarget, source: TriggerSource, event: bytes
+    ) -> FrontResponse:
+        channel = ResponseChannel()
+        try:
+            started = await self._triggers.stream(source, target.function_arn, event, channel)
+        except AwsError as error:
+            return _refused(typed(error))
+        done = started.done
+        done.add_done_callback(lambda _: channel.close())
+        done.add_done_callback(_retrieve)
+        waiting: set[asyncio.Future[Any]] = {channel.opened, done}
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        try:
+            if not channel.opened.done():  # it answered without streaming
+                return _whole(done.result())
+            chunks = channel.chunks()
+            if channel.content_type == STREAM_CONTENT_TYPE:
+                status, headers, first = await read_stream_prelude(chunks)
+            else:
+                status, headers = 200, [("content-type", channel.content_type)]
+                first = await anext(chunks, b"")
+                if not first and _failed(done):
+                    return _bad_gateway()
+        except MalformedResponse as malformed:
+            logger.info("function URL %s: %s", target.url_id, malformed)
+            return _bad_gateway()
+        except Exception:  # the invocation itself failed (logged by _retrieve)
+            return _bad_gateway()
+        return FrontResponse(status, headers, first, _logged_end(chunks, done, target.url_id))
+
+
+def _whole(response: InvokeResponse) -> FrontResponse:
+    """A RESPONSE_STREAM function's answer that did not stream (MalformedResponse)."""
+    if response.function_error is not None:
+        return _bad_gateway()
+    return streamed_response(response.payload)
+
+
+def _failed(done: asyncio.Future[InvokeResponse]) -> bool:
+    """Whether a finished invocation failed (``done`` ends with the stream's end)."""
+    if not done.done() or done.cancelled() or done.exception() is not None:
+        return done.done()
+    return done.result().function_error is not None
+
+
+async def _logged_end(
+    chunks: AsyncIterator[bytes], done: asyncio.Future[InvokeResponse], url_id: str
+) -> AsyncIterator[bytes]:
+    async for chunk in chunks:
+        yield chunk
+    if _failed(done):
+        logger.info("function URL %s: the function failed mid-stream", url_id)
+
+
+def _retrieve(done: asyncio.Future[InvokeResponse]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        logger.error("streamed function URL invocation failed", exc_info=done.exception())
 
 
 def _bad_gateway() -> FrontResponse:

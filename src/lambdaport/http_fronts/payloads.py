@@ -21,7 +21,7 @@ import base64
 import binascii
 import functools
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,13 +257,20 @@ def response_v2(payload: bytes) -> FrontResponse:
     return FrontResponse(status, headers, body)
 
 
-def response_v1(payload: bytes) -> FrontResponse:
+def response_v1(
+    payload: bytes, *, members: frozenset[str] | None = None, decode: bool = True
+) -> FrontResponse:
+    """A 1.0 answer. ``members``: the only members allowed (REST APIs' proxy answers);
+    ``decode``: whether a base64 body is decoded (REST APIs: only for a binary ``Accept``),
+    else sent as the text it is."""
     try:
         answer = orjson.loads(payload) if payload else None
     except orjson.JSONDecodeError:
         raise MalformedResponse("the function's answer is not JSON") from None
     if not isinstance(answer, dict) or "statusCode" not in answer:
         raise MalformedResponse("statusCode is missing")
+    if members is not None and not members.issuperset(answer):
+        raise MalformedResponse("the answer has members a proxy response does not")
     status = _status(answer["statusCode"])
     single = dict(_header_pairs(answer.get("headers")))
     multi = answer.get("multiValueHeaders") or {}
@@ -276,7 +283,8 @@ def response_v1(payload: bytes) -> FrontResponse:
         if not isinstance(values, list):
             raise MalformedResponse("multiValueHeaders values must be lists")
         headers.extend((str(name), _header_value(value)) for value in values)
-    body = _decoded_body(answer.get("body"), answer.get("isBase64Encoded"))
+    encoded = answer.get("isBase64Encoded") if decode else False
+    body = _decoded_body(answer.get("body"), encoded)
     return FrontResponse(status, headers, body)
 
 
@@ -284,6 +292,7 @@ def response_v1(payload: bytes) -> FrontResponse:
 
 STREAM_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response"
 _STREAM_DELIMITER = b"\x00" * 8
+STREAM_PRELUDE_LIMIT = 16 * 1024  # the prelude must come within the stream's first 16 KB
 
 
 def split_stream_prelude(payload: bytes) -> tuple[dict[str, Any], bytes] | None:
@@ -301,6 +310,35 @@ def split_stream_prelude(payload: bytes) -> tuple[dict[str, Any], bytes] | None:
     return prelude, payload[index + len(_STREAM_DELIMITER) :]
 
 
+def prelude_head(prelude: Mapping[str, Any]) -> tuple[int, list[tuple[str, str]]]:
+    """The status and headers a streamed response's prelude gives (200 by default)."""
+    status = _status(prelude.get("statusCode", 200))
+    headers = _header_pairs(prelude.get("headers"))
+    cookies = prelude.get("cookies") or []
+    if not isinstance(cookies, list):
+        raise MalformedResponse("cookies must be a list")
+    headers.extend(("set-cookie", str(cookie)) for cookie in cookies)
+    return status, headers
+
+
+async def read_stream_prelude(
+    chunks: AsyncIterator[bytes],
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The prelude at the head of a streamed ``http-integration-response`` as it arrives:
+    its status, headers and the body bytes that came with it. ``MalformedResponse`` when
+    the stream ends before the delimiter, or the prelude is no JSON object or too long."""
+    head = b""
+    async for chunk in chunks:
+        head += chunk
+        split = split_stream_prelude(head)
+        if split is not None:
+            status, headers = prelude_head(split[0])
+            return status, headers, split[1]
+        if len(head) > STREAM_PRELUDE_LIMIT or head[:1] not in (b"{", b""):
+            break
+    raise MalformedResponse("the stream has no HTTP prelude")
+
+
 def streamed_response(payload: bytes) -> FrontResponse:
     """A RESPONSE_STREAM function's whole answer: with a prelude as its prelude says; a
     function that returned a value instead (a Python handler: buffered) as 2.0 reads it."""
@@ -308,7 +346,5 @@ def streamed_response(payload: bytes) -> FrontResponse:
     if split is None:
         return response_v2(payload)
     prelude, body = split
-    status = _status(prelude.get("statusCode", 200))
-    headers = _header_pairs(prelude.get("headers"))
-    headers.extend(("set-cookie", str(cookie)) for cookie in prelude.get("cookies") or [])
+    status, headers = prelude_head(prelude)
     return FrontResponse(status, headers, body)

@@ -11,7 +11,9 @@ goes through :class:`PushTriggers`, over ``Invoker.invoke``:
   retries and destinations), answered with :class:`Accepted`;
 * ``call``: a ``RequestResponse`` invocation answered with :class:`TriggerResult` (the
   function's payload, and its error when it failed); with ``timeout`` the service stops
-  waiting (:class:`TriggerTimedOut`, API Gateway's 29 s) while the function runs on.
+  waiting (:class:`TriggerTimedOut`, API Gateway's 29 s) while the function runs on;
+* ``stream``: a ``RequestResponse`` invocation whose response the function streams
+  (``Invoker.invoke_streaming``: a ``RESPONSE_STREAM`` function URL), answered once admitted.
 
 An event is encoded once by its service, as JSON lambdaport built, and reaches the function
 byte for byte: the door does not parse it again (``InvokeRequest.trusted_payload``). When
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import orjson
 
@@ -40,11 +44,16 @@ from lambdaport.invoke.model import (
     Invoke,
     InvokeRequest,
     InvokeResponse,
+    StreamingInvoke,
 )
+from lambdaport.runtime.spec import ResponseStream
 
 logger = logging.getLogger("lambdaport.triggers")
 
 DRY_RUN_EVENT = b"{}"
+
+T = TypeVar("T")
+InvokeStreaming = Callable[[InvokeRequest, ResponseStream], Awaitable[StreamingInvoke]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,19 +169,20 @@ def account_of(target: str) -> str:
 class PushTriggers:
     """The one way services invoke functions: over ``Invoker.invoke`` (``invoke``)."""
 
-    def __init__(self, invoke: Invoke) -> None:
+    def __init__(self, invoke: Invoke, invoke_streaming: InvokeStreaming | None = None) -> None:
         self._invoke = invoke
+        self._invoke_streaming = invoke_streaming
         self._running: set[asyncio.Task[InvokeResponse]] = set()
 
     async def validate(self, source: TriggerSource, target: str) -> None:
         """May ``source`` invoke ``target``? Raises the refusal (``DryRun``)."""
-        await self._through(source, target, DRY_RUN_EVENT, "DryRun", None)
+        await self._through(source, target, DRY_RUN_EVENT, "DryRun", None, self._invoke)
 
     async def send(
         self, source: TriggerSource, target: str, event: bytes, *, trace_header: str | None = None
     ) -> Accepted:
         """Invoke ``target`` asynchronously with ``event`` (JSON lambdaport encoded)."""
-        response = await self._through(source, target, event, "Event", trace_header)
+        response = await self._through(source, target, event, "Event", trace_header, self._invoke)
         return Accepted(response.request_id)
 
     async def call(
@@ -185,7 +195,7 @@ class PushTriggers:
         trace_header: str | None = None,
     ) -> TriggerResult:
         """Invoke ``target`` synchronously with ``event`` and return what it returned."""
-        work = self._through(source, target, event, "RequestResponse", trace_header)
+        work = self._through(source, target, event, "RequestResponse", trace_header, self._invoke)
         if timeout is None:
             response = await work
         else:
@@ -201,6 +211,23 @@ class PushTriggers:
             response.executed_version,
             response.payload,
             response.function_error,
+        )
+
+    async def stream(
+        self, source: TriggerSource, target: str, event: bytes, stream: ResponseStream
+    ) -> StreamingInvoke:
+        """Invoke ``target`` synchronously with ``event``, the function writing its response
+        to ``stream``; refusals raise here, the invocation runs on in the answer's ``done``."""
+        streaming = self._invoke_streaming
+        if streaming is None:
+            raise ValueError("these triggers were made without a streaming door")
+        return await self._through(
+            source,
+            target,
+            event,
+            "RequestResponse",
+            None,
+            lambda request: streaming(request, stream),
         )
 
     @property
@@ -220,7 +247,8 @@ class PushTriggers:
         payload: bytes,
         kind: InvocationType,
         trace_header: str | None,
-    ) -> InvokeResponse:
+        door: Callable[[InvokeRequest], Awaitable[T]],
+    ) -> T:
         denied: AwsError | None = None
         for caller in source.callers():
             request = InvokeRequest(
@@ -234,7 +262,7 @@ class PushTriggers:
                 trusted_payload=True,
             )
             try:
-                return await self._invoke(request)
+                return await door(request)
             except AwsError as error:
                 refusal = typed(error)
                 if not isinstance(refusal, AccessDenied):

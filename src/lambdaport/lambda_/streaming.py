@@ -20,41 +20,15 @@ import orjson
 
 from lambdaport.invoke import Invoker
 from lambdaport.invoke.model import InvokeRequest, InvokeResponse
+from lambdaport.invoke.streaming import OCTET_STREAM, ResponseChannel
 from lambdaport.protocol.eventstream import encode_event
 
 logger = logging.getLogger("lambdaport.lambda")
 
-OCTET_STREAM = "application/octet-stream"
 _INTERNAL = {
     "ErrorCode": "ServiceException",
     "ErrorDetails": "lambdaport hit an internal error; see the server log.",
 }
-
-
-class ResponseChannel:
-    """The ``runtime.spec.ResponseStream`` of one streamed invocation: what the function
-    streams, queued for the event stream."""
-
-    def __init__(self) -> None:
-        self.content_type = OCTET_STREAM
-        self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._chunks: asyncio.Queue[bytes | None] = asyncio.Queue()
-
-    def open(self, content_type: str) -> None:
-        self.content_type = content_type
-        if not self.opened.done():
-            self.opened.set_result(None)
-
-    def write(self, chunk: bytes) -> None:
-        if chunk:
-            self._chunks.put_nowait(chunk)
-
-    def close(self) -> None:
-        self._chunks.put_nowait(None)
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        while (chunk := await self._chunks.get()) is not None:
-            yield chunk
 
 
 def _retrieve(done: asyncio.Future[InvokeResponse]) -> None:

@@ -7,6 +7,7 @@ mode). Every protocol implements :class:`~lambdaport.protocol.base.ServiceProtoc
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from botocore.loaders import Loader
@@ -28,9 +29,19 @@ PROTOCOLS = ("rest-json", "json", "query", "rest-xml", "ec2")
 
 
 def load_service_model(service_name: str, loader: Any = None) -> Any:
-    """The botocore ``ServiceModel`` of a service (``loader`` defaults to botocore's own)."""
-    source = loader if loader is not None else Loader()
-    return ServiceModel(source.load_service_model(service_name, "service-2"), service_name)
+    """The botocore ``ServiceModel`` of a service (``loader`` defaults to botocore's own,
+    whose models are read once per process: every hook registration asks for one)."""
+    if loader is None:
+        return _botocore_model(service_name)
+    return ServiceModel(loader.load_service_model(service_name, "service-2"), service_name)
+
+
+@functools.cache
+def _botocore_model(service_name: str) -> Any:
+    return ServiceModel(_LOADER.load_service_model(service_name, "service-2"), service_name)
+
+
+_LOADER = Loader()
 
 
 def supported_protocols(service_model: Any) -> list[str]:

@@ -265,7 +265,8 @@ class CustomEnvironment:
                 self._memory.unwatch(self)
         if pending.answer.done():
             answer = pending.answer.result()
-            return report.Ending(answer.payload, answer.error_type), answer.answered_at
+            ending = report.Ending(answer.payload, answer.error_type, streamed=answer.streamed)
+            return ending, answer.answered_at
         api.abandon(pending)
         if api.init_error.done():
             return self._init_failure(api), None

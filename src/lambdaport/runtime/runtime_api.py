@@ -8,15 +8,24 @@ environment hands invocations in with ``submit`` and awaits the returned
 ``GET /runtime/invocation/next`` and answers with ``POST .../{id}/response`` or
 ``.../{id}/error``. An init failure posted to ``/runtime/init/error`` resolves
 ``init_error``; the first ``next`` resolves ``ready``.
+
+A response posted with ``Lambda-Runtime-Function-Response-Mode: streaming`` (chunked, its
+``Content-Type`` the stream's) goes to the invocation's ``ResponseStream`` chunk by chunk as
+it arrives; without one (a plain ``Invoke``) it is collected as a buffered response is. An
+error after the stream began comes in the trailers ``Lambda-Runtime-Function-Error-Type``
+and ``Lambda-Runtime-Function-Error-Body`` (base64 of the error object), as AWS reads them
+(https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html#runtimes-custom-response-streaming).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import enum
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,17 +34,22 @@ import orjson
 from lambdaport.runtime.runtime_api_http import (
     HttpError,
     Request,
+    RequestHead,
     Response,
-    read_request,
+    read_body,
+    read_head,
+    read_rest,
     write_response,
 )
-from lambdaport.runtime.spec import Invocation
+from lambdaport.runtime.spec import Invocation, ResponseStream
 
 RUNTIME_API_VERSION = "2018-06-01"
 RUNTIME_PREFIX = f"/{RUNTIME_API_VERSION}/runtime/"
 # AWS's response cap: 6 MiB plus 100 bytes, the number its error messages name.
 RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 + 100
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
+ERROR_BODY_TRAILER = "lambda-runtime-function-error-body"
+RESPONSE_MODE_HEADER = "lambda-runtime-function-response-mode"
 _ANSWERED_IDS_KEPT = 256  # late answers to these get 403 instead of 400
 _JSON = {"Content-Type": "application/json"}
 
@@ -67,6 +81,7 @@ class RuntimeAnswer:
     payload: bytes
     error_type: str | None
     answered_at: float
+    streamed: bool = False  # the response went to the invocation's ResponseStream
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,16 +209,24 @@ class RuntimeApi:
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
         while True:
+            streaming: PendingInvocation | None = None
             try:
-                request = await read_request(reader, writer, body_limit=RESPONSE_SIZE_LIMIT)
+                head = await read_head(reader, writer)
+                if head is None:
+                    return
+                streaming = self._streaming(head)
+                if streaming is not None:
+                    reply = await self._stream_answer(streaming, head, reader)
+                else:
+                    request = await read_rest(reader, head, body_limit=RESPONSE_SIZE_LIMIT)
             except HttpError as exc:
                 reply = Response(exc.status, error_body("InvalidRequest", exc.message), _JSON)
                 await write_response(writer, reply, keep_alive=False)
                 return
-            if request is None:
-                return
-            await write_response(writer, await self._route(request), keep_alive=request.keep_alive)
-            if not request.keep_alive:
+            if streaming is None:
+                reply = await self._route(request)
+            await write_response(writer, reply, keep_alive=head.keep_alive)
+            if not head.keep_alive:
                 return
 
     async def _route(self, request: Request) -> Response:
@@ -272,11 +295,88 @@ class RuntimeApi:
         pending.answer.set_result(answer)
         return _accepted()
 
+    def _streaming(self, head: RequestHead) -> PendingInvocation | None:
+        """The current invocation, when ``head`` begins its streamed response."""
+        pending = self._current
+        if (
+            pending is None
+            or head.method != "POST"
+            or head.headers.get(RESPONSE_MODE_HEADER, "").lower() != "streaming"
+        ):
+            return None
+        expected = f"{RUNTIME_PREFIX}invocation/{pending.invocation.request_id}/response"
+        return pending if head.path == expected else None
+
+    async def _stream_answer(
+        self, pending: PendingInvocation, head: RequestHead, reader: asyncio.StreamReader
+    ) -> Response:
+        stream = pending.invocation.stream
+        if stream is not None:
+            stream.open(head.headers.get("content-type") or "application/octet-stream")
+        sink = _StreamSink(stream, pending)
+        await read_body(reader, head, sink)
+        if pending.answer.done():  # abandoned (timeout) while it streamed
+            return _invalid_state(f"invocation {pending.invocation.request_id} is over")
+        self._finish(pending)
+        now = asyncio.get_running_loop().time()
+        streamed = stream is not None
+        error_type = sink.fields.get(ERROR_TYPE_HEADER)
+        if error_type:
+            payload = _trailer_error(sink.fields.get(ERROR_BODY_TRAILER)) or error_body(
+                error_type, ""
+            )
+            answer = RuntimeAnswer(AnswerKind.ERROR, payload, error_type, now, streamed)
+        elif sink.size > RESPONSE_SIZE_LIMIT and not streamed:
+            too_large = response_too_large_error()
+            kind = AnswerKind.RESPONSE_TOO_LARGE
+            answer = RuntimeAnswer(kind, too_large, "Function.ResponseSizeTooLarge", now)
+        else:
+            answer = RuntimeAnswer(AnswerKind.RESPONSE, sink.body(), None, now, streamed)
+        pending.answer.set_result(answer)
+        return _accepted()
+
     def _finish(self, pending: PendingInvocation) -> None:
         self._current = None
         self._answered[pending.invocation.request_id] = None
         if len(self._answered) > _ANSWERED_IDS_KEPT:
             del self._answered[next(iter(self._answered))]
+
+
+class _StreamSink:
+    """A streamed response's body: to the invocation's stream as it comes while the
+    invocation is on, or collected (up to the buffered limit) when nobody streams it."""
+
+    def __init__(self, stream: ResponseStream | None, pending: PendingInvocation) -> None:
+        self._stream = stream
+        self._pending = pending
+        self._parts: list[bytes] = []
+        self.size = 0
+        self.fields: Mapping[str, str] = {}
+
+    def add(self, data: bytes) -> None:
+        self.size += len(data)
+        if self._pending.answer.done():
+            return
+        if self._stream is not None:
+            self._stream.write(data)
+        elif self.size <= RESPONSE_SIZE_LIMIT:
+            self._parts.append(data)
+
+    def trailers(self, fields: Mapping[str, str]) -> None:
+        self.fields = fields
+
+    def body(self) -> bytes:
+        return b"".join(self._parts)
+
+
+def _trailer_error(encoded: str | None) -> bytes | None:
+    """The error object of ``Lambda-Runtime-Function-Error-Body`` (base64)."""
+    if not encoded:
+        return None
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return None
 
 
 def _next_headers(pending: PendingInvocation) -> dict[str, str]:

@@ -4,7 +4,10 @@ Runtime interface clients are simple HTTP clients (libcurl, ``http.client``, Go'
 ``net/http``, the ``curl`` command): one request at a time per connection, keep-alive, bodies
 sized by ``Content-Length`` or sent ``Transfer-Encoding: chunked``, sometimes announced with
 ``Expect: 100-continue``. Bodies above ``body_limit`` are read and discarded so the
-connection stays usable; the request then carries only their size.
+connection stays usable; the request then carries only their size. A server that passes a
+body on as it comes (a streamed response, ``Lambda-Runtime-Function-Response-Mode:
+streaming``) reads the head alone (``read_head``) and the body into its own ``BodySink``
+(``read_body``), which gets the chunked body's trailers too.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers (asyncio's default stream limit)
 MAX_HEADERS = 100
@@ -59,10 +63,29 @@ class Response:
     headers: Mapping[str, str] | None = None
 
 
-async def read_request(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, body_limit: int
-) -> Request | None:
-    """The next request on the connection, or ``None`` when the client closed it cleanly."""
+@dataclass(frozen=True, slots=True)
+class RequestHead:
+    method: str
+    path: str  # the target without its query string
+    headers: Mapping[str, str]  # lower-case names; repeated headers joined with ", "
+    keep_alive: bool
+    chunked: bool
+    length: int  # Content-Length (0 when chunked)
+
+
+class BodySink(Protocol):
+    """Where a body's bytes go as they are read; a chunked body's trailers at its end."""
+
+    def add(self, data: bytes) -> None: ...
+
+    def trailers(self, fields: Mapping[str, str]) -> None: ...
+
+
+async def read_head(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> RequestHead | None:
+    """The next request's line and headers, or ``None`` when the client closed cleanly;
+    ``100 Continue`` is sent when the client waits for it."""
     head = await _read_head(reader)
     if head is None:
         return None
@@ -72,15 +95,25 @@ async def read_request(
     length = 0 if chunked else _content_length(headers)
     if (chunked or length > 0) and headers.get("expect", "").lower() == "100-continue":
         writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    sink = _BodySink(body_limit)
+    return RequestHead(method, path, headers, keep_alive, chunked, length)
+
+
+async def read_body(reader: asyncio.StreamReader, head: RequestHead, sink: BodySink) -> None:
+    """The body of the request ``head`` begins, into ``sink`` as it comes."""
     try:
-        if chunked:
+        if head.chunked:
             await _read_chunked(reader, sink)
         else:
-            await _copy(reader, length, sink)
+            await _copy(reader, head.length, sink)
     except (ValueError, asyncio.LimitOverrunError) as exc:
         raise HttpError(400, "Malformed request body") from exc
-    return Request(method, path, headers, sink.body(), sink.size, keep_alive)
+
+
+async def read_rest(reader: asyncio.StreamReader, head: RequestHead, *, body_limit: int) -> Request:
+    """The request ``head`` begins, its body read whole (up to ``body_limit``)."""
+    sink = _BodySink(body_limit)
+    await read_body(reader, head, sink)
+    return Request(head.method, head.path, head.headers, sink.body(), sink.size, head.keep_alive)
 
 
 async def write_response(
@@ -160,11 +193,14 @@ class _BodySink:
         else:
             self._parts.clear()
 
+    def trailers(self, fields: Mapping[str, str]) -> None:
+        pass  # a whole request's trailers are not read by anyone
+
     def body(self) -> bytes:
         return b"".join(self._parts) if self.size <= self._limit else b""
 
 
-async def _copy(reader: asyncio.StreamReader, length: int, sink: _BodySink) -> None:
+async def _copy(reader: asyncio.StreamReader, length: int, sink: BodySink) -> None:
     remaining = length
     while remaining > 0:
         data = await reader.read(min(remaining, _COPY_CHUNK))
@@ -174,7 +210,7 @@ async def _copy(reader: asyncio.StreamReader, length: int, sink: _BodySink) -> N
         remaining -= len(data)
 
 
-async def _read_chunked(reader: asyncio.StreamReader, sink: _BodySink) -> None:
+async def _read_chunked(reader: asyncio.StreamReader, sink: BodySink) -> None:
     while True:
         size_line = await reader.readuntil(b"\r\n")
         size = int(size_line.split(b";", 1)[0].strip(), 16)
@@ -185,5 +221,12 @@ async def _read_chunked(reader: asyncio.StreamReader, sink: _BodySink) -> None:
         await _copy(reader, size, sink)
         if await reader.readexactly(2) != b"\r\n":
             raise ValueError("chunk not terminated by CRLF")
-    while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, ignored
-        pass
+    trailers: dict[str, str] = {}
+    while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+        if len(trailers) >= MAX_HEADERS:
+            raise ValueError("too many trailers")
+        name, sep, value = line.decode("latin-1").partition(":")
+        if sep and name.strip():
+            trailers[name.strip().lower()] = value.strip()
+    if trailers:
+        sink.trailers(trailers)

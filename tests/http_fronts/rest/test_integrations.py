@@ -6,13 +6,8 @@ and HTTP integrations to a loopback server; custom domain names by ``Host``."""
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 from lambdaport.testing.server import Server
 from tests.conftest import MakeFunction
@@ -158,44 +153,6 @@ def test_mock_integrations_answer_cors_preflights(apigateway: Any, server: Serve
     )
     assert refused.status == 403
     assert refused.header("access-control-allow-origin") is None
-
-
-class _Backend(http.server.BaseHTTPRequestHandler):
-    def _answer(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
-        document = {
-            "method": self.command,
-            "path": self.path,
-            "header": self.headers.get("x-custom"),
-            "body": body.decode(),
-        }
-        status = 418 if "teapot" in self.path else 200
-        payload = json.dumps(document).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("x-backend", "yes")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PUT = do_DELETE = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def backend() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Backend)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def test_http_proxy_and_http_integrations(apigateway: Any, server: Server, backend: str) -> None:

@@ -39,20 +39,13 @@ from lambdaport.http_fronts.rest.responses import (
 )
 from lambdaport.http_fronts.rest.usage import UsageMeter
 from lambdaport.http_fronts.rest.validation import validate
+from lambdaport.http_fronts.signatures import SIGNATURE_MISMATCH, is_signed, signer_of
 from lambdaport.invoke.triggers import PushTriggers
-from lambdaport.protocol.base import HttpRequest, HttpResponse
+from lambdaport.protocol.base import HttpResponse
 from lambdaport.protocol.signing import SignatureError
-from lambdaport.protocol.sigv4 import verify_request
 from lambdaport.services.interfaces import BasePathMapping, RestApi, RestApis
 
 logger = logging.getLogger("lambdaport.http_fronts.rest")
-
-DEFAULT_ACCOUNT = "000000000000"
-SIGNATURE_MISMATCH = (
-    "The request signature we calculated does not match the signature you provided. Check "
-    "your AWS Secret Access Key and signing method. Consult the service documentation for "
-    "details."
-)
 
 
 class RestApiFront:
@@ -152,22 +145,19 @@ def iam_caller(facts: RequestFacts) -> tuple[str, str]:
     signature (service ``execute-api``). None: 403 ``Missing Authentication Token``; a
     signature that does not verify: 403 ``InvalidSignatureException``."""
     request = facts.request
-    if facts.header("authorization") is None and "X-Amz-Signature=" not in request.query:
+    if not is_signed(request.headers, request.query):
         raise GatewayError(MISSING_AUTHENTICATION_TOKEN, "Missing Authentication Token")
-    signed = HttpRequest(
-        method=request.method,
-        path=request.raw_path or request.stage_path,
-        query=request.query,
-        headers={name.lower(): value for name, value in request.headers},
-        body=request.body,
-        host=facts.header("host") or "",
-    )
     try:
-        verified = verify_request(signed)
+        signer = signer_of(
+            request.method,
+            request.raw_path or request.stage_path,
+            request.query,
+            request.headers,
+            request.body,
+        )
     except SignatureError:
         raise GatewayError(INVALID_SIGNATURE, SIGNATURE_MISMATCH) from None
-    key = verified.credential.access_key
-    return key, key if len(key) == 12 and key.isdigit() else DEFAULT_ACCOUNT
+    return signer.access_key, signer.account_id
 
 
 def mapped_request(

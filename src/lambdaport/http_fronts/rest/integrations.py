@@ -25,7 +25,6 @@ out``); a function that cannot be invoked (no permission for API Gateway, no fun
 
 from __future__ import annotations
 
-import base64
 import logging
 import re
 from collections.abc import Mapping
@@ -35,7 +34,9 @@ from typing import Any
 import orjson
 
 from lambdaport.errors import AwsError
-from lambdaport.http_fronts.rest import events, http_backend, vtl
+from lambdaport.http_fronts import http_backend
+from lambdaport.http_fronts.payloads import MalformedResponse, response_v1
+from lambdaport.http_fronts.rest import events, vtl
 from lambdaport.http_fronts.rest.functions import function_of, with_stage_variables
 from lambdaport.http_fronts.rest.matching import Match
 from lambdaport.http_fronts.rest.request import RequestFacts, parameter_sources
@@ -328,56 +329,16 @@ def _parameter(source: str, call: Call) -> str | None:
 
 
 def proxy_response(payload: bytes, *, decode: bool = True) -> HttpResponse:
-    """A Lambda proxy answer as the HTTP response; 502 when malformed. A base64 body is
-    decoded when ``decode`` (REST APIs: the request's ``Accept`` is a binary media type),
-    else sent as the text it is."""
+    """A Lambda proxy answer as the HTTP response (``payloads.response_v1``, no members but
+    a proxy response's); 502 when malformed. A base64 body is decoded when ``decode`` (the
+    request's ``Accept`` is a binary media type), else sent as the text it is."""
     try:
-        answer = orjson.loads(payload)
-    except orjson.JSONDecodeError:
-        answer = None
-    if not isinstance(answer, dict) or not _PROXY_MEMBERS.issuperset(answer):
-        raise _malformed()
-    status = answer.get("statusCode")
-    if isinstance(status, str) and status.isdigit():
-        status = int(status)
-    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-        raise _malformed()
-    body = answer.get("body")
-    if body is not None and not isinstance(body, str):
-        raise _malformed()
-    merged = _proxy_headers(answer.get("headers") or {}, answer.get("multiValueHeaders") or {})
-    if not any(name.lower() == "content-type" for name, _ in merged):
-        merged.append(("content-type", "application/json"))
-    data = (body or "").encode("utf-8")
-    if answer.get("isBase64Encoded") is True and body and decode:
-        try:
-            data = base64.b64decode(body, validate=True)
-        except ValueError:
-            raise _malformed() from None
-    return HttpResponse(status, merged, data)
-
-
-def _proxy_headers(headers: Any, multi: Any) -> list[tuple[str, str]]:
-    """``headers`` and ``multiValueHeaders`` merged (the latter wins for a name in both)."""
-    if not isinstance(headers, dict) or not isinstance(multi, dict):
-        raise _malformed()
-    merged: list[tuple[str, str]] = []
-    for name, value in headers.items():
-        if name not in multi:
-            merged.append((str(name), _text(value)))
-    for name, values in multi.items():
-        if not isinstance(values, list):
-            raise _malformed()
-        merged.extend((str(name), _text(v)) for v in values)
-    return merged
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        answer = response_v1(payload, members=_PROXY_MEMBERS, decode=decode)
+    except MalformedResponse:
+        raise _malformed() from None
+    if not any(name.lower() == "content-type" for name, _ in answer.headers):
+        answer.headers.append(("content-type", "application/json"))
+    return HttpResponse(answer.status, answer.headers, answer.body)
 
 
 def _malformed() -> GatewayError:

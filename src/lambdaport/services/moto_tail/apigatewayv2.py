@@ -9,7 +9,9 @@ an API's objects under moto's lock (hook 10 of ``hooks``: ``apigatewayv2_backend
 [region].apis``, each object's ``to_json()`` — the wire members), turns them into the
 typed records of ``http_fronts.api_model`` outside the lock, and keeps them until an
 apigatewayv2 operation that may change state runs (an ``after`` hook registered for each,
-``invalidate``), so a warm request never waits for moto's thread.
+``invalidate``), so a warm request never waits for moto's thread. The custom domain names
+are re-read under the lock by the same hooks' ``capture`` (a Host is told to be one
+without waiting: ``is_domain_name``); their API mappings are read when a request names one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import orjson
 
 from lambdaport.http_fronts.api_model import (
+    ApiMapping,
     HttpApi,
     HttpAuthorizer,
     HttpIntegration,
@@ -78,6 +81,50 @@ def _documents(api_id: str | None) -> list[ApiDocument]:
     return found
 
 
+def _domain_names() -> frozenset[str]:
+    """Every custom domain name in moto's backends (the lock is held)."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return frozenset(
+        str(name).lower()
+        for regions in dict.values(apigatewayv2_backends)
+        for backend in dict.values(regions)
+        for name in backend.domain_names
+    )
+
+
+def _api_mappings(domain_name: str) -> list[ApiMapping]:
+    """A custom domain name's API mappings (the lock is held)."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return [
+        ApiMapping(
+            domain_name=domain_name,
+            api_id=str(mapping.api_id),
+            stage=str(mapping.stage),
+            key=str(mapping.api_mapping_key or ""),
+        )
+        for regions in dict.values(apigatewayv2_backends)
+        for backend in dict.values(regions)
+        for mapping in backend.api_mappings.values()
+        if str(mapping.domain_name).lower() == domain_name
+    ]
+
+
+def _mappings_deleted_first(call: MotoCall, ctx: RequestContext) -> Callable[..., None]:
+    """``DeleteDomainName``: the domain's API mappings go first (on moto's thread, under
+    the lock), as moto's own loop deletes from the dict it iterates and fails."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    name = str(call.params.get("DomainName") or "")
+    backend = apigatewayv2_backends[ctx.account_id][ctx.region]
+    if name in backend.domain_names:
+        for mapping_id, mapping in list(backend.api_mappings.items()):
+            if mapping.domain_name == name:
+                del backend.api_mappings[mapping_id]
+    return lambda _call, _result: None
+
+
 def _strings(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -101,12 +148,23 @@ def _cors(given: Mapping[str, Any] | None) -> CorsRules | None:
 
 
 def _integration(wire: Mapping[str, Any]) -> HttpIntegration:
+    responses = wire.get("responseParameters") or {}
     return HttpIntegration(
         integration_id=str(wire["integrationId"]),
         integration_type=str(wire.get("integrationType") or ""),
         integration_uri=str(wire.get("integrationUri") or ""),
         payload_format_version=str(wire.get("payloadFormatVersion") or "2.0"),
         timeout_ms=int(wire.get("timeoutInMillis") or 30000),
+        integration_method=wire.get("integrationMethod"),
+        connection_type=str(wire.get("connectionType") or "INTERNET"),
+        integration_subtype=wire.get("integrationSubtype"),
+        request_parameters={
+            str(k): str(v) for k, v in (wire.get("requestParameters") or {}).items()
+        },
+        response_parameters={
+            str(status): {str(k): str(v) for k, v in (mapped or {}).items()}
+            for status, mapped in responses.items()
+        },
     )
 
 
@@ -179,16 +237,33 @@ class HttpApiCatalog:
         # again until an apigatewayv2 write.
         self._missing: set[str] = set()
         self._generation = 0
+        self._domains: frozenset[str] = frozenset()
 
     def register(self, hooks: OperationHooks) -> None:
-        """An ``after`` hook on every apigatewayv2 operation that may change state."""
-        hook: OperationHook[None] = OperationHook(after=self._after)
+        """An ``after`` hook on every apigatewayv2 operation that may change state (with a
+        ``capture`` that re-reads the custom domain names)."""
+        hook: OperationHook[None] = OperationHook(capture=self._capture, after=self._after)
         for operation in load_service_model(CLIENT).operation_names:
             if not is_read_only(CLIENT, operation):
                 hooks.register(CLIENT, operation, hook)
+        mappings_first: OperationHook[None] = OperationHook(prepare=_mappings_deleted_first)
+        hooks.register(CLIENT, "DeleteDomainName", mappings_first)
         endpoint: OperationHook[None] = OperationHook(after=self._endpoint_here)
         for operation in ENDPOINT_OPERATIONS:
             hooks.register(CLIENT, operation, endpoint)
+
+    async def load(self) -> None:
+        """Read the custom domain names (at start, once moto's state is back)."""
+        self._domains = await self._engine.read(_domain_names)
+
+    def _capture(self, call: MotoCall, result: MotoResult) -> None:
+        self._domains = _domain_names()
+
+    def is_domain_name(self, host_name: str) -> bool:
+        return host_name in self._domains
+
+    async def api_mappings(self, domain_name: str) -> Sequence[ApiMapping]:
+        return await self._engine.read(lambda: _api_mappings(domain_name))
 
     def invalidate(self) -> None:
         self._generation += 1

@@ -42,8 +42,10 @@ Each hook is used through moto's documented interfaces and has a contract test i
 10. ``apigatewayv2.HttpApiCatalog``: moto's API Gateway v2 keeps APIs in
     ``apigatewayv2_backends[account][region].apis`` (api id → ``Api`` with ``routes``,
     ``integrations``, ``authorizers``, ``stages``; a route's ``route_responses``), each
-    object's ``to_json()`` giving the API's wire members; read under the lock for the HTTP
-    and WebSocket APIs' data planes.
+    object's ``to_json()`` giving the API's wire members, and custom domain names in
+    ``domain_names`` (name → ``DomainName``) with ``api_mappings`` (id → ``ApiMapping`` with
+    ``api_id``, ``api_mapping_key``, ``domain_name``, ``stage``); read under the lock for the
+    HTTP and WebSocket APIs' data planes.
 11. ``cognito.user_pool_key_set``: moto signs every user pool's tokens (RS256, ``kid``
     ``dummy``) with ``cognitoidp/resources/jwks-private.json`` and publishes the public
     half as ``jwks-public.json``: the key set JWT authorizers check a Cognito issuer with.
