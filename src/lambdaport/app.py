@@ -19,9 +19,13 @@ from typing import Any
 from lambdaport.asgi import Receive, Scope, Send
 from lambdaport.config import Settings
 from lambdaport.endpoint import BufferedEndpoint, ServiceEndpoint
+from lambdaport.esm.model import EventSourceMapping, MappingReports
 from lambdaport.esm.poller import BatchInvoker
 from lambdaport.esm.sqs import QUEUE_DELETED, SqsSource
-from lambdaport.esm.supervisor import Supervisor
+from lambdaport.esm.stream_failures import StreamFailures
+from lambdaport.esm.stream_records import DYNAMODB, KINESIS, StreamKind
+from lambdaport.esm.streams import STREAM_GONE, StreamPoller
+from lambdaport.esm.supervisor import Poller, PollerFactory, Supervisor
 from lambdaport.gateway.asgi import Gateway
 from lambdaport.gateway.browsers import BrowserPolicy
 from lambdaport.gateway.internal import InternalApi
@@ -82,6 +86,7 @@ from lambdaport.services.cloudformation.custom_resources import (
 )
 from lambdaport.services.cloudformation.custom_resources import CustomResources
 from lambdaport.services.dynamodbstreams import DynamoDBStreamsService
+from lambdaport.services.interfaces import StreamReader
 from lambdaport.services.kinesis import KinesisService
 from lambdaport.services.logs.api import LogsApi
 from lambdaport.services.logs.service import LogsService
@@ -264,6 +269,31 @@ class LambdaportApp:
         # execution role; the control plane keeps the mappings and is told each transition.
         mapping_functions = MappingFunctions(self.registry)
         account_limit = settings.account_concurrency_limit
+        mapping_invoker = BatchInvoker(PushTriggers(self.invoker.invoke), mapping_functions)
+        esm_owner = f"lambdaport@{socket.gethostname()}:{settings.data_dir}"
+        # Streams' discarded batches: SQS and SNS as destinations are, S3 with the event.
+        stream_failures = StreamFailures(
+            Destinations({"sqs": self.sqs.destination, "sns": self.sns.destination}),
+            self.s3.objects,
+        )
+
+        def stream_poller(kind: StreamKind, reader: StreamReader) -> PollerFactory:
+            def make(
+                mapping: EventSourceMapping,
+                reports: MappingReports,
+                on_gone: Callable[[str, str], None],
+            ) -> Poller:
+                role = mapping_functions.execution_role(mapping.function_arn) or (
+                    f"arn:aws:iam::{mapping.account_id}:role/lambdaport"
+                )
+                return StreamPoller(
+                    mapping, kind, reader, mapping_invoker, stream_failures,
+                    self.store.checkpoints, reports, on_gone,
+                    owner=esm_owner, clock=time.time, role=role,
+                )  # fmt: skip
+
+            return make
+
         self.esm = Supervisor(
             {
                 "sqs": lambda mapping: SqsSource(
@@ -275,11 +305,15 @@ class LambdaportApp:
                     account_limit=account_limit,
                 )
             },
-            BatchInvoker(PushTriggers(self.invoker.invoke), mapping_functions),
+            mapping_invoker,
             self.store.leases,
             self.store.checkpoints,
-            owner=f"lambdaport@{socket.gethostname()}:{settings.data_dir}",
+            owner=esm_owner,
             clock=time.time,
+            streams={
+                "kinesis": stream_poller(KINESIS, self.kinesis.reader),
+                "dynamodb": stream_poller(DYNAMODB, self.dynamodb_streams.reader),
+            },
         )
         self.mappings = EventSourceMappingService(
             self.registry,
@@ -287,9 +321,11 @@ class LambdaportApp:
             self.esm,
             self.sqs.reader,
             self.kinesis.reader,
+            self.dynamodb_streams.reader,
         )
         self.esm.bind(self.mappings)
         self.sqs.reader.on_deleted(lambda arn: self.esm.source_deleted(arn, QUEUE_DELETED))
+        self.kinesis.reader.on_deleted(lambda arn: self.esm.source_deleted(arn, STREAM_GONE))
         lambda_api = LambdaApi(
             functions,
             VersionService(self.registry),

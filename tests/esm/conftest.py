@@ -10,6 +10,7 @@ import json
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -21,6 +22,9 @@ from tests.helpers import client_options
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_sqs import SQSClient
+
+    from tests.conftest import MakeFunction
+    from tests.esm.streams import StreamConsumer
 
 MakeQueue = Callable[..., tuple[str, str]]  # (url, arn)
 MakeMapping = Callable[..., dict[str, Any]]
@@ -110,6 +114,16 @@ def mapping_health(endpoint: str, uuid_: str) -> dict[str, Any] | None:
 
 
 TRANSITIONS = {"Creating", "Enabling", "Disabling", "Updating", "Deleting"}
+
+
+@pytest.fixture
+def stream_consumer(make_function: MakeFunction, tmp_path: Path) -> StreamConsumer:
+    """A function recording every invocation of a stream mapping (``tests.esm.streams``)."""
+    from tests.esm.streams import CONSUMER, StreamConsumer
+
+    out = tmp_path / "invocations.jsonl"
+    name = make_function(CONSUMER, Timeout=5, Environment={"Variables": {"OUT": str(out)}})
+    return StreamConsumer(name, out)
 
 
 def wait_settled(client: LambdaClient, uuid_: str, timeout: float = 30.0) -> dict[str, Any]:

@@ -114,10 +114,10 @@ class BatchInvoker:
                 return Outcome(everything, throttled=True)
             return Outcome(everything, error=f"PROBLEM: {refusal.message}")
         if result.failed:
-            return Outcome(everything, error=FUNCTION_CALL_FAILED)
+            return Outcome(everything, error=FUNCTION_CALL_FAILED, result=result)
         if mapping.reports_batch_item_failures:
-            return Outcome(failed_items(result.payload, everything))
-        return Outcome()
+            return Outcome(failed_items(result.payload, everything), result=result)
+        return Outcome(result=result)
 
 
 def _fill(batch: list[SourceRecord], size: int, records: list[SourceRecord], want: int) -> int:

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from lambdaport.invoke.triggers import TriggerResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +44,14 @@ class SourceRecord:
 class Outcome:
     """How the function took a batch: ``failed`` the identifiers to retry (every record's
     when the invocation failed), ``throttled`` when it could not be invoked for want of
-    concurrency, ``error`` what went wrong, for the mapping's LastProcessingResult."""
+    concurrency, ``error`` what went wrong, for the mapping's LastProcessingResult;
+    ``result`` what the function answered when it ran (a stream's tumbling window state,
+    its on-failure records' ``responseContext``)."""
 
     failed: frozenset[str] = frozenset()
     throttled: bool = False
     error: str | None = None
+    result: TriggerResult | None = None
 
     @property
     def ok(self) -> bool:

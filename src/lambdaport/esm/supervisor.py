@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from lambdaport.esm.model import EventSourceMapping, MappingReports
 from lambdaport.esm.poller import BatchInvoker, MappingPoller
@@ -29,6 +29,28 @@ SourceFactory = Callable[[EventSourceMapping], EventSource]
 LEASE_TTL_S = 30.0
 
 
+class Poller(Protocol):
+    """What the supervisor runs for a mapping: ``esm.poller.MappingPoller`` over an
+    ``EventSource`` (SQS), or a stream's own (``esm.streams.StreamPoller``)."""
+
+    mapping: EventSourceMapping
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def cancel(self) -> None: ...
+
+    @property
+    def pending(self) -> int: ...
+
+    def document(self) -> dict[str, Any]: ...
+
+
+# A stream's poller, made with the control plane's reports and the "source gone" callback.
+PollerFactory = Callable[[EventSourceMapping, MappingReports, Callable[[str, str], None]], Poller]
+
+
 class Supervisor:
     def __init__(
         self,
@@ -39,15 +61,17 @@ class Supervisor:
         *,
         owner: str,
         clock: Callable[[], float],
+        streams: Mapping[str, PollerFactory] | None = None,
     ) -> None:
         self._sources = dict(sources)
+        self._streams = dict(streams or {})
         self._invoker = invoker
         self._leases = leases
         self._checkpoints = checkpoints
         self._owner = owner
         self._clock = clock
         self._reports: MappingReports | None = None
-        self._pollers: dict[str, MappingPoller] = {}
+        self._pollers: dict[str, Poller] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._transitions: set[asyncio.Task[None]] = set()
         self._renewal: asyncio.Task[None] | None = None
@@ -93,16 +117,19 @@ class Supervisor:
             await self.reports.settled(uuid, "Disabled", reason)
             return
         factory = self._sources.get(mapping.kind)
-        if factory is None:
+        stream = self._streams.get(mapping.kind)
+        if factory is None and stream is None:
             # No poller for this kind of source yet: the mapping is kept and reported.
             logger.warning("mapping %s: lambdaport does not poll %s yet", uuid, mapping.kind)
             await self.reports.settled(uuid, "Enabled", reason)
             return
-        try:
-            source = factory(mapping)
-        except SourceGone as gone:
-            await self.reports.settled(uuid, "Disabled", gone.reason)
-            return
+        source: EventSource | None = None
+        if factory is not None:
+            try:
+                source = factory(mapping)
+            except SourceGone as gone:
+                await self.reports.settled(uuid, "Disabled", gone.reason)
+                return
         lease = await self._leases.acquire(
             _lease(uuid), self._owner, now=self._clock(), ttl=LEASE_TTL_S
         )
@@ -110,7 +137,12 @@ class Supervisor:
             logger.info("event source mapping %s is polled by another node", uuid)
             await self.reports.settled(uuid, "Enabled", reason)
             return
-        poller = MappingPoller(mapping, source, self._invoker, self.reports, self._source_gone)
+        poller: Poller
+        if source is not None:
+            poller = MappingPoller(mapping, source, self._invoker, self.reports, self._source_gone)
+        else:
+            assert stream is not None
+            poller = stream(mapping, self.reports, self._source_gone)
         self._pollers[uuid] = poller
         poller.start()
         await self.reports.settled(uuid, "Enabled", reason)

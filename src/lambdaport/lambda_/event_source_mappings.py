@@ -152,12 +152,14 @@ class EventSourceMappingService:
         engine: MappingEngine,
         queues: QueueReader,
         streams: StreamReader | None = None,
+        table_streams: StreamReader | None = None,
     ) -> None:
         self._registry = registry
         self._documents = documents
         self._engine = engine
         self._queues = queues
         self._streams = streams
+        self._table_streams = table_streams
         self._mappings: dict[str, EventSourceMapping] = {}
         self._tags: dict[str, dict[str, str]] = {}
 
@@ -263,9 +265,10 @@ class EventSourceMappingService:
                     "queue does not exist."
                 )
             return kind, queue.fifo
-        if kind == "kinesis" and self._streams is not None:
+        reader = {"kinesis": self._streams, "dynamodb": self._table_streams}.get(kind)
+        if reader is not None:
             try:
-                await self._streams.describe(arn)
+                await reader.describe(arn)
             except AwsError:
                 raise invalid_parameter(f"Stream not found: {arn}") from None
         return kind, False
@@ -359,8 +362,8 @@ class EventSourceMappingService:
         ref = command.function
         _check_polled(command.event_source_arn)
         function_arn = self._function_arn(ref)
-        kind, fifo = await self._source(command.event_source_arn)
         source_arn = str(command.event_source_arn)
+        kind = source_kind(source_arn)
         settings = command.settings
         self._check_filters(settings.filters)
         stream = kind in STREAMS
@@ -382,6 +385,7 @@ class EventSourceMappingService:
             raise _unsupported("StartingPosition")
         if not stream and command.starting_position_timestamp is not None:
             raise _unsupported("StartingPositionTimestamp")
+        kind, fifo = await self._source(source_arn)
         check_tag_count(len(command.tags))
         uuid = str(uuids.uuid4())
         mapping = EventSourceMapping(

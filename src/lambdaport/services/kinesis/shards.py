@@ -29,7 +29,7 @@ from lambdaport.services.kinesis.models import (
     shard_index,
     uniform_ranges,
 )
-from lambdaport.services.kinesis.streams import Streams, not_on_demand
+from lambdaport.services.kinesis.streams import Streams, arn_of, not_on_demand
 from lambdaport.store.kinesis import NewShard, Reshard, StoredShard, StoredStream
 
 Params = Mapping[str, Any]
@@ -128,6 +128,7 @@ class Shards:
     async def _apply(self, stream: StoredStream, steps: list[Reshard], next_shard: int) -> None:
         if not await self.store.reshard(stream.stream_id, steps, next_shard, self.clock()):
             raise in_progress(stream)
+        self.streams.signals.ring(arn_of(stream))  # readers find their shards' ends
 
     async def split(self, ctx: RequestContext, params: Params) -> None:
         stream = await self.streams.find(ctx, params)
