@@ -18,6 +18,8 @@ the floor, in one run.
 - **floor**: the same number of messages received (10 at a time, the queue's visibility
   timeout) and deleted from lambdaport's store with no invoke and no HTTP, through SQS's
   ``QueueReader``, as the poller reads them: the most a mapping could do on this machine.
+- **Kinesis** (``esm_kinesis``): records per second from a pre-filled stream of 1 and of 4
+  shards (``--kinesis-records``), and its floor: the same records read from the store.
 
 ministack runs from its own venv (``bench/.work/venv``, ministack==1.5.33). Everything
 listens on 127.0.0.1 on a free port and is stopped at the end. Results: a table, and
@@ -37,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import esm_kinesis
 from clients import ROLE, aws_client
 from invoke import find_ministack_python
 from measure import summarise
@@ -72,6 +75,7 @@ def handler(event, context):
 class Options:
     messages: int
     latency_samples: int
+    kinesis_records: int
     parts: tuple[str, ...]
     lambdaport_cmd: str
     ministack_python: str | None
@@ -96,6 +100,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description="lambdaport event source mapping benchmark")
     parser.add_argument("--messages", type=int, default=20_000, help="messages to drain")
     parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--kinesis-records", type=int, default=20_000, help="0: no Kinesis")
     parser.add_argument("--only", action="append", choices=PARTS, help="repeatable")
     parser.add_argument("--lambdaport-cmd", default=f"{bin_dir / 'lambdaport'} up")
     parser.add_argument("--ministack-python", help="Python with ministack (auto-detected)")
@@ -106,6 +111,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     return Options(
         messages=args.messages,
         latency_samples=args.latency_samples,
+        kinesis_records=args.kinesis_records,
         parts=tuple(args.only) if args.only else PARTS,
         lambdaport_cmd=args.lambdaport_cmd,
         ministack_python=args.ministack_python,
@@ -159,7 +165,14 @@ async def _floor(messages: int, data_dir: Path) -> float:
 
 def floor_rows(options: Options, work_dir: Path) -> list[Row]:
     rate = asyncio.run(_floor(options.messages, work_dir / "floor-data"))
-    return [Row("floor", "receive+delete, no invoke", rate, count=options.messages)]
+    rows = [Row("floor", "receive+delete, no invoke", rate, count=options.messages)]
+    if options.kinesis_records:
+        records = options.kinesis_records
+        for shards, rate in esm_kinesis.floor_rates(records, work_dir).items():
+            rows.append(
+                Row("floor", f"Kinesis read, {shards} shard(s), no invoke", rate, count=records)
+            )
+    return rows
 
 
 # -- a server: drain and idle latency ------------------------------------------------------
@@ -305,7 +318,20 @@ def measure_system(
     console.print(f"[dim]{server.spec.name} healthy in {server.startup_seconds:.2f} s[/]")
     rows = [drain_row(server, options, 10, console), drain_row(server, options, 100, console)]
     rows.append(latency_row(server, options, work_dir))
+    for shards in esm_kinesis.SHARD_COUNTS if options.kinesis_records else ():
+        rows.append(kinesis_row(server, options, shards, work_dir))
     return rows
+
+
+def kinesis_row(server: RunningServer, options: Options, shards: int, work_dir: Path) -> Row:
+    records = options.kinesis_records
+    rate, seen = esm_kinesis.drain_rate(
+        client, server.endpoint_url, deploy, records, shards, work_dir, options.drain_timeout
+    )
+    note = "" if seen >= records else f"{seen} of {records} in {options.drain_timeout:.0f} s"
+    return Row(
+        server.spec.name, f"Kinesis, {shards} shard(s), BatchSize 100", rate, count=seen, note=note
+    )
 
 
 # -- run and report -------------------------------------------------------------------------
@@ -330,7 +356,7 @@ def run(options: Options, console: Console) -> tuple[list[Row], dict[str, str]]:
     return rows + measured, failures
 
 
-HEADERS = ["system", "series", "messages/s", "p50 ms", "p99 ms", "n", "note"]
+HEADERS = ["system", "series", "records/s", "p50 ms", "p99 ms", "n", "note"]
 
 
 def _cells(row: Row) -> list[str]:
@@ -364,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {
             "messages": options.messages,
             "latency_samples": options.latency_samples,
+            "kinesis_records": options.kinesis_records,
         },
         "rows": [asdict(row) for row in rows],
         "failures": failures,
