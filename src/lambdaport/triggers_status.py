@@ -117,10 +117,11 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon DynamoDB (Streams)",
-        State.NOT_YET,
-        "tables via moto; their streams are lambdaport's own (durable); mappings are kept "
-        "but not polled yet",
+        State.WORKS,
+        "tables via moto; their streams are lambdaport's own (durable); event source "
+        "mappings with every stream parameter (as Kinesis's), DDBStreamBatchInfo on failure",
         ("dynamodbstreams",),
+        module="lambdaport.esm.streams",
     ),
     TriggerStatus(
         "Amazon EFS",
@@ -142,9 +143,12 @@ TRIGGERS: tuple[TriggerStatus, ...] = (
     ),
     TriggerStatus(
         "Amazon Kinesis Data Streams",
-        State.NOT_YET,
-        "streams are lambdaport's own (durable); mappings are kept but not polled yet",
+        State.WORKS,
+        "streams are lambdaport's own (durable); event source mappings: starting positions, "
+        "checkpoints, batching, filters, retries, bisection, partial batch responses, "
+        "parallelization, resharding, tumbling windows, on-failure destinations",
         ("kinesis",),
+        module="lambdaport.esm.streams",
     ),
     TriggerStatus(
         "Amazon Data Firehose",

@@ -63,6 +63,8 @@ WORKING_TESTS = {
     "Amazon CloudWatch Logs": "tests/services/logs/test_subscriptions.py",
     "Amazon SNS": "tests/services/sns/test_lambda.py",
     "Amazon SQS": "tests/esm/test_sqs.py",
+    "Amazon Kinesis Data Streams": "tests/esm/test_kinesis.py",
+    "Amazon DynamoDB (Streams)": "tests/esm/test_dynamodb.py",
     "Amazon S3": "tests/services/s3/test_notifications.py",
     "Lambda function URLs": "tests/http_fronts/test_function_urls.py",
     "Amazon API Gateway (REST APIs)": "tests/http_fronts/rest/test_proxy.py",

@@ -10,7 +10,9 @@ AT_TIMESTAMP at ``StartingPositionTimestamp``; LATEST as of when the mapping was
 enabled, so no record put after the answer is missed) — a child of a finished shard from
 its start — and a shard read before resumes after its checkpoint. Each shard being read has
 its checkpoint's lease (``Checkpoints.claim``), renewed while it is read. The shards are
-looked at again when a lane finishes and every ``RESCAN_S`` seconds.
+looked at again when a lane finishes and every ``RESCAN_S`` seconds. Batches are invoked
+through the one trigger seam (``esm.poller.BatchInvoker``: ``PushTriggers.call`` as the
+function's execution role).
 """
 
 from __future__ import annotations
