@@ -56,6 +56,11 @@ class ResourceNotFound(AwsError):
     """The resource named does not exist (Lambda's ``ResourceNotFoundException``, 404)."""
 
 
+class DataTrimmed(AwsError):
+    """A read past the oldest record a stream still keeps (DynamoDB Streams'
+    ``TrimmedDataAccessException``)."""
+
+
 class ResourceConflict(AwsError):
     """The resource is in a state that does not allow this now, for example a function
     being created or updated (Lambda's ``ResourceConflictException``, 409)."""

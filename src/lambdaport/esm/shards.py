@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import DataTrimmed, ResourceNotFound
 from lambdaport.esm.model import FUNCTION_CALL_FAILED, OK
 from lambdaport.esm.poller import ENVELOPE, PAYLOAD_LIMIT
 from lambdaport.esm.source import Outcome, SourceGone, SourceRecord
@@ -136,14 +136,12 @@ class ShardLane:
             generation = reader.generation(arn)
             try:
                 batch = await reader.read(arn, self.shard_id, self.position, READ_LIMIT)
-            except AwsError as error:
-                if error.code == "TrimmedDataAccessException":
-                    self.position = StreamPosition("TRIM_HORIZON")
-                    continue
-                if error.code == "ResourceNotFoundException":
-                    await poller.source_missing(self.shard_id)
-                    return
-                raise
+            except DataTrimmed:
+                self.position = StreamPosition("TRIM_HORIZON")
+                continue
+            except ResourceNotFound:
+                await poller.source_missing(self.shard_id)
+                return
             self.position = batch.next_position
             if batch.records:
                 self.idle_generation = None

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from lambdaport.errors import AwsError
+from lambdaport.errors import ResourceNotFound
 from lambdaport.esm.filters import RecordFilter
 from lambdaport.esm.model import EventSourceMapping, MappingReports
 from lambdaport.esm.poller import BatchInvoker, MappingMetrics
@@ -167,10 +167,8 @@ class StreamPoller:
         """A shard (or the stream) is not there any more."""
         try:
             await self.reader.describe(self.mapping.event_source_arn)
-        except AwsError as error:
-            if error.code == "ResourceNotFoundException":
-                raise SourceGone(STREAM_GONE) from None
-            raise
+        except ResourceNotFound:
+            raise SourceGone(STREAM_GONE) from None
         logger.info("mapping %s: shard %s is gone", self.mapping.uuid, shard_id)
 
     def lost(self, shard_id: str) -> None:
@@ -206,10 +204,8 @@ class StreamPoller:
     async def _describe(self) -> StreamDescription:
         try:
             return await self.reader.describe(self.mapping.event_source_arn)
-        except AwsError as error:
-            if error.code == "ResourceNotFoundException":
-                raise SourceGone(STREAM_GONE) from None
-            raise
+        except ResourceNotFound:
+            raise SourceGone(STREAM_GONE) from None
 
     async def _look(self) -> None:
         description = await self._describe()

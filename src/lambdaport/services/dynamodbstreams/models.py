@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from lambdaport.errors import AwsError, ResourceNotFound
+from lambdaport.errors import AwsError, DataTrimmed, ResourceNotFound
 
 Clock = Callable[[], float]  # epoch seconds
 
@@ -73,7 +73,7 @@ def shard_not_found(arn: str, shard_id: str) -> AwsError:
 
 
 def trimmed() -> AwsError:
-    return AwsError(
+    return DataTrimmed(
         "TrimmedDataAccessException",
         "The operation attempted to read past the oldest stream record in a shard.",
         400,
