@@ -34,7 +34,6 @@ call's journal entry is written with moto's run, between ``prepare`` and ``captu
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -91,13 +90,6 @@ class OperationHook(Generic[T]):
             raise ValueError("a hook's prepare returns its capture: give one of the two")
 
 
-@functools.lru_cache(maxsize=64)
-def _operation_names(service: str) -> frozenset[str]:
-    """A client's operations (its model read once: ``register`` runs ~170 times at start,
-    and each read of a model is a parse of its JSON)."""
-    return frozenset(load_service_model(service).operation_names)
-
-
 class OperationHooks:
     """The hooks of every (client, operation), registered in ``app.py`` before serving."""
 
@@ -109,7 +101,7 @@ class OperationHooks:
         must serve); a name botocore's model lacks is a ``ValueError`` at start."""
         if service not in MOTO_APPS:
             raise ValueError(f"moto does not serve {service!r}: no hook can observe it")
-        if operation not in _operation_names(service):
+        if operation not in load_service_model(service).operation_names:  # read once a process
             raise ValueError(f"{service} has no operation {operation!r}")
         self._hooks.setdefault((service, operation), []).append(hook)
 
